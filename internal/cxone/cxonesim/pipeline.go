@@ -1,0 +1,174 @@
+package cxonesim
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// apiHandler implements one API operation. It runs after authentication, rate
+// limiting and fault injection have let the request through; org is the
+// caller's organization.
+type apiHandler func(r *http.Request, org string) reply
+
+// api wraps an operation with what every API call shares, regardless of
+// profile: bearer auth, the per-organization bucket, faults and statistics.
+func (s *Server) api(kind string, h apiHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		org, early, d := s.admit(kind, r)
+
+		if d.slow > 0 {
+			if !sleepCtx(r.Context(), d.slow) {
+				// The client gave up while we "processed"; nothing was applied.
+				s.finish(kind, r, 0, "client went away during slow fault")
+				return
+			}
+		}
+		if early != nil {
+			s.finish(kind, r, early.status, d.note)
+			early.write(w)
+			return
+		}
+
+		rep := h(r, org)
+		if d.lost {
+			s.mu.Lock()
+			s.stats.fault(FaultLostAfterApply)
+			s.mu.Unlock()
+			s.finish(kind, r, 0, "applied, then connection dropped")
+			dropConnection(w)
+			return
+		}
+		s.finish(kind, r, rep.status, d.note)
+		rep.write(w)
+	})
+}
+
+// admitted carries what admit decided for the rest of the pipeline.
+type admitted struct {
+	slow time.Duration // sleep this long before answering (0 = no delay)
+	lost bool          // drop the connection after applying
+	note string        // for the log line
+}
+
+// admit does all per-request decisions under one lock acquisition: it counts
+// the request, rolls the faults, checks the token and takes from the bucket.
+// A non-nil reply means the request is answered without reaching the handler.
+func (s *Server) admit(kind string, r *http.Request) (org string, early *reply, d admitted) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	s.stats.observe(now)
+	roll := s.rollFaults()
+	if roll.slow {
+		d.slow = s.faults.SlowDelay
+		s.stats.fault(FaultSlow)
+	}
+
+	tok, ok := bearerToken(r)
+	if !ok {
+		return "", s.unauthorized(&d, "missing bearer token"), d
+	}
+	org, ok = s.tokens.lookup(tok, now)
+	if !ok {
+		return "", s.unauthorized(&d, "unknown, expired or revoked token"), d
+	}
+	if roll.expireToken {
+		// Behave as if the token expired early: it stays invalid, so a client
+		// that retries with the same token keeps failing until it refreshes.
+		s.tokens.revoke(tok)
+		s.stats.fault(FaultExpireTokens)
+		return "", s.unauthorized(&d, "injected early token expiry"), d
+	}
+
+	if allowed, wait := s.limiter.take(org, now); !allowed {
+		rep := errorReply(http.StatusTooManyRequests, "rate limit exceeded")
+		rep.header.Set("Retry-After", retryAfterSeconds(wait))
+		s.stats.RateLimited++
+		d.note = "rate limited, Retry-After " + rep.header.Get("Retry-After")
+		return org, &rep, d
+	}
+
+	switch {
+	case roll.rateLimit:
+		rep := errorReply(http.StatusTooManyRequests, "rate limit exceeded")
+		switch ra := s.faults.RetryAfter; ra {
+		case "":
+		case RetryAfterDate:
+			rep.header.Set("Retry-After", now.Add(2*time.Second).UTC().Format(http.TimeFormat))
+		default:
+			rep.header.Set("Retry-After", ra)
+		}
+		s.stats.RateLimited++
+		s.stats.fault(FaultRateLimit429)
+		d.note = "injected 429"
+		return org, &rep, d
+	case roll.serverError != 0:
+		rep := errorReply(roll.serverError, "%s", strings.ToLower(http.StatusText(roll.serverError)))
+		s.stats.fault(FaultServerError)
+		d.note = "injected server error"
+		return org, &rep, d
+	case roll.html:
+		rep := htmlBadGateway()
+		s.stats.fault(FaultHTMLError)
+		d.note = "injected HTML 502"
+		return org, &rep, d
+	}
+	d.lost = roll.lost
+	return org, nil, d
+}
+
+func (s *Server) unauthorized(d *admitted, why string) *reply {
+	rep := errorReply(http.StatusUnauthorized, "invalid_token")
+	rep.header.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	s.stats.Unauthorized++
+	d.note = why
+	return &rep
+}
+
+// finish records the outcome; status 0 means no response reached the client.
+func (s *Server) finish(kind string, r *http.Request, status int, note string) {
+	s.mu.Lock()
+	s.stats.record(kind, status)
+	s.mu.Unlock()
+	if note != "" {
+		note = " (" + note + ")"
+	}
+	s.logf("cxonesim: %s %s -> %d%s", r.Method, r.URL.Path, status, note)
+}
+
+// bearerToken extracts the token from "Authorization: Bearer <token>". The
+// scheme is case-insensitive (RFC 6750); anything else counts as missing.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
+}
+
+// sleepCtx sleeps for d; it reports false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// dropConnection closes the connection without a response, so the client
+// cannot tell whether its request was applied.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// Not hijackable (e.g. HTTP/2): aborting the handler resets the
+		// stream, which the client also sees as a transport error.
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}

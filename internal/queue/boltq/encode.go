@@ -1,0 +1,184 @@
+package boltq
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// Values are a leading format byte and then fields in a fixed order: strings as uvarint length
+// and bytes, ints and times (Unix milliseconds, the precision the store keeps) as varints. A new
+// field means a new format byte and a decoder that still reads the old one.
+const (
+	recordV1    byte = 1
+	rejectionV1 byte = 1
+)
+
+// state is where an entry is; it decides which index holds it.
+type state byte
+
+const (
+	stateReady  state = 1
+	stateLeased state = 2
+	stateDead   state = 3
+)
+
+// live reports whether the entry still waits for CXone (counted in Depth and OldestReceived).
+func (s state) live() bool { return s == stateReady || s == stateLeased }
+
+// record is what the items bucket holds for a number.
+type record struct {
+	state state
+	at    int64 // unix ms: due when ready, lease deadline when leased, dead-at when dead
+	item  queue.Item
+}
+
+// encodeRecord encodes r. The number is the bucket key, so it is not repeated in the value.
+func encodeRecord(r *record) []byte {
+	it := &r.item
+	b := make([]byte, 0, 64+len(it.Action)+len(it.Raw)+len(it.Source)+len(it.Channel)+
+		len(it.Reason)+len(it.Scope)+len(it.LastError)+len(it.Lease))
+	b = append(b, recordV1, byte(r.state))
+	b = binary.AppendVarint(b, r.at)
+	for _, s := range []string{string(it.Action), it.Raw, it.Source, it.Channel, it.Reason, it.Scope} {
+		b = appendString(b, s)
+	}
+	for _, t := range []time.Time{it.OccurredAt, it.FirstReceivedAt, it.LastReceivedAt, it.ExpiresAt} {
+		b = appendTime(b, t)
+	}
+	b = binary.AppendVarint(b, int64(it.Events))
+	b = binary.AppendVarint(b, int64(it.Attempts))
+	b = appendString(b, it.LastError)
+	b = binary.AppendVarint(b, it.Version)
+	return appendString(b, it.Lease)
+}
+
+func decodeRecord(number string, v []byte) (*record, error) {
+	d := decoder{b: v}
+	if f := d.byte(); f != recordV1 {
+		return nil, fmt.Errorf("record format %d unknown", f)
+	}
+	r := &record{state: state(d.byte()), at: d.varint()}
+	it := &r.item
+	it.Number = number
+	it.Action = queue.Action(d.string())
+	it.Raw, it.Source, it.Channel, it.Reason, it.Scope = d.string(), d.string(), d.string(), d.string(), d.string()
+	it.OccurredAt, it.FirstReceivedAt, it.LastReceivedAt, it.ExpiresAt = d.time(), d.time(), d.time(), d.time()
+	it.Events, it.Attempts = int(d.varint()), int(d.varint())
+	it.LastError = d.string()
+	it.Version = d.varint()
+	it.Lease = d.string()
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	if r.state < stateReady || r.state > stateDead {
+		return nil, fmt.Errorf("record state %d unknown", r.state)
+	}
+	return r, nil
+}
+
+func encodeRejection(r queue.Rejection) []byte {
+	b := make([]byte, 0, 16+len(r.Raw)+len(r.Body)+len(r.Reason)+len(r.Region)+len(r.Source)+
+		len(r.Channel)+len(r.EventID))
+	b = append(b, rejectionV1)
+	for _, s := range []string{r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel, r.EventID} {
+		b = appendString(b, s)
+	}
+	return appendTime(b, r.ReceivedAt)
+}
+
+func decodeRejection(v []byte) (queue.Rejection, error) {
+	d := decoder{b: v}
+	if f := d.byte(); f != rejectionV1 {
+		return queue.Rejection{}, fmt.Errorf("rejection format %d unknown", f)
+	}
+	r := queue.Rejection{Raw: d.string(), Body: d.string(), Reason: d.string(), Region: d.string(),
+		Source: d.string(), Channel: d.string(), EventID: d.string(), ReceivedAt: d.time()}
+	return r, d.done()
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendTime keeps the zero time distinct from 1970: its Unix milliseconds (year 1) decode back
+// to a time for which IsZero holds.
+func appendTime(b []byte, t time.Time) []byte { return binary.AppendVarint(b, t.UnixMilli()) }
+
+var errCorrupt = errors.New("value truncated or corrupt")
+
+// decoder reads fields in order; the first failure sticks so callers check once at the end.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// string copies: bbolt's bytes are only valid inside the transaction.
+func (d *decoder) string() string {
+	if d.err != nil {
+		return ""
+	}
+	l, n := binary.Uvarint(d.b)
+	if n <= 0 || l > uint64(len(d.b)-n) {
+		d.err = errCorrupt
+		return ""
+	}
+	s := string(d.b[n : n+int(l)])
+	d.b = d.b[n+int(l):]
+	return s
+}
+
+func (d *decoder) time() time.Time { return time.UnixMilli(d.varint()).UTC() }
+
+func (d *decoder) done() error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	return d.err
+}
+
+// timeKey is an index key: 8-byte big-endian unix ms, so byte order is time order, then suffix
+// (a number or an event key) so that keys with the same millisecond stay distinct.
+func timeKey(at int64, suffix string) []byte {
+	k := make([]byte, 8, 8+len(suffix))
+	binary.BigEndian.PutUint64(k, uint64(clampMs(at)))
+	return append(k, suffix...)
+}
+
+func splitTimeKey(k []byte) (int64, string) {
+	if len(k) < 8 {
+		return 0, ""
+	}
+	return int64(binary.BigEndian.Uint64(k)), string(k[8:])
+}
+
+// clampMs maps times before 1970 to 1970 so that the unsigned key order stays time order;
+// such times only make an entry due at once, which it was anyway.
+func clampMs(at int64) int64 { return max(at, 0) }

@@ -1,0 +1,83 @@
+package boltq
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dncsync/dncsync/internal/queue"
+	bolt "go.etcd.io/bbolt"
+)
+
+// maxNumberLen keeps numbers well inside bbolt's key size limit; E.164 needs 16 bytes.
+const maxNumberLen = 64
+
+// Enqueue records events in one transaction: all or none. It goes through db.Batch so that
+// concurrent webhook handlers share one commit and one fsync.
+func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("boltq: enqueue: %w", err)
+	}
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return nil, fmt.Errorf("boltq: enqueue: event %d: %w", i, err)
+		}
+		if len(events[i].Number) > maxNumberLen {
+			return nil, fmt.Errorf("boltq: enqueue: event %d: number longer than %d bytes", i, maxNumberLen)
+		}
+	}
+	if len(events) == 0 {
+		return []queue.EnqueueStatus{}, nil
+	}
+	now := s.now()
+	nowMs, idExpiry := ms(now), ms(now.Add(s.ttl))
+	var statuses []queue.EnqueueStatus
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this more than once (when another call in the batch fails, the whole
+		// transaction is rolled back and replayed), so the statuses start afresh each run and are
+		// only handed out after Batch reports the commit.
+		statuses = make([]queue.EnqueueStatus, len(events))
+		t := buckets(tx)
+		for i := range events {
+			st, err := t.enqueue(&events[i], nowMs, idExpiry)
+			if err != nil {
+				return err
+			}
+			statuses[i] = st
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("enqueue", err)
+	}
+	return statuses, nil
+}
+
+func (t *txn) enqueue(ev *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStatus, error) {
+	if ev.ID != "" {
+		fresh, err := t.remember(ev.ID, nowMs, idExpiry)
+		if err != nil || !fresh {
+			return queue.Duplicate, err
+		}
+	}
+	r, err := t.get(ev.Number)
+	if err != nil {
+		return "", err
+	}
+	if r == nil {
+		r = &record{item: queue.NewItem(*ev)}
+		// Due at first receipt: the line is ordered by when requests arrived.
+		return queue.Created, t.move(r, stateReady, ms(r.item.FirstReceivedAt))
+	}
+	queue.Merge(&r.item, *ev)
+	if r.state != stateDead {
+		// Ready: its place in line is its first receipt, which a repeat does not change. Leased:
+		// the merge stays in place and Ack sees the new Version if it changed what to push.
+		return queue.Merged, t.save(r)
+	}
+	// A new request for a dead number is a new chance: fresh attempts, due now. Now and not at
+	// FirstReceivedAt, which would put an entry that already failed ahead of everything that
+	// waited behind it; FirstReceivedAt itself stays, because the compliance clock started with
+	// the first request and a dead letter does not stop it.
+	r.item.Attempts = 0
+	return queue.Merged, t.move(r, stateReady, nowMs)
+}

@@ -1,0 +1,63 @@
+package boltq
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+)
+
+// maxEventKeyLen keeps event keys small; longer ids are stored by digest.
+const maxEventKeyLen = 256
+
+// sweepLimit bounds how many expired event ids one Recover deletes, so that the sweep never
+// makes one transaction large. The pusher calls Recover every few seconds, so this keeps up with
+// ids expiring at thousands per second; a backlog is worked off over several calls.
+const sweepLimit = 10000
+
+// eventKey is the key of an event id. Ids longer than maxEventKeyLen are keyed by their SHA-256
+// behind a 0xff byte, which no UTF-8 id starts with, so a digest cannot equal a plain id.
+func eventKey(id string) string {
+	if len(id) <= maxEventKeyLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "\xff" + string(sum[:])
+}
+
+// remember records event id until idExpiry and reports whether it was new. An id whose time ran
+// out but which the sweep has not reached yet counts as new: the outcome must not depend on when
+// the sweep ran.
+func (t *txn) remember(id string, nowMs, idExpiry int64) (bool, error) {
+	key := eventKey(id)
+	if v := t.events.Get([]byte(key)); len(v) == 8 {
+		old := int64(binary.BigEndian.Uint64(v))
+		if old > nowMs {
+			return false, nil
+		}
+		if err := t.eventExp.Delete(timeKey(old, key)); err != nil {
+			return false, err
+		}
+	}
+	if err := t.events.Put([]byte(key), binary.BigEndian.AppendUint64(nil, uint64(idExpiry))); err != nil {
+		return false, err
+	}
+	return true, t.eventExp.Put(timeKey(idExpiry, key), nil)
+}
+
+// sweep deletes up to limit event ids that expired at or before nowMs.
+func (t *txn) sweep(nowMs int64, limit int) (int, error) {
+	keys := due(t.eventExp, nowMs, limit)
+	for _, k := range keys {
+		at, key := splitTimeKey(k)
+		// Delete the id only if this index entry is its current one; remember replaces both
+		// together, so a mismatch would mean a newer record that must stay.
+		if v := t.events.Get([]byte(key)); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) == at {
+			if err := t.events.Delete([]byte(key)); err != nil {
+				return 0, err
+			}
+		}
+		if err := t.eventExp.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
+}

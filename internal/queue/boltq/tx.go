@@ -1,0 +1,182 @@
+package boltq
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/dncsync/dncsync/internal/queue"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Every index key can be rebuilt from the item it points to, so an entry's index
+// entries are deleted by key, never found by scanning.
+var (
+	bMeta       = []byte("meta")       // "format" -> layout version
+	bItems      = []byte("items")      // number -> encoded record
+	bReady      = []byte("ready")      // due ms (8 bytes BE) + number -> nothing
+	bLeased     = []byte("leased")     // lease deadline ms + number -> nothing
+	bDead       = []byte("dead")       // number -> dead-at ms
+	bFirst      = []byte("first")      // FirstReceivedAt ms + number, ready and leased only (Stats)
+	bEvents     = []byte("events")     // event key -> expiry ms
+	bEventExp   = []byte("eventexp")   // expiry ms + event key -> nothing (sweep)
+	bRejections = []byte("rejections") // sequence (8 bytes BE) -> encoded rejection
+)
+
+var keyFormat = []byte("format")
+
+func initBuckets(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bMeta, bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bMeta)
+	switch v := meta.Get(keyFormat); {
+	case v == nil:
+		return meta.Put(keyFormat, []byte{format})
+	case len(v) != 1 || v[0] != format:
+		return fmt.Errorf("file has layout %v, this build reads %d", v, format)
+	}
+	return nil
+}
+
+// txn is one transaction with its buckets at hand.
+type txn struct {
+	items, ready, leased, dead, first, events, eventExp, rejections *bolt.Bucket
+}
+
+func buckets(tx *bolt.Tx) *txn {
+	return &txn{
+		items: tx.Bucket(bItems), ready: tx.Bucket(bReady), leased: tx.Bucket(bLeased),
+		dead: tx.Bucket(bDead), first: tx.Bucket(bFirst), events: tx.Bucket(bEvents),
+		eventExp: tx.Bucket(bEventExp), rejections: tx.Bucket(bRejections),
+	}
+}
+
+// get loads the entry for number; nil when there is none.
+func (t *txn) get(number string) (*record, error) {
+	v := t.items.Get([]byte(number))
+	if v == nil {
+		return nil, nil
+	}
+	r, err := decodeRecord(number, v)
+	if err != nil {
+		return nil, fmt.Errorf("entry %s: %w", number, err)
+	}
+	return r, nil
+}
+
+// save writes r's record without touching its indexes.
+func (t *txn) save(r *record) error {
+	return t.items.Put([]byte(r.item.Number), encodeRecord(r))
+}
+
+// move puts r in state to with time at (due, deadline or dead-at) and keeps every index in step.
+// r.state 0 means r is not stored yet.
+func (t *txn) move(r *record, to state, at int64) error {
+	if r.state != 0 {
+		if err := t.unindex(r); err != nil {
+			return err
+		}
+	}
+	wasLive := r.state.live()
+	r.state, r.at = to, at
+	if to != stateLeased {
+		r.item.Lease = ""
+	}
+	if err := t.index(r); err != nil {
+		return err
+	}
+	// The first-receipt index only changes when the entry enters or leaves the live set; skipping
+	// the delete and re-put on ready <-> leased keeps claims cheap.
+	if live := to.live(); live != wasLive {
+		k := timeKey(ms(r.item.FirstReceivedAt), r.item.Number)
+		var err error
+		if live {
+			err = t.first.Put(k, nil)
+		} else {
+			err = t.first.Delete(k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return t.save(r)
+}
+
+// remove deletes r and all its index entries.
+func (t *txn) remove(r *record) error {
+	if err := t.unindex(r); err != nil {
+		return err
+	}
+	if r.state.live() {
+		if err := t.first.Delete(timeKey(ms(r.item.FirstReceivedAt), r.item.Number)); err != nil {
+			return err
+		}
+	}
+	return t.items.Delete([]byte(r.item.Number))
+}
+
+// index adds the state index entry derived from r.
+func (t *txn) index(r *record) error {
+	switch r.state {
+	case stateReady:
+		return t.ready.Put(timeKey(r.at, r.item.Number), nil)
+	case stateLeased:
+		return t.leased.Put(timeKey(r.at, r.item.Number), nil)
+	case stateDead:
+		return t.dead.Put([]byte(r.item.Number), binary.BigEndian.AppendUint64(nil, uint64(r.at)))
+	}
+	return fmt.Errorf("entry %s: unknown state %d", r.item.Number, r.state)
+}
+
+// unindex deletes the state index entry derived from r.
+func (t *txn) unindex(r *record) error {
+	switch r.state {
+	case stateReady:
+		return t.ready.Delete(timeKey(r.at, r.item.Number))
+	case stateLeased:
+		return t.leased.Delete(timeKey(r.at, r.item.Number))
+	case stateDead:
+		return t.dead.Delete([]byte(r.item.Number))
+	}
+	return fmt.Errorf("entry %s: unknown state %d", r.item.Number, r.state)
+}
+
+// holder returns the stored entry for it only if it is leased under its token: answers from a
+// pusher whose lease was recovered and handed to another must not touch the entry.
+func (t *txn) holder(it queue.Item) (*record, error) {
+	if it.Lease == "" {
+		return nil, nil
+	}
+	r, err := t.get(it.Number)
+	if err != nil || r == nil || r.state != stateLeased || r.item.Lease != it.Lease {
+		return nil, err
+	}
+	return r, nil
+}
+
+// due collects the numbers in index b whose time is at or before nowMs, earliest first, up to
+// limit. They are collected before anything is changed because deleting under a bbolt cursor
+// can skip keys.
+func due(b *bolt.Bucket, nowMs int64, limit int) [][]byte {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && len(keys) < limit; k, _ = c.Next() {
+		if at, _ := splitTimeKey(k); at > nowMs {
+			break
+		}
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	return keys
+}
+
+// stale reports whether index key k does not belong to r (r missing or in another place), which
+// only a bug or a torn upgrade could cause; callers drop such keys so the queue keeps moving.
+func stale(r *record, st state, k []byte) bool {
+	if r == nil || r.state != st {
+		return true
+	}
+	at, _ := splitTimeKey(k)
+	return at != clampMs(r.at)
+}

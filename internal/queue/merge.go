@@ -1,0 +1,63 @@
+package queue
+
+import (
+	"fmt"
+	"time"
+)
+
+// Validate checks what every store relies on before it writes anything.
+func (ev Event) Validate() error {
+	switch {
+	case ev.Number == "" || ev.Number[0] != '+':
+		return fmt.Errorf("event number %q is not E.164", ev.Number)
+	case !ev.Action.Valid():
+		return fmt.Errorf("event action %q is not add or remove", ev.Action)
+	case ev.ReceivedAt.IsZero() || ev.OccurredAt.IsZero():
+		return fmt.Errorf("event times are not set")
+	}
+	return nil
+}
+
+// NewItem is the entry a first event creates.
+func NewItem(ev Event) Item {
+	return Item{
+		Number:          ev.Number,
+		Action:          ev.Action,
+		Raw:             ev.Raw,
+		Source:          ev.Source,
+		Channel:         ev.Channel,
+		Reason:          ev.Reason,
+		Scope:           ev.Scope,
+		OccurredAt:      ev.OccurredAt,
+		FirstReceivedAt: ev.ReceivedAt,
+		LastReceivedAt:  ev.ReceivedAt,
+		ExpiresAt:       ev.ExpiresAt,
+		Events:          1,
+		Version:         1,
+	}
+}
+
+// Wins reports whether an event that occurred at occ with action a decides a number's action over
+// the current one: the latest request wins and, on a tie, add wins (when unsure, do not call).
+func Wins(occ time.Time, a Action, curOcc time.Time, cur Action) bool {
+	if occ.Equal(curOcc) {
+		return a == Add && cur != Add
+	}
+	return occ.After(curOcc)
+}
+
+// Merge folds ev into it. Stores without scripting use it; the Redis store's Lua does the same.
+func Merge(it *Item, ev Event) {
+	it.Events++
+	if ev.ReceivedAt.After(it.LastReceivedAt) {
+		it.LastReceivedAt = ev.ReceivedAt
+	}
+	if !Wins(ev.OccurredAt, ev.Action, it.OccurredAt, it.Action) {
+		return
+	}
+	if ev.Action != it.Action || !ev.ExpiresAt.Equal(it.ExpiresAt) {
+		it.Version++
+	}
+	it.Action, it.OccurredAt, it.ExpiresAt = ev.Action, ev.OccurredAt, ev.ExpiresAt
+	it.Raw, it.Source, it.Channel, it.Reason, it.Scope = ev.Raw, ev.Source, ev.Channel, ev.Reason, ev.Scope
+}

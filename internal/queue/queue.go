@@ -1,0 +1,130 @@
+// Package queue defines the durable, deduplicating, leased work queue that sits between intake and
+// the pusher, and the conformance suite every store must pass (see queuetest).
+//
+// The model: one entry per phone number. An entry is ready (waiting for its due time), leased (a
+// pusher claimed it and holds it until the lease deadline) or dead (dead-lettered with its last
+// error). A repeat opt-out for a queued number never moves it back in line: the first receipt time
+// is both its place in line and the start of the compliance clock.
+package queue
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Action is what an event asks CXone to do with a number.
+type Action string
+
+const (
+	// Add puts a number on the do-not-call list (an opt-out).
+	Add Action = "add"
+	// Remove takes a number off the list (consent given again).
+	Remove Action = "remove"
+)
+
+// Valid reports whether a is one of the known actions.
+func (a Action) Valid() bool { return a == Add || a == Remove }
+
+// Event is one accepted, normalized opt-out or opt-in as intake hands it to the store.
+type Event struct {
+	ID         string // idempotency key; empty: none
+	Number     string // E.164
+	Raw        string // the number as received
+	Action     Action
+	Source     string
+	Channel    string
+	Reason     string
+	Scope      string
+	OccurredAt time.Time // when the person asked
+	ReceivedAt time.Time // when dncsync received it
+	ExpiresAt  time.Time // zero: no end
+}
+
+// Item is the queue's entry for one number: the winning event's fields plus bookkeeping.
+type Item struct {
+	Number          string
+	Action          Action
+	Raw             string
+	Source          string
+	Channel         string
+	Reason          string
+	Scope           string
+	OccurredAt      time.Time // of the event that decides Action
+	FirstReceivedAt time.Time // first receipt while queued: place in line, compliance clock
+	LastReceivedAt  time.Time
+	ExpiresAt       time.Time
+	Events          int // events merged into this entry
+	Attempts        int // failed pushes that counted
+	LastError       string
+	// Version changes whenever a merged event changes what must be pushed (action or expiry).
+	// Ack compares it so that an event that arrived while the item was in flight is not lost.
+	Version int64
+	Lease   string // token of the current claim; empty when not leased
+}
+
+// EnqueueStatus says what an Enqueue did with one event.
+type EnqueueStatus string
+
+const (
+	Created   EnqueueStatus = "created"   // a new entry
+	Merged    EnqueueStatus = "merged"    // folded into the number's existing entry
+	Duplicate EnqueueStatus = "duplicate" // its event id was seen before: nothing changed
+)
+
+// Rejection is input that could not be accepted, kept as evidence.
+type Rejection struct {
+	Raw        string // the phone number field as received
+	Body       string // the event as received (JSON), possibly truncated
+	Reason     string
+	Region     string
+	Source     string
+	Channel    string
+	EventID    string
+	ReceivedAt time.Time
+}
+
+// Stats is a snapshot of the queue for metrics and readiness.
+type Stats struct {
+	Ready          int64
+	Leased         int64
+	Dead           int64
+	OldestReceived time.Time // FirstReceivedAt of the oldest ready or leased entry; zero if empty
+}
+
+// Depth is the number of entries not yet confirmed by CXone and not dead.
+func (s Stats) Depth() int64 { return s.Ready + s.Leased }
+
+// Queue is the store contract. Every method that returns nil has made its change durable.
+type Queue interface {
+	// Enqueue records events atomically: all or none. Results are in the order of events.
+	Enqueue(ctx context.Context, events []Event) ([]EnqueueStatus, error)
+	// Reject records input that was not accepted.
+	Reject(ctx context.Context, r Rejection) error
+	// Rejections returns up to limit recorded rejections, newest first.
+	Rejections(ctx context.Context, limit int) ([]Rejection, error)
+	// Claim leases up to max ready entries due at or before now, oldest first, until now+lease.
+	Claim(ctx context.Context, max int, lease time.Duration) ([]Item, error)
+	// Ack removes entries CXone confirmed. An entry whose lease is no longer the claimed one is left
+	// alone; one whose Version changed since the claim goes back to ready at its old place in line.
+	Ack(ctx context.Context, items []Item) error
+	// Retry returns a leased entry to ready at now+delay, recording errMsg. countAttempt false is a
+	// snooze (a rate-limit wait) that does not spend an attempt.
+	Retry(ctx context.Context, item Item, delay time.Duration, errMsg string, countAttempt bool) error
+	// DeadLetter moves a leased entry to the dead-letter set with its last error.
+	DeadLetter(ctx context.Context, item Item, errMsg string) error
+	// Recover returns entries whose lease expired (their pusher died) to ready, counting an attempt
+	// and applying backoff so that an entry that kills its pusher ends up dead, not in a loop.
+	Recover(ctx context.Context, backoff func(attempts int) time.Duration, maxAttempts int) (int, error)
+	// NextDue is the due time of the earliest ready entry; ok false when nothing is ready.
+	NextDue(ctx context.Context) (due time.Time, ok bool, err error)
+	// Stats reports counts for metrics.
+	Stats(ctx context.Context) (Stats, error)
+	// Ping checks that the store can be reached.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
+
+// ErrUnavailable wraps store failures that a caller should answer with "try again later".
+var ErrUnavailable = errors.New("queue store unavailable")

@@ -1,0 +1,30 @@
+-- Return entries whose lease expired (their pusher died) to ready, or to dead when out of attempts.
+-- KEYS[1] ready  zset
+-- KEYS[2] leased zset
+-- KEYS[3] dead   zset
+-- KEYS[4] age    zset
+-- ARGV[1] key prefix ("{tag}:")
+-- ARGV[2] now ms
+-- ARGV[3] max entries per call
+-- ARGV[4] max attempts
+-- ARGV[5..] delay ms before the next try, indexed by attempts after this one (1-based)
+-- Returns the number of entries recovered.
+local prefix, now, maxatt = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+local nums = redis.call("ZRANGE", KEYS[2], "-inf", now, "BYSCORE", "LIMIT", 0, tonumber(ARGV[3]))
+for _, num in ipairs(nums) do
+  local key = prefix .. "item:" .. num
+  redis.call("ZREM", KEYS[2], num)
+  if redis.call("EXISTS", key) == 1 then
+    redis.call("HDEL", key, "lease")
+    redis.call("HSET", key, "err", "lease expired: the pusher holding it stopped answering")
+    local att = redis.call("HINCRBY", key, "att", 1)
+    if att >= maxatt then
+      redis.call("ZREM", KEYS[4], num)
+      redis.call("ZADD", KEYS[3], now, num)
+    else
+      local delay = tonumber(ARGV[4 + att]) or 0
+      redis.call("ZADD", KEYS[1], now + delay, num)
+    end
+  end
+end
+return #nums

@@ -1,0 +1,70 @@
+package redisq
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// NextDue is the due time of the earliest ready entry.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	z, err := s.rdb.ZRangeWithScores(ctx, s.ready, 0, 0).Result()
+	if err != nil {
+		return time.Time{}, false, wrap("next due", err)
+	}
+	if len(z) == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(int64(z[0].Score)), true, nil
+}
+
+// Stats reads the set sizes and the oldest first receipt in one pipeline.
+func (s *Store) Stats(ctx context.Context) (queue.Stats, error) {
+	var ready, leased, dead *redis.IntCmd
+	var oldest *redis.ZSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ready = p.ZCard(ctx, s.ready)
+		leased = p.ZCard(ctx, s.leased)
+		dead = p.ZCard(ctx, s.dead)
+		oldest = p.ZRangeWithScores(ctx, s.age, 0, 0)
+		return nil
+	})
+	if err != nil {
+		return queue.Stats{}, wrap("stats", err)
+	}
+	st := queue.Stats{Ready: ready.Val(), Leased: leased.Val(), Dead: dead.Val()}
+	if z := oldest.Val(); len(z) > 0 {
+		st.OldestReceived = time.UnixMilli(int64(z[0].Score))
+	}
+	return st, nil
+}
+
+// Reject appends a rejection to the rejections stream (append-only evidence).
+func (s *Store) Reject(ctx context.Context, r queue.Rejection) error {
+	err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.rejections, Values: []any{
+		"raw", r.Raw, "body", r.Body, "reason", r.Reason, "region", r.Region, "source", r.Source,
+		"channel", r.Channel, "event_id", r.EventID, "received", ms(r.ReceivedAt),
+	}}).Err()
+	return wrap("reject", err)
+}
+
+// Rejections reads the newest rejections first.
+func (s *Store) Rejections(ctx context.Context, limit int) ([]queue.Rejection, error) {
+	msgs, err := s.rdb.XRevRangeN(ctx, s.rejections, "+", "-", int64(limit)).Result()
+	if err != nil {
+		return nil, wrap("rejections", err)
+	}
+	out := make([]queue.Rejection, 0, len(msgs))
+	for _, m := range msgs {
+		str := func(k string) string { v, _ := m.Values[k].(string); return v }
+		rec, _ := strconv.ParseInt(str("received"), 10, 64)
+		out = append(out, queue.Rejection{Raw: str("raw"), Body: str("body"), Reason: str("reason"),
+			Region: str("region"), Source: str("source"), Channel: str("channel"), EventID: str("event_id"),
+			ReceivedAt: fromMS(rec)})
+	}
+	return out, nil
+}

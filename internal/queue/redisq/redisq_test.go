@@ -1,0 +1,67 @@
+package redisq_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/queuetest"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+	"github.com/dncsync/dncsync/internal/redistest"
+)
+
+var ns atomic.Int64
+
+func TestConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	queuetest.Run(t, queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+		// One server, a namespace per test: isolation without a process per subtest.
+		name := fmt.Sprintf("t%d", ns.Add(1))
+		open := func() queue.Queue {
+			s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		q := open()
+		t.Cleanup(func() { q.Close() })
+		return q, open
+	}})
+}
+
+func TestKeysShareOneHashTag(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "tag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	qt := queuetest.Sample(3)
+	qt[0].ID = "evt"
+	if _, err := s.Enqueue(ctx, qt); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := s.Claim(ctx, 1, 60e9)
+	s.DeadLetter(ctx, items[0], "x")
+	s.Reject(ctx, queue.Rejection{Raw: "1"})
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 6 {
+		t.Fatalf("expected the queue's keys, got %v", keys)
+	}
+	for _, k := range keys {
+		if len(k) < 5 || k[:5] != "{tag}" {
+			t.Fatalf("key %q is outside the {tag} hash tag", k)
+		}
+	}
+}
