@@ -1,7 +1,9 @@
 package cxonesim
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ type apiHandler func(r *http.Request, org string) reply
 // profile: bearer auth, the per-organization bucket, faults and statistics.
 func (s *Server) api(kind string, h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bufferBody(r)
 		org, early, d := s.admit(kind, r)
 
 		if d.slow > 0 {
@@ -172,3 +175,20 @@ func dropConnection(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// bufferBody reads the request body up front, as a real server receives the
+// whole request before working on it. Only once the body is consumed does
+// net/http watch the connection, so this is also what lets a slow fault
+// notice a client that hung up. Read errors surface when handlers read.
+func bufferBody(r *http.Request) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var rd io.Reader = bytes.NewReader(b)
+	if err != nil {
+		rd = io.MultiReader(rd, errReader{err})
+	}
+	r.Body = io.NopCloser(rd)
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -2,6 +2,7 @@ package cxonesim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -69,20 +70,20 @@ func (s *Server) v2Subscribe(r *http.Request, org string) reply {
 
 func (sub *Subscription) validate() error {
 	if sub.Name == "" {
-		return fmt.Errorf("name is required")
+		return errors.New("name is required")
 	}
 	if len(sub.EventTypes) == 0 {
-		return fmt.Errorf("eventTypes must not be empty")
+		return errors.New("eventTypes must not be empty")
 	}
 	if slices.Contains(sub.EventTypes, "") {
-		return fmt.Errorf("eventTypes must not contain empty names")
+		return errors.New("eventTypes must not contain empty names")
 	}
 	u, err := url.Parse(sub.CallbackURL)
 	if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("callbackUrl must be an absolute http(s) URL, got %q", sub.CallbackURL)
 	}
 	if p := sub.RetryPolicy; p != nil && (p.MaxRetries < 0 || p.Interval < 0) {
-		return fmt.Errorf("retryPolicy values must not be negative")
+		return errors.New("retryPolicy values must not be negative")
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func (t *txn) sweep(nowMs int64, limit int) (int, error) {
 		at, key := splitTimeKey(k)
 		// Delete the id only if this index entry is its current one; remember replaces both
 		// together, so a mismatch would mean a newer record that must stay.
-		if v := t.events.Get([]byte(key)); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) == at {
+		if v := t.events.Get([]byte(key)); len(v) == 8 && clampMs(int64(binary.BigEndian.Uint64(v))) == at {
 			if err := t.events.Delete([]byte(key)); err != nil {
 				return 0, err
 			}

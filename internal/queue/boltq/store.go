@@ -12,6 +12,7 @@ import (
 
 	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Options tune a Store. The zero value is ready to use.
@@ -57,7 +58,7 @@ func Open(path string, opts Options) (*Store, error) {
 		FreelistType:   bolt.FreelistMapType,
 		NoFreelistSync: true,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltq: data dir %s is in use by another dncsync process: %w", dir, err)
 	}
 	if err != nil {

@@ -1,0 +1,179 @@
+package cxone
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// caller sends API requests with a cached token, through the pacer, retrying once on 401.
+type caller struct {
+	http    *http.Client
+	tokens  *TokenCache
+	pacer   Pacer
+	timeout time.Duration
+	header  http.Header // sent on every API request (version, Accept)
+}
+
+type response struct {
+	status int
+	body   []byte
+}
+
+// maxBody bounds what is read of an answer: CXone's are small; an HTML error page is cut.
+const maxBody = 1 << 20
+
+// do sends one API request. A 429 becomes a RateLimited *Error after the pacer was told; every
+// other status is returned for the profile to interpret.
+func (c *caller) do(ctx context.Context, op, method, url string, body any) (response, error) {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return response{}, &Error{Kind: Permanent, Op: op, Msg: "encode request", Err: err}
+		}
+	}
+	for try := 0; ; try++ {
+		tok, err := c.tokens.Get(ctx)
+		if err != nil {
+			return response{}, err
+		}
+		if err := c.pacer.Wait(ctx); err != nil {
+			return response{}, &Error{Kind: Transient, Op: op, Msg: "waiting for the rate limit", Err: err}
+		}
+		resp, err := c.send(ctx, method, url, tok, payload)
+		if err != nil {
+			return response{}, &Error{Kind: Transient, Op: op, Msg: "no answer", Err: err}
+		}
+		switch resp.status {
+		case http.StatusUnauthorized:
+			c.tokens.Invalidate(tok)
+			if try == 0 {
+				continue // the token expired early or was revoked: one retry with a new one
+			}
+			return resp.response, &Error{Kind: Config, Op: op, Status: resp.status,
+				Msg: "CXone refused a fresh token; check the API client's scopes"}
+		case http.StatusTooManyRequests:
+			pause := c.pacer.Throttled(retryAfter(resp.header, time.Now()))
+			return resp.response, &Error{Kind: RateLimited, Op: op, Status: resp.status, RetryAfter: pause}
+		}
+		if resp.status < 500 {
+			c.pacer.OK()
+		}
+		return resp.response, nil
+	}
+}
+
+type rawResponse struct {
+	response
+	header http.Header
+}
+
+func (c *caller) send(ctx context.Context, method, url, tok string, payload []byte) (rawResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return rawResponse{}, err
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return rawResponse{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return rawResponse{}, fmt.Errorf("read answer: %w", err)
+	}
+	return rawResponse{response: response{status: resp.StatusCode, body: b}, header: resp.Header}, nil
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date; 0 when absent or unusable.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// unexpected turns an answer the contract does not list into a transient error with a short,
+// log-safe excerpt (an HTML error page, an empty body, a changed JSON shape).
+func unexpected(op string, r response) *Error {
+	ex := strings.Join(strings.Fields(string(r.body)), " ")
+	if len(ex) > 120 {
+		ex = ex[:120] + "..."
+	}
+	if ex == "" {
+		ex = "empty body"
+	}
+	return &Error{Kind: Transient, Op: op, Status: r.status, Msg: "unexpected answer: " + redactDigits(ex)}
+}
+
+// redactDigits hides digit runs long enough to be phone numbers, so excerpts stay log-safe.
+func redactDigits(s string) string {
+	var b strings.Builder
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			continue
+		}
+		flush(&b, s[i-run:i], run)
+		run = 0
+		b.WriteByte(s[i])
+	}
+	flush(&b, s[len(s)-run:], run)
+	return b.String()
+}
+
+func flush(b *strings.Builder, digits string, n int) {
+	if n >= 7 {
+		b.WriteString(strings.Repeat("#", n))
+	} else {
+		b.WriteString(digits)
+	}
+}
+
+// statusError classifies a status the profile did not expect for op.
+func statusError(op string, r response) *Error {
+	e := unexpected(op, r)
+	switch {
+	case r.status == http.StatusForbidden || r.status == http.StatusNotFound:
+		e.Kind = Config
+	case r.status >= 400 && r.status < 500 && r.status != http.StatusRequestTimeout && r.status != 425:
+		e.Kind = Permanent
+	}
+	return e
+}
+
+var errNoJSON = errors.New("answer is not the JSON the contract describes")

@@ -1,0 +1,240 @@
+// Package intake turns what senders post into queue events: authenticate, parse, normalize,
+// record (accepted or rejected), and only then answer. One file per source.
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// MaxBody is the largest body accepted (CONTRACTS.md section 1).
+const MaxBody = 1 << 20
+
+// MaxBatch is the most events one request may carry.
+const MaxBatch = 1000
+
+// Config configures the handlers.
+type Config struct {
+	DefaultRegion string
+	Auth          Verifier
+	Logger        *slog.Logger
+	Metrics       *Metrics
+	Now           func() time.Time
+	// StoreTimeout bounds a store write so that a hung store answers 503 rather than hanging senders.
+	StoreTimeout time.Duration
+}
+
+// Handler serves the webhook endpoints.
+type Handler struct {
+	q   queue.Queue
+	cfg Config
+}
+
+// New returns a Handler writing to q.
+func New(q queue.Queue, cfg Config) *Handler {
+	if cfg.DefaultRegion == "" {
+		cfg.DefaultRegion = "US"
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = None{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = 5 * time.Second
+	}
+	return &Handler{q: q, cfg: cfg}
+}
+
+// result is one event's answer.
+type result struct {
+	Status      string `json:"status"` // accepted, duplicate, rejected, invalid
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	EventID     string `json:"eventId,omitempty"`
+	Code        int    `json:"code,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+// OptOut serves POST /webhook/opt-out.
+func (h *Handler) OptOut(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readBody(w, r, "application/json")
+	if !ok {
+		return
+	}
+	now := h.cfg.Now()
+	raws, batch, err := splitBody(body)
+	if err != nil {
+		h.fail(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	if batch && len(raws) > MaxBatch {
+		h.fail(w, http.StatusRequestEntityTooLarge, "too_large",
+			fmt.Sprintf("batch has %d events; at most %d", len(raws), MaxBatch))
+		return
+	}
+	results, err := h.process(r.Context(), raws, now, r.Header.Get("webhook-id"), batch)
+	if err != nil {
+		h.cfg.Logger.Error("store write failed; answering 503", "err", err)
+		w.Header().Set("Retry-After", "5")
+		h.fail(w, http.StatusServiceUnavailable, "unavailable", "the store cannot be written; retry later")
+		return
+	}
+	for _, res := range results {
+		h.cfg.Metrics.Webhooks.WithLabelValues(res.Status).Inc()
+	}
+	if batch {
+		writeJSON(w, http.StatusOK, map[string]any{"results": results})
+		return
+	}
+	res := results[0]
+	status := http.StatusOK
+	if res.Code != 0 {
+		status = res.Code
+	}
+	writeJSON(w, status, res)
+}
+
+// process normalizes every event, records rejections, and enqueues the accepted ones in one atomic
+// write. It fails only when the store does: then nothing was acknowledged.
+func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.Time, webhookID string, batch bool) ([]result, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StoreTimeout)
+	defer cancel()
+	results := make([]result, len(raws))
+	events := make([]queue.Event, 0, len(raws))
+	slots := make([]int, 0, len(raws))
+	for i, raw := range raws {
+		p, err := parseEvent(raw, now, h.cfg.DefaultRegion)
+		if p.ev.ID == "" && webhookID != "" {
+			p.ev.ID = webhookID
+			if batch {
+				p.ev.ID = fmt.Sprintf("%s#%d", webhookID, i)
+			}
+		}
+		if err != nil {
+			results[i] = result{Status: "invalid", Code: http.StatusBadRequest, Error: err.Error()}
+			continue
+		}
+		num, err := phone.Parse(p.raw, p.region)
+		if err != nil {
+			reason := "invalid_number"
+			var pe *phone.Error
+			if errors.As(err, &pe) {
+				reason = string(pe.Reason)
+			}
+			rej := queue.Rejection{Raw: p.raw, Body: truncate(string(raw), 4096), Reason: reason, Region: p.region,
+				Source: p.ev.Source, Channel: p.ev.Channel, EventID: p.ev.ID, ReceivedAt: p.ev.ReceivedAt}
+			if err := h.q.Reject(ctx, rej); err != nil {
+				return nil, fmt.Errorf("record rejection: %w", err)
+			}
+			h.cfg.Logger.Info("rejected a number", "number", phone.Mask(p.raw), "reason", reason, "region", p.region)
+			results[i] = result{Status: "rejected", Code: http.StatusUnprocessableEntity, Reason: reason,
+				EventID: p.ev.ID, Error: fmt.Sprintf("not a valid phone number for region %s (%s); recorded as rejected", p.region, reason)}
+			continue
+		}
+		p.ev.Number = num.E164
+		events = append(events, p.ev)
+		slots = append(slots, i)
+	}
+	if len(events) == 0 {
+		return results, nil
+	}
+	st, err := h.q.Enqueue(ctx, events)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue: %w", err)
+	}
+	for j, i := range slots {
+		res := result{Status: "accepted", PhoneNumber: events[j].Number, EventID: events[j].ID}
+		if st[j] == queue.Duplicate {
+			res.Status = "duplicate"
+		}
+		results[i] = res
+	}
+	return results, nil
+}
+
+// readBody enforces method, media type, size and authentication, answering on failure.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, media string) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.fail(w, http.StatusMethodNotAllowed, "invalid", "use POST")
+		return nil, false
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !(mt == media || (media == "application/json" && strings.HasSuffix(mt, "+json"))) {
+		h.fail(w, http.StatusUnsupportedMediaType, "unsupported_media", "Content-Type must be "+media)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.fail(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", MaxBody))
+		} else {
+			h.fail(w, http.StatusBadRequest, "invalid", "could not read the body")
+		}
+		return nil, false
+	}
+	if err := h.cfg.Auth.Verify(r, body); err != nil {
+		h.cfg.Logger.Warn("webhook authentication failed", "err", err, "remote", r.RemoteAddr)
+		w.Header().Set("WWW-Authenticate", h.cfg.Auth.Challenge())
+		h.fail(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+func (h *Handler) fail(w http.ResponseWriter, status int, result, msg string) {
+	h.cfg.Metrics.Webhooks.WithLabelValues(result).Inc()
+	writeJSON(w, status, map[string]string{"status": "error", "error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Metrics are intake's Prometheus metrics.
+type Metrics struct {
+	Webhooks *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them on reg when it is not nil.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dncsync_webhooks_total",
+		Help: "Webhook events by result: accepted, duplicate, rejected (invalid number), invalid, unauthorized, unavailable, too_large, unsupported_media.",
+	}, []string{"result"})}
+	if reg != nil {
+		reg.MustRegister(m.Webhooks)
+	}
+	return m
+}

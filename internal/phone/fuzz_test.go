@@ -1,0 +1,51 @@
+package phone
+
+import (
+	"errors"
+	"testing"
+)
+
+var knownReasons = map[Reason]bool{
+	ReasonEmpty: true, ReasonNotANumber: true, ReasonInvalidCountry: true, ReasonTooShort: true,
+	ReasonTooLong: true, ReasonInvalid: true, ReasonBadRegion: true,
+}
+
+// reparseRegions are the regions an E.164 result is parsed again with: the
+// answer must not depend on the default region once there is a '+'.
+var reparseRegions = []string{"US", "GB", "DE", "IT", "BR", "JP"}
+
+func FuzzParse(f *testing.F) {
+	for _, tc := range okCases {
+		f.Add(tc.raw, tc.region)
+	}
+	for _, tc := range badCases {
+		f.Add(tc.raw, tc.region)
+	}
+	f.Fuzz(func(t *testing.T, raw, region string) {
+		n, err := Parse(raw, region)
+		if err != nil {
+			var perr *Error
+			if !errors.As(err, &perr) || !knownReasons[perr.Reason] {
+				t.Fatalf("Parse(%q, %q) error %v (%T) is not an *Error with a known reason", raw, region, err, err)
+			}
+			return
+		}
+		if !isE164Shape(n.E164) || len(n.E164) < 8 || len(n.E164) > 16 {
+			t.Fatalf("Parse(%q, %q) E164 = %q", raw, region, n.E164)
+		}
+		if n.Region != "" && !ValidRegion(n.Region) {
+			t.Fatalf("Parse(%q, %q) Region = %q", raw, region, n.Region)
+		}
+		for _, c := range []byte(n.Extension) {
+			if c < '0' || c > '9' {
+				t.Fatalf("Parse(%q, %q) Extension = %q", raw, region, n.Extension)
+			}
+		}
+		for _, r := range reparseRegions {
+			again, err := Parse(n.E164, r)
+			if err != nil || again != (Number{E164: n.E164, Region: n.Region}) {
+				t.Fatalf("Parse(%q, %q) = %+v, but Parse(%q, %q) = %+v, %v", raw, region, n, n.E164, r, again, err)
+			}
+		}
+	})
+}

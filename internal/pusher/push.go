@@ -1,0 +1,130 @@
+package pusher
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// leaseMargin is kept free at the end of a lease: a push still running then is cut short and its
+// items released, rather than racing a recoverer that may hand them to another pusher.
+const leaseMargin = 5 * time.Second
+
+// push sends one batch and settles every item. It reports whether CXone took any of it, which
+// the caller uses to back off during an outage instead of spending every item's attempts.
+func (p *Pusher) push(ctx context.Context, batch []queue.Item) (healthy bool) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Lease-leaseMargin)
+	defer cancel()
+	var adds, removes []queue.Item
+	for _, it := range batch {
+		if it.Action == queue.Remove {
+			removes = append(removes, it)
+		} else {
+			adds = append(adds, it)
+		}
+	}
+	errs := make([]error, 0, len(batch))
+	items := make([]queue.Item, 0, len(batch))
+	if len(adds) > 0 {
+		errs = append(errs, p.c.Add(ctx, contacts(adds))...)
+		items = append(items, adds...)
+	}
+	if len(removes) > 0 {
+		errs = append(errs, p.c.Remove(ctx, contacts(removes))...)
+		items = append(items, removes...)
+	}
+	return p.settle(context.WithoutCancel(ctx), items, errs, ctx.Err() != nil)
+}
+
+func contacts(items []queue.Item) []cxone.Contact {
+	out := make([]cxone.Contact, len(items))
+	for i, it := range items {
+		out[i] = cxone.Contact{Number: it.Number, Reason: it.Reason, Source: it.Source, ExpiresAt: it.ExpiresAt}
+		if out[i].Reason == "" {
+			out[i].Reason = "opt_out"
+		}
+		if out[i].Source == "" {
+			out[i].Source = "dncsync"
+		}
+	}
+	return out
+}
+
+// settle acks what CXone confirmed and decides the fate of the rest. cut is true when the push ran
+// out of lease: those failures are not the items' fault and spend no attempt.
+func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, cut bool) bool {
+	var ok []queue.Item
+	healthy := false
+	now := time.Now()
+	for i, it := range items {
+		err := errs[i]
+		if err == nil {
+			ok = append(ok, it)
+			healthy = true
+			continue
+		}
+		kind := cxone.KindOf(err)
+		var serr error
+		switch {
+		case kind == cxone.RateLimited:
+			healthy = true // CXone answered; the pacer holds everything until the pause ends
+			serr = p.q.Retry(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error(), false)
+			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
+		case kind == cxone.Config || cut:
+			serr = p.q.Retry(ctx, it, time.Minute, err.Error(), false)
+			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
+		case kind == cxone.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
+			healthy = healthy || kind == cxone.Permanent
+			p.log.Error("dead-lettered", "number", phone.Mask(it.Number), "attempts", it.Attempts+1, "err", err)
+			serr = p.q.DeadLetter(ctx, it, err.Error())
+			p.cfg.Metrics.Items.WithLabelValues("dead").Inc()
+		default:
+			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+1), err.Error(), true)
+			p.cfg.Metrics.Items.WithLabelValues("retry").Inc()
+		}
+		if serr != nil {
+			p.log.Warn("settling a failed item failed; its lease will expire and recovery retries", "err", serr)
+		}
+	}
+	if len(ok) > 0 {
+		if err := p.q.Ack(ctx, ok); err != nil {
+			// CXone has them; the lease expires and a re-push meets "already listed": it converges.
+			p.log.Warn("ack failed after CXone confirmed; items will be pushed again", "count", len(ok), "err", err)
+			return healthy
+		}
+		for _, it := range ok {
+			p.cfg.Metrics.Latency.Observe(now.Sub(it.FirstReceivedAt).Seconds())
+			if p.cfg.OnSynced != nil {
+				p.cfg.OnSynced(it, now)
+			}
+		}
+		p.cfg.Metrics.Items.WithLabelValues("synced").Add(float64(len(ok)))
+	}
+	if n := len(items) - len(ok); n > 0 {
+		p.log.Info("batch pushed with failures", "items", len(items), "failed", n, "first_err", firstErr(errs))
+	} else {
+		p.log.Debug("batch pushed", "items", len(items))
+	}
+	return healthy
+}
+
+func retryAfter(err error) time.Duration {
+	var e *cxone.Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+func firstErr(errs []error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+// Package pusher drains the queue into CXone: claim a batch, push it, then ack, retry or
+// dead-letter each item by what CXone answered for it. It is the only writer to CXone.
+package pusher
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// Config tunes the drain. Zero values take the defaults in withDefaults.
+type Config struct {
+	BatchSize    int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
+	Linger       time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
+	Lease        time.Duration // how long a claim is held; longer than any push of one batch
+	MaxAttempts  int           // DNCSYNC_MAX_ATTEMPTS
+	Backoff      func(attempt int) time.Duration
+	RecoverEvery time.Duration // how often expired leases are looked for
+	// IdleCheck bounds the sleep when idle: other replicas' enqueues do not wake this process.
+	IdleCheck    time.Duration
+	DrainTimeout time.Duration // how long shutdown lets the in-flight batch finish
+	Logger       *slog.Logger
+	Metrics      *Metrics
+	// OnSynced, if set, is told of each item CXone confirmed (the demo logs them).
+	OnSynced func(it queue.Item, at time.Time)
+}
+
+func (c Config) withDefaults() Config {
+	if c.BatchSize <= 0 {
+		c.BatchSize = 50
+	}
+	if c.Linger <= 0 {
+		c.Linger = 250 * time.Millisecond
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2 * time.Minute
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 12
+	}
+	if c.Backoff == nil {
+		c.Backoff = Backoff
+	}
+	if c.RecoverEvery <= 0 {
+		c.RecoverEvery = c.Lease / 4
+	}
+	if c.IdleCheck <= 0 {
+		c.IdleCheck = time.Second
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+	return c
+}
+
+// Pusher moves queue items to CXone.
+type Pusher struct {
+	cfg   Config
+	q     queue.Queue
+	c     cxone.Client
+	pacer *Pacer
+	wake  <-chan struct{}
+	log   *slog.Logger
+}
+
+// New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).
+func New(q queue.Queue, c cxone.Client, pacer *Pacer, wake <-chan struct{}, cfg Config) *Pusher {
+	cfg = cfg.withDefaults()
+	return &Pusher{cfg: cfg, q: q, c: c, pacer: pacer, wake: wake, log: cfg.Logger}
+}
+
+// Run drains until ctx is done. The batch in flight then finishes (within DrainTimeout) and what was
+// claimed but not pushed is released, so a restart loses nothing and waits for no lease.
+func (p *Pusher) Run(ctx context.Context) error {
+	rctx, stopRecover := context.WithCancel(ctx)
+	defer stopRecover()
+	go p.recoverLoop(rctx)
+
+	storeDown, failing := 0, 0
+	for {
+		batch, err := p.collect(ctx)
+		if len(batch) > 0 {
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.DrainTimeout+p.cfg.Lease)
+			if ctx.Err() != nil {
+				p.release(pctx, batch)
+			} else if p.push(pctx, batch) {
+				failing = 0
+			} else {
+				// CXone took nothing: an outage, most likely. Back off as a whole so that an outage
+				// spends few attempts instead of every queued item's.
+				failing++
+				wait := jitter(min(time.Minute, time.Second<<min(failing-1, 6)))
+				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
+				_ = sleepUntil(ctx, time.Now().Add(wait))
+			}
+			cancel()
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			storeDown++
+			wait := min(30*time.Second, 500*time.Millisecond<<min(storeDown, 6))
+			p.log.Warn("queue store unavailable; pushing paused", "err", err, "retry_in", wait)
+			_ = sleepUntil(ctx, time.Now().Add(wait))
+			continue
+		}
+		storeDown = 0
+	}
+}
+
+// release gives claimed items back without spending an attempt.
+func (p *Pusher) release(ctx context.Context, batch []queue.Item) {
+	for _, it := range batch {
+		if err := p.q.Retry(ctx, it, 0, "released at shutdown", false); err != nil {
+			p.log.Warn("release at shutdown failed; the lease will expire and recovery retries", "err", err)
+			return
+		}
+	}
+}
+
+func (p *Pusher) recoverLoop(ctx context.Context) {
+	t := time.NewTicker(p.cfg.RecoverEvery)
+	defer t.Stop()
+	for {
+		n, err := p.q.Recover(ctx, p.cfg.Backoff, p.cfg.MaxAttempts)
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("recovering expired leases failed", "err", err)
+		} else if n > 0 {
+			p.log.Warn("recovered items whose pusher stopped", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Metrics are the pusher's Prometheus metrics.
+type Metrics struct {
+	Latency prometheus.Histogram
+	Items   *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them on reg when it is not nil.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dncsync_sync_latency_seconds",
+			Help:    "Time from first receipt of a request to CXone's confirmation.",
+			Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400},
+		}),
+		Items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dncsync_pushed_items_total",
+			Help: "Items the pusher settled, by outcome (synced, retry, snoozed, dead).",
+		}, []string{"outcome"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Latency, m.Items)
+	}
+	return m
+}

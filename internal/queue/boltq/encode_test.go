@@ -1,0 +1,92 @@
+package boltq
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// allSet fails when a field of v is zero, so that a field added to the struct but not to the
+// encoding fails the round trip instead of silently coming back empty.
+func allSet(t *testing.T, v any) {
+	t.Helper()
+	rv := reflect.ValueOf(v)
+	for i := range rv.NumField() {
+		if rv.Field(i).IsZero() {
+			t.Fatalf("%s.%s is not set in the test value", rv.Type().Name(), rv.Type().Field(i).Name)
+		}
+	}
+}
+
+func at(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func TestRecordRoundTrip(t *testing.T) {
+	full := record{state: stateLeased, at: 1_700_000_123_456, item: queue.Item{
+		Number: "+14155552671", Action: queue.Remove, Raw: "(415) 555-2671", Source: "crm",
+		Channel: "sms", Reason: "STOP", Scope: "brand-x", OccurredAt: at(1_700_000_000_001),
+		FirstReceivedAt: at(1_700_000_000_002), LastReceivedAt: at(1_700_000_000_003),
+		ExpiresAt: at(1_800_000_000_004), Events: 3, Attempts: 2, LastError: "cxone 503 ünïcode",
+		Version: 1 << 40, Lease: "0123456789abcdef0123456789abcdef",
+	}}
+	allSet(t, full.item)
+	zero := record{state: stateReady, item: queue.Item{Number: "+1"}} // zero times stay zero
+	for _, r := range []record{full, zero} {
+		got, err := decodeRecord(r.item.Number, encodeRecord(&r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, r) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", *got, r)
+		}
+	}
+	if got, _ := decodeRecord("+1", encodeRecord(&zero)); !got.item.ExpiresAt.IsZero() {
+		t.Fatalf("zero expiry came back as %v", got.item.ExpiresAt)
+	}
+}
+
+func TestRecordDecodeRejectsDamage(t *testing.T) {
+	r := record{state: stateDead, at: 5, item: queue.Item{Number: "+1", Action: queue.Add, Raw: "x", Events: 1}}
+	v := encodeRecord(&r)
+	for n := range len(v) {
+		if _, err := decodeRecord("+1", v[:n]); err == nil {
+			t.Fatalf("a record truncated to %d of %d bytes decoded", n, len(v))
+		}
+	}
+	for name, bad := range map[string][]byte{
+		"trailing": append(append([]byte(nil), v...), 0),
+		"format":   append([]byte{9}, v[1:]...),
+		"state":    append([]byte{recordV1, 7}, v[2:]...),
+	} {
+		if _, err := decodeRecord("+1", bad); err == nil {
+			t.Errorf("%s: damaged record decoded", name)
+		}
+	}
+}
+
+func TestRejectionRoundTrip(t *testing.T) {
+	r := queue.Rejection{Raw: "12", Body: `{"phoneNumber":"12"}`, Reason: "too_short", Region: "US",
+		Source: "web", Channel: "form", EventID: "e1", ReceivedAt: at(1_700_000_000_777)}
+	allSet(t, r)
+	got, err := decodeRejection(encodeRejection(r))
+	if err != nil || !reflect.DeepEqual(got, r) {
+		t.Fatalf("round trip: %+v, %v; want %+v", got, err, r)
+	}
+	if _, err := decodeRejection(encodeRejection(r)[:5]); err == nil {
+		t.Fatal("a truncated rejection decoded")
+	}
+}
+
+func TestTimeKeyOrder(t *testing.T) {
+	a, b := timeKey(999, "+19"), timeKey(1000, "+11")
+	if string(a) >= string(b) {
+		t.Fatal("index keys do not sort by time first")
+	}
+	if ms, n := splitTimeKey(b); ms != 1000 || n != "+11" {
+		t.Fatalf("split %d %q", ms, n)
+	}
+	if ms, _ := splitTimeKey(timeKey(-5, "+1")); ms != 0 {
+		t.Fatalf("a time before 1970 keyed as %d", ms)
+	}
+}

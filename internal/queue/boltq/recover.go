@@ -1,0 +1,67 @@
+package boltq
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// errLeaseExpired is the LastError of an entry whose lease ran out: its pusher died or hung.
+const errLeaseExpired = "lease expired without an answer from the pusher"
+
+// Recover returns entries whose lease expired to ready at now+backoff(attempts), counting an
+// attempt, and dead-letters those whose attempts reach maxAttempts. It also sweeps up to
+// sweepLimit expired event ids: Recover runs periodically in the background, so the sweep costs
+// no webhook any latency and shares this commit's fsync.
+func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Duration, maxAttempts int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("boltq: recover: %w", err)
+	}
+	if maxAttempts < 1 {
+		// Rather than guess between "never dead" and "always dead", refuse the misconfiguration.
+		return 0, fmt.Errorf("boltq: recover: maxAttempts %d, want at least 1", maxAttempts)
+	}
+	now := s.now()
+	nowMs := ms(now)
+	var n int
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		t := buckets(tx)
+		for _, k := range due(t.leased, nowMs, int(^uint(0)>>1)) {
+			_, number := splitTimeKey(k)
+			r, err := t.get(number)
+			if err != nil {
+				return err
+			}
+			if stale(r, stateLeased, k) {
+				if err := t.leased.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			r.item.Attempts++
+			r.item.LastError = errLeaseExpired
+			if r.item.Attempts >= maxAttempts {
+				err = t.move(r, stateDead, nowMs)
+			} else {
+				var delay time.Duration
+				if backoff != nil {
+					delay = backoff(r.item.Attempts)
+				}
+				err = t.move(r, stateReady, ms(now.Add(delay)))
+			}
+			if err != nil {
+				return err
+			}
+			n++
+		}
+		_, err := t.sweep(nowMs, sweepLimit)
+		return err
+	})
+	if err != nil {
+		return 0, unavailable("recover", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,54 @@
+package boltq
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/dncsync/dncsync/internal/queue"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reject records r under the next sequence number, so that key order is arrival order. A flood
+// of bad input arrives as concurrently as good input, so it shares commits through db.Batch.
+func (s *Store) Reject(ctx context.Context, r queue.Rejection) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltq: reject: %w", err)
+	}
+	v := encodeRejection(r)
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bRejections)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
+	})
+	if err != nil {
+		return unavailable("reject", err)
+	}
+	return nil
+}
+
+// Rejections returns up to limit rejections, newest first.
+func (s *Store) Rejections(ctx context.Context, limit int) ([]queue.Rejection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("boltq: rejections: %w", err)
+	}
+	var out []queue.Rejection
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bRejections).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			r, err := decodeRejection(v)
+			if err != nil {
+				return fmt.Errorf("rejection %x: %w", k, err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("rejections", err)
+	}
+	return out, nil
+}
