@@ -2,9 +2,11 @@ package cxonesim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -137,5 +139,22 @@ func TestSimRevokeTokensAndNoLimits(t *testing.T) {
 	}
 	if status, _ := e.add(number(1)); status != http.StatusUnauthorized {
 		t.Errorf("after revoke: %d, want 401", status)
+	}
+}
+
+func TestLogfReportsRequests(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	e := newEnv(t, Config{Logf: func(format string, args ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}})
+	e.sim.Seed(number(1))
+	e.add(number(1))
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "POST "+e.contactsPath()+" -> 409") }) {
+		t.Errorf("no log line for the 409; got %q", lines)
 	}
 }

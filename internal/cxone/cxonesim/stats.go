@@ -7,12 +7,12 @@ import (
 
 // Request kinds, the keys of Stats.Requests.
 const (
-	KindToken     = kindToken
-	KindV2Add     = kindV2Add
-	KindV2Upsert  = kindV2Upsert
-	KindV2Remove  = kindV2Remove
-	KindV2Sub     = kindV2Subscribe
-	KindUnmatched = kindUnmatched // a path or method the contract lacks
+	KindToken       = kindToken
+	KindV2Add       = kindV2Add
+	KindV2Upsert    = kindV2Upsert
+	KindV2Remove    = kindV2Remove
+	KindV2Subscribe = kindV2Subscribe
+	KindUnmatched   = kindUnmatched // a path or method the contract lacks
 )
 
 const kindUnmatched = "unmatched"

@@ -1,0 +1,117 @@
+// Command dncsync gets consumer opt-outs onto a NICE CXone do-not-call list. Subcommands: serve,
+// demo, subscribe. Settings come from the environment (CONTRACTS.md section 7) or flags alike.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `dncsync: every opt-out onto a NICE CXone do-not-call list, fast, with proof.
+
+Usage:
+  dncsync serve       run the service (webhooks in, CXone out)
+  dncsync demo        run the service on the embedded store against a built-in CXone simulator
+  dncsync subscribe --callback-url URL
+                      register the CXone event subscription that posts opt-outs to URL
+
+Run "dncsync COMMAND -h" for the settings of a command. Every flag is also an environment variable.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stderr)
+	case "demo":
+		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "subscribe":
+		err = cmdSubscribe(ctx, args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "dncsync: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "dncsync %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM (graceful shutdown); a second one
+// exits at once, leaving in-flight leases to expire and be recovered.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		cancel()
+		<-ch
+		fmt.Fprintln(os.Stderr, "dncsync: second signal, exiting now")
+		os.Exit(130)
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("DNCSYNC_LOG_LEVEL=%q must be debug, info, warn or error", cfg.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(cfg.LogFormat) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("DNCSYNC_LOG_FORMAT=%q must be json or text", cfg.LogFormat)
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, ef := bindConfig(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(ef); err != nil {
+		return fmt.Errorf("invalid settings:\n%w", err)
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	svc, err := newService(cfg, log, hooks{})
+	if err != nil {
+		return err
+	}
+	ln, err := listen(cfg.Port)
+	if err != nil {
+		svc.store.Close()
+		return err
+	}
+	return svc.run(ctx, ln)
+}

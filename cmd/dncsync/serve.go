@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/intake"
+	"github.com/dncsync/dncsync/internal/pusher"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+)
+
+// service is the wired program of `dncsync serve`.
+type service struct {
+	cfg    *config
+	log    *slog.Logger
+	store  queue.Queue
+	client cxone.Client
+	pusher *pusher.Pusher
+	mux    *http.ServeMux
+}
+
+// hooks let demo and tests observe the service without reaching into it.
+type hooks struct {
+	onSynced func(queue.Item, time.Time)
+}
+
+func openStore(cfg *config) (queue.Queue, error) {
+	if cfg.RedisURL != "" {
+		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL})
+	}
+	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL})
+}
+
+func newVerifier(cfg *config) (intake.Verifier, error) {
+	switch cfg.WebhookAuth {
+	case "standard":
+		return intake.NewStandard(cfg.WebhookSecret)
+	case "token":
+		return intake.Token{Token: cfg.WebhookToken}, nil
+	}
+	return intake.None{}, nil
+}
+
+func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
+	verifier, err := newVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newQueueCollector(store))
+	pacer := pusher.NewPacer(cfg.RateLimitRPM)
+	client := newClient(cfg, pacer, &http.Client{Transport: newCountingTransport(reg)})
+	sig := queue.NewSignal()
+	q := queue.Signaling(store, sig)
+	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
+		BatchSize: cfg.BatchSize, Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
+		DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
+		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
+	})
+	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
+		Logger: log.With("component", "intake"), Metrics: intake.NewMetrics(reg)})
+
+	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
+	s.mux.HandleFunc("POST /webhook/opt-out", in.OptOut)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return s, nil
+}
+
+func newClient(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.V2 {
+	return cxone.NewV2(cxone.V2Config{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		ListID: cfg.ListID, Pacer: pacer, HTTP: hc})
+}
+
+// readyz answers 200 when the store answers and CXone login works, else 503 with the reasons.
+func (s *service) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	checks := map[string]string{"store": "ok", "cxone": "ok"}
+	status := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		checks["store"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	if err := s.client.Login(ctx); err != nil {
+		checks["cxone"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{\"store\":%q,\"cxone\":%q}\n", checks["store"], checks["cxone"])
+}
+
+// run serves on ln until ctx is done, then shuts down in order: stop intake (in-flight requests
+// finish), let the pusher finish or release its batch, close the store.
+func (s *service) run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.pusher.Run(pctx) })
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", s.storeName(), "cxone_api", s.cfg.CXoneAPI,
+		"rate_limit_rpm", s.cfg.RateLimitRPM, "batch_size", s.cfg.BatchSize, "webhook_auth", s.cfg.WebhookAuth)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+	}
+	s.log.Info("shutting down: intake stops, the in-flight batch finishes")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Shutdown)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		s.log.Warn("HTTP shutdown", "err", serr)
+	}
+	stopPusher()
+	wg.Wait()
+	if cerr := s.store.Close(); cerr != nil {
+		s.log.Warn("closing the store", "err", cerr)
+	}
+	s.log.Info("stopped")
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func (s *service) storeName() string {
+	if s.cfg.RedisURL != "" {
+		return "redis"
+	}
+	return "embedded:" + s.cfg.DataDir
+}

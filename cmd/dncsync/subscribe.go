@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/pusher"
+)
+
+// cmdSubscribe registers the CXone event subscription (CONTRACTS.md section 4).
+func cmdSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("subscribe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, ef := bindConfig(fs)
+	callback := fs.String("callback-url", "", "public URL of this service's /webhook/opt-out")
+	name := fs.String("name", "dnc-optout-listener", "subscription name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if u, err := url.Parse(*callback); err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("--callback-url must be an absolute https URL, e.g. https://dncsync.example.com/webhook/opt-out")
+	}
+	cfg.WebhookAuth = "none" // not serving: sender authentication does not apply here
+	if err := cfg.validate(ef); err != nil {
+		return fmt.Errorf("invalid settings:\n%w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	id, err := newClient(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}).Subscribe(ctx, *name, *callback)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "subscription registered: %s\n", id)
+	return nil
+}
