@@ -49,6 +49,7 @@ var (
 	errUnsupportedDigits  = errors.New("input has digits from a script the library cannot parse")
 	errAmbiguousExtension = errors.New("extension digits could also be part of the number")
 	errNotE164            = errors.New("library produced a malformed E.164 string")
+	errNoRoundTrip        = errors.New("E.164 form does not parse back to the same number")
 )
 
 // Parse normalizes raw, a number in any human format, to E.164.
@@ -128,6 +129,13 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	case digits > maxDigits:
 		return Number{}, ReasonTooLong, nil
 	}
+	// Every E.164 we hand out must parse back to itself, or a later lookup
+	// by that E.164 misses the opt-out. The library breaks this for e.g.
+	// Belarusian "8 810 ..." numbers: it strips the 8 from "+375 810 ..."
+	// as if it were the national prefix.
+	if s != e164 && !roundTrips(e164) {
+		return Number{}, ReasonInvalid, errNoRoundTrip
+	}
 	ext := num.GetExtension()
 	if ext != "" && validNumber(e164+ext) {
 		return Number{}, ReasonInvalid, errAmbiguousExtension
@@ -171,6 +179,12 @@ func possibleReason(num *phonenumbers.PhoneNumber) Reason {
 func validNumber(e164 string) bool {
 	num, err := phonenumbers.Parse(e164, defaultRegion)
 	return err == nil && phonenumbers.IsValidNumber(num)
+}
+
+// roundTrips reports whether e164 parses to exactly itself.
+func roundTrips(e164 string) bool {
+	num, err := phonenumbers.Parse(e164, defaultRegion)
+	return err == nil && phonenumbers.Format(num, phonenumbers.E164) == e164
 }
 
 // numberRegion maps the library's non-geographic "001" (and unknown "ZZ")

@@ -78,6 +78,9 @@ var okCases = []okCase{
 	// Italian numbers keep their leading zero in E.164.
 	{"+39 06 1234 5678", "US", Number{E164: "+390612345678", Region: "IT"}},
 	{"06 1234 5678", "IT", Number{E164: "+390612345678", Region: "IT"}},
+	// Gabon's metadata has both 7-digit and 8-digit numbers; national
+	// input with a leading 0 reads as the 8-digit one, as it should.
+	{"06 79 30 80", "GA", Number{E164: "+24106793080", Region: "GA"}},
 	// Non-geographic: international freephone.
 	{"+800 1234 5678", "US", Number{E164: "+80012345678", Region: ""}},
 
@@ -146,6 +149,10 @@ var badCases = []badCase{
 	// or +493012345678? Both are valid, so refuse to pick.
 	{"+49 30 1234,5678", "US", ReasonInvalid, errAmbiguousExtension},
 	{"030 1234 ext. 5678", "DE", ReasonInvalid, errAmbiguousExtension},
+	// Valid per metadata, but the library cannot parse the E.164 form back
+	// (it strips the 8 as a national prefix), so it cannot be stored.
+	{"8 810 543 8076", "BY", ReasonInvalid, errNoRoundTrip},
+	{"+375 810 543 8076", "US", ReasonInvalid, nil},
 	// Region checks happen before the input is looked at.
 	{"4155552671", "ZZ", ReasonBadRegion, nil},
 	{"4155552671", "XX", ReasonBadRegion, nil},

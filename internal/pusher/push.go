@@ -75,7 +75,7 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			serr = p.q.Retry(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error(), false)
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Config || cut:
-			serr = p.q.Retry(ctx, it, time.Minute, err.Error(), false)
+			serr = p.q.Retry(ctx, it, p.cfg.ConfigWait, err.Error(), false)
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
 			healthy = healthy || kind == cxone.Permanent

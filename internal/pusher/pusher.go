@@ -21,6 +21,9 @@ type Config struct {
 	MaxAttempts  int           // DNCSYNC_MAX_ATTEMPTS
 	Backoff      func(attempt int) time.Duration
 	RecoverEvery time.Duration // how often expired leases are looked for
+	// ConfigWait is how long items wait after a failure that is the deployment's, not theirs
+	// (credentials, scopes, list id), before they are tried again without spending an attempt.
+	ConfigWait time.Duration
 	// IdleCheck bounds the sleep when idle: other replicas' enqueues do not wake this process.
 	IdleCheck    time.Duration
 	DrainTimeout time.Duration // how long shutdown lets the in-flight batch finish
@@ -48,6 +51,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RecoverEvery <= 0 {
 		c.RecoverEvery = c.Lease / 4
+	}
+	if c.ConfigWait <= 0 {
+		c.ConfigWait = time.Minute
 	}
 	if c.IdleCheck <= 0 {
 		c.IdleCheck = time.Second

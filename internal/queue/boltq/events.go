@@ -8,10 +8,15 @@ import (
 // maxEventKeyLen keeps event keys small; longer ids are stored by digest.
 const maxEventKeyLen = 256
 
-// sweepLimit bounds how many expired event ids one Recover deletes, so that the sweep never
-// makes one transaction large. The pusher calls Recover every few seconds, so this keeps up with
-// ids expiring at thousands per second; a backlog is worked off over several calls.
-const sweepLimit = 10000
+// The sweep of expired event ids deletes at most sweepLimit ids per transaction, so that it
+// never holds the writer lock long (deleting random keys dirties about one page each), and at
+// most sweepRounds transactions per Recover. The pusher calls Recover every Lease/4 (30 s by
+// default), so it keeps up with ids expiring at about 1,600/s; a longer burst is worked off over
+// the following calls.
+const (
+	sweepLimit  = 1000
+	sweepRounds = 50
+)
 
 // eventKey is the key of an event id. Ids longer than maxEventKeyLen are keyed by their SHA-256
 // behind a 0xff byte, which no UTF-8 id starts with, so a digest cannot equal a plain id.

@@ -8,13 +8,16 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// errLeaseExpired is the LastError of an entry whose lease ran out: its pusher died or hung.
-const errLeaseExpired = "lease expired without an answer from the pusher"
+// errLeaseExpired is the LastError of an entry whose lease ran out (the same text as redisq's).
+const errLeaseExpired = "lease expired: the pusher holding it stopped answering"
 
 // Recover returns entries whose lease expired to ready at now+backoff(attempts), counting an
-// attempt, and dead-letters those whose attempts reach maxAttempts. It also sweeps up to
-// sweepLimit expired event ids: Recover runs periodically in the background, so the sweep costs
-// no webhook any latency and shares this commit's fsync.
+// attempt, and dead-letters those whose attempts reach maxAttempts.
+//
+// It also sweeps expired event ids: Recover runs periodically in the background, so the sweep
+// adds no latency to a webhook. The first round shares the recovery's commit; further rounds, only
+// while rounds come back full, are separate small transactions so that enqueues get the writer
+// lock in between. If a later round fails, the recovery is already committed: n is still right.
 func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Duration, maxAttempts int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("boltq: recover: %w", err)
@@ -25,7 +28,7 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 	}
 	now := s.now()
 	nowMs := ms(now)
-	var n int
+	var n, swept int
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		t := buckets(tx)
@@ -57,11 +60,22 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 			}
 			n++
 		}
-		_, err := t.sweep(nowMs, sweepLimit)
+		var err error
+		swept, err = t.sweep(nowMs, sweepLimit)
 		return err
 	})
 	if err != nil {
 		return 0, unavailable("recover", err)
+	}
+	for round := 1; swept == sweepLimit && round < sweepRounds && ctx.Err() == nil; round++ {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var err error
+			swept, err = buckets(tx).sweep(nowMs, sweepLimit)
+			return err
+		})
+		if err != nil {
+			return n, unavailable("recover: sweep event ids", err)
+		}
 	}
 	return n, nil
 }

@@ -1,0 +1,326 @@
+package pusher_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/pusher"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+	"github.com/dncsync/dncsync/internal/redistest"
+)
+
+// testBundle is a store, a simulator and a client wired like serve does, with fast back-offs.
+type testBundle struct {
+	ctx    context.Context
+	q      queue.Queue
+	sig    *queue.Signal
+	sim    *cxonesim.Server
+	client *cxone.V2
+	pacer  *pusher.Pacer
+	cfg    pusher.Config
+}
+
+type opts struct {
+	rpm   int // pacer and simulator rate; default 60000
+	redis *redistest.Server
+	sim   cxonesim.Config
+}
+
+func setup(t *testing.T, o opts) *testBundle {
+	t.Helper()
+	if o.rpm == 0 {
+		o.rpm = 60000
+	}
+	var store queue.Queue
+	if o.redis != nil {
+		s, err := redisq.Open(o.redis.URL(), redisq.Options{Namespace: t.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store = s
+	} else {
+		s, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store = s
+	}
+	t.Cleanup(func() { store.Close() })
+	simCfg := o.sim
+	simCfg.ClientID, simCfg.ClientSecret, simCfg.ListID, simCfg.Seed = "id", "secret", "list", 7
+	if simCfg.RatePerMinute == 0 {
+		simCfg.RatePerMinute = o.rpm
+	}
+	sim := cxonesim.New(simCfg)
+	url, stop := sim.Start()
+	t.Cleanup(stop)
+	pacer := pusher.NewPacer(o.rpm)
+	client := cxone.NewV2(cxone.V2Config{BaseURL: url, ClientID: "id", ClientSecret: "secret", ListID: "list",
+		Pacer: pacer, Timeout: 2 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	sig := queue.NewSignal()
+	return &testBundle{ctx: ctx, q: queue.Signaling(store, sig), sig: sig, sim: sim, client: client, pacer: pacer,
+		cfg: pusher.Config{Linger: 5 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 50,
+			Backoff: func(int) time.Duration { return 20 * time.Millisecond }, IdleCheck: 50 * time.Millisecond,
+			RecoverEvery: 100 * time.Millisecond, ConfigWait: 50 * time.Millisecond}}
+}
+
+// start runs a pusher until the test ends; it returns a func that stops it and waits.
+func (b *testBundle) start(t *testing.T) (stop func()) {
+	t.Helper()
+	p := pusher.New(b.q, b.client, b.pacer, b.sig.C(), b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Run(ctx) })
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func (b *testBundle) enqueue(t *testing.T, action queue.Action, numbers ...string) {
+	t.Helper()
+	now := time.Now().Truncate(time.Millisecond)
+	evs := make([]queue.Event, len(numbers))
+	for i, n := range numbers {
+		evs[i] = queue.Event{Number: n, Raw: n, Action: action, OccurredAt: now, ReceivedAt: now}
+	}
+	if _, err := b.q.Enqueue(b.ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drained waits until the queue holds nothing but dead letters.
+func (b *testBundle) drained(t *testing.T) queue.Stats {
+	t.Helper()
+	for {
+		st, err := b.q.Stats(b.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Depth() == 0 {
+			return st
+		}
+		select {
+		case <-b.ctx.Done():
+			t.Fatalf("queue not drained: %+v; simulator %+v", st, b.sim.Stats())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func nums(n, offset int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("+1415555%04d", i+offset)
+	}
+	return out
+}
+
+func wantList(t *testing.T, sim *cxonesim.Server, want []string) {
+	t.Helper()
+	w := append([]string(nil), want...)
+	sort.Strings(w)
+	got := sim.List()
+	if fmt.Sprint(got) != fmt.Sprint(w) {
+		t.Fatalf("list has %d numbers, want %d\n got %v\nwant %v", len(got), len(w), got, w)
+	}
+}
+
+func TestDrainsInBatches(t *testing.T) {
+	b := setup(t, opts{})
+	all := nums(230, 0)
+	b.enqueue(t, queue.Add, all...)
+	b.start(t)
+	b.drained(t)
+	wantList(t, b.sim, all)
+	st := b.sim.Stats()
+	adds := 0
+	for _, c := range st.Requests[cxonesim.KindV2Add] {
+		adds += c
+	}
+	// 230 numbers in batches of 50: five requests, not one per number and not one for all.
+	if adds != 5 {
+		t.Fatalf("%d add requests for 230 numbers, want 5", adds)
+	}
+}
+
+func TestConvergesUnderFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults cxonesim.Faults
+	}{
+		{"429 with Retry-After seconds", cxonesim.Faults{RateLimit429: 0.3, RetryAfter: "1"}},
+		{"429 with Retry-After date", cxonesim.Faults{RateLimit429: 0.2, RetryAfter: cxonesim.RetryAfterDate}},
+		{"429 without Retry-After", cxonesim.Faults{RateLimit429: 0.3}},
+		{"5xx and HTML pages", cxonesim.Faults{ServerError: 0.3, HTMLError: 0.1}},
+		{"responses lost after the write", cxonesim.Faults{LostAfterApply: 0.4}},
+		{"tokens expiring early", cxonesim.Faults{ExpireTokens: 0.3}},
+		{"slow answers past the timeout", cxonesim.Faults{Slow: 0.2, SlowDelay: 2500 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, opts{})
+			b.sim.SetFaults(tc.faults)
+			all := nums(300, 0)
+			b.sim.Seed(all[:20]...) // some already listed: 409s to resolve
+			b.enqueue(t, queue.Add, all...)
+			b.start(t)
+			st := b.drained(t)
+			if st.Dead != 0 {
+				t.Fatalf("%d dead letters under transient faults", st.Dead)
+			}
+			wantList(t, b.sim, all)
+		})
+	}
+}
+
+func TestRateLimitWaitSpendsNoAttempt(t *testing.T) {
+	b := setup(t, opts{})
+	b.cfg.MaxAttempts = 1 // any counted failure would dead-letter
+	b.sim.SetFaults(cxonesim.Faults{RateLimit429: 0.3, RetryAfter: "1"})
+	all := nums(100, 0)
+	b.enqueue(t, queue.Add, all...)
+	b.start(t)
+	if st := b.drained(t); st.Dead != 0 {
+		t.Fatalf("429s spent attempts: %d dead", st.Dead)
+	}
+	if b.sim.Stats().RateLimited == 0 {
+		t.Fatal("the fault injected no 429: the test proves nothing")
+	}
+	wantList(t, b.sim, all)
+}
+
+func TestPacedUnderTheLimit(t *testing.T) {
+	// A strict bucket of one: any two requests closer than 50 ms get a 429. The pacer runs at 1000 a
+	// minute (60 ms apart), so none may.
+	b := setup(t, opts{rpm: 1000, sim: cxonesim.Config{RatePerMinute: 1200, Burst: 1}})
+	b.cfg.BatchSize = 5
+	all := nums(100, 0)
+	b.enqueue(t, queue.Add, all...)
+	b.start(t)
+	b.drained(t)
+	wantList(t, b.sim, all)
+	if st := b.sim.Stats(); st.RateLimited != 0 {
+		t.Fatalf("%d requests ran into the rate limit", st.RateLimited)
+	}
+}
+
+func TestPoisonNumberDeadLettersAlone(t *testing.T) {
+	b := setup(t, opts{})
+	good := nums(49, 0)
+	b.enqueue(t, queue.Add, good...)
+	b.enqueue(t, queue.Add, "+1234") // CXone refuses it as not E.164
+	b.start(t)
+	st := b.drained(t)
+	if st.Dead != 1 {
+		t.Fatalf("dead letters %d, want 1", st.Dead)
+	}
+	wantList(t, b.sim, good)
+}
+
+func TestTransientFailuresExhaustAttempts(t *testing.T) {
+	b := setup(t, opts{})
+	b.cfg.MaxAttempts = 3
+	b.sim.SetFaults(cxonesim.Faults{ServerError: 1})
+	b.enqueue(t, queue.Add, nums(3, 0)...)
+	b.start(t)
+	if st := b.drained(t); st.Dead != 3 {
+		t.Fatalf("dead %d, want 3 after 3 failed attempts each", st.Dead)
+	}
+	if len(b.sim.List()) != 0 {
+		t.Fatal("a failing CXone listed numbers")
+	}
+}
+
+func TestRemoveTakesOff(t *testing.T) {
+	b := setup(t, opts{})
+	b.sim.Seed("+14155550001", "+14155550002")
+	b.enqueue(t, queue.Remove, "+14155550001", "+14155550003") // the second was never listed: 404 is fine
+	b.start(t)
+	if st := b.drained(t); st.Dead != 0 {
+		t.Fatalf("dead %d", st.Dead)
+	}
+	wantList(t, b.sim, []string{"+14155550002"})
+}
+
+func TestRecoversLeasesOfADeadPusher(t *testing.T) {
+	b := setup(t, opts{})
+	all := nums(10, 0)
+	b.enqueue(t, queue.Add, all...)
+	// A pusher that claimed and died: its lease runs out, nobody acks.
+	if got, err := b.q.Claim(b.ctx, 10, 50*time.Millisecond); err != nil || len(got) != 10 {
+		t.Fatalf("claim: %d %v", len(got), err)
+	}
+	b.start(t)
+	b.drained(t)
+	wantList(t, b.sim, all)
+}
+
+func TestShutdownLeavesNothingLeased(t *testing.T) {
+	b := setup(t, opts{rpm: 600})
+	b.enqueue(t, queue.Add, nums(200, 0)...)
+	stop := b.start(t)
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	st, err := b.q.Stats(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Leased != 0 {
+		t.Fatalf("%d items still leased after shutdown", st.Leased)
+	}
+	if int(st.Ready)+len(b.sim.List()) != 200 {
+		t.Fatalf("ready %d + listed %d != 200", st.Ready, len(b.sim.List()))
+	}
+}
+
+func TestTwoPushersOneRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	b := setup(t, opts{redis: srv})
+	all := nums(500, 0)
+	b.enqueue(t, queue.Add, all...)
+	// A second replica: its own store handle and pacer on the same Redis namespace and simulator.
+	other, err := redisq.Open(srv.URL(), redisq.Options{Namespace: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	p2 := pusher.New(other, b.client, pusher.NewPacer(60000), nil, b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	done := make(chan struct{})
+	go func() { p2.Run(ctx); close(done) }()
+	b.start(t)
+	b.drained(t)
+	cancel()
+	<-done
+	wantList(t, b.sim, all)
+	if c := b.sim.Stats().Conflicts; c != 0 {
+		t.Fatalf("%d conflicts: two pushers held the same numbers", c)
+	}
+}
+
+func TestRedisRestartLosesNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	b := setup(t, opts{redis: srv, rpm: 3000})
+	first := nums(300, 0)
+	b.enqueue(t, queue.Add, first...)
+	b.start(t)
+	time.Sleep(200 * time.Millisecond)
+	srv.Kill() // a crash: whatever Redis acknowledged is in its AOF
+	time.Sleep(300 * time.Millisecond)
+	srv.Restart()
+	second := nums(100, 1000)
+	b.enqueue(t, queue.Add, second...)
+	b.drained(t)
+	wantList(t, b.sim, append(first, second...))
+}
