@@ -73,7 +73,7 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	q := queue.Signaling(store, sig)
 	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
 		BatchSize: cfg.BatchSize, Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
-		DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
+		Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
 		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
 	})
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,

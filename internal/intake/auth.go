@@ -31,10 +31,12 @@ func (None) Challenge() string                  { return "" }
 type Token struct{ Token string }
 
 func (t Token) Verify(r *http.Request, _ []byte) error {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
+	h := r.Header.Get("Authorization")
+	// The scheme name is case-insensitive (RFC 9110).
+	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
 		return errors.New("missing Authorization: Bearer token")
 	}
+	got := h[7:]
 	if subtle.ConstantTimeCompare([]byte(got), []byte(t.Token)) != 1 {
 		return errors.New("wrong bearer token")
 	}

@@ -123,6 +123,9 @@ func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parse
 		if err != nil {
 			return p, bad("occurredAt %q is not an RFC 3339 time", s)
 		}
+		if t.Before(time.Unix(0, 0)) {
+			return p, bad("occurredAt %q is before 1970", s)
+		}
 		// Nobody asked after we heard it: a clock ahead must not let one event win ordering forever.
 		if t.Before(now) {
 			occurred = t

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -118,11 +119,10 @@ func (h *Handler) OptOut(w http.ResponseWriter, r *http.Request) {
 // process normalizes every event, records rejections, and enqueues the accepted ones in one atomic
 // write. It fails only when the store does: then nothing was acknowledged.
 func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.Time, webhookID string, batch bool) ([]result, error) {
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.StoreTimeout)
-	defer cancel()
 	results := make([]result, len(raws))
 	events := make([]queue.Event, 0, len(raws))
 	slots := make([]int, 0, len(raws))
+	var rejs []queue.Rejection
 	for i, raw := range raws {
 		p, err := parseEvent(raw, now, h.cfg.DefaultRegion)
 		if p.ev.ID == "" && webhookID != "" {
@@ -144,9 +144,7 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 			}
 			rej := queue.Rejection{Raw: p.raw, Body: truncate(string(raw), 4096), Reason: reason, Region: p.region,
 				Source: p.ev.Source, Channel: p.ev.Channel, EventID: p.ev.ID, ReceivedAt: p.ev.ReceivedAt}
-			if err := h.q.Reject(ctx, rej); err != nil {
-				return nil, fmt.Errorf("record rejection: %w", err)
-			}
+			rejs = append(rejs, rej)
 			h.cfg.Logger.Info("rejected a number", "number", phone.Mask(p.raw), "reason", reason, "region", p.region)
 			results[i] = result{Status: "rejected", Code: http.StatusUnprocessableEntity, Reason: reason,
 				EventID: p.ev.ID, Error: fmt.Sprintf("not a valid phone number for region %s (%s); recorded as rejected", p.region, reason)}
@@ -155,6 +153,14 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 		p.ev.Number = num.E164
 		events = append(events, p.ev)
 		slots = append(slots, i)
+	}
+	// The deadline bounds the store writes, not the normalizing of up to MaxBatch numbers.
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StoreTimeout)
+	defer cancel()
+	// Rejections first: if the enqueue then fails the sender retries and the evidence is doubled,
+	// never missing.
+	if err := h.q.Reject(ctx, rejs...); err != nil {
+		return nil, fmt.Errorf("record rejections: %w", err)
 	}
 	if len(events) == 0 {
 		return results, nil
@@ -215,9 +221,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -131,13 +131,13 @@ func TestOptOut(t *testing.T) {
 			{name: "eventId under data", body: `{"data":{"phoneNumber":"4155552671","eventId":"evt-2"}}`,
 				number: "+14155552671", answer: `{"status":"accepted","phoneNumber":"+14155552671","eventId":"evt-2"}`},
 			{name: "audit fields kept",
-				body: `{"phoneNumber":"4155552671","source":"studio","channel":"voice","reason":"asked on call","scope":"brand-a"}`,
+				body:   `{"phoneNumber":"4155552671","source":"studio","channel":"voice","reason":"asked on call","scope":"brand-a"}`,
 				number: "+14155552671", check: wantAudit("studio", "voice", "asked on call", "brand-a")},
 			{name: "audit fields under data",
-				body: `{"data":{"phoneNumber":"4155552671","source":"sms","channel":"text","reason":"STOP","scope":"bu-7"}}`,
+				body:   `{"data":{"phoneNumber":"4155552671","source":"sms","channel":"text","reason":"STOP","scope":"bu-7"}}`,
 				number: "+14155552671", check: wantAudit("sms", "text", "STOP", "bu-7")},
 			{name: "top level wins over data",
-				body: `{"phoneNumber":"4155552671","source":"top","data":{"phoneNumber":"2125550100","source":"data"}}`,
+				body:   `{"phoneNumber":"4155552671","source":"top","data":{"phoneNumber":"2125550100","source":"data"}}`,
 				number: "+14155552671", check: wantAudit("top", "", "", "")},
 			{name: "expiresAt kept", body: `{"phoneNumber":"4155552671","expiresAt":"2031-01-01T00:00:00Z"}`,
 				number: "+14155552671", check: func(t *testing.T, it queue.Item) {
@@ -532,7 +532,7 @@ var errDiskFull = fmt.Errorf("write: no space left on device: %w", queue.ErrUnav
 func (failingStore) Enqueue(context.Context, []queue.Event) ([]queue.EnqueueStatus, error) {
 	return nil, errDiskFull
 }
-func (failingStore) Reject(context.Context, queue.Rejection) error { return errDiskFull }
+func (failingStore) Reject(context.Context, ...queue.Rejection) error { return errDiskFull }
 
 // hangingStore is the real store with writes that never finish on their own.
 type hangingStore struct{ *boltq.Store }

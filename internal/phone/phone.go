@@ -50,6 +50,7 @@ var (
 	errAmbiguousExtension = errors.New("extension digits could also be part of the number")
 	errNotE164            = errors.New("library produced a malformed E.164 string")
 	errNoRoundTrip        = errors.New("E.164 form does not parse back to the same number")
+	errE164Length         = errors.New("valid per metadata, but not 7 to 15 digits as E.164 requires")
 )
 
 // Parse normalizes raw, a number in any human format, to E.164.
@@ -116,7 +117,10 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	if err != nil {
 		return Number{}, parseErrorReason(err), err
 	}
-	if !phonenumbers.IsValidNumber(num) {
+	// This is IsValidNumber unrolled: it computes the region too, which is
+	// costly for +1 (it tries each NANP region), and we need the region.
+	numRegion := phonenumbers.GetRegionCodeForNumber(num)
+	if !phonenumbers.IsValidNumberForRegion(num, numRegion) {
 		return Number{}, possibleReason(num), nil
 	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
@@ -125,9 +129,9 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	}
 	switch digits := len(e164) - 1; {
 	case digits < minDigits:
-		return Number{}, ReasonTooShort, nil
+		return Number{}, ReasonTooShort, errE164Length
 	case digits > maxDigits:
-		return Number{}, ReasonTooLong, nil
+		return Number{}, ReasonTooLong, errE164Length
 	}
 	// Every E.164 we hand out must parse back to itself, or a later lookup
 	// by that E.164 misses the opt-out. The library breaks this for e.g.
@@ -140,12 +144,11 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	if ext != "" && validNumber(e164+ext) {
 		return Number{}, ReasonInvalid, errAmbiguousExtension
 	}
-	return Number{E164: e164, Region: numberRegion(num), Extension: ext}, "", nil
+	return Number{E164: e164, Region: geoRegion(numRegion), Extension: ext}, "", nil
 }
 
-// parseErrorReason maps the library's sentinel errors. It has no sentinel
-// for too long other than ErrNumTooLong, and reports "12345" style garbage
-// as ErrNotANumber only when it is not even viable.
+// parseErrorReason maps the library's sentinel errors; anything else
+// (none is known) counts as not a number.
 func parseErrorReason(err error) Reason {
 	switch err {
 	case phonenumbers.ErrInvalidCountryCode:
@@ -187,10 +190,9 @@ func roundTrips(e164 string) bool {
 	return err == nil && phonenumbers.Format(num, phonenumbers.E164) == e164
 }
 
-// numberRegion maps the library's non-geographic "001" (and unknown "ZZ")
-// to "".
-func numberRegion(num *phonenumbers.PhoneNumber) string {
-	r := phonenumbers.GetRegionCodeForNumber(num)
+// geoRegion maps the library's non-geographic "001" (and unknown "ZZ") to
+// "".
+func geoRegion(r string) string {
 	if r == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY || r == phonenumbers.UNKNOWN_REGION {
 		return ""
 	}

@@ -143,8 +143,8 @@ var badCases = []badCase{
 	// converting letters, giving +18003569377.
 	{"1-800-FLOWERS５", "US", ReasonTooLong, nil},
 	// Valid per metadata, but not E.164: 17 digits and 6 digits.
-	{"+49 30 1234567890123", "US", ReasonTooLong, nil},
-	{"+98 9601", "US", ReasonTooShort, nil},
+	{"+49 30 1234567890123", "US", ReasonTooLong, errE164Length},
+	{"+98 9601", "US", ReasonTooShort, errE164Length},
 	// Ambiguous extensions in variable-length plans: +49301234 ext. 5678
 	// or +493012345678? Both are valid, so refuse to pick.
 	{"+49 30 1234,5678", "US", ReasonInvalid, errAmbiguousExtension},

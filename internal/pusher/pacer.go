@@ -91,13 +91,18 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// Backoff is the delay before retry number attempt (1-based) of an item: 10 s doubling, capped at
-// an hour, jittered. Twelve attempts span about three and a half hours of failures.
-func Backoff(attempt int) time.Duration {
-	if attempt < 1 {
-		attempt = 1
+// Backoff is the default delay before retry number attempt (1-based) of an item: 10 s doubling,
+// capped at an hour, jittered. Twelve attempts span about three and a half hours of failures.
+var Backoff = ExpBackoff(10*time.Second, time.Hour)
+
+// ExpBackoff returns a back-off that starts at base and doubles up to limit, jittered.
+func ExpBackoff(base, limit time.Duration) func(attempt int) time.Duration {
+	return func(attempt int) time.Duration {
+		if attempt < 1 {
+			attempt = 1
+		}
+		return jitter(min(limit, base<<min(attempt-1, 30)))
 	}
-	return jitter(min(time.Hour, 10*time.Second<<min(attempt-1, 20)))
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

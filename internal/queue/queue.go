@@ -99,8 +99,8 @@ func (s Stats) Depth() int64 { return s.Ready + s.Leased }
 type Queue interface {
 	// Enqueue records events atomically: all or none. Results are in the order of events.
 	Enqueue(ctx context.Context, events []Event) ([]EnqueueStatus, error)
-	// Reject records input that was not accepted.
-	Reject(ctx context.Context, r Rejection) error
+	// Reject records input that was not accepted, all in one write.
+	Reject(ctx context.Context, rs ...Rejection) error
 	// Rejections returns up to limit recorded rejections, newest first.
 	Rejections(ctx context.Context, limit int) ([]Rejection, error)
 	// Claim leases up to max ready entries due at or before now, oldest first, until now+lease.

@@ -3,6 +3,7 @@ package boltq
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,7 +33,7 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		t := buckets(tx)
-		for _, k := range due(t.leased, nowMs, int(^uint(0)>>1)) {
+		for _, k := range due(t.leased, nowMs, math.MaxInt) {
 			_, number := splitTimeKey(k)
 			r, err := t.get(number)
 			if err != nil {

@@ -9,20 +9,32 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Reject records r under the next sequence number, so that key order is arrival order. A flood
-// of bad input arrives as concurrently as good input, so it shares commits through db.Batch.
-func (s *Store) Reject(ctx context.Context, r queue.Rejection) error {
+// Reject records each rejection under the next sequence number, so that key order is arrival
+// order. A flood of bad input arrives as concurrently as good input, so it shares commits through
+// db.Batch.
+func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: reject: %w", err)
 	}
-	v := encodeRejection(r)
+	if len(rs) == 0 {
+		return nil
+	}
+	vals := make([][]byte, len(rs))
+	for i, r := range rs {
+		vals[i] = encodeRejection(r)
+	}
 	err := s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bRejections)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
+		for _, v := range vals {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+				return err
+			}
 		}
-		return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
+		return nil
 	})
 	if err != nil {
 		return unavailable("reject", err)

@@ -43,12 +43,20 @@ func (s *Store) Stats(ctx context.Context) (queue.Stats, error) {
 	return st, nil
 }
 
-// Reject appends a rejection to the rejections stream (append-only evidence).
-func (s *Store) Reject(ctx context.Context, r queue.Rejection) error {
-	err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.rejections, Values: []any{
-		"raw", r.Raw, "body", r.Body, "reason", r.Reason, "region", r.Region, "source", r.Source,
-		"channel", r.Channel, "event_id", r.EventID, "received", ms(r.ReceivedAt),
-	}}).Err()
+// Reject appends rejections to the rejections stream (append-only evidence) in one transaction.
+func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, r := range rs {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: s.rejections, Values: []any{
+				"raw", r.Raw, "body", r.Body, "reason", r.Reason, "region", r.Region, "source", r.Source,
+				"channel", r.Channel, "event_id", r.EventID, "received", ms(r.ReceivedAt),
+			}})
+		}
+		return nil
+	})
 	return wrap("reject", err)
 }
 
