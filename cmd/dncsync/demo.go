@@ -40,9 +40,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("start the CXone simulator: %w", err)
 	}
 	defer stopSim()
-	// The demo always runs the embedded store against the simulator; other settings apply as given.
-	cfg.RedisURL, cfg.CXoneAPI, cfg.BaseURL, cfg.ClientID, cfg.ClientSecret, cfg.ListID =
-		"", "v2", simURL, "demo", "demo-secret", "demo-list"
+	// The demo always runs against the simulator; the store is the embedded one unless REDIS_URL
+	// is set, and other settings apply as given.
+	cfg.CXoneAPI, cfg.BaseURL, cfg.ClientID, cfg.ClientSecret, cfg.ListID = "v2", simURL, "demo", "demo-secret", "demo-list"
 	if cfg.WebhookAuth == "" {
 		cfg.WebhookAuth = "none"
 	}
@@ -66,13 +66,13 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, `dncsync demo: the service on http://localhost:%d, CXone simulated at %s (list %q),
-embedded store in %s, webhook auth %q. Try:
+store %s, webhook auth %q. Try:
 
   curl -s -X POST localhost:%d/webhook/opt-out -H 'Content-Type: application/json' \
     -d '{"eventType":"contact.opt_out","data":{"phoneNumber":"(415) 555-2671"}}'
 
 The simulated list: curl -s %s/sim/list    Metrics: curl -s localhost:%d/metrics
 Stop with Ctrl-C.
-`, cfg.Port, simURL, cfg.ListID, cfg.DataDir, cfg.WebhookAuth, cfg.Port, simURL, cfg.Port)
+`, cfg.Port, simURL, cfg.ListID, storeName(cfg), cfg.WebhookAuth, cfg.Port, simURL, cfg.Port)
 	return svc.run(ctx, ln)
 }

@@ -166,9 +166,7 @@ func makeCorpus(nValid int) corpus {
 			}
 		}
 		c.want = append(c.want, e164)
-		for _, f := range forms[:1+r.IntN(len(forms))] {
-			c.bodies = append(c.bodies, f)
-		}
+		c.bodies = append(c.bodies, forms[:1+r.IntN(len(forms))]...)
 	}
 	junk := []string{`{"phoneNumber":"12"}`, `{"phoneNumber":"+1 200 555 0100"}`, `{"phoneNumber":"not a number"}`,
 		`{"data":{}}`, `{"phoneNumber":`, `{"phoneNumber":"+999 1234"}`}

@@ -22,6 +22,8 @@ Usage:
   dncsync demo        run the service on the embedded store against a built-in CXone simulator
   dncsync subscribe --callback-url URL
                       register the CXone event subscription that posts opt-outs to URL
+  dncsync load --url URL [--requests N --concurrency C --batch B]
+                      post webhooks at a running service and print the rate it sustained
 
 Run "dncsync COMMAND -h" for the settings of a command. Every flag is also an environment variable.
 `
@@ -45,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "subscribe":
 		err = cmdSubscribe(ctx, args[1:], stdout, stderr)
+	case "load":
+		err = cmdLoad(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "dncsync: unknown command %q\n\n%s", args[0], usage)
 		return 2

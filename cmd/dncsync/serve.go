@@ -120,7 +120,7 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { _ = s.pusher.Run(pctx) })
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", s.storeName(), "cxone_api", s.cfg.CXoneAPI,
+	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", storeName(s.cfg), "cxone_api", s.cfg.CXoneAPI,
 		"rate_limit_rpm", s.cfg.RateLimitRPM, "batch_size", s.cfg.BatchSize, "webhook_auth", s.cfg.WebhookAuth)
 
 	var err error
@@ -146,9 +146,9 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-func (s *service) storeName() string {
-	if s.cfg.RedisURL != "" {
+func storeName(cfg *config) string {
+	if cfg.RedisURL != "" {
 		return "redis"
 	}
-	return "embedded:" + s.cfg.DataDir
+	return "embedded in " + cfg.DataDir
 }

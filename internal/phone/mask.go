@@ -14,9 +14,10 @@ const maxStars = 12
 // "+1415*****71". It accepts any string, including raw rejected input.
 //
 // Letters count as digits (they are digits in "1-800-FLOWERS"); other
-// characters are dropped, except a leading '+'. At least 5 characters are
-// always hidden, at most the first 4 and last 2 are shown, and inputs with
-// fewer than 10 show no tail, so short inputs reveal at most 4.
+// characters are dropped, except a leading '+'. At most the first 4 and
+// last 2 are shown and at least 5 are hidden (all, if there are fewer);
+// inputs with fewer than 10 show no tail, so they reveal at most 4. The
+// stars show the hidden count, up to 12.
 func Mask(s string) string {
 	s = strings.TrimSpace(s)
 	plus := strings.HasPrefix(s, "+") || strings.HasPrefix(s, "\uFF0B")

@@ -30,16 +30,17 @@ type Number struct {
 }
 
 const (
-	defaultRegion = "US"
+	fallbackRegion = "US" // used when Parse gets region ""
 
 	// maxInputLen is the library's own cap (it counts bytes). Checking it
 	// first keeps oversized input away from the regexp engine entirely.
 	maxInputLen = phonenumbers.MAX_INPUT_STRING_LENGTH
 
-	// E.164 allows at most 15 digits. The metadata accepts longer numbers
-	// (German direct-dial numbers up to 17 digits) and very short ones
-	// (Iranian 4-digit service numbers, 6 digits with the country code);
-	// neither is something we can store and match as an E.164 opt-out.
+	// E.164 allows at most 15 digits; 7 is the shortest ordinary number
+	// (Niue's +683 4002 and the like). The metadata accepts longer numbers
+	// (German direct-dial numbers, up to 17 digits) and shorter ones
+	// (Iranian 4-digit service numbers, 6 with the country code); neither
+	// is something we can store and match as an E.164 opt-out.
 	minDigits = 7
 	maxDigits = 15
 )
@@ -68,8 +69,10 @@ var (
 // +49301234 ext. 5678 or +493012345678, and guessing wrong would mangle the
 // number, so such input is rejected as ReasonInvalid.
 //
-// Only numbers the metadata considers valid, with 7 to 15 digits, are
-// accepted. Every rejection is an *Error.
+// Only numbers the metadata considers valid, with 7 to 15 digits, and
+// whose E.164 form parses back to itself are accepted. Surrounding
+// whitespace is ignored; input over 250 bytes is rejected as too long
+// without being parsed. Every rejection is an *Error.
 func Parse(raw, defaultRegion string) (Number, error) {
 	region, ok := canonicalRegion(defaultRegion)
 	if !ok {
@@ -137,7 +140,7 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	// by that E.164 misses the opt-out. The library breaks this for e.g.
 	// Belarusian "8 810 ..." numbers: it strips the 8 from "+375 810 ..."
 	// as if it were the national prefix.
-	if s != e164 && !roundTrips(e164) {
+	if !sameDigits(s, e164) && !roundTrips(e164) {
 		return Number{}, ReasonInvalid, errNoRoundTrip
 	}
 	ext := num.GetExtension()
@@ -180,13 +183,34 @@ func possibleReason(num *phonenumbers.PhoneNumber) Reason {
 // validNumber reports whether e164 is a valid number. Only used for the
 // extension ambiguity check, where any failure means "not ambiguous".
 func validNumber(e164 string) bool {
-	num, err := phonenumbers.Parse(e164, defaultRegion)
+	num, err := phonenumbers.Parse(e164, fallbackRegion)
 	return err == nil && phonenumbers.IsValidNumber(num)
+}
+
+// sameDigits reports whether s is e164 with only spaces and punctuation added ("+1 415-555-2671"),
+// so that parsing e164 again would read the same digits and the round trip can be skipped: it
+// costs a second full parse, about half of Parse's time.
+func sameDigits(s, e164 string) bool {
+	i := 0
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case c == '+' || (c >= '0' && c <= '9'):
+			if i >= len(e164) || e164[i] != c {
+				return false
+			}
+			i++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\t':
+		default:
+			return false
+		}
+	}
+	return i == len(e164)
 }
 
 // roundTrips reports whether e164 parses to exactly itself.
 func roundTrips(e164 string) bool {
-	num, err := phonenumbers.Parse(e164, defaultRegion)
+	num, err := phonenumbers.Parse(e164, fallbackRegion)
 	return err == nil && phonenumbers.Format(num, phonenumbers.E164) == e164
 }
 
@@ -252,7 +276,7 @@ func isE164Shape(s string) bool {
 // turn "uſ" into "US") and reports whether the library supports it.
 func canonicalRegion(region string) (string, bool) {
 	if region == "" {
-		return defaultRegion, true
+		return fallbackRegion, true
 	}
 	if len(region) != 2 {
 		return region, false

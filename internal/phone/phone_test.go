@@ -3,7 +3,6 @@ package phone
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
@@ -265,38 +264,5 @@ func TestDigits(t *testing.T) {
 		if got := Digits(tc.in); got != tc.want {
 			t.Errorf("Digits(%q) = %q, want %q", tc.in, got, tc.want)
 		}
-	}
-}
-
-// TestParseConcurrent runs Parse from many goroutines; run with -race. The
-// library caches compiled regexps in a shared map, which is the part that
-// would break without its lock.
-func TestParseConcurrent(t *testing.T) {
-	const goroutines = 32
-	var wg sync.WaitGroup
-	errs := make(chan string, goroutines)
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 3 * len(okCases) {
-				tc := okCases[(g+i)%len(okCases)]
-				got, err := Parse(tc.raw, tc.region)
-				if err != nil || got != tc.want {
-					errs <- tc.raw
-					return
-				}
-				bc := badCases[(g+i)%len(badCases)]
-				if _, err := Parse(bc.raw, bc.region); err == nil {
-					errs <- bc.raw
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for raw := range errs {
-		t.Errorf("concurrent Parse(%q) gave a different result", raw)
 	}
 }

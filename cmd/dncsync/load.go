@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/dncsync/dncsync/internal/loadgen"
+)
+
+// cmdLoad posts webhooks at a running service and prints what it sustained.
+func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c loadgen.Config
+	fs.StringVar(&c.URL, "url", "http://localhost:3000", "base URL of the running service")
+	fs.StringVar(&c.Token, "token", "", "bearer token (DNCSYNC_WEBHOOK_AUTH=token)")
+	fs.IntVar(&c.Requests, "requests", 100000, "requests to send")
+	fs.IntVar(&c.Concurrency, "concurrency", 64, "requests in flight")
+	fs.IntVar(&c.Batch, "batch", 1, "events per request")
+	fs.IntVar(&c.Distinct, "distinct", 1000000, "distinct numbers cycled through")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, loadgen.Run(ctx, c))
+	return nil
+}
