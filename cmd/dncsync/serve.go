@@ -42,7 +42,7 @@ func openStore(cfg *config) (queue.Queue, error) {
 	if cfg.RedisURL != "" {
 		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL})
 	}
-	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL})
+	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxAttempts: cfg.MaxAttempts})
 }
 
 func newVerifier(cfg *config) (intake.Verifier, error) {

@@ -19,6 +19,8 @@ import (
 type Options struct {
 	EventIDTTL time.Duration    // how long event ids are remembered; default 7 * 24h
 	Now        func() time.Time // for tests; default time.Now
+	// MaxAttempts dead-letters a lease found at open whose attempts reach it; 0: never.
+	MaxAttempts int
 }
 
 const (
@@ -75,6 +77,10 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if err := s.reclaimOrphans(opts.MaxAttempts); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
 	}
 	return s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/queuetest"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -241,5 +242,41 @@ func TestLongEventIDsAndNumbers(t *testing.T) {
 	bad := event("+1"+strings.Repeat("5", maxNumberLen), "", time.Now())
 	if _, err := s.Enqueue(ctx, []queue.Event{bad}); err == nil || errors.Is(err, queue.ErrUnavailable) {
 		t.Fatalf("an overlong number: %v, want a validation error", err)
+	}
+}
+
+func TestOpenReclaimsLeasesOfACrashedProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Enqueue(ctx, queuetest.Sample(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Claim(ctx, 3, time.Hour); err != nil || len(got) != 3 {
+		t.Fatalf("claim: %d %v", len(got), err)
+	}
+	s.Close() // as if the process died holding an hour-long lease
+	s, err = Open(path, Options{MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Claim(ctx, 10, time.Hour)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("after reopen claimed %d (%v), want the 3 orphaned entries at once", len(got), err)
+	}
+	if got[0].Attempts != 1 || got[0].LastError != errOrphaned {
+		t.Fatalf("orphan not counted: %+v", got[0])
+	}
+	s.Close()
+	s, err = Open(path, Options{MaxAttempts: 2}) // a second crash with the same numbers leased
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if st, _ := s.Stats(ctx); st.Dead != 3 || st.Depth() != 0 {
+		t.Fatalf("entries that crashed the process twice not dead-lettered: %+v", st)
 	}
 }

@@ -1,0 +1,44 @@
+package boltq
+
+import (
+	"math"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// errOrphaned is the LastError of an entry leased by a process that stopped without releasing it.
+const errOrphaned = "lease held by a dncsync process that stopped; reclaimed at open"
+
+// reclaimOrphans returns every lease found at open to ready at once. The file lock means no other
+// process can hold a lease, so each one belongs to a process that crashed: waiting for it to expire
+// would only delay the opt-outs it held. An attempt is counted, as Recover does, so that a number
+// that crashes the process every time ends up dead-lettered instead of in a crash loop.
+func (s *Store) reclaimOrphans(maxAttempts int) error {
+	nowMs := ms(s.now())
+	return s.db.Update(func(tx *bolt.Tx) error {
+		t := buckets(tx)
+		for _, k := range due(t.leased, math.MaxInt64, math.MaxInt) {
+			_, number := splitTimeKey(k)
+			r, err := t.get(number)
+			if err != nil {
+				return err
+			}
+			if stale(r, stateLeased, k) {
+				if err := t.leased.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			r.item.Attempts++
+			r.item.LastError = errOrphaned
+			to := stateReady
+			if maxAttempts > 0 && r.item.Attempts >= maxAttempts {
+				to = stateDead
+			}
+			if err := t.move(r, to, nowMs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
