@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,10 @@ func (c *caller) send(ctx context.Context, method, url, tok string, payload []by
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactNumbers(ue.URL) // paths and queries carry numbers; errors get logged
+		}
 		return rawResponse{}, err
 	}
 	defer resp.Body.Close()
@@ -129,39 +134,15 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // unexpected turns an answer the contract does not list into a transient error with a short,
 // log-safe excerpt (an HTML error page, an empty body, a changed JSON shape).
 func unexpected(op string, r response) *Error {
-	ex := strings.Join(strings.Fields(string(r.body)), " ")
+	// Redact before cutting, which could split a number and leave part of it visible.
+	ex := redactNumbers(strings.Join(strings.Fields(string(r.body)), " "))
 	if len(ex) > 120 {
 		ex = ex[:120] + "..."
 	}
 	if ex == "" {
 		ex = "empty body"
 	}
-	return &Error{Kind: Transient, Op: op, Status: r.status, Msg: "unexpected answer: " + redactDigits(ex)}
-}
-
-// redactDigits hides digit runs long enough to be phone numbers, so excerpts stay log-safe.
-func redactDigits(s string) string {
-	var b strings.Builder
-	run := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			run++
-			continue
-		}
-		flush(&b, s[i-run:i], run)
-		run = 0
-		b.WriteByte(s[i])
-	}
-	flush(&b, s[len(s)-run:], run)
-	return b.String()
-}
-
-func flush(b *strings.Builder, digits string, n int) {
-	if n >= 7 {
-		b.WriteString(strings.Repeat("#", n))
-	} else {
-		b.WriteString(digits)
-	}
+	return &Error{Kind: Transient, Op: op, Status: r.status, Msg: "unexpected answer: " + ex}
 }
 
 // statusError classifies a status the profile did not expect for op.

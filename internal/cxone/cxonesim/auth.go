@@ -74,8 +74,8 @@ func (s *Server) RevokeTokens() {
 }
 
 // tokenStore issues and checks bearer tokens. The organization a token
-// belongs to is its client ID, which keys the rate limit bucket. Not
-// goroutine-safe; the Server's lock guards it.
+// belongs to keys the rate limit bucket: the client ID for v2 tokens, the
+// tenant ID for admin tokens. Not goroutine-safe; the Server's lock guards it.
 type tokenStore struct {
 	ttl     time.Duration
 	clients map[string]string // client ID -> secret
@@ -84,6 +84,7 @@ type tokenStore struct {
 
 type tokenInfo struct {
 	org     string
+	profile string // apiProfile.name of the login that issued it
 	expires time.Time
 }
 
@@ -91,29 +92,39 @@ func newTokenStore(ttl time.Duration, clients map[string]string) *tokenStore {
 	return &tokenStore{ttl: ttl, clients: clients, tokens: map[string]tokenInfo{}}
 }
 
-// issue returns a new token if id/secret are known credentials.
+// issue returns a new v2 token if id/secret are known client credentials.
 func (t *tokenStore) issue(id, secret string, now time.Time) (string, bool) {
 	want, known := t.clients[id]
-	if !known || subtle.ConstantTimeCompare([]byte(want), []byte(secret)) != 1 {
+	if !known || !secretEqual(want, secret) {
 		return "", false
 	}
-	for tok, info := range t.tokens { // keep the map bounded by live tokens
-		if !now.Before(info.expires) {
-			delete(t.tokens, tok)
-		}
-	}
 	tok := rand.Text()
-	t.tokens[tok] = tokenInfo{org: id, expires: now.Add(t.ttl)}
+	t.add(tok, tokenInfo{org: id, profile: profileV2.name, expires: now.Add(t.ttl)}, now)
 	return tok, true
 }
 
-// lookup returns the organization of a live token.
-func (t *tokenStore) lookup(tok string, now time.Time) (string, bool) {
+// add records a token minted by a profile's own login.
+func (t *tokenStore) add(tok string, info tokenInfo, now time.Time) {
+	for old, i := range t.tokens { // keep the map bounded by live tokens
+		if !now.Before(i.expires) {
+			delete(t.tokens, old)
+		}
+	}
+	t.tokens[tok] = info
+}
+
+// lookup returns the organization of a live token issued for profile.
+func (t *tokenStore) lookup(tok, profile string, now time.Time) (string, bool) {
 	info, ok := t.tokens[tok]
-	if !ok || !now.Before(info.expires) {
+	if !ok || info.profile != profile || !now.Before(info.expires) {
 		return "", false
 	}
 	return info.org, true
+}
+
+// secretEqual compares credentials in constant time.
+func secretEqual(want, got string) bool {
+	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
 func (t *tokenStore) revoke(tok string) { delete(t.tokens, tok) }

@@ -32,22 +32,91 @@
 //
 // Numbers in paths may be sent raw ("+1415...") or escaped ("%2B1415...").
 //
-// Rate limit: one token bucket per organization (client ID) covers every API
-// call except the token endpoint: RatePerMinute sustained, Burst capacity.
-// An empty bucket answers 429 with Retry-After in whole seconds (rounded up)
-// until a call is available again.
+// # What it enforces (profile "admin")
+//
+// The real CXone Admin API's DNC groups. Auth host and API host are this
+// one server. Like v2's token endpoint, the login and discovery endpoints
+// are neither rate limited nor subject to faults. Tokens live TokenTTL.
+// Errors are {"error":"..."}, as on v2.
+//
+//   - POST /authentication/v1/token/access-key {"accessKeyId",
+//     "accessKeySecret"} (JSON, keys spelt exactly) answers
+//     {"access_token","token_type":"Bearer","expires_in","id_token"}; a
+//     wrong key is 401 invalid_grant. The access token is a JWT whose
+//     payload carries "tenantId" (and iss, sub, iat, exp, jti); its
+//     signature is random bytes.
+//   - GET /.well-known/openid-configuration names the token_endpoint,
+//     {base}/auth/token: a password grant (form grant_type=password,
+//     username=<accessKeyId>, password=<accessKeySecret>) with the
+//     registered application as HTTP Basic auth. A wrong application is 401
+//     invalid_client, a wrong key 401 invalid_grant. Same answer as above.
+//   - GET /.well-known/cxone-configuration?tenantId=.. answers
+//     {"api_endpoint","ui_endpoint","auth_endpoint"}: this server's base URL
+//     as the client addressed it, or Config.APIEndpoint. Unknown tenant 404.
+//
+// API calls are {api}/inContactAPI/services/{version}/..., version like
+// "v33.0" (^v[0-9]+\.[0-9]+$, else 404), with an admin bearer token (v2
+// tokens are 401 here, and admin tokens on v2) and an Accept header that
+// allows application/json (else 406; no Accept at all is refused too).
+//
+//   - POST .../dnc-groups/{groupId}/records {"dncGroupRecords":[{"phoneNumber",
+//     "expiredDate"}]} adds 1..AdminMaxBatch records (else 400; unknown group
+//     404, unknown keys 400, body not application/json 415). Each record
+//     succeeds or fails on its own; the answer is always 200
+//     {"resultSet":{"errorCount":N,"recordResults":[{"success","phoneNumber",
+//     "formattedPhone","error"}]}} in request order. Only the valid records
+//     are applied; one already listed is a success that replaces its
+//     expiredDate (absent or null: none). Failures: "Invalid phone number",
+//     "Invalid expiredDate" (not RFC 3339).
+//   - DELETE on the same path with the same body removes the records and
+//     answers 200 {"errorCount":N,"recordResults":[...]}, not wrapped in
+//     resultSet; a number that is not listed is a success.
+//   - GET on the same path ?skip=0&top=100 (top 1..100, default 100; skip
+//     default 0) answers {"resultSet":{"totalRecords":N,"dncRecords":
+//     [{"phoneNumber","formattedPhone","dateCollected","expiredDate",
+//     "lastUpdateTime"}]}}, sorted by phoneNumber. Times are RFC 3339 UTC;
+//     an expiredDate never given is null.
+//   - POST .../dnc-groups/search?phoneNumber=<digits> answers
+//     {"searchResults":[{"dncGroupId","dncGroupName","phoneNumber",
+//     "expiredDate"}]}, empty if the number is not listed, 400 if invalid.
+//     dncGroupId is a JSON number when the ID is numeric (the default 1001).
+//
+// Numbers travel as digits: NANP as its 10 national digits ("4155552671"),
+// others as E.164 digits without "+" ("442071234567"). The simulator stores
+// E.164: 10 digits -> "+1"+digits, otherwise "+"+digits. Anything but 7..15
+// digits is invalid, and so are digits starting with 0, or with 1 unless
+// exactly 10 long (a NANP number sent with its country code).
+// formattedPhone is "(415) 555-2671" for NANP, "+<digits>" otherwise.
+// expiredDate is recorded (Entry.ExpiresAt) but never takes a number off
+// the list by itself.
+//
+// # Both profiles
+//
+// There is one list: the v2 profile's Config.ListID and the admin profile's
+// Config.DNCGroupID are two names for it. A number added through either API
+// is seen by both, and List, Entry, Seed, Delete, OnChange and /sim/ work
+// for both.
+//
+// Rate limit: one token bucket per organization covers every API call except
+// the token, login and discovery endpoints: RatePerMinute sustained, Burst
+// capacity. The organization is the client ID for v2 tokens and the tenant
+// ID for admin tokens. An empty bucket answers 429 until a call is available
+// again; v2 429s carry Retry-After in whole seconds (rounded up), admin 429s
+// never carry Retry-After.
 //
 // # Faults
 //
 // Faults (SetFaults, or POST /sim/faults) are per-call probabilities rolled
-// with a seeded generator: injected 429 (with a configurable Retry-After),
+// with a seeded generator for API calls of both profiles: injected 429
+// (with a configurable Retry-After on v2, none on admin),
 // 500/502/503 before applying, a 502 with an HTML body, a slow answer, a
 // response lost after the request was applied (connection closed), and
 // tokens expiring early. RevokeTokens invalidates every token at once.
 //
 // # Inspection
 //
-// List, Has, Entry, Entries, Subscriptions and Stats expose the state;
+// List (alias GroupList), Has, Entry, Entries, Subscriptions and Stats
+// expose the state;
 // OnChange reports every list change; Seed and Delete change the list behind
 // the client's back. For tests that drive a separate process the same is
 // available over HTTP, without token, rate limit, faults or counting:
@@ -61,6 +130,9 @@
 //	POST /sim/seed           {"numbers":[...]}, E.164 only            -> 204
 //	POST /sim/delete         {"numbers":[...]}                        -> 204
 //	POST /sim/revoke-tokens                                           -> 204
+//	GET  /sim/group          the same as /sim/list
+//	POST /sim/group/seed     the same as /sim/seed
+//	POST /sim/group/delete   the same as /sim/delete
 //
 // Faults travel as {"rateLimit429":0.1,"retryAfter":"2","slowDelay":"250ms",
 // ...}; slowDelay is a Go duration string or a number of milliseconds.
@@ -69,6 +141,6 @@
 //
 // The list store (store.go), tokens (auth.go), bucket (ratelimit.go), faults
 // (faults.go) and the shared request pipeline (pipeline.go) know nothing of
-// the v2 routes (v2*.go); another profile registers its own routes through
-// Server.api and reuses all of them.
+// the profiles' routes (v2*.go, admin*.go); a profile registers its routes
+// through Server.api with its apiProfile and reuses all of them.
 package cxonesim

@@ -14,7 +14,8 @@ type Faults struct {
 	RateLimit429 float64
 	// RetryAfter is the Retry-After header of injected 429s: "" omits it,
 	// RetryAfterDate sends an HTTP-date 2s ahead, anything else is sent
-	// verbatim (e.g. "2", or garbage to test a client's parser).
+	// verbatim (e.g. "2", or garbage to test a client's parser). The admin
+	// profile ignores it: its 429s never carry Retry-After.
 	RetryAfter string
 	// ServerError answers 500, 502 or 503 (chosen at random) before the
 	// request is applied.
@@ -25,7 +26,8 @@ type Faults struct {
 	SlowDelay time.Duration
 	// LostAfterApply applies the request, then closes the connection without
 	// answering. The client sees a transport error and must converge on
-	// retry (an add then yields 409, a remove 404).
+	// retry (v2: an add then yields 409, a remove 404; admin: both simply
+	// succeed again).
 	LostAfterApply float64
 	// ExpireTokens answers 401 to a valid token and invalidates it, as if it
 	// expired early.

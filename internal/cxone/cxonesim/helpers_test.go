@@ -45,6 +45,14 @@ type env struct {
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
+	e := startEnv(t, cfg)
+	e.tok = e.token()
+	return e
+}
+
+// startEnv serves a simulator for cfg; the client has no token yet.
+func startEnv(t *testing.T, cfg Config) *env {
+	t.Helper()
 	sim := New(cfg)
 	u, stop := sim.Start()
 	tr := &http.Transport{}
@@ -53,7 +61,6 @@ func newEnv(t *testing.T, cfg Config) *env {
 		tr.CloseIdleConnections()
 		stop()
 	})
-	e.tok = e.token()
 	return e
 }
 

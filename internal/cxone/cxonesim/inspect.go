@@ -8,9 +8,6 @@ import (
 
 // routeInspect mounts the /sim/ routes listed in the package doc.
 func (s *Server) routeInspect() {
-	s.mux.HandleFunc("GET /sim/list", func(w http.ResponseWriter, _ *http.Request) {
-		jsonReply(http.StatusOK, numbersBody{Numbers: s.List()}).write(w)
-	})
 	s.mux.HandleFunc("GET /sim/entries", func(w http.ResponseWriter, _ *http.Request) {
 		jsonReply(http.StatusOK, struct {
 			Entries []Entry `json:"entries"`
@@ -36,7 +33,23 @@ func (s *Server) routeInspect() {
 		s.SetFaults(f)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	s.mux.HandleFunc("POST /sim/seed", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("POST /sim/revoke-tokens", func(w http.ResponseWriter, _ *http.Request) {
+		s.RevokeTokens()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	// The admin profile's DNC group is the same list, so /sim/group/...
+	// are the same routes under its name.
+	s.routeNumbers("/sim/list", "/sim/seed", "/sim/delete")
+	s.routeNumbers("/sim/group", "/sim/group/seed", "/sim/group/delete")
+}
+
+// routeNumbers mounts the list's read, seed and delete routes at the paths
+// given. Numbers are E.164 either way.
+func (s *Server) routeNumbers(list, seed, del string) {
+	s.mux.HandleFunc("GET "+list, func(w http.ResponseWriter, _ *http.Request) {
+		jsonReply(http.StatusOK, numbersBody{Numbers: s.List()}).write(w)
+	})
+	s.mux.HandleFunc("POST "+seed, func(w http.ResponseWriter, r *http.Request) {
 		var body numbersBody
 		if rep := decodeSim(r, &body, "numbers"); rep != nil {
 			rep.write(w)
@@ -51,17 +64,13 @@ func (s *Server) routeInspect() {
 		s.Seed(body.Numbers...)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	s.mux.HandleFunc("POST /sim/delete", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("POST "+del, func(w http.ResponseWriter, r *http.Request) {
 		var body numbersBody
 		if rep := decodeSim(r, &body, "numbers"); rep != nil {
 			rep.write(w)
 			return
 		}
 		s.Delete(body.Numbers...)
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("POST /sim/revoke-tokens", func(w http.ResponseWriter, _ *http.Request) {
-		s.RevokeTokens()
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -14,12 +14,20 @@ import (
 // caller's organization.
 type apiHandler func(r *http.Request, org string) reply
 
+// apiProfile is what the shared pipeline needs to know about a profile.
+type apiProfile struct {
+	// name scopes tokens: a token is only good for the profile that issued it.
+	name string
+	// retryAfter says whether 429s carry Retry-After (v2) or never do (admin).
+	retryAfter bool
+}
+
 // api wraps an operation with what every API call shares, regardless of
 // profile: bearer auth, the per-organization bucket, faults and statistics.
-func (s *Server) api(kind string, h apiHandler) http.Handler {
+func (s *Server) api(p apiProfile, kind string, h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bufferBody(r)
-		org, early, d := s.admit(kind, r)
+		org, early, d := s.admit(p, r)
 
 		if d.slow > 0 {
 			if !sleepCtx(r.Context(), d.slow) {
@@ -58,7 +66,7 @@ type admitted struct {
 // admit does all per-request decisions under one lock acquisition: it counts
 // the request, rolls the faults, checks the token and takes from the bucket.
 // A non-nil reply means the request is answered without reaching the handler.
-func (s *Server) admit(kind string, r *http.Request) (org string, early *reply, d admitted) {
+func (s *Server) admit(p apiProfile, r *http.Request) (org string, early *reply, d admitted) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,7 +82,7 @@ func (s *Server) admit(kind string, r *http.Request) (org string, early *reply, 
 	if !ok {
 		return "", s.unauthorized(&d, "missing bearer token"), d
 	}
-	org, ok = s.tokens.lookup(tok, now)
+	org, ok = s.tokens.lookup(tok, p.name, now)
 	if !ok {
 		return "", s.unauthorized(&d, "unknown, expired or revoked token"), d
 	}
@@ -88,18 +96,21 @@ func (s *Server) admit(kind string, r *http.Request) (org string, early *reply, 
 
 	if allowed, wait := s.limiter.take(org, now); !allowed {
 		rep := errorReply(http.StatusTooManyRequests, "rate limit exceeded")
-		rep.header.Set("Retry-After", retryAfterSeconds(wait))
+		d.note = "rate limited"
+		if p.retryAfter {
+			rep.header.Set("Retry-After", retryAfterSeconds(wait))
+			d.note += ", Retry-After " + rep.header.Get("Retry-After")
+		}
 		s.stats.RateLimited++
-		d.note = "rate limited, Retry-After " + rep.header.Get("Retry-After")
 		return org, &rep, d
 	}
 
 	switch {
 	case roll.rateLimit:
 		rep := errorReply(http.StatusTooManyRequests, "rate limit exceeded")
-		switch ra := s.faults.RetryAfter; ra {
-		case "":
-		case RetryAfterDate:
+		switch ra := s.faults.RetryAfter; {
+		case !p.retryAfter, ra == "": // no header
+		case ra == RetryAfterDate:
 			rep.header.Set("Retry-After", now.Add(2*time.Second).UTC().Format(http.TimeFormat))
 		default:
 			rep.header.Set("Retry-After", ra)

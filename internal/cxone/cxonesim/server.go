@@ -27,6 +27,33 @@ type Config struct {
 	// MaxBatch is the largest number of contacts one add request may carry.
 	// Default: 50.
 	MaxBatch int
+
+	// The admin profile (admin*.go). Its DNC group is the list above under
+	// another name, so List, Seed, Delete and OnChange cover both profiles.
+
+	// AccessKeyID and AccessKeySecret are the only access key the admin
+	// logins accept. Defaults: "sim-access-key" and "sim-access-secret".
+	AccessKeyID, AccessKeySecret string
+	// AppClientID and AppClientSecret are the registered application the
+	// password grant (POST /auth/token) requires as HTTP Basic auth.
+	// Defaults: "sim-app-client" and "sim-app-secret".
+	AppClientID, AppClientSecret string
+	// TenantID is the tenant in admin tokens and the only one discovery
+	// knows. Default: "tenant-sim-1".
+	TenantID string
+	// DNCGroupID is the one DNC group that exists; others are 404. It names
+	// the same list as ListID. Default: "1001".
+	DNCGroupID string
+	// DNCGroupName is the group's name in search results. Default:
+	// "dncsync-sim DNC group".
+	DNCGroupName string
+	// APIEndpoint, if set, is the api_endpoint discovery returns; otherwise
+	// it is this server's own base URL, taken from the request.
+	APIEndpoint string
+	// AdminMaxBatch is the most records one admin add or remove request may
+	// carry. The vendor publishes no limit. Default: 1000.
+	AdminMaxBatch int
+
 	// Seed makes fault decisions reproducible for a given request order.
 	Seed int64
 	// Logf, if set, receives one line per API request and per notable event.
@@ -59,6 +86,7 @@ func (c Config) withDefaults() Config {
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 50
 	}
+	c = c.adminDefaults()
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -101,6 +129,7 @@ func New(cfg Config) *Server {
 	}
 	s.routeAuth()
 	s.routeV2()
+	s.routeAdmin()
 	s.routeInspect()
 	return s
 }

@@ -13,6 +13,15 @@ const (
 	KindV2Remove    = kindV2Remove
 	KindV2Subscribe = kindV2Subscribe
 	KindUnmatched   = kindUnmatched // a path or method the contract lacks
+
+	KindAdminToken         = kindAdminToken         // POST /authentication/v1/token/access-key
+	KindAdminPasswordToken = kindAdminPasswordToken // POST /auth/token (password grant)
+	KindAdminOpenID        = kindAdminOpenID        // GET /.well-known/openid-configuration
+	KindAdminDiscovery     = kindAdminDiscovery     // GET /.well-known/cxone-configuration
+	KindAdminAdd           = kindAdminAdd           // POST .../dnc-groups/{id}/records
+	KindAdminRemove        = kindAdminRemove        // DELETE .../dnc-groups/{id}/records
+	KindAdminList          = kindAdminList          // GET .../dnc-groups/{id}/records
+	KindAdminSearch        = kindAdminSearch        // POST .../dnc-groups/search
 )
 
 const kindUnmatched = "unmatched"
@@ -28,28 +37,35 @@ type Stats struct {
 	// means the client got no response (LostAfterApply, or it hung up
 	// during a slow fault).
 	Requests map[string]map[int]int `json:"requests"`
-	// TokensIssued counts successful token requests.
+	// TokensIssued counts successful token requests of either profile.
 	TokensIssued int `json:"tokensIssued"`
 	// Unauthorized counts API calls answered 401, injected or not.
 	Unauthorized int `json:"unauthorized"`
 	// RateLimited counts API calls answered 429, from the bucket or injected
 	// (FaultsInjected[FaultRateLimit429] tells them apart).
 	RateLimited int `json:"rateLimited"`
-	// Added counts numbers put on the list by add requests.
+	// Added counts numbers put on the list by add requests (either profile).
 	Added int `json:"added"`
-	// Upserts counts applied upserts (creates and updates).
+	// Updated counts admin add records for numbers already listed (their
+	// expiredDate is replaced; the vendor reports them as successes).
+	Updated int `json:"updated"`
+	// Upserts counts applied v2 upserts (creates and updates).
 	Upserts int `json:"upserts"`
-	// Removes counts numbers taken off the list by remove requests.
+	// Removes counts numbers taken off the list by remove requests (either
+	// profile; admin removes of absent numbers are not counted).
 	Removes int `json:"removes"`
-	// Conflicts counts add requests refused with 409.
+	// RecordErrors counts admin add and remove records answered with
+	// success false (invalid phone number or expiredDate).
+	RecordErrors int `json:"recordErrors"`
+	// Conflicts counts v2 add requests refused with 409.
 	Conflicts int `json:"conflicts"`
 	// Subscriptions counts event subscriptions created.
 	Subscriptions int `json:"subscriptions"`
 	// FaultsInjected counts faults that took effect, by Fault* kind.
 	FaultsInjected map[string]int `json:"faultsInjected"`
-	// MaxPerMinute is the most API calls (token endpoint excluded, rejected
-	// calls included) received in any 60-second window, so tests can assert
-	// a client's pacing.
+	// MaxPerMinute is the most API calls (token, login and discovery
+	// endpoints excluded, rejected calls included) received in any 60-second
+	// window, so tests can assert a client's pacing.
 	MaxPerMinute int `json:"maxPerMinute"`
 }
 

@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// Entry is one number on a DNC list.
+// Entry is one number on the DNC list. Reason and Source come from the v2
+// profile, ExpiresAt from the admin profile's expiredDate (zero: none given).
 type Entry struct {
-	Number    string    `json:"number"`
+	Number    string    `json:"number"` // E.164
 	Reason    string    `json:"reason,omitempty"`
 	Source    string    `json:"source,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	AddedAt   time.Time `json:"addedAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
@@ -46,19 +48,30 @@ func newStore(listIDs ...string) *store {
 // list returns the entries of a list, or nil if no such list exists.
 func (st *store) list(id string) map[string]*Entry { return st.lists[id] }
 
-// put adds or updates a number and reports which it was. Source is kept on
-// update when the caller passes "" (an upsert carries no source).
+// put adds or updates a number with v2 fields. Source is kept on update when
+// the caller passes "" (an upsert carries no source).
 func (st *store) put(list map[string]*Entry, number, reason, source string, now time.Time) Change {
-	if e, ok := list[number]; ok {
+	return st.upsert(list, number, now, func(e *Entry) {
 		e.Reason = reason
 		if source != "" {
 			e.Source = source
 		}
-		e.UpdatedAt = now
-		return Change{Number: number, Op: OpUpdate, At: now}
+	})
+}
+
+// upsert adds number if absent, lets set fill in the caller's fields and
+// reports which it was. Fields set does not touch are kept on update.
+func (st *store) upsert(list map[string]*Entry, number string, now time.Time, set func(*Entry)) Change {
+	e, ok := list[number]
+	op := OpUpdate
+	if !ok {
+		e = &Entry{Number: number, AddedAt: now}
+		list[number] = e
+		op = OpAdd
 	}
-	list[number] = &Entry{Number: number, Reason: reason, Source: source, AddedAt: now, UpdatedAt: now}
-	return Change{Number: number, Op: OpAdd, At: now}
+	set(e)
+	e.UpdatedAt = now
+	return Change{Number: number, Op: op, At: now}
 }
 
 // remove deletes a number and reports whether it was there.
@@ -79,12 +92,17 @@ func sortedNumbers(list map[string]*Entry) []string {
 	return out
 }
 
-// List returns the numbers currently on the list, sorted.
+// List returns the numbers currently on the list, sorted. There is one list:
+// the v2 profile calls it Config.ListID, the admin profile Config.DNCGroupID.
 func (s *Server) List() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return sortedNumbers(s.lists.list(s.cfg.ListID))
 }
+
+// GroupList is List under the admin profile's name: the DNC group is the
+// same list, so it returns the same E.164 numbers.
+func (s *Server) GroupList() []string { return s.List() }
 
 // Has reports whether number is on the list.
 func (s *Server) Has(number string) bool {
@@ -103,7 +121,8 @@ func (s *Server) Entry(number string) (Entry, bool) {
 	return *e, true
 }
 
-// Seed puts numbers on the list directly, e.g. to provoke 409s. Numbers
+// Seed puts numbers (E.164) on the list, and so in the DNC group, directly,
+// e.g. to provoke 409s. Numbers
 // already there are left alone. No validation: tests may plant anything.
 func (s *Server) Seed(numbers ...string) {
 	now := s.now()
@@ -118,7 +137,8 @@ func (s *Server) Seed(numbers ...string) {
 	s.unlockNotify(changes)
 }
 
-// Delete removes numbers from the list behind the client's back.
+// Delete removes numbers (E.164) from the list, and so from the DNC group,
+// behind the client's back.
 func (s *Server) Delete(numbers ...string) {
 	now := s.now()
 	s.mu.Lock()

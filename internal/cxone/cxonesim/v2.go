@@ -12,15 +12,17 @@ const (
 	kindV2Subscribe = "v2.subscribe"
 )
 
+var profileV2 = apiProfile{name: "v2", retryAfter: true}
+
 // V2Version is the only X-CXone-Version the v2 API accepts.
 const V2Version = "2023-10-01"
 
 func (s *Server) routeV2() {
 	const contacts = "/api/v2/outbound/dnc-lists/{listId}/contacts"
-	s.mux.Handle("POST "+contacts, s.api(kindV2Add, v2(s.v2Add)))
-	s.mux.Handle("PUT "+contacts+"/{phoneNumber}", s.api(kindV2Upsert, v2(s.v2Upsert)))
-	s.mux.Handle("DELETE "+contacts+"/{phoneNumber}", s.api(kindV2Remove, v2(s.v2Remove)))
-	s.mux.Handle("POST /api/v2/event-subscriptions", s.api(kindV2Subscribe, v2(s.v2Subscribe)))
+	s.mux.Handle("POST "+contacts, s.api(profileV2, kindV2Add, v2(s.v2Add)))
+	s.mux.Handle("PUT "+contacts+"/{phoneNumber}", s.api(profileV2, kindV2Upsert, v2(s.v2Upsert)))
+	s.mux.Handle("DELETE "+contacts+"/{phoneNumber}", s.api(profileV2, kindV2Remove, v2(s.v2Remove)))
+	s.mux.Handle("POST /api/v2/event-subscriptions", s.api(profileV2, kindV2Subscribe, v2(s.v2Subscribe)))
 }
 
 // v2 enforces the version header every v2 call must carry.

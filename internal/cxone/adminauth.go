@@ -1,0 +1,207 @@
+package cxone
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+)
+
+const (
+	accessKeyVars = "CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET"
+	appVars       = "CXONE_ACCESS_KEY_ID, CXONE_ACCESS_KEY_SECRET, CXONE_CLIENT_ID and CXONE_CLIENT_SECRET"
+)
+
+// fetchToken logs in with the access key: directly, or as a registered application when a client
+// id and secret are configured. TokenCache calls it, one at a time.
+func (a *Admin) fetchToken(ctx context.Context) (Token, error) {
+	if a.cfg.AccessKeyID == "" || a.cfg.AccessKeySecret == "" {
+		return Token{}, &Error{Kind: Config, Op: "token", Msg: "set " + accessKeyVars}
+	}
+	if (a.cfg.ClientID == "") != (a.cfg.ClientSecret == "") {
+		return Token{}, &Error{Kind: Config, Op: "token",
+			Msg: "set both CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (registered application), or neither"}
+	}
+	if a.cfg.ClientID != "" {
+		return a.passwordGrant(ctx)
+	}
+	body, err := json.Marshal(struct {
+		ID     string `json:"accessKeyId"`
+		Secret string `json:"accessKeySecret"`
+	}{a.cfg.AccessKeyID, a.cfg.AccessKeySecret})
+	if err != nil {
+		return Token{}, &Error{Kind: Config, Op: "token", Msg: "encode the access key", Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.auth+"/authentication/v1/token/access-key",
+		bytes.NewReader(body))
+	if err != nil {
+		return Token{}, &Error{Kind: Config, Op: "token", Msg: "check CXONE_AUTH_URL", Err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	return readToken(a.cfg.HTTP, req, accessKeyVars)
+}
+
+// passwordGrant logs in as a registered application: the access key is the user, the application
+// authenticates with HTTP Basic at the token endpoint the OpenID configuration names.
+func (a *Admin) passwordGrant(ctx context.Context) (Token, error) {
+	endpoint, err := a.tokenEndpoint.get(ctx, "token", a.discoverTokenEndpoint)
+	if err != nil {
+		return Token{}, err
+	}
+	form := url.Values{"grant_type": {"password"}, "username": {a.cfg.AccessKeyID},
+		"password": {a.cfg.AccessKeySecret}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return Token{}, &Error{Kind: Transient, Op: "token", Msg: "unusable token_endpoint", Err: err}
+	}
+	req.SetBasicAuth(a.cfg.ClientID, a.cfg.ClientSecret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	tok, err := readToken(a.cfg.HTTP, req, appVars)
+	if KindOf(err) == Transient && err != nil {
+		a.tokenEndpoint.reset() // the endpoint may have moved: read the configuration again next time
+	}
+	return tok, err
+}
+
+func (a *Admin) discoverTokenEndpoint(ctx context.Context) (string, error) {
+	var doc struct {
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	r, err := a.wellKnown(ctx, "token", a.auth+"/.well-known/openid-configuration", &doc)
+	if err != nil {
+		return "", err
+	}
+	u, ok := absoluteURL(doc.TokenEndpoint)
+	if !ok {
+		return "", unexpected("token", r)
+	}
+	return u, nil
+}
+
+// discoverAPI finds the tenant's API host: the tenant is a claim of the access token, and the
+// authentication host's CXone configuration maps it to the API endpoint.
+func (a *Admin) discoverAPI(ctx context.Context) (string, error) {
+	tok, err := a.c.tokens.Get(ctx)
+	if err != nil {
+		return "", err
+	}
+	tenant := tenantID(tok)
+	if tenant == "" {
+		return "", &Error{Kind: Config, Op: "discover",
+			Msg: "the access token names no tenantId, so the API host cannot be discovered; set CXONE_API_BASE"}
+	}
+	var doc struct {
+		APIEndpoint string `json:"api_endpoint"`
+	}
+	r, err := a.wellKnown(ctx, "discover",
+		a.auth+"/.well-known/cxone-configuration?"+url.Values{"tenantId": {tenant}}.Encode(), &doc)
+	if err != nil {
+		return "", err
+	}
+	u, ok := absoluteURL(doc.APIEndpoint)
+	if !ok {
+		return "", unexpected("discover", r)
+	}
+	return configuredAPIBase(u), nil
+}
+
+// wellKnown reads one discovery document from the authentication host. Its failures are Config
+// (the host or tenant is wrong) or Transient, never Permanent: they are no item's fault.
+func (a *Admin) wellKnown(ctx context.Context, op, u string, into any) (response, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return response{}, &Error{Kind: Config, Op: op, Msg: "check CXONE_AUTH_URL", Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.cfg.HTTP.Do(req)
+	if err != nil {
+		return response{}, &Error{Kind: Transient, Op: op, Msg: "no answer from the authentication host", Err: err}
+	}
+	defer resp.Body.Close()
+	r := response{status: resp.StatusCode, body: readSome(resp)}
+	switch r.status {
+	case http.StatusOK:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusGone:
+		e := unexpected(op, r)
+		e.Kind = Config
+		e.Msg = "discovery refused; check CXONE_AUTH_URL (or set CXONE_API_BASE): " + e.Msg
+		return r, e
+	default:
+		return r, unexpected(op, r)
+	}
+	if json.Unmarshal(r.body, into) != nil {
+		return r, unexpected(op, r)
+	}
+	return r, nil
+}
+
+// absoluteURL accepts an http(s) URL with a host, without a trailing slash.
+func absoluteURL(s string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", false
+	}
+	return strings.TrimRight(u.String(), "/"), true
+}
+
+// tenantID reads the tenantId claim of a JWT. The signature is not checked: the token came from
+// the authentication host over TLS, and the claim only picks which discovery document to read.
+func tenantID(jwt string) string {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		TenantID flexString `json:"tenantId"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(claims.TenantID))
+}
+
+// lazyValue caches a discovered value: once found it is reused; a failure goes to the caller and
+// the next call tries again. One discovery runs at a time, and waiting for it honours ctx.
+type lazyValue struct {
+	sem chan struct{} // held while discovering
+	val atomic.Pointer[string]
+}
+
+func newLazyValue() *lazyValue { return &lazyValue{sem: make(chan struct{}, 1)} }
+
+func (l *lazyValue) set(v string) { l.val.Store(&v) }
+
+func (l *lazyValue) reset() { l.val.Store(nil) }
+
+func (l *lazyValue) get(ctx context.Context, op string, find func(context.Context) (string, error)) (string, error) {
+	if v := l.val.Load(); v != nil {
+		return *v, nil
+	}
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return "", &Error{Kind: Transient, Op: op, Msg: "waiting for discovery", Err: ctx.Err()}
+	}
+	defer func() { <-l.sem }()
+	if v := l.val.Load(); v != nil {
+		return *v, nil // another caller found it while this one waited
+	}
+	v, err := find(ctx)
+	if err != nil {
+		return "", err
+	}
+	l.set(v)
+	return v, nil
+}
