@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +24,13 @@ type config struct {
 	ClientID      string
 	ClientSecret  string
 	ListID        string
+	AuthURL       string
+	AccessKeyID   string
+	AccessSecret  string
+	APIBase       string
+	APIVersion    string
+	GroupID       string
+	ExpiresAfter  time.Duration
 	RateLimitRPM  int
 	BatchSize     int
 	BatchLinger   time.Duration
@@ -34,6 +43,7 @@ type config struct {
 	WebhookSecret string
 	WebhookToken  string
 	AdminToken    string
+	AuditKeep     time.Duration
 	LogLevel      string
 	LogFormat     string
 	Shutdown      time.Duration
@@ -51,6 +61,23 @@ func (e *envFlags) str(p *string, name, env, def, usage string) {
 		def = v
 	}
 	e.fs.StringVar(p, name, def, usage+" ($"+env+")")
+}
+
+// secret is a flag whose value never appears in usage text (a mistyped flag prints every default).
+type secret struct{ p *string }
+
+func (s secret) String() string {
+	if s.p != nil && *s.p != "" {
+		return "(set)"
+	}
+	return ""
+}
+
+func (s secret) Set(v string) error { *s.p = v; return nil }
+
+func (e *envFlags) secret(p *string, name, env, usage string) {
+	*p = os.Getenv(env)
+	e.fs.Var(secret{p}, name, usage+" ($"+env+")")
 }
 
 func (e *envFlags) int(p *int, name, env string, def int, usage string) {
@@ -82,13 +109,20 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	c := &config{}
 	e := &envFlags{fs: fs}
 	e.int(&c.Port, "port", "PORT", 3000, "HTTP listen port")
-	e.str(&c.RedisURL, "redis-url", "REDIS_URL", "", "Redis store URL (redis:// or rediss://); unset: the embedded store")
+	e.secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL (redis:// or rediss://); unset: the embedded store")
 	e.str(&c.DataDir, "data-dir", "DNCSYNC_DATA_DIR", "./data", "directory of the embedded store")
-	e.str(&c.CXoneAPI, "cxone-api", "CXONE_API", "", "CXone API profile: v2")
+	e.str(&c.CXoneAPI, "cxone-api", "CXONE_API", "", "CXone API profile: admin (real tenants) or v2")
 	e.str(&c.BaseURL, "cxone-base-url", "CXONE_BASE_URL", "", "CXone base URL (v2)")
 	e.str(&c.ClientID, "cxone-client-id", "CXONE_CLIENT_ID", "", "CXone OAuth client id (v2)")
-	e.str(&c.ClientSecret, "cxone-client-secret", "CXONE_CLIENT_SECRET", "", "CXone OAuth client secret (v2)")
+	e.secret(&c.ClientSecret, "cxone-client-secret", "CXONE_CLIENT_SECRET", "CXone OAuth client secret (v2, or a registered application with admin)")
 	e.str(&c.ListID, "cxone-dnc-list-id", "CXONE_DNC_LIST_ID", "", "CXone do-not-call list id (v2)")
+	e.str(&c.AuthURL, "cxone-auth-url", "CXONE_AUTH_URL", "https://cxone.niceincontact.com", "CXone authentication host (admin)")
+	e.str(&c.AccessKeyID, "cxone-access-key-id", "CXONE_ACCESS_KEY_ID", "", "CXone access key id (admin)")
+	e.secret(&c.AccessSecret, "cxone-access-key-secret", "CXONE_ACCESS_KEY_SECRET", "CXone access key secret (admin)")
+	e.str(&c.APIBase, "cxone-api-base", "CXONE_API_BASE", "", "CXone API host (admin); unset: discovered from the token's tenant")
+	e.str(&c.APIVersion, "cxone-api-version", "CXONE_API_VERSION", "v33.0", "Admin API version in the path (admin)")
+	e.str(&c.GroupID, "cxone-dnc-group-id", "CXONE_DNC_GROUP_ID", "", "CXone DNC group id (admin)")
+	e.dur(&c.ExpiresAfter, "dnc-expires-after", "DNCSYNC_DNC_EXPIRES_AFTER", 0, "expire DNC records this long after the push when an event has no expiresAt (admin); 0: never")
 	e.int(&c.RateLimitRPM, "rate-limit-rpm", "CXONE_RATE_LIMIT_RPM", 100, "requests a minute to CXone for the organization")
 	e.int(&c.BatchSize, "batch-size", "DNCSYNC_BATCH_SIZE", 50, "numbers per CXone request")
 	e.dur(&c.BatchLinger, "batch-linger", "DNCSYNC_BATCH_LINGER", 250*time.Millisecond, "longest wait for a batch to fill")
@@ -98,9 +132,10 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.dur(&c.Lease, "lease", "DNCSYNC_LEASE", 2*time.Minute, "how long a pusher holds a claimed batch")
 	e.dur(&c.EventIDTTL, "event-id-ttl", "DNCSYNC_EVENT_ID_TTL", 7*24*time.Hour, "how long event ids are remembered")
 	e.str(&c.WebhookAuth, "webhook-auth", "DNCSYNC_WEBHOOK_AUTH", "", "sender authentication: standard, token or none")
-	e.str(&c.WebhookSecret, "webhook-secret", "DNCSYNC_WEBHOOK_SECRET", "", "Standard Webhooks secrets, whsec_..., space-separated")
-	e.str(&c.WebhookToken, "webhook-token", "DNCSYNC_WEBHOOK_TOKEN", "", "bearer token for DNCSYNC_WEBHOOK_AUTH=token")
-	e.str(&c.AdminToken, "admin-token", "DNCSYNC_ADMIN_TOKEN", "", "bearer token for the /v1 API")
+	e.secret(&c.WebhookSecret, "webhook-secret", "DNCSYNC_WEBHOOK_SECRET", "Standard Webhooks secrets, whsec_..., space-separated")
+	e.secret(&c.WebhookToken, "webhook-token", "DNCSYNC_WEBHOOK_TOKEN", "bearer token for DNCSYNC_WEBHOOK_AUTH=token")
+	e.secret(&c.AdminToken, "admin-token", "DNCSYNC_ADMIN_TOKEN", "bearer token for the /v1 API")
+	e.dur(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
 	e.str(&c.LogLevel, "log-level", "DNCSYNC_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.str(&c.LogFormat, "log-format", "DNCSYNC_LOG_FORMAT", "json", "json or text")
 	e.dur(&c.Shutdown, "shutdown-timeout", "DNCSYNC_SHUTDOWN_TIMEOUT", 30*time.Second, "how long shutdown waits for in-flight work")
@@ -122,15 +157,31 @@ func (c *config) validate(e *envFlags) error {
 				add("%s is required with CXONE_API=v2", env)
 			}
 		}
-		if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "https://") && !strings.HasPrefix(c.BaseURL, "http://") {
-			add("CXONE_BASE_URL=%q must start with https://", c.BaseURL)
+		if c.BaseURL != "" && !secureURL(c.BaseURL) {
+			add("CXONE_BASE_URL=%q must start with https:// (http:// only for a loopback host)", c.BaseURL)
 		}
 	case "admin":
-		add("CXONE_API=admin (the CXone Admin API) is not in this build yet; use CXONE_API=v2")
+		for env, v := range map[string]string{"CXONE_ACCESS_KEY_ID": c.AccessKeyID,
+			"CXONE_ACCESS_KEY_SECRET": c.AccessSecret, "CXONE_DNC_GROUP_ID": c.GroupID} {
+			if v == "" {
+				add("%s is required with CXONE_API=admin", env)
+			}
+		}
+		if (c.ClientID == "") != (c.ClientSecret == "") {
+			add("set both CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (a registered application) or neither (access key only)")
+		}
+		for env, v := range map[string]string{"CXONE_AUTH_URL": c.AuthURL, "CXONE_API_BASE": c.APIBase} {
+			if v != "" && !secureURL(v) {
+				add("%s=%q must start with https:// (http:// only for a loopback host)", env, v)
+			}
+		}
+		if c.ExpiresAfter < 0 {
+			add("DNCSYNC_DNC_EXPIRES_AFTER must not be negative")
+		}
 	case "":
-		add("CXONE_API is required: set it to v2 (the tutorial's Outbound DNC API)")
+		add("CXONE_API is required: admin (the CXone Admin API of real tenants) or v2 (the tutorial's Outbound DNC API)")
 	default:
-		add("CXONE_API=%q is not a profile; set v2", c.CXoneAPI)
+		add("CXONE_API=%q is not a profile; set admin or v2", c.CXoneAPI)
 	}
 	if c.RateLimitRPM < 1 {
 		add("CXONE_RATE_LIMIT_RPM=%d must be at least 1", c.RateLimitRPM)
@@ -149,6 +200,15 @@ func (c *config) validate(e *envFlags) error {
 	}
 	if c.RetryBackoff <= 0 {
 		add("DNCSYNC_RETRY_BACKOFF must be positive, e.g. 10s")
+	}
+	if c.EventIDTTL < time.Hour {
+		add("DNCSYNC_EVENT_ID_TTL=%v must be at least 1h (senders retry for days; default 168h)", c.EventIDTTL)
+	}
+	if c.AuditKeep < 24*time.Hour {
+		add("DNCSYNC_AUDIT_RETENTION=%v is shorter than a day; compliance asks for years (default 43800h)", c.AuditKeep)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		add("DNCSYNC_ADMIN_TOKEN must be at least 16 characters")
 	}
 	if c.Lease < 30*time.Second {
 		add("DNCSYNC_LEASE=%v must be at least 30s (longer than a CXone request)", c.Lease)
@@ -169,4 +229,25 @@ func (c *config) validate(e *envFlags) error {
 		add("DNCSYNC_WEBHOOK_AUTH=%q must be standard, token or none", c.WebhookAuth)
 	}
 	return errors.Join(errs...)
+}
+
+// secureURL accepts https, and http only to a loopback host (the simulator, a local proxy): the
+// credentials must not cross a network in clear.
+func secureURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	if u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

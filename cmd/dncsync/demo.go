@@ -17,6 +17,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, ef := bindConfig(fs)
+	profile := fs.String("profile", "admin", "simulated CXone API profile: admin (the real Admin API's DNC groups) or v2")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,7 +34,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !set["log-format"] && os.Getenv("DNCSYNC_LOG_FORMAT") == "" {
 		cfg.LogFormat = "text"
 	}
+	if *profile != "admin" && *profile != "v2" {
+		return fmt.Errorf("--profile %q: want admin or v2", *profile)
+	}
 	sim := cxonesim.New(cxonesim.Config{ClientID: "demo", ClientSecret: "demo-secret", ListID: "demo-list",
+		AccessKeyID: "demo-key", AccessKeySecret: "demo-key-secret", DNCGroupID: "demo-list",
 		RatePerMinute: cfg.RateLimitRPM})
 	simURL, stopSim, err := sim.Listen("127.0.0.1:0")
 	if err != nil {
@@ -42,9 +47,18 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer stopSim()
 	// The demo always runs against the simulator; the store is the embedded one unless REDIS_URL
 	// is set, and other settings apply as given.
-	cfg.CXoneAPI, cfg.BaseURL, cfg.ClientID, cfg.ClientSecret, cfg.ListID = "v2", simURL, "demo", "demo-secret", "demo-list"
+	cfg.CXoneAPI = *profile
+	if *profile == "v2" {
+		cfg.BaseURL, cfg.ClientID, cfg.ClientSecret, cfg.ListID = simURL, "demo", "demo-secret", "demo-list"
+	} else {
+		cfg.AuthURL, cfg.AccessKeyID, cfg.AccessSecret, cfg.GroupID = simURL, "demo-key", "demo-key-secret", "demo-list"
+		cfg.ClientID, cfg.ClientSecret, cfg.APIBase = "", "", "" // discovered from the token, as on a real tenant
+	}
 	if cfg.WebhookAuth == "" {
 		cfg.WebhookAuth = "none"
+	}
+	if cfg.AdminToken == "" {
+		cfg.AdminToken = "demo-admin-token" // a demo only: the /v1 API is on, with a token shown below
 	}
 	if err := cfg.validate(ef); err != nil {
 		return fmt.Errorf("invalid settings:\n%w", err)
@@ -65,14 +79,18 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		svc.store.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, `dncsync demo: the service on http://localhost:%d, CXone simulated at %s (list %q),
+	fmt.Fprintf(stdout, `dncsync demo: the service on http://localhost:%d, CXone (%s profile) simulated at %s (list %q),
 store %s, webhook auth %q. Try:
 
   curl -s -X POST localhost:%d/webhook/opt-out -H 'Content-Type: application/json' \
     -d '{"eventType":"contact.opt_out","data":{"phoneNumber":"(415) 555-2671"}}'
 
+A number's state and history:
+  curl -s -H 'Authorization: Bearer %s' localhost:%d/v1/numbers/+14155552671
+
 The simulated list: curl -s %s/sim/list    Metrics: curl -s localhost:%d/metrics
 Stop with Ctrl-C.
-`, cfg.Port, simURL, cfg.ListID, storeName(cfg), cfg.WebhookAuth, cfg.Port, simURL, cfg.Port)
+`, cfg.Port, *profile, simURL, "demo-list", storeName(cfg), cfg.WebhookAuth, cfg.Port, cfg.AdminToken, cfg.Port,
+		simURL, cfg.Port)
 	return svc.run(ctx, ln)
 }

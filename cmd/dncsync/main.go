@@ -22,6 +22,13 @@ Usage:
   dncsync demo        run the service on the embedded store against a built-in CXone simulator
   dncsync subscribe --callback-url URL
                       register the CXone event subscription that posts opt-outs to URL
+  dncsync lookup [--server URL] NUMBER
+                      a number's state and history (exit 0 found, 1 never seen, 2 error)
+  dncsync audit export [--since T] [--until T] [--format jsonl|csv]
+                      stream the audit trail for archiving
+  dncsync check NUMBER  ask CXone whether NUMBER is on the DNC group (admin; exit 0 listed, 1 not, 2 error)
+  dncsync reconcile [--dry-run] [--json]
+                      compare the DNC group with what dncsync synced; re-queue what CXone lacks (admin)
   dncsync load --url URL [--requests N --concurrency C --batch B]
                       post webhooks at a running service and print the rate it sustained
 
@@ -49,6 +56,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSubscribe(ctx, args[1:], stdout, stderr)
 	case "load":
 		err = cmdLoad(ctx, args[1:], stdout, stderr)
+	case "lookup":
+		err = cmdLookup(ctx, args[1:], stdout, stderr)
+		if errors.Is(err, errNotFound) {
+			fmt.Fprintln(stderr, "dncsync lookup: never seen")
+			return 1
+		}
+	case "audit":
+		err = cmdAudit(ctx, args[1:], stdout, stderr)
+	case "check":
+		err = cmdCheck(ctx, args[1:], stdout, stderr)
+		if errors.Is(err, errNotListed) {
+			return 1
+		}
+	case "reconcile":
+		err = cmdReconcile(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "dncsync: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -58,6 +80,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "dncsync %s: %v\n", args[0], err)
+		if args[0] == "lookup" || args[0] == "check" {
+			return 2
+		}
 		return 1
 	}
 	return 0

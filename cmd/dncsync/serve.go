@@ -17,17 +17,19 @@ import (
 
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/intake"
+	"github.com/dncsync/dncsync/internal/lookup"
 	"github.com/dncsync/dncsync/internal/pusher"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
+	"github.com/dncsync/dncsync/internal/reconcile"
 )
 
 // service is the wired program of `dncsync serve`.
 type service struct {
 	cfg    *config
 	log    *slog.Logger
-	store  queue.Queue
+	store  queue.Store
 	client cxone.Client
 	pusher *pusher.Pusher
 	mux    *http.ServeMux
@@ -38,7 +40,7 @@ type hooks struct {
 	onSynced func(queue.Item, time.Time)
 }
 
-func openStore(cfg *config) (queue.Queue, error) {
+func openStore(cfg *config) (queue.Store, error) {
 	if cfg.RedisURL != "" {
 		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL})
 	}
@@ -84,12 +86,35 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	lh := lookup.New(q, store, cfg.AdminToken, cfg.DefaultRegion)
+	if admin, ok := client.(*cxone.Admin); ok {
+		// Re-queued numbers go through the signaling queue, so the pusher wakes for them.
+		lh.Reconcile = func(ctx context.Context, dryRun bool) (any, error) {
+			return reconcile.Run(ctx, admin, q, store, dryRun, time.Now())
+		}
+	}
+	lh.Register(s.mux)
 	return s, nil
 }
 
-func newClient(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.V2 {
+// newClient builds the configured CXone profile.
+func newClient(cfg *config, pacer cxone.Pacer, hc *http.Client) cxone.Client {
+	if cfg.CXoneAPI == "admin" {
+		return newAdmin(cfg, pacer, hc)
+	}
+	return newV2(cfg, pacer, hc)
+}
+
+func newV2(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.V2 {
 	return cxone.NewV2(cxone.V2Config{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		ListID: cfg.ListID, Pacer: pacer, HTTP: hc})
+}
+
+func newAdmin(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.Admin {
+	return cxone.NewAdmin(cxone.AdminConfig{AuthURL: cfg.AuthURL, AccessKeyID: cfg.AccessKeyID,
+		AccessKeySecret: cfg.AccessSecret, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		APIBase: cfg.APIBase, APIVersion: cfg.APIVersion, GroupID: cfg.GroupID, ExpiresAfter: cfg.ExpiresAfter,
+		Pacer: pacer, HTTP: hc})
 }
 
 // readyz answers 200 when the store answers and CXone login works, else 503 with the reasons.
@@ -118,6 +143,9 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pusher.Run(pctx) })
+	wg.Go(func() {
+		queue.KeepAudit(pctx, s.store, s.cfg.AuditKeep, 6*time.Hour, s.log.With("component", "retention"))
+	})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", storeName(s.cfg), "cxone_api", s.cfg.CXoneAPI,

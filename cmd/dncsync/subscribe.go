@@ -30,9 +30,12 @@ func cmdSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := cfg.validate(ef); err != nil {
 		return fmt.Errorf("invalid settings:\n%w", err)
 	}
+	if cfg.CXoneAPI != "v2" {
+		return errors.New("event subscriptions exist only in the v2 profile (CXONE_API=v2); on a real tenant, send opt-outs from Studio (see the README)")
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	id, err := newClient(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}).Subscribe(ctx, *name, *callback)
+	id, err := newV2(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}).Subscribe(ctx, *name, *callback)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type adminBatch struct {
 // Add puts the contacts in the DNC group. CXone answers per record, so one refused number does not
 // fail the others.
 func (a *Admin) Add(ctx context.Context, contacts []Contact) []error {
-	return a.write(ctx, "add", http.MethodPost, contacts)
+	return requestProblem(a.write(ctx, "add", http.MethodPost, contacts))
 }
 
 // Remove expires the contacts' records; a number that was not in the group is a success.

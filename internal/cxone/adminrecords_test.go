@@ -224,7 +224,7 @@ func TestAdminStatusErrors(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		want   Kind
-	}{{404, Config}, {403, Config}, {409, Permanent}, {503, Transient}} {
+	}{{404, Config}, {403, Config}, {409, Config}, {503, Transient}} { // a whole batch refused: the request, not the numbers
 		f := newAdminFake(t)
 		f.setAPI(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, tc.status, `{"error":"x"}`) })
 		a, _ := newTestAdmin(f, nil)

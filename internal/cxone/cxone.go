@@ -103,3 +103,27 @@ func KindOf(err error) Kind {
 	}
 	return Transient
 }
+
+// requestProblem reclassifies a batch of which CXone refused every number as a Config failure:
+// when all of them fail, the request is at fault (an API version, a size limit), not the numbers,
+// and dead-lettering the whole queue at full speed would be the worst answer.
+func requestProblem(out []error) []error {
+	if len(out) < 2 {
+		return out
+	}
+	for _, err := range out {
+		if KindOf(err) != Permanent {
+			return out
+		}
+	}
+	for i, err := range out {
+		var e *Error
+		if errors.As(err, &e) {
+			c := *e
+			c.Kind = Config
+			c.Msg = "CXone refused every number of a batch, so the request is at fault; check the API version and limits: " + c.Msg
+			out[i] = &c
+		}
+	}
+	return out
+}

@@ -111,8 +111,15 @@ func (c *caller) send(ctx context.Context, method, url, tok string, payload []by
 	return rawResponse{response: response{status: resp.StatusCode, body: b}, header: resp.Header}, nil
 }
 
-// retryAfter reads Retry-After as seconds or an HTTP date; 0 when absent or unusable.
+// maxRetryAfter caps a Retry-After: a pause longer than a lease would only make leases expire.
+const maxRetryAfter = 10 * time.Minute
+
+// retryAfter reads Retry-After as seconds or an HTTP date, capped; 0 when absent or unusable.
 func retryAfter(h http.Header, now time.Time) time.Duration {
+	return min(parseRetryAfter(h, now), maxRetryAfter)
+}
+
+func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0

@@ -73,6 +73,10 @@ func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 	}
 	r := response{status: resp.StatusCode}
 	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// The token endpoint's own limit: wait, without spending attempts.
+		return Token{}, &Error{Kind: RateLimited, Op: "token", Status: resp.StatusCode,
+			RetryAfter: max(retryAfter(resp.Header, time.Now()), 5*time.Second)}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden:
 		return Token{}, &Error{Kind: Config, Op: "token", Status: resp.StatusCode,
 			Msg: "CXone refused the credentials; check " + vars}
@@ -126,7 +130,7 @@ func (v *V2) Add(ctx context.Context, contacts []Contact) []error {
 		idx[i] = i
 	}
 	v.add(ctx, contacts, idx, out)
-	return out
+	return requestProblem(out)
 }
 
 func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error) {
@@ -155,7 +159,8 @@ func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error) {
 			}
 			conflicts = append(conflicts, in...)
 			idx = rest
-		case (r.status == http.StatusBadRequest || r.status == http.StatusUnprocessableEntity) && len(idx) > 1:
+		case (r.status == http.StatusBadRequest || r.status == http.StatusUnprocessableEntity ||
+			r.status == http.StatusRequestEntityTooLarge) && len(idx) > 1:
 			h := len(idx) / 2
 			v.add(ctx, all, idx[:h], out)
 			v.add(ctx, all, idx[h:], out)

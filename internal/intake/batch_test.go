@@ -155,11 +155,11 @@ func TestOptOutBatch(t *testing.T) {
 		]`, nil), `[
 			{"status":"accepted","phoneNumber":"+14155552671","eventId":"x"},
 			{"status":"duplicate","phoneNumber":"+14155552671","eventId":"x"},
-			{"status":"duplicate","phoneNumber":"+12125550100","eventId":"x"}
+			{"status":"accepted","phoneNumber":"+12125550100","eventId":"x"}
 		]`)
 		items := claimAll(t, b.q)
-		if it := items["+14155552671"]; len(items) != 1 || it.Events != 1 {
-			t.Fatalf("store holds %+v, want +14155552671 with 1 event", items)
+		if it := items["+14155552671"]; len(items) != 2 || it.Events != 1 {
+			t.Fatalf("store holds %+v, want +14155552671 with 1 event and +12125550100", items)
 		}
 	})
 

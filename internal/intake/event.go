@@ -146,7 +146,7 @@ func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parse
 		Source: pick(w.Source, d.Source), Channel: pick(w.Channel, d.Channel),
 		Reason: pick(w.Reason, d.Reason), Scope: pick(w.Scope, d.Scope),
 		OccurredAt: occurred.Truncate(time.Millisecond), ReceivedAt: now.Truncate(time.Millisecond),
-		ExpiresAt: expires,
+		ExpiresAt: expires.Truncate(time.Millisecond), // stores keep ms: an unrounded value would look changed on every repeat
 	}
 	return p, nil
 }

@@ -174,6 +174,7 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 		if st[j] == queue.Duplicate {
 			res.Status = "duplicate"
 		}
+		// A Stale event is accepted and kept in the trail; it just changes nothing at CXone.
 		results[i] = res
 	}
 	return results, nil

@@ -356,15 +356,19 @@ func TestOptOut(t *testing.T) {
 			want(t, http.StatusOK, `{"status":"accepted","phoneNumber":"+14155552671","eventId":"evt-7"}`)
 		post(t, b.srv.URL, `{"phoneNumber":"4155552671","eventId":"evt-7"}`, nil).
 			want(t, http.StatusOK, `{"status":"duplicate","phoneNumber":"+14155552671","eventId":"evt-7"}`)
-		// A repeat id changes nothing, even when the rest of the event differs.
+		// A repeat id for the same number changes nothing, even when the rest of the event differs.
+		post(t, b.srv.URL, `{"phoneNumber":"(415) 555-2671","action":"remove","eventId":"evt-7"}`, nil).
+			want(t, http.StatusOK, `{"status":"duplicate","phoneNumber":"+14155552671","eventId":"evt-7"}`)
+		// Ids are remembered per number: another sender's "evt-7" for another number is its own event.
 		post(t, b.srv.URL, `{"phoneNumber":"2125550100","action":"remove","eventId":"evt-7"}`, nil).
-			want(t, http.StatusOK, `{"status":"duplicate","phoneNumber":"+12125550100","eventId":"evt-7"}`)
+			want(t, http.StatusOK, `{"status":"accepted","phoneNumber":"+12125550100","eventId":"evt-7"}`)
 		// Without an id, a repeat is a new event for the audit trail.
 		post(t, b.srv.URL, `{"phoneNumber":"4155552671"}`, nil).
 			want(t, http.StatusOK, `{"status":"accepted","phoneNumber":"+14155552671"}`)
 		items := claimAll(t, b.q)
-		if len(items) != 1 || items["+14155552671"].Events != 2 || items["+14155552671"].Action != queue.Add {
-			t.Fatalf("store holds %+v, want one add for +14155552671 with 2 events", items)
+		if len(items) != 2 || items["+14155552671"].Events != 2 || items["+14155552671"].Action != queue.Add ||
+			items["+12125550100"].Action != queue.Remove {
+			t.Fatalf("store holds %+v, want an add for +14155552671 with 2 events and a remove for +12125550100", items)
 		}
 	})
 

@@ -11,35 +11,53 @@ import (
 // since the first one was claimed. While the pacer would hold the request anyway, it keeps topping
 // the batch up, so that waiting for the rate limit fills batches instead of wasting requests.
 // When nothing is due it sleeps until woken by an enqueue, the next due retry, or IdleCheck.
-func (p *Pusher) collect(ctx context.Context) ([]queue.Item, error) {
+//
+// It returns when the first item was claimed: the leases run from then.
+func (p *Pusher) collect(ctx context.Context) ([]queue.Item, time.Time, error) {
 	var batch []queue.Item
-	var deadline time.Time
+	var claimedAt, deadline time.Time
 	for ctx.Err() == nil {
+		if len(batch) == 0 {
+			// Claim nothing while a 429 pause holds every request: leases would run out waiting.
+			if d := p.pacer.Delay(); d > p.cfg.Linger {
+				p.sleepFor(ctx, d-p.cfg.Linger)
+				continue
+			}
+		}
 		items, err := p.q.Claim(ctx, p.cfg.BatchSize-len(batch), p.cfg.Lease)
 		if err != nil {
 			if len(batch) > 0 || ctx.Err() != nil {
-				return batch, nil // push what is held; the store's trouble shows on the next claim
+				return batch, claimedAt, nil // push what is held; the store's trouble shows next time
 			}
-			return nil, err
+			return nil, claimedAt, err
+		}
+		now := time.Now()
+		if len(batch) == 0 && len(items) > 0 {
+			claimedAt = now
 		}
 		batch = append(batch, items...)
 		if len(batch) >= p.cfg.BatchSize {
-			return batch, nil
+			return batch, claimedAt, nil
 		}
-		now := time.Now()
 		if len(batch) == 0 {
 			p.idle(ctx, now)
 			continue
 		}
 		if deadline.IsZero() {
-			deadline = now.Add(max(p.cfg.Linger, p.pacer.Delay()))
+			// Topping up while the pacer holds the request, but never for long against the lease.
+			deadline = now.Add(min(max(p.cfg.Linger, p.pacer.Delay()), p.cfg.Lease/4))
 		}
 		if !now.Before(deadline) {
-			return batch, nil
+			return batch, claimedAt, nil
 		}
 		p.sleep(ctx, deadline.Sub(now))
 	}
-	return batch, nil
+	return batch, claimedAt, nil
+}
+
+// sleepFor waits d without waking on enqueues.
+func (p *Pusher) sleepFor(ctx context.Context, d time.Duration) {
+	_ = sleepUntil(ctx, time.Now().Add(d))
 }
 
 // idle waits for work: an enqueue in this process, the next due retry, or IdleCheck at most.

@@ -3,6 +3,7 @@ package pusher
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/cxone"
@@ -17,8 +18,6 @@ const leaseMargin = 5 * time.Second
 // push sends one batch and settles every item. It reports whether CXone took any of it, which
 // the caller uses to back off during an outage instead of spending every item's attempts.
 func (p *Pusher) push(ctx context.Context, batch []queue.Item) (healthy bool) {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Lease-leaseMargin)
-	defer cancel()
 	var adds, removes []queue.Item
 	for _, it := range batch {
 		if it.Action == queue.Remove {
@@ -60,6 +59,9 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 	var ok []queue.Item
 	healthy := false
 	now := time.Now()
+	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil })
+	// A second batch in a row that CXone took nothing of: an outage, not these items' fault.
+	outage := !anyOK && p.failing > 0
 	for i, it := range items {
 		err := errs[i]
 		if err == nil {
@@ -73,6 +75,11 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 		case kind == cxone.RateLimited:
 			healthy = true // CXone answered; the pacer holds everything until the pause ends
 			serr = p.q.Retry(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error(), false)
+			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
+		case kind == cxone.Transient && outage:
+			// The wait grows with the outage, so a lone item that fails while nothing else is
+			// pushed slows to the back-off cap instead of retrying at the first step forever.
+			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+p.failing), err.Error(), false)
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Config || cut:
 			serr = p.q.Retry(ctx, it, p.cfg.ConfigWait, err.Error(), false)

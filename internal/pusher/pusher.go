@@ -78,6 +78,9 @@ type Pusher struct {
 	pacer *Pacer
 	wake  <-chan struct{}
 	log   *slog.Logger
+	// failing counts batches in a row of which CXone took nothing: an outage. While it lasts,
+	// transient failures spend no attempts, so that an outage of any length dead-letters nothing.
+	failing int
 }
 
 // New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).
@@ -93,23 +96,26 @@ func (p *Pusher) Run(ctx context.Context) error {
 	defer stopRecover()
 	go p.recoverLoop(rctx)
 
-	storeDown, failing := 0, 0
+	storeDown := 0
 	for {
-		batch, err := p.collect(ctx)
+		batch, claimedAt, err := p.collect(ctx)
 		if len(batch) > 0 {
-			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.DrainTimeout+p.cfg.Lease)
+			// The push ends before the lease does, and at the latest DrainTimeout after a stop
+			// signal; what it cut short is released without spending attempts.
+			pctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), claimedAt.Add(p.cfg.Lease-leaseMargin))
+			stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(p.cfg.DrainTimeout, cancel) })
 			if ctx.Err() != nil {
 				p.release(pctx, batch)
 			} else if p.push(pctx, batch) {
-				failing = 0
+				p.failing = 0
 			} else {
-				// CXone took nothing: an outage, most likely. Back off as a whole so that an outage
-				// spends few attempts instead of every queued item's.
-				failing++
-				wait := jitter(min(time.Minute, time.Second<<min(failing-1, 6)))
+				// CXone took nothing: an outage, most likely. Back off as a whole.
+				p.failing++
+				wait := jitter(min(time.Minute, time.Second<<min(p.failing-1, 6)))
 				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
 				_ = sleepUntil(ctx, time.Now().Add(wait))
 			}
+			stopDrain()
 			cancel()
 		}
 		if ctx.Err() != nil {

@@ -228,18 +228,82 @@ func TestPoisonNumberDeadLettersAlone(t *testing.T) {
 	wantList(t, b.sim, good)
 }
 
-func TestTransientFailuresExhaustAttempts(t *testing.T) {
+func TestOutageDeadLettersNothing(t *testing.T) {
 	b := setup(t, opts{})
-	b.cfg.MaxAttempts = 3
+	b.cfg.MaxAttempts = 2
 	b.sim.SetFaults(cxonesim.Faults{ServerError: 1})
-	b.enqueue(t, queue.Add, nums(3, 0)...)
+	all := nums(20, 0)
+	b.enqueue(t, queue.Add, all...)
 	b.start(t)
-	if st := b.drained(t); st.Dead != 3 {
-		t.Fatalf("dead %d, want 3 after 3 failed attempts each", st.Dead)
+	time.Sleep(4 * time.Second) // several failed batches, each far past two attempts' back-off
+	st, err := b.q.Stats(b.ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(b.sim.List()) != 0 {
-		t.Fatal("a failing CXone listed numbers")
+	if st.Dead != 0 || st.Depth() != 20 {
+		t.Fatalf("an outage dead-lettered opt-outs: %+v", st)
 	}
+	if b.sim.Stats().Requests[cxonesim.KindV2Add][500]+b.sim.Stats().Requests[cxonesim.KindV2Add][502]+
+		b.sim.Stats().Requests[cxonesim.KindV2Add][503] < 2 {
+		t.Fatal("the outage was not tried twice: the test proves nothing")
+	}
+	b.sim.SetFaults(cxonesim.Faults{}) // CXone is back
+	if st := b.drained(t); st.Dead != 0 {
+		t.Fatalf("dead %d", st.Dead)
+	}
+	wantList(t, b.sim, all)
+}
+
+// failingFor is CXone failing one number transiently and taking the rest: a poison number.
+type failingFor struct {
+	cxone.Client
+	bad string
+}
+
+func (f failingFor) Add(ctx context.Context, cs []cxone.Contact) []error {
+	var rest []cxone.Contact
+	for _, c := range cs {
+		if c.Number != f.bad {
+			rest = append(rest, c)
+		}
+	}
+	errs := f.Client.Add(ctx, rest)
+	out := make([]error, len(cs))
+	for i, c := range cs {
+		if c.Number == f.bad {
+			out[i] = &cxone.Error{Kind: cxone.Transient, Op: "add", Status: 500, Msg: "poison"}
+			continue
+		}
+		out[i], errs = errs[0], errs[1:]
+	}
+	return out
+}
+
+func TestTransientPoisonExhaustsAttempts(t *testing.T) {
+	b := setup(t, opts{})
+	b.cfg.MaxAttempts, b.cfg.BatchSize = 3, 10
+	const poison = "+14155559999"
+	b.enqueue(t, queue.Add, poison)
+	p := pusher.New(b.q, failingFor{b.client, poison}, b.pacer, b.sig.C(), b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	go p.Run(ctx)
+	// Other opt-outs keep flowing, so CXone is plainly up: the poison's failures are its own.
+	var good []string
+	for i := 0; ; i++ {
+		batch := nums(3, 3*i)
+		good = append(good, batch...)
+		b.enqueue(t, queue.Add, batch...)
+		time.Sleep(30 * time.Millisecond)
+		if st, _ := b.q.Stats(b.ctx); st.Dead == 1 {
+			break
+		}
+		if b.ctx.Err() != nil || i > 300 {
+			t.Fatal("the poison number was never dead-lettered")
+		}
+	}
+	b.drained(t)
+	wantList(t, b.sim, good)
 }
 
 func TestRemoveTakesOff(t *testing.T) {

@@ -39,6 +39,9 @@ type Event struct {
 	OccurredAt time.Time // when the person asked
 	ReceivedAt time.Time // when dncsync received it
 	ExpiresAt  time.Time // zero: no end
+	// Resync re-pushes a number CXone lost (reconcile): it is queued even though it does not win
+	// over what CXone confirmed, since CXone no longer has it.
+	Resync bool
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.
@@ -70,6 +73,8 @@ const (
 	Created   EnqueueStatus = "created"   // a new entry
 	Merged    EnqueueStatus = "merged"    // folded into the number's existing entry
 	Duplicate EnqueueStatus = "duplicate" // its event id was seen before: nothing changed
+	// Stale: older than what CXone already confirmed for the number; kept in the trail only.
+	Stale EnqueueStatus = "stale"
 )
 
 // Rejection is input that could not be accepted, kept as evidence.
@@ -97,7 +102,9 @@ func (s Stats) Depth() int64 { return s.Ready + s.Leased }
 
 // Queue is the store contract. Every method that returns nil has made its change durable.
 type Queue interface {
-	// Enqueue records events atomically: all or none. Results are in the order of events.
+	// Enqueue records events atomically, each with its AuditReceived (or AuditStale) record: all or
+	// none. Results are in the order of events. An event that loses to what CXone already confirmed
+	// for the number (queue.Wins) creates no entry: Stale.
 	Enqueue(ctx context.Context, events []Event) ([]EnqueueStatus, error)
 	// Reject records input that was not accepted, all in one write.
 	Reject(ctx context.Context, rs ...Rejection) error
@@ -105,13 +112,14 @@ type Queue interface {
 	Rejections(ctx context.Context, limit int) ([]Rejection, error)
 	// Claim leases up to max ready entries due at or before now, oldest first, until now+lease.
 	Claim(ctx context.Context, max int, lease time.Duration) ([]Item, error)
-	// Ack removes entries CXone confirmed. An entry whose lease is no longer the claimed one is left
+	// Ack removes entries CXone confirmed and records the confirmation (the number's state and an
+	// AuditConfirmed record carrying the pushed action). An entry whose lease is no longer the claimed one is left
 	// alone; one whose Version changed since the claim goes back to ready at its old place in line.
 	Ack(ctx context.Context, items []Item) error
-	// Retry returns a leased entry to ready at now+delay, recording errMsg. countAttempt false is a
+	// Retry returns a leased entry to ready at now+delay, recording errMsg (and an AuditFailed record). countAttempt false is a
 	// snooze (a rate-limit wait) that does not spend an attempt.
 	Retry(ctx context.Context, item Item, delay time.Duration, errMsg string, countAttempt bool) error
-	// DeadLetter moves a leased entry to the dead-letter set with its last error.
+	// DeadLetter moves a leased entry to the dead-letter set with its last error (AuditDead).
 	DeadLetter(ctx context.Context, item Item, errMsg string) error
 	// Recover returns entries whose lease expired (their pusher died) to ready, counting an attempt
 	// and applying backoff so that an entry that kills its pusher ends up dead, not in a loop.

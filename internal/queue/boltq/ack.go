@@ -13,7 +13,9 @@ import (
 // not leased, or leased under another token is left alone and the call still succeeds, because
 // the pusher can do nothing better with an error.
 
-// Ack removes the entries CXone confirmed, in one transaction.
+// Ack removes the entries CXone confirmed, in one transaction, and records each confirmation: the
+// number's state and an AuditConfirmed record of what was pushed (with the occurredAt of the latest
+// event it answers).
 func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: ack: %w", err)
@@ -22,17 +24,30 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		t := buckets(tx)
+		t := s.begin(tx)
 		for _, it := range items {
 			r, err := t.holder(it)
 			if err != nil {
 				return err
 			}
+			if r != nil {
+				pushed := it
+				if r.item.Version == it.Version {
+					// Unchanged since the claim: later events merged in asked for the same thing, so
+					// what CXone now has answers the latest of them (as in redisq's ack.lua).
+					pushed.OccurredAt = r.item.OccurredAt
+				}
+				if err := t.confirmed(pushed); err != nil {
+					return err
+				}
+			}
 			switch {
 			case r == nil:
 			case r.item.Version != it.Version:
 				// An event changed what to push while this push was in flight: push again, at the
-				// entry's old place in line.
+				// entry's old place in line. This push succeeded, so the failures before it no longer
+				// count against the entry (as in redisq).
+				r.item.Attempts = 0
 				err = t.move(r, stateReady, ms(r.item.FirstReceivedAt))
 			default:
 				err = t.remove(r)
@@ -49,22 +64,30 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	return nil
 }
 
-// Retry returns a leased entry to ready at now+delay. A snooze (countAttempt false) keeps the
-// attempt count: waiting out a rate limit is not the entry's failure.
+// Retry returns a leased entry to ready at now+delay, with an AuditFailed record. A snooze
+// (countAttempt false) keeps the attempt count: waiting out a rate limit is not the entry's failure.
+// Nor is the failure of what the entry no longer asks for: if its Version changed since the claim,
+// its attempts start again.
 func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration, errMsg string, countAttempt bool) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: retry: %w", err)
 	}
 	due := ms(s.now().Add(delay))
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		t := buckets(tx)
+		t := s.begin(tx)
 		r, err := t.holder(item)
 		if err != nil || r == nil {
 			return err
 		}
 		r.item.LastError = errMsg
-		if countAttempt {
+		switch {
+		case r.item.Version != item.Version:
+			r.item.Attempts = 0
+		case countAttempt:
 			r.item.Attempts++
+		}
+		if err := t.failure(r.item.Number, queue.AuditFailed, r.item.Action, errMsg, true); err != nil {
+			return err
 		}
 		return t.move(r, stateReady, due)
 	})
@@ -74,19 +97,32 @@ func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration,
 	return nil
 }
 
-// DeadLetter moves a leased entry to the dead set with its last error.
+// DeadLetter moves a leased entry to the dead set with its last error, with an AuditDead record.
+// An entry whose Version changed since the claim is not dead: what failed is no longer what it asks
+// for, so it goes back to ready at its place in line with fresh attempts (an AuditFailed record).
 func (s *Store) DeadLetter(ctx context.Context, item queue.Item, errMsg string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: dead letter: %w", err)
 	}
 	at := ms(s.now())
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		t := buckets(tx)
+		t := s.begin(tx)
 		r, err := t.holder(item)
 		if err != nil || r == nil {
 			return err
 		}
 		r.item.LastError = errMsg
+		if r.item.Version != item.Version {
+			// As redisq: the record names no action and the number's last error stays.
+			r.item.Attempts = 0
+			if err := t.failure(r.item.Number, queue.AuditFailed, "", errMsg, false); err != nil {
+				return err
+			}
+			return t.move(r, stateReady, ms(r.item.FirstReceivedAt))
+		}
+		if err := t.failure(r.item.Number, queue.AuditDead, r.item.Action, errMsg, true); err != nil {
+			return err
+		}
 		return t.move(r, stateDead, at)
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package boltq
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -12,7 +13,16 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	queuetest.Run(t, queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+	queuetest.Run(t, opener())
+}
+
+func TestEvidence(t *testing.T) {
+	queuetest.RunEvidence(t, opener())
+}
+
+// opener opens a store in a fresh directory per test and checks the file it leaves.
+func opener() queuetest.Opener {
+	return queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
 		path := filepath.Join(t.TempDir(), "data", "queue.db") // the data dir does not exist yet
 		var opened []*Store
 		open := func() queue.Queue {
@@ -31,7 +41,7 @@ func TestConformance(t *testing.T) {
 			checkFile(t, path)
 		})
 		return q, open
-	}})
+	}}
 }
 
 // checkFile opens the file at path and checks that every index agrees with the items: the
@@ -99,6 +109,78 @@ func checkTx(t *testing.T, b *txn) {
 	b.events.ForEach(func(k, v []byte) error {
 		if len(v) != 8 || !has(b.eventExp, timeKey(int64(binary.BigEndian.Uint64(v)), string(k))) {
 			t.Errorf("event %q: expiry index missing", k)
+		}
+		return nil
+	})
+	checkTrail(t, b)
+}
+
+// checkTrail checks the audit buckets: every record has its pointer and every pointer its
+// record, each number's newest record is its last pointer, At never decreases along the log, and
+// every entry in the queue has a state (the tests write no file of the layout before the trail).
+func checkTrail(t *testing.T, b *txn) {
+	t.Helper()
+	lastAt := int64(math.MinInt64)
+	b.audit.ForEach(func(k, v []byte) error {
+		r, err := decodeAudit(v)
+		if err != nil || len(k) != 8 {
+			t.Errorf("audit record %x: %v", k, err)
+			return nil
+		}
+		if !has(b.trail, pointerKey(trailKey(r.Number), seqOf(k))) {
+			t.Errorf("audit record %d of %s: no pointer in the trail", seqOf(k), r.Number)
+		}
+		if ms(r.At) < lastAt {
+			t.Errorf("audit record %d written at %v, before the record ahead of it", seqOf(k), r.At)
+		}
+		lastAt = ms(r.At)
+		return nil
+	})
+	newest := map[string]uint64{} // trail key -> newest record in the state
+	lastPointer := map[string]uint64{}
+	pointers := 0
+	b.trail.ForEach(func(k, v []byte) error {
+		key, seq, pointer, err := splitTrailKey(k)
+		switch {
+		case err != nil:
+			t.Error(err)
+		case pointer:
+			pointers++
+			lastPointer[key] = seq
+			rv := b.audit.Get(seqKey(seq))
+			if rv == nil {
+				t.Errorf("trail of %q: record %d missing", key, seq)
+				return nil
+			}
+			if _, number, err := peekAudit(rv); err != nil || trailKey(number) != key {
+				t.Errorf("trail of %q: record %d is of %q (%v)", key, seq, number, err)
+			}
+		default:
+			st, err := decodeState(key, v)
+			if err != nil {
+				t.Errorf("state of %q: %v", key, err)
+				return nil
+			}
+			newest[key] = st.newest
+		}
+		return nil
+	})
+	if n := b.audit.Stats().KeyN; n != pointers {
+		t.Errorf("the log has %d records, the trail %d pointers", n, pointers)
+	}
+	for key, seq := range newest {
+		if lastPointer[key] != seq {
+			t.Errorf("state of %q: newest record %d, last pointer %d", key, seq, lastPointer[key])
+		}
+	}
+	for key := range lastPointer {
+		if _, ok := newest[key]; !ok {
+			t.Errorf("trail of %q has records and no state", key)
+		}
+	}
+	b.items.ForEach(func(k, _ []byte) error {
+		if _, ok := newest[trailKey(string(k))]; !ok {
+			t.Errorf("entry %s has no state", k)
 		}
 		return nil
 	})

@@ -15,6 +15,8 @@ import (
 const (
 	recordV1    byte = 1
 	rejectionV1 byte = 1
+	auditV1     byte = 1
+	stateV1     byte = 1
 )
 
 // state is where an entry is; it decides which index holds it.
@@ -100,6 +102,85 @@ func decodeRejection(v []byte) (queue.Rejection, error) {
 	return r, d.done()
 }
 
+// encodeAudit encodes an audit record, its number included (the log is keyed by sequence). At
+// comes first so that trimming and exporting can read it without decoding the rest (peekAudit).
+func encodeAudit(r *queue.AuditRecord) []byte {
+	b := make([]byte, 0, 48+len(r.Number)+len(r.Kind)+len(r.Raw)+len(r.Action)+len(r.Source)+len(r.Channel)+
+		len(r.Reason)+len(r.Scope)+len(r.EventID)+len(r.Region)+len(r.Detail))
+	b = append(b, auditV1)
+	b = appendTime(b, r.At)
+	for _, s := range []string{r.Number, string(r.Kind), r.Raw, string(r.Action), r.Source, r.Channel, r.Reason,
+		r.Scope, r.EventID, r.Region} {
+		b = appendString(b, s)
+	}
+	for _, t := range []time.Time{r.OccurredAt, r.ReceivedAt, r.ExpiresAt} {
+		b = appendTime(b, t)
+	}
+	return appendString(b, r.Detail)
+}
+
+func decodeAudit(v []byte) (queue.AuditRecord, error) {
+	d := decoder{b: v}
+	if f := d.byte(); f != auditV1 {
+		return queue.AuditRecord{}, fmt.Errorf("audit record format %d unknown", f)
+	}
+	var r queue.AuditRecord
+	r.At = d.time()
+	r.Number, r.Kind, r.Raw = d.string(), queue.AuditKind(d.string()), d.string()
+	r.Action, r.Source, r.Channel = queue.Action(d.string()), d.string(), d.string()
+	r.Reason, r.Scope, r.EventID, r.Region = d.string(), d.string(), d.string(), d.string()
+	r.OccurredAt, r.ReceivedAt, r.ExpiresAt = d.time(), d.time(), d.time()
+	r.Detail = d.string()
+	return r, d.done()
+}
+
+// peekAudit reads only the write time (unix ms) and the number of an encoded audit record.
+func peekAudit(v []byte) (at int64, number string, err error) {
+	d := decoder{b: v}
+	if f := d.byte(); f != auditV1 {
+		return 0, "", fmt.Errorf("audit record format %d unknown", f)
+	}
+	at, number = d.varint(), d.string()
+	return at, number, d.err
+}
+
+// numState is what the trail bucket holds for a number: its queue.NumberState (without the number,
+// which is the key) and the sequence of its newest audit record, which trimming keeps.
+type numState struct {
+	queue.NumberState
+	newest uint64 // 0: no record yet (sequences start at 1)
+}
+
+func encodeState(s *numState) []byte {
+	b := make([]byte, 0, 48+len(s.State)+len(s.ConfirmedAction)+len(s.LastError))
+	b = append(b, stateV1)
+	b = binary.AppendUvarint(b, s.newest)
+	b = appendString(b, string(s.State))
+	for _, t := range []time.Time{s.FirstRequestedAt, s.LastEventAt} {
+		b = appendTime(b, t)
+	}
+	b = appendString(b, string(s.ConfirmedAction))
+	for _, t := range []time.Time{s.ConfirmedOccur, s.ConfirmedAt} {
+		b = appendTime(b, t)
+	}
+	return appendString(b, s.LastError)
+}
+
+func decodeState(number string, v []byte) (*numState, error) {
+	d := decoder{b: v}
+	if f := d.byte(); f != stateV1 {
+		return nil, fmt.Errorf("number state format %d unknown", f)
+	}
+	s := &numState{newest: d.uvarint()}
+	s.Number = number
+	s.State = queue.State(d.string())
+	s.FirstRequestedAt, s.LastEventAt = d.time(), d.time()
+	s.ConfirmedAction = queue.Action(d.string())
+	s.ConfirmedOccur, s.ConfirmedAt = d.time(), d.time()
+	s.LastError = d.string()
+	return s, d.done()
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -132,6 +213,19 @@ func (d *decoder) varint() int64 {
 		return 0
 	}
 	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
 	if n <= 0 {
 		d.err = errCorrupt
 		return 0

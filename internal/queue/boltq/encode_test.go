@@ -90,3 +90,57 @@ func TestTimeKeyOrder(t *testing.T) {
 		t.Fatalf("a time before 1970 keyed as %d", ms)
 	}
 }
+
+func TestAuditRecordRoundTrip(t *testing.T) {
+	full := queue.AuditRecord{Kind: queue.AuditReceived, Number: "+14155552671", At: at(1_700_000_000_100),
+		Raw: "(415) 555-2671", Action: queue.Remove, Source: "crm", Channel: "sms", Reason: "STOP",
+		Scope: "brand-x", EventID: "evt-1", Region: "US", OccurredAt: at(1_700_000_000_001),
+		ReceivedAt: at(1_700_000_000_002), ExpiresAt: at(1_800_000_000_003), Detail: "cxone 503 ünïcode"}
+	allSet(t, full)
+	zero := queue.AuditRecord{Kind: queue.AuditConfirmed, Number: "+1"} // zero times stay zero
+	for _, r := range []queue.AuditRecord{full, zero} {
+		got, err := decodeAudit(encodeAudit(&r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, r) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", got, r)
+		}
+		if at, number, err := peekAudit(encodeAudit(&r)); err != nil || at != ms(r.At) || number != r.Number {
+			t.Fatalf("peek: %d %q %v", at, number, err)
+		}
+	}
+	v := encodeAudit(&full)
+	for n := range len(v) {
+		if _, err := decodeAudit(v[:n]); err == nil {
+			t.Fatalf("an audit record truncated to %d of %d bytes decoded", n, len(v))
+		}
+	}
+	if _, err := decodeAudit(append([]byte{9}, v[1:]...)); err == nil {
+		t.Fatal("an audit record of an unknown format decoded")
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	full := numState{newest: 1 << 50, NumberState: queue.NumberState{Number: "+14155552671",
+		State: queue.StateRemoved, FirstRequestedAt: at(1_700_000_000_001), LastEventAt: at(1_700_000_000_002),
+		ConfirmedAction: queue.Remove, ConfirmedOccur: at(1_700_000_000_003), ConfirmedAt: at(1_700_000_000_004),
+		LastError: "cxone 400"}}
+	allSet(t, full.NumberState)
+	zero := numState{NumberState: queue.NumberState{Number: "+1"}}
+	for _, s := range []numState{full, zero} {
+		got, err := decodeState(s.Number, encodeState(&s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, s) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", *got, s)
+		}
+	}
+	v := encodeState(&full)
+	for n := range len(v) {
+		if _, err := decodeState("+1", v[:n]); err == nil {
+			t.Fatalf("a state truncated to %d of %d bytes decoded", n, len(v))
+		}
+	}
+}

@@ -11,8 +11,8 @@ import (
 // maxNumberLen keeps numbers well inside bbolt's key size limit; E.164 needs 16 bytes.
 const maxNumberLen = 64
 
-// Enqueue records events in one transaction: all or none. It goes through db.Batch so that
-// concurrent webhook handlers share one commit and one fsync.
+// Enqueue records events in one transaction, each with its audit record: all or none. It goes
+// through db.Batch so that concurrent webhook handlers share one commit and one fsync.
 func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltq: enqueue: %w", err)
@@ -36,7 +36,7 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 		// transaction is rolled back and replayed), so the statuses start afresh each run and are
 		// only handed out after Batch reports the commit.
 		statuses = make([]queue.EnqueueStatus, len(events))
-		t := buckets(tx)
+		t := s.begin(tx)
 		for i := range events {
 			st, err := t.enqueue(&events[i], nowMs, idExpiry)
 			if err != nil {
@@ -52,23 +52,47 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 	return statuses, nil
 }
 
-func (t *txn) enqueue(ev *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStatus, error) {
+func (t *txn) enqueue(in *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStatus, error) {
+	// Compare at the millisecond the store keeps, as redisq does: an expiry with finer digits than
+	// the stored one would otherwise count as a change of what to push at every repeat.
+	ev := *in
+	ev.OccurredAt, ev.ReceivedAt, ev.ExpiresAt = atMs(ev.OccurredAt), atMs(ev.ReceivedAt), atMs(ev.ExpiresAt)
 	if ev.ID != "" {
-		fresh, err := t.remember(ev.ID, nowMs, idExpiry)
+		fresh, err := t.remember(ev.ID, ev.Number, nowMs, idExpiry)
 		if err != nil || !fresh {
 			return queue.Duplicate, err
 		}
 	}
+	key := trailKey(ev.Number)
+	st, err := t.state(ev.Number, key)
+	if err != nil {
+		return "", err
+	}
+	received(st, ev.ReceivedAt)
+	rec := queue.AuditRecord{Kind: queue.AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
+		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: ev.ID,
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt}
 	r, err := t.get(ev.Number)
 	if err != nil {
 		return "", err
 	}
+	// With nothing queued, an event that does not win over what CXone confirmed last would only
+	// push that again, or undo a newer request: it is kept as evidence and nothing else, unless it
+	// is a Resync (CXone lost the number).
+	if r == nil && !ev.Resync && st.ConfirmedAction != "" &&
+		!queue.Wins(ev.OccurredAt, ev.Action, st.ConfirmedOccur, st.ConfirmedAction) {
+		rec.Kind = queue.AuditStale
+		return queue.Stale, t.record(key, st, rec)
+	}
+	if err := t.record(key, st, rec); err != nil {
+		return "", err
+	}
 	if r == nil {
-		r = &record{item: queue.NewItem(*ev)}
+		r = &record{item: queue.NewItem(ev)}
 		// Due at first receipt: the line is ordered by when requests arrived.
 		return queue.Created, t.move(r, stateReady, ms(r.item.FirstReceivedAt))
 	}
-	queue.Merge(&r.item, *ev)
+	queue.Merge(&r.item, ev)
 	if r.state != stateDead {
 		// Ready: its place in line is its first receipt, which a repeat does not change. Leased:
 		// the merge stays in place and Ack sees the new Version if it changed what to push.

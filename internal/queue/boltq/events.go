@@ -18,21 +18,24 @@ const (
 	sweepRounds = 50
 )
 
-// eventKey is the key of an event id. Ids longer than maxEventKeyLen are keyed by their SHA-256
-// behind a 0xff byte, which no UTF-8 id starts with, so a digest cannot equal a plain id.
-func eventKey(id string) string {
-	if len(id) <= maxEventKeyLen {
-		return id
+// eventKey is the key of an event id for a number: ids are remembered per number, so that two
+// senders that number their events alike do not collide (as in redisq). A key longer than
+// maxEventKeyLen is replaced by its SHA-256 behind a 0xff byte, which no UTF-8 id starts with, so
+// a digest cannot equal a plain key.
+func eventKey(id, number string) string {
+	k := id + "\x00" + number
+	if len(k) <= maxEventKeyLen {
+		return k
 	}
-	sum := sha256.Sum256([]byte(id))
+	sum := sha256.Sum256([]byte(k))
 	return "\xff" + string(sum[:])
 }
 
-// remember records event id until idExpiry and reports whether it was new. An id whose time ran
-// out but which the sweep has not reached yet counts as new: the outcome must not depend on when
-// the sweep ran.
-func (t *txn) remember(id string, nowMs, idExpiry int64) (bool, error) {
-	key := eventKey(id)
+// remember records event id of number until idExpiry and reports whether it was new. An id whose
+// time ran out but which the sweep has not reached yet counts as new: the outcome must not depend
+// on when the sweep ran.
+func (t *txn) remember(id, number string, nowMs, idExpiry int64) (bool, error) {
+	key := eventKey(id, number)
 	if v := t.events.Get([]byte(key)); len(v) == 8 {
 		old := int64(binary.BigEndian.Uint64(v))
 		if old > nowMs {

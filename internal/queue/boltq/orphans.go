@@ -3,6 +3,7 @@ package boltq
 import (
 	"math"
 
+	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -12,11 +13,12 @@ const errOrphaned = "lease held by a dncsync process that stopped; reclaimed at 
 // reclaimOrphans returns every lease found at open to ready at once. The file lock means no other
 // process can hold a lease, so each one belongs to a process that crashed: waiting for it to expire
 // would only delay the opt-outs it held. An attempt is counted, as Recover does, so that a number
-// that crashes the process every time ends up dead-lettered instead of in a crash loop.
+// that crashes the process every time ends up dead-lettered instead of in a crash loop; the trail
+// records it as Recover does (AuditFailed, or AuditDead).
 func (s *Store) reclaimOrphans(maxAttempts int) error {
 	nowMs := ms(s.now())
 	return s.db.Update(func(tx *bolt.Tx) error {
-		t := buckets(tx)
+		t := s.begin(tx)
 		for _, k := range due(t.leased, math.MaxInt64, math.MaxInt) {
 			_, number := splitTimeKey(k)
 			r, err := t.get(number)
@@ -31,9 +33,12 @@ func (s *Store) reclaimOrphans(maxAttempts int) error {
 			}
 			r.item.Attempts++
 			r.item.LastError = errOrphaned
-			to := stateReady
+			to, kind := stateReady, queue.AuditFailed
 			if maxAttempts > 0 && r.item.Attempts >= maxAttempts {
-				to = stateDead
+				to, kind = stateDead, queue.AuditDead
+			}
+			if err := t.failure(r.item.Number, kind, r.item.Action, errOrphaned, true); err != nil {
+				return err
 			}
 			if err := t.move(r, to, nowMs); err != nil {
 				return err

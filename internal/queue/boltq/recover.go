@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -13,7 +14,7 @@ import (
 const errLeaseExpired = "lease expired: the pusher holding it stopped answering"
 
 // Recover returns entries whose lease expired to ready at now+backoff(attempts), counting an
-// attempt, and dead-letters those whose attempts reach maxAttempts.
+// attempt (AuditFailed), and dead-letters those whose attempts reach maxAttempts (AuditDead).
 //
 // It also sweeps expired event ids: Recover runs periodically in the background, so the sweep
 // adds no latency to a webhook. The first round shares the recovery's commit; further rounds, only
@@ -32,7 +33,7 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 	var n, swept int
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
-		t := buckets(tx)
+		t := s.begin(tx)
 		for _, k := range due(t.leased, nowMs, math.MaxInt) {
 			_, number := splitTimeKey(k)
 			r, err := t.get(number)
@@ -48,8 +49,14 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 			r.item.Attempts++
 			r.item.LastError = errLeaseExpired
 			if r.item.Attempts >= maxAttempts {
+				if err := t.failure(r.item.Number, queue.AuditDead, r.item.Action, errLeaseExpired, true); err != nil {
+					return err
+				}
 				err = t.move(r, stateDead, nowMs)
 			} else {
+				if err := t.failure(r.item.Number, queue.AuditFailed, r.item.Action, errLeaseExpired, true); err != nil {
+					return err
+				}
 				var delay time.Duration
 				if backoff != nil {
 					delay = backoff(r.item.Attempts)

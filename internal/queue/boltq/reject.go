@@ -10,8 +10,9 @@ import (
 )
 
 // Reject records each rejection under the next sequence number, so that key order is arrival
-// order. A flood of bad input arrives as concurrently as good input, so it shares commits through
-// db.Batch.
+// order, and under its rejection key (queue.RejectionKey) the state and an AuditRejected record, so
+// that a lookup of the raw input finds it. A flood of bad input arrives as concurrently as good
+// input, so it shares commits through db.Batch.
 func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: reject: %w", err)
@@ -24,13 +25,16 @@ func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 		vals[i] = encodeRejection(r)
 	}
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bRejections)
-		for _, v := range vals {
-			seq, err := b.NextSequence()
+		t := s.begin(tx)
+		for i, v := range vals {
+			seq, err := t.rejections.NextSequence()
 			if err != nil {
 				return err
 			}
-			if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+			if err := t.rejections.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+				return err
+			}
+			if err := t.rejected(&rs[i]); err != nil {
 				return err
 			}
 		}

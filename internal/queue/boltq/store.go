@@ -1,5 +1,6 @@
 // Package boltq is the embedded queue store, used when no Redis is configured. It keeps the whole
-// queue in one bbolt file; every method that returns nil has committed and fsynced its change.
+// queue and its audit trail in one bbolt file; every method that returns nil has committed and
+// fsynced its change, with the audit records that witness it.
 package boltq
 
 import (
@@ -33,11 +34,13 @@ const (
 	// one fsync, so waiting about that long already fills the batches (see BenchmarkEnqueue).
 	batchDelay = 2 * time.Millisecond
 	// format is the layout of the buckets, checked at open so that an older build refuses a file
-	// a newer one has changed rather than misreading it.
-	format byte = 1
+	// a newer one has changed rather than misreading it. Layout 2 added the audit trail; a file of
+	// layout 1 (formatNoAudit) is upgraded at open (initBuckets).
+	format        byte = 2
+	formatNoAudit byte = 1
 )
 
-var _ queue.Queue = (*Store)(nil)
+var _ queue.Store = (*Store)(nil)
 
 // Store is a queue.Queue in a bbolt file. It is safe for concurrent use.
 type Store struct {
@@ -112,3 +115,11 @@ func unavailable(op string, err error) error {
 
 // ms is the millisecond precision the store keeps.
 func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// atMs is t as the store keeps it: to the millisecond, in UTC; the zero time stays zero.
+func atMs(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}

@@ -71,9 +71,13 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 	_, _, errNextDue := s.NextDue(ctx)
 	_, errStats := s.Stats(ctx)
 	_, errRejections := s.Rejections(ctx, 1)
+	_, _, _, errLookup := s.Lookup(ctx, "+14155550001")
+	_, errTrim := s.TrimAudit(ctx, now)
+	errExport := s.Export(ctx, time.Time{}, time.Time{}, func(queue.AuditRecord) error { return nil })
 	for name, err := range map[string]error{
 		"Enqueue": errEnqueue, "Claim": errClaim, "Recover": errRecover, "NextDue": errNextDue,
 		"Stats": errStats, "Rejections": errRejections, "Ping": s.Ping(ctx),
+		"Lookup": errLookup, "TrimAudit": errTrim, "Export": errExport,
 		"Ack": s.Ack(ctx, []queue.Item{it}), "Retry": s.Retry(ctx, it, 0, "", true),
 		"DeadLetter": s.DeadLetter(ctx, it, ""), "Reject": s.Reject(ctx, queue.Rejection{}),
 	} {
@@ -278,5 +282,57 @@ func TestOpenReclaimsLeasesOfACrashedProcess(t *testing.T) {
 	defer s.Close()
 	if st, _ := s.Stats(ctx); st.Dead != 3 || st.Depth() != 0 {
 		t.Fatalf("entries that crashed the process twice not dead-lettered: %+v", st)
+	}
+}
+
+// An ack of an entry that changed in flight returns it to ready with no attempts spent: the push
+// that was acked succeeded.
+func TestAckOfChangedEntryResetsAttempts(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "queue.db"), Options{})
+	now := time.Now().Add(-time.Minute)
+	s.Enqueue(ctx, []queue.Event{event("+14155550001", "", now)})
+	items, _ := s.Claim(ctx, 1, time.Minute)
+	if err := s.Retry(ctx, items[0], 0, "503", true); err != nil {
+		t.Fatal(err)
+	}
+	items, _ = s.Claim(ctx, 1, time.Minute)
+	rm := event("+14155550001", "", now.Add(time.Second))
+	rm.Action = queue.Remove
+	s.Enqueue(ctx, []queue.Event{rm})
+	if items[0].Attempts != 1 {
+		t.Fatalf("attempts before the ack: %d", items[0].Attempts)
+	}
+	if err := s.Ack(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Claim(ctx, 1, time.Minute)
+	if len(again) != 1 || again[0].Action != queue.Remove || again[0].Attempts != 0 {
+		t.Fatalf("after the ack: %+v", again)
+	}
+}
+
+// The store keeps milliseconds and compares at the millisecond, as redisq does: a repeat of an
+// event whose times have finer digits is a plain repeat, not a change of what to push.
+func TestSubMillisecondTimes(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "queue.db"), Options{})
+	now := time.Now().Add(-time.Minute).Truncate(time.Millisecond).Add(123456 * time.Nanosecond)
+	ev := event("+14155550001", "", now)
+	ev.ExpiresAt = now.Add(time.Hour)
+	s.Enqueue(ctx, []queue.Event{ev})
+	items, _ := s.Claim(ctx, 1, time.Minute)
+	if st, err := s.Enqueue(ctx, []queue.Event{ev}); err != nil || st[0] != queue.Merged {
+		t.Fatalf("repeat: %v %v", st, err)
+	}
+	if err := s.Ack(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Stats(ctx); st.Depth() != 0 {
+		t.Fatalf("the repeat was taken for a change: %+v", st)
+	}
+	// Nor is the same event again, now that CXone has it.
+	if st, err := s.Enqueue(ctx, []queue.Event{ev}); err != nil || st[0] != queue.Stale {
+		t.Fatalf("after the ack: %v %v", st, err)
 	}
 }

@@ -3,6 +3,7 @@ package boltq
 import (
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
@@ -17,22 +18,32 @@ var (
 	bLeased     = []byte("leased")     // lease deadline ms + number -> nothing
 	bDead       = []byte("dead")       // number -> dead-at ms
 	bFirst      = []byte("first")      // FirstReceivedAt ms + number, ready and leased only (Stats)
-	bEvents     = []byte("events")     // event key -> expiry ms
+	bEvents     = []byte("events")     // event key (eventKey: id and number) -> expiry ms
 	bEventExp   = []byte("eventexp")   // expiry ms + event key -> nothing (sweep)
 	bRejections = []byte("rejections") // sequence (8 bytes BE) -> encoded rejection
+	// Layout 2: the audit trail (audit.go).
+	bAudit = []byte("audit") // sequence (8 bytes BE) -> encoded queue.AuditRecord: the log, in write order
+	bTrail = []byte("trail") // trail key + 0x00 -> encoded numState; trail key + 0x00 + sequence -> nothing
 )
 
 var keyFormat = []byte("format")
 
+// initBuckets creates what is missing and checks the layout. A file of layout 1 (no audit trail)
+// is upgraded in place: its buckets are kept as they are and the audit buckets start empty, so its
+// queued entries have no trail before the upgrade. Its event ids were keyed by id alone; they no
+// longer match (layout 2 keys them per number) and go when the sweep reaches them, so an event
+// delivered again across the upgrade is not taken for a duplicate. A file of a newer layout is
+// refused.
 func initBuckets(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bMeta, bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections} {
+	for _, name := range [][]byte{bMeta, bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections,
+		bAudit, bTrail} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
 	}
 	meta := tx.Bucket(bMeta)
 	switch v := meta.Get(keyFormat); {
-	case v == nil:
+	case v == nil, len(v) == 1 && v[0] == formatNoAudit:
 		return meta.Put(keyFormat, []byte{format})
 	case len(v) != 1 || v[0] != format:
 		return fmt.Errorf("file has layout %v, this build reads %d", v, format)
@@ -42,7 +53,12 @@ func initBuckets(tx *bolt.Tx) error {
 
 // txn is one transaction with its buckets at hand.
 type txn struct {
-	items, ready, leased, dead, first, events, eventExp, rejections *bolt.Bucket
+	items, ready, leased, dead, first, events, eventExp, rejections, audit, trail *bolt.Bucket
+
+	// now is the store's clock, for the time of audit records; see stamp.
+	now     func() time.Time
+	at      int64
+	stamped bool
 }
 
 func buckets(tx *bolt.Tx) *txn {
@@ -50,7 +66,15 @@ func buckets(tx *bolt.Tx) *txn {
 		items: tx.Bucket(bItems), ready: tx.Bucket(bReady), leased: tx.Bucket(bLeased),
 		dead: tx.Bucket(bDead), first: tx.Bucket(bFirst), events: tx.Bucket(bEvents),
 		eventExp: tx.Bucket(bEventExp), rejections: tx.Bucket(bRejections),
+		audit: tx.Bucket(bAudit), trail: tx.Bucket(bTrail),
 	}
+}
+
+// begin is buckets with the store's clock, which every write that records evidence needs.
+func (s *Store) begin(tx *bolt.Tx) *txn {
+	t := buckets(tx)
+	t.now = s.now
+	return t
 }
 
 // get loads the entry for number; nil when there is none.

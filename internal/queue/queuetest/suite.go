@@ -115,6 +115,8 @@ func Run(t *testing.T, o Opener) {
 		"RecoverExpiredLeases":     testRecover,
 		"RejectionsRecorded":       testRejections,
 		"StatsOldest":              testStatsOldest,
+		"ChangedInFlightNotDead":   testChangedNotDead,
+		"EventIDsPerNumber":        testEventIDPerNumber,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -506,4 +508,39 @@ func testReopen(t *testing.T, b *testBundle) {
 		t.Fatal(err)
 	}
 	wantNumbers(t, items, "+14155550001", "+442079460958")
+}
+
+func testChangedNotDead(t *testing.T, b *testBundle) {
+	const num = "+14155550001"
+	rm := b.ev(num, 0)
+	rm.Action = queue.Remove
+	b.enqueue(t, rm)
+	items := b.claim(t, 1)
+	b.enqueue(t, b.ev(num, 100)) // an opt-out arrives while the remove is in flight
+	if err := b.q.DeadLetter(b.ctx, items[0], "remove refused"); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.stats(t); s.Dead != 0 {
+		t.Fatalf("the opt-out that arrived in flight was dead-lettered with the remove: %+v", s)
+	}
+	again := b.claim(t, 1)
+	wantNumbers(t, again, num)
+	if again[0].Action != queue.Add || again[0].Attempts != 0 {
+		t.Fatalf("entry after a changed dead-letter %+v", again[0])
+	}
+	b.enqueue(t, func() queue.Event { e := b.ev(num, 200); e.Action = queue.Remove; return e }())
+	if err := b.q.Retry(b.ctx, again[0], 0, "503", true); err != nil {
+		t.Fatal(err)
+	}
+	if third := b.claim(t, 1); third[0].Attempts != 0 || third[0].Action != queue.Remove {
+		t.Fatalf("a failure of what the entry no longer asks for spent an attempt: %+v", third[0])
+	}
+}
+
+func testEventIDPerNumber(t *testing.T, b *testBundle) {
+	e1, e2 := b.ev("+14155550001", 0), b.ev("+14155550002", 1)
+	e1.ID, e2.ID = "1001", "1001" // two senders that number their events alike
+	if st := b.enqueue(t, e1, e2); st[0] != queue.Created || st[1] != queue.Created {
+		t.Fatalf("the same id for another number was taken as a duplicate: %v", st)
+	}
 }

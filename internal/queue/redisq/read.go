@@ -43,21 +43,19 @@ func (s *Store) Stats(ctx context.Context) (queue.Stats, error) {
 	return st, nil
 }
 
-// Reject appends rejections to the rejections stream (append-only evidence) in one transaction.
+// Reject records rejections in one script: the rejections stream, and per rejection key its
+// state and audit record, so that a lookup of the raw input finds it.
 func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, r := range rs {
-			p.XAdd(ctx, &redis.XAddArgs{Stream: s.rejections, Values: []any{
-				"raw", r.Raw, "body", r.Body, "reason", r.Reason, "region", r.Region, "source", r.Source,
-				"channel", r.Channel, "event_id", r.EventID, "received", ms(r.ReceivedAt),
-			}})
-		}
-		return nil
-	})
-	return wrap("reject", err)
+	args := make([]any, 0, 2+9*len(rs))
+	args = append(args, s.prefix, ms(s.now()))
+	for _, r := range rs {
+		args = append(args, queue.RejectionKey(r.Raw), r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel,
+			r.EventID, ms(r.ReceivedAt))
+	}
+	return wrap("reject", rejectScript.Run(ctx, s.rdb, []string{s.rejections}, args...).Err())
 }
 
 // Rejections reads the newest rejections first.

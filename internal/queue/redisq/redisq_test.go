@@ -34,6 +34,18 @@ func TestConformance(t *testing.T) {
 	}})
 }
 
+func TestEvidence(t *testing.T) {
+	srv := redistest.Start(t)
+	queuetest.RunEvidence(t, queuetest.Opener{Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("e%d", ns.Add(1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s, nil
+	}})
+}
+
 func TestKeysShareOneHashTag(t *testing.T) {
 	srv := redistest.Start(t)
 	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "tag"})

@@ -21,11 +21,22 @@ var (
 	deadSrc string
 	//go:embed lua/recover.lua
 	recoverSrc string
+	//go:embed lua/reject.lua
+	rejectSrc string
+	//go:embed lua/trim.lua
+	trimSrc string
+	//go:embed lua/prelude.lua
+	prelude string
 
-	enqueueScript = redis.NewScript(enqueueSrc)
-	claimScript   = redis.NewScript(claimSrc)
-	ackScript     = redis.NewScript(ackSrc)
-	retryScript   = redis.NewScript(retrySrc)
-	deadScript    = redis.NewScript(deadSrc)
-	recoverScript = redis.NewScript(recoverSrc)
+	enqueueScript = script(enqueueSrc)
+	claimScript   = script(claimSrc)
+	ackScript     = script(ackSrc)
+	retryScript   = script(retrySrc)
+	deadScript    = script(deadSrc)
+	recoverScript = script(recoverSrc)
+	rejectScript  = script(rejectSrc)
+	trimScript    = script(trimSrc)
 )
+
+// script prepends the shared prelude (the audit helper) to a script's source.
+func script(src string) *redis.Script { return redis.NewScript(prelude + "\n" + src) }

@@ -13,10 +13,12 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	// One script call per lease token: a batch normally shares one.
 	byLease := map[string][]any{}
 	for _, it := range items {
-		byLease[it.Lease] = append(byLease[it.Lease], it.Number, strconv.FormatInt(it.Version, 10))
+		byLease[it.Lease] = append(byLease[it.Lease], it.Number, strconv.FormatInt(it.Version, 10),
+			string(it.Action), ms(it.OccurredAt))
 	}
-	for tok, pairs := range byLease {
-		args := append([]any{s.prefix, tok}, pairs...)
+	now := ms(s.now())
+	for tok, quads := range byLease {
+		args := append([]any{s.prefix, tok, now}, quads...)
 		if err := ackScript.Run(ctx, s.rdb, []string{s.ready, s.leased, s.age}, args...).Err(); err != nil {
 			return wrap("ack", err)
 		}
@@ -31,14 +33,14 @@ func (s *Store) Retry(ctx context.Context, it queue.Item, delay time.Duration, e
 		count = "1"
 	}
 	err := retryScript.Run(ctx, s.rdb, []string{s.ready, s.leased},
-		s.prefix, it.Lease, it.Number, ms(s.now().Add(delay)), errMsg, count).Err()
+		s.prefix, it.Lease, it.Number, ms(s.now().Add(delay)), errMsg, count, ms(s.now()), it.Version).Err()
 	return wrap("retry", err)
 }
 
 // DeadLetter moves a leased entry to the dead-letter set.
 func (s *Store) DeadLetter(ctx context.Context, it queue.Item, errMsg string) error {
-	err := deadScript.Run(ctx, s.rdb, []string{s.leased, s.dead, s.age},
-		s.prefix, it.Lease, it.Number, ms(s.now()), errMsg).Err()
+	err := deadScript.Run(ctx, s.rdb, []string{s.leased, s.dead, s.age, s.ready},
+		s.prefix, it.Lease, it.Number, ms(s.now()), errMsg, it.Version).Err()
 	return wrap("dead-letter", err)
 }
 

@@ -45,7 +45,9 @@ func Open(url string, opts Options) (*Store, error) {
 	// Webhook handlers each hold a connection for one script call; a larger pool than the default
 	// keeps intake from queueing on the pool at tens of thousands of requests a second.
 	o.PoolSize = 64
-	o.MaxRetries = 2
+	// No client-side retries: the scripts are not idempotent (a retried enqueue would answer
+	// "duplicate"); intake answers 503 and the pusher tries again instead.
+	o.MaxRetries = -1
 	return New(redis.NewClient(o), opts), nil
 }
 

@@ -4,18 +4,28 @@
 -- KEYS[3] age    zset
 -- ARGV[1] key prefix ("{tag}:")
 -- ARGV[2] lease token of the claim
--- ARGV[3..] pairs: number, version seen at claim
+-- ARGV[3] now ms
+-- ARGV[4..] quadruples: number, version seen at claim, action pushed, its occurredAt ms
 -- An entry leased by someone else is left alone. One whose version moved (an event arrived in
 -- flight that changes what to push) goes back to ready at its first-receipt place in line.
 -- Returns the number of entries removed.
-local prefix, token = ARGV[1], ARGV[2]
+local prefix, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local done = 0
-for i = 3, #ARGV, 2 do
-  local num, ver = ARGV[i], ARGV[i+1]
+for i = 4, #ARGV, 4 do
+  local num, ver, act, occ = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3])
   local key = prefix .. "item:" .. num
-  local cur = redis.call("HMGET", key, "lease", "ver", "first")
+  local cur = redis.call("HMGET", key, "lease", "ver", "first", "occ")
   if cur[1] == token then
     redis.call("ZREM", KEYS[2], num)
+    if cur[2] == ver then
+      -- Unchanged since the claim: later events merged in asked for the same thing, so what CXone
+      -- now has answers the latest of them (its occurredAt decides what is stale from now on).
+      occ = tonumber(cur[4])
+    end
+    local st = "synced"
+    if act == "remove" then st = "removed" end
+    redis.call("HSET", prefix .. "state:" .. num, "ca", act, "cocc", occ, "cat", now, "st", st, "err", "")
+    audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ})
     if cur[2] == ver then
       redis.call("DEL", key)
       redis.call("ZREM", KEYS[3], num)

@@ -6,31 +6,53 @@
 -- ARGV[1] key prefix for item hashes and event ids ("{tag}:")
 -- ARGV[2] event-id TTL ms
 -- ARGV[3] now ms
--- ARGV[4..] 11 fields per event: id number action raw src ch rsn scp occ recv exp
--- Returns one status per event: "created", "merged" or "duplicate".
+-- ARGV[4..] 12 fields per event: id number action raw src ch rsn scp occ recv exp resync
+--   (resync "1": queue even if older than what CXone confirmed; reconcile found it missing there)
+-- Also per number: {tag}:state:<number> (first/last receipt, what CXone confirmed) and the audit trail.
+-- Returns one status per event: "created", "merged", "stale" or "duplicate".
 local prefix, ttl, now = ARGV[1], ARGV[2], ARGV[3]
 local out = {}
 local i = 4
 while i <= #ARGV do
   local id, num, act, raw, src, ch, rsn, scp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
-  local occ, recv, exp = tonumber(ARGV[i+8]), tonumber(ARGV[i+9]), ARGV[i+10]
-  i = i + 11
+  local occ, recv, exp, resync = tonumber(ARGV[i+8]), tonumber(ARGV[i+9]), ARGV[i+10], ARGV[i+11] == "1"
+  i = i + 12
   local dup = false
   if id ~= "" then
-    dup = not redis.call("SET", prefix .. "seen:" .. id, "1", "NX", "PX", ttl)
+    -- Ids are remembered per number: two senders that both number events "1001" do not collide.
+    dup = not redis.call("SET", prefix .. "seen:" .. id .. "\0" .. num, "1", "NX", "PX", ttl)
   end
   if dup then
     out[#out+1] = "duplicate"
   else
     local key = prefix .. "item:" .. num
+    local skey = prefix .. "state:" .. num
+    redis.call("HSETNX", skey, "first", recv)
+    local last = tonumber(redis.call("HGET", skey, "last") or "0")
+    if recv > last then redis.call("HSET", skey, "last", recv) end
+    local rec = {k = "received", at = tonumber(now), raw = raw, a = act, src = src, ch = ch, rsn = rsn, scp = scp,
+      id = id, occ = occ, recv = recv, exp = tonumber(exp)}
     local cur = redis.call("HMGET", key, "a", "occ", "last", "exp")
-    if not cur[1] then
+    local conf = redis.call("HMGET", skey, "ca", "cocc")
+    local stale = false
+    if not cur[1] and conf[1] and not resync then
+      -- Nothing queued: compare with what CXone already has. Same rule as queue.Wins.
+      local cocc = tonumber(conf[2])
+      stale = not (occ > cocc or (occ == cocc and act == "add" and conf[1] ~= "add"))
+    end
+    if stale then
+      rec.k = "stale"
+      audit(prefix, num, rec)
+      out[#out+1] = "stale"
+    elseif not cur[1] then
+      audit(prefix, num, rec)
       redis.call("HSET", key, "n", num, "a", act, "raw", raw, "src", src, "ch", ch, "rsn", rsn, "scp", scp,
         "occ", occ, "first", recv, "last", recv, "exp", exp, "ev", 1, "att", 0, "ver", 1)
       redis.call("ZADD", KEYS[1], recv, num)
       redis.call("ZADD", KEYS[4], recv, num)
       out[#out+1] = "created"
     else
+      audit(prefix, num, rec)
       redis.call("HINCRBY", key, "ev", 1)
       if recv > tonumber(cur[3]) then redis.call("HSET", key, "last", recv) end
       local curocc = tonumber(cur[2])

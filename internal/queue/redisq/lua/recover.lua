@@ -16,12 +16,18 @@ for _, num in ipairs(nums) do
   redis.call("ZREM", KEYS[2], num)
   if redis.call("EXISTS", key) == 1 then
     redis.call("HDEL", key, "lease")
-    redis.call("HSET", key, "err", "lease expired: the pusher holding it stopped answering")
+    local msg = "lease expired: the pusher holding it stopped answering"
+    redis.call("HSET", key, "err", msg)
     local att = redis.call("HINCRBY", key, "att", 1)
+    local act = redis.call("HGET", key, "a")
     if att >= maxatt then
       redis.call("ZREM", KEYS[4], num)
       redis.call("ZADD", KEYS[3], now, num)
+      redis.call("HSET", prefix .. "state:" .. num, "st", "dead", "err", msg)
+      audit(prefix, num, {k = "dead", at = now, a = act, d = msg})
     else
+      redis.call("HSET", prefix .. "state:" .. num, "err", msg)
+      audit(prefix, num, {k = "failed", at = now, a = act, d = msg})
       local delay = tonumber(ARGV[4 + att]) or 0
       redis.call("ZADD", KEYS[1], now + delay, num)
     end

@@ -1,0 +1,78 @@
+package lookup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client reads the /v1 API of a running service (the only way to read an embedded store while
+// serve holds its file lock).
+type Client struct {
+	Base  string // e.g. http://localhost:3000
+	Token string
+	HTTP  *http.Client
+}
+
+// Number fetches one number's answer.
+func (c Client) Number(ctx context.Context, query string) (Answer, error) {
+	var a Answer
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		strings.TrimRight(c.Base, "/")+"/v1/numbers/"+url.PathEscape(query), nil)
+	if err != nil {
+		return a, fmt.Errorf("--server: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return a, fmt.Errorf("ask %s: %w", c.Base, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	switch resp.StatusCode {
+	case http.StatusOK:
+		if err := json.Unmarshal(body, &a); err != nil {
+			return a, fmt.Errorf("answer from %s: %w", c.Base, err)
+		}
+		return a, nil
+	case http.StatusNotFound:
+		return a, ErrNotFound
+	}
+	return a, fmt.Errorf("%s answered %d: %s (check DNCSYNC_ADMIN_TOKEN)", c.Base, resp.StatusCode, strings.TrimSpace(string(body)))
+}
+
+// Reconcile runs a reconcile in the service and decodes its report into into.
+func (c Client) Reconcile(ctx context.Context, dryRun bool, into any) error {
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Minute}
+	}
+	u := strings.TrimRight(c.Base, "/") + "/v1/reconcile"
+	if dryRun {
+		u += "?dryRun=true"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return fmt.Errorf("--server: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("ask %s: %w", c.Base, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %d: %s", c.Base, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return json.Unmarshal(body, into)
+}

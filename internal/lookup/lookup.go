@@ -1,0 +1,153 @@
+// Package lookup serves the evidence API under /v1: a number's state and history, and the queue's
+// compliance clock. Every route needs the admin bearer token; without one configured it answers 403.
+package lookup
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// Handler serves /v1/numbers/{number} and /v1/stats.
+type Handler struct {
+	q             queue.Queue
+	ev            queue.Evidence
+	token         string
+	defaultRegion string
+	now           func() time.Time
+	// Reconcile, when set, serves POST /v1/reconcile[?dryRun=true] (admin profile).
+	Reconcile func(ctx context.Context, dryRun bool) (any, error)
+}
+
+// New returns a Handler. token is DNCSYNC_ADMIN_TOKEN; empty disables the API (403).
+func New(q queue.Queue, ev queue.Evidence, token, defaultRegion string) *Handler {
+	return &Handler{q: q, ev: ev, token: token, defaultRegion: defaultRegion, now: time.Now}
+}
+
+// Register adds the routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("GET /v1/numbers/{number}", h.auth(h.number))
+	mux.Handle("GET /v1/stats", h.auth(h.stats))
+	mux.Handle("POST /v1/reconcile", h.auth(h.reconcile))
+}
+
+func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
+	if h.Reconcile == nil {
+		writeJSON(w, http.StatusNotImplemented, errBody("reconcile needs the admin profile (CXONE_API=admin)"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Minute)
+	defer cancel()
+	rep, err := h.Reconcile(ctx, r.URL.Query().Get("dryRun") == "true")
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, errBody(err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (h *Handler) auth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.token == "" {
+			writeJSON(w, http.StatusForbidden, errBody("the /v1 API is disabled: set DNCSYNC_ADMIN_TOKEN to enable it"))
+			return
+		}
+		got := r.Header.Get("Authorization")
+		if len(got) < 7 || !strings.EqualFold(got[:7], "Bearer ") ||
+			subtle.ConstantTimeCompare([]byte(got[7:]), []byte(h.token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="dncsync-admin"`)
+			writeJSON(w, http.StatusUnauthorized, errBody("Authorization: Bearer $DNCSYNC_ADMIN_TOKEN required"))
+			return
+		}
+		next(w, r)
+	})
+}
+
+// Answer is the JSON of GET /v1/numbers/{number}.
+type Answer struct {
+	queue.NumberState
+	Query   string              `json:"query"`
+	History []queue.AuditRecord `json:"history"`
+}
+
+// Key is where a query is looked up: its E.164 when it is a valid number (in region, default the
+// configured one), otherwise the rejection key of the raw input.
+func Key(query, region string) string {
+	if n, err := phone.Parse(query, region); err == nil {
+		return n.E164
+	}
+	return queue.RejectionKey(query)
+}
+
+func (h *Handler) number(w http.ResponseWriter, r *http.Request) {
+	query := r.PathValue("number")
+	region := r.URL.Query().Get("country")
+	if region == "" {
+		region = h.defaultRegion
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	st, trail, found, err := h.ev.Lookup(ctx, Key(query, region))
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
+		return
+	}
+	if !found {
+		writeJSON(w, http.StatusNotFound, errBody("never seen"))
+		return
+	}
+	if trail == nil {
+		trail = []queue.AuditRecord{}
+	}
+	writeJSON(w, http.StatusOK, Answer{NumberState: st, Query: query, History: trail})
+}
+
+// Stats is the JSON of GET /v1/stats.
+type Stats struct {
+	Depth  int64 `json:"depth"`
+	Ready  int64 `json:"ready"`
+	Leased int64 `json:"inFlight"`
+	Dead   int64 `json:"deadLetters"`
+	// The compliance clock: the oldest request not yet confirmed by CXone.
+	OldestUnsyncedAt         *time.Time `json:"oldestUnsyncedAt"`
+	OldestUnsyncedAgeSeconds float64    `json:"oldestUnsyncedAgeSeconds"`
+}
+
+func (h *Handler) stats(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	st, err := h.q.Stats(ctx)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
+		return
+	}
+	out := Stats{Depth: st.Depth(), Ready: st.Ready, Leased: st.Leased, Dead: st.Dead}
+	if !st.OldestReceived.IsZero() {
+		t := st.OldestReceived.UTC()
+		out.OldestUnsyncedAt = &t
+		out.OldestUnsyncedAgeSeconds = h.now().Sub(t).Seconds()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func errBody(msg string) map[string]string { return map[string]string{"error": msg} }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// ErrNotFound is returned by a Client lookup of a number never seen.
+var ErrNotFound = errors.New("never seen")

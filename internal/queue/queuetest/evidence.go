@@ -1,0 +1,336 @@
+package queuetest
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// RunEvidence runs the audit-trail part of the suite. The store the Opener returns must also be a
+// queue.Evidence.
+func RunEvidence(t *testing.T, o Opener) {
+	tests := map[string]func(*testing.T, *testBundle, queue.Evidence){
+		"TrailOfAnAcceptedEvent":      testTrailReceived,
+		"ConfirmationRecorded":        testConfirmed,
+		"OlderThanSyncedIsStale":      testStale,
+		"ConfirmedActionInFlight":     testConfirmedInFlight,
+		"FailuresAndDeadRecorded":     testFailuresRecorded,
+		"RejectionsLookedUpByDigits":  testRejectionLookup,
+		"FirstRequestNeverReset":      testFirstRequest,
+		"ExportInOrderAndWindow":      testExport,
+		"TrimKeepsNewestPerNumber":    testTrim,
+		"StatesAndResync":             testStatesAndResync,
+		"ConfirmedCoversMergedRepeat": testConfirmedCoversMergedRepeat,
+	}
+	names := make([]string, 0, len(tests))
+	for n := range tests {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) {
+			b := setup(t, o)
+			ev, ok := b.q.(queue.Evidence)
+			if !ok {
+				t.Fatalf("%T does not implement queue.Evidence", b.q)
+			}
+			tests[n](t, b, ev)
+		})
+	}
+}
+
+func lookup(t *testing.T, b *testBundle, ev queue.Evidence, number string) (queue.NumberState, []queue.AuditRecord) {
+	t.Helper()
+	st, trail, found, err := ev.Lookup(b.ctx, number)
+	if err != nil {
+		t.Fatalf("Lookup: %v", err)
+	}
+	if !found {
+		t.Fatalf("Lookup(%s): not found", number)
+	}
+	return st, trail
+}
+
+func kinds(trail []queue.AuditRecord) string {
+	out := make([]string, len(trail))
+	for i, r := range trail {
+		out[i] = string(r.Kind)
+	}
+	return fmt.Sprint(out)
+}
+
+func (b *testBundle) ackAll(t *testing.T) []queue.Item {
+	t.Helper()
+	items := b.claim(t, 100)
+	if err := b.q.Ack(b.ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func testTrailReceived(t *testing.T, b *testBundle, ev queue.Evidence) {
+	if _, _, found, err := ev.Lookup(b.ctx, "+14155550001"); err != nil || found {
+		t.Fatalf("unknown number found=%v err=%v", found, err)
+	}
+	e := b.ev("+14155550001", 0)
+	e.ID, e.ExpiresAt = "evt-1", b.base.Add(time.Hour)
+	e.OccurredAt = b.base.Add(-time.Minute)
+	b.enqueue(t, e)
+	st, trail := lookup(t, b, ev, e.Number)
+	if st.State != queue.StatePending || !st.FirstRequestedAt.Equal(e.ReceivedAt) || !st.LastEventAt.Equal(e.ReceivedAt) {
+		t.Fatalf("state %+v", st)
+	}
+	if len(trail) != 1 {
+		t.Fatalf("trail %s, want one received record", kinds(trail))
+	}
+	r := trail[0]
+	if r.Kind != queue.AuditReceived || r.Number != e.Number || r.Raw != e.Raw || r.Action != queue.Add ||
+		r.Source != e.Source || r.Channel != e.Channel || r.Reason != e.Reason || r.Scope != e.Scope ||
+		r.EventID != "evt-1" || !r.OccurredAt.Equal(e.OccurredAt) || !r.ReceivedAt.Equal(e.ReceivedAt) ||
+		!r.ExpiresAt.Equal(e.ExpiresAt) || r.At.IsZero() {
+		t.Fatalf("received record does not keep the event: %+v", r)
+	}
+	dup := e
+	b.enqueue(t, dup) // a seen event id changes nothing, the trail included
+	if _, trail := lookup(t, b, ev, e.Number); len(trail) != 1 {
+		t.Fatalf("a duplicate event id added to the trail: %s", kinds(trail))
+	}
+}
+
+func testConfirmed(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	b.enqueue(t, b.ev(num, 0))
+	b.ackAll(t)
+	st, trail := lookup(t, b, ev, num)
+	if st.State != queue.StateSynced || st.ConfirmedAction != queue.Add || st.ConfirmedAt.IsZero() ||
+		!st.ConfirmedOccur.Equal(b.base) {
+		t.Fatalf("state after confirmation %+v", st)
+	}
+	if kinds(trail) != "[received confirmed]" {
+		t.Fatalf("trail %s", kinds(trail))
+	}
+	rm := b.ev(num, 10)
+	rm.Action = queue.Remove
+	b.enqueue(t, rm)
+	if st, _ := lookup(t, b, ev, num); st.State != queue.StatePending || st.ConfirmedAction != queue.Add {
+		t.Fatalf("state with a remove queued %+v", st)
+	}
+	b.ackAll(t)
+	st, trail = lookup(t, b, ev, num)
+	if st.State != queue.StateRemoved || st.ConfirmedAction != queue.Remove {
+		t.Fatalf("state after the remove %+v", st)
+	}
+	if kinds(trail) != "[received confirmed received confirmed]" || trail[3].Action != queue.Remove {
+		t.Fatalf("trail %s", kinds(trail))
+	}
+}
+
+func testStale(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	add := b.ev(num, 100)
+	b.enqueue(t, add)
+	b.ackAll(t)
+	old := b.ev(num, 200) // received later, occurred before the synced add
+	old.Action, old.OccurredAt = queue.Remove, b.base.Add(50*time.Millisecond)
+	if st := b.enqueue(t, old); st[0] != queue.Stale {
+		t.Fatalf("status %q, want stale", st[0])
+	}
+	if items := b.claim(t, 10); len(items) != 0 {
+		t.Fatalf("a stale event was queued: %v", numbers(items))
+	}
+	st, trail := lookup(t, b, ev, num)
+	if st.State != queue.StateSynced || kinds(trail) != "[received confirmed stale]" || trail[2].Action != queue.Remove {
+		t.Fatalf("state %+v trail %s", st, kinds(trail))
+	}
+	tie := b.ev(num, 300) // an add at the same instant as the synced add: nothing to do either
+	tie.OccurredAt = add.OccurredAt
+	if s := b.enqueue(t, tie); s[0] != queue.Stale {
+		t.Fatalf("a repeat of the synced action at the same time: %q, want stale", s[0])
+	}
+	later := b.ev(num, 400)
+	later.Action = queue.Remove
+	if s := b.enqueue(t, later); s[0] != queue.Created {
+		t.Fatalf("a later remove: %q, want created", s[0])
+	}
+}
+
+func testConfirmedInFlight(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	b.enqueue(t, b.ev(num, 0))
+	items := b.claim(t, 1)
+	rm := b.ev(num, 10)
+	rm.Action = queue.Remove
+	b.enqueue(t, rm) // arrives while the add is in flight
+	if err := b.q.Ack(b.ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	st, trail := lookup(t, b, ev, num)
+	// CXone confirmed the add it was sent; the remove is still to do.
+	if st.State != queue.StatePending || st.ConfirmedAction != queue.Add {
+		t.Fatalf("state %+v", st)
+	}
+	if last := trail[len(trail)-1]; last.Kind != queue.AuditConfirmed || last.Action != queue.Add {
+		t.Fatalf("confirmation record %+v", last)
+	}
+}
+
+func testFailuresRecorded(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	b.enqueue(t, b.ev(num, 0))
+	items := b.claim(t, 1)
+	if err := b.q.Retry(b.ctx, items[0], 0, "cxone add: transient (HTTP 503)", true); err != nil {
+		t.Fatal(err)
+	}
+	items = b.claim(t, 1)
+	if err := b.q.DeadLetter(b.ctx, items[0], "cxone add: permanent (HTTP 400)"); err != nil {
+		t.Fatal(err)
+	}
+	st, trail := lookup(t, b, ev, num)
+	if st.State != queue.StateDead || st.LastError != "cxone add: permanent (HTTP 400)" {
+		t.Fatalf("state %+v", st)
+	}
+	if kinds(trail) != "[received failed dead]" || trail[1].Detail != "cxone add: transient (HTTP 503)" ||
+		trail[2].Detail != "cxone add: permanent (HTTP 400)" {
+		t.Fatalf("trail %s %+v", kinds(trail), trail)
+	}
+}
+
+func testRejectionLookup(t *testing.T, b *testBundle, ev queue.Evidence) {
+	r := queue.Rejection{Raw: "(12) 3", Body: `{"phoneNumber":"(12) 3"}`, Reason: "too_short", Region: "US",
+		Source: "web", Channel: "form", EventID: "e1", ReceivedAt: b.base}
+	if err := b.q.Reject(b.ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	st, trail := lookup(t, b, ev, queue.RejectionKey("123"))
+	if st.State != queue.StateRejected || len(trail) != 1 {
+		t.Fatalf("state %+v trail %s", st, kinds(trail))
+	}
+	if x := trail[0]; x.Kind != queue.AuditRejected || x.Raw != "(12) 3" || x.Detail != "too_short" ||
+		x.Region != "US" || x.Source != "web" || x.EventID != "e1" || !x.ReceivedAt.Equal(b.base) {
+		t.Fatalf("rejection record %+v", x)
+	}
+}
+
+func testFirstRequest(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	b.enqueue(t, b.ev(num, 0))
+	b.ackAll(t)
+	rm := b.ev(num, 500)
+	rm.Action = queue.Remove
+	b.enqueue(t, rm)
+	b.ackAll(t)
+	b.enqueue(t, b.ev(num, 900))
+	st, _ := lookup(t, b, ev, num)
+	if !st.FirstRequestedAt.Equal(b.base) || !st.LastEventAt.Equal(b.base.Add(900*time.Millisecond)) {
+		t.Fatalf("first request %v (want %v), last %v", st.FirstRequestedAt, b.base, st.LastEventAt)
+	}
+}
+
+func collect(t *testing.T, b *testBundle, ev queue.Evidence, since, until time.Time) []queue.AuditRecord {
+	t.Helper()
+	var out []queue.AuditRecord
+	if err := ev.Export(b.ctx, since, until, func(r queue.AuditRecord) error {
+		out = append(out, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func testExport(t *testing.T, b *testBundle, ev queue.Evidence) {
+	b.enqueue(t, b.ev("+14155550001", 0))
+	time.Sleep(5 * time.Millisecond)
+	mid := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	b.enqueue(t, b.ev("+14155550002", 1))
+	b.q.Reject(b.ctx, queue.Rejection{Raw: "12", Reason: "too_short", ReceivedAt: time.Now()})
+	all := collect(t, b, ev, time.Time{}, time.Time{})
+	if len(all) != 3 || all[0].Number != "+14155550001" || all[1].Number != "+14155550002" || all[2].Kind != queue.AuditRejected {
+		t.Fatalf("export %+v", all)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].At.Before(all[i-1].At) {
+			t.Fatalf("export out of order at %d", i)
+		}
+	}
+	if after := collect(t, b, ev, mid, time.Time{}); len(after) != 2 || after[0].Number != "+14155550002" {
+		t.Fatalf("export since %v: %+v", mid, after)
+	}
+	if before := collect(t, b, ev, time.Time{}, mid); len(before) != 1 || before[0].Number != "+14155550001" {
+		t.Fatalf("export until %v: %+v", mid, before)
+	}
+}
+
+func testTrim(t *testing.T, b *testBundle, ev queue.Evidence) {
+	b.enqueue(t, b.ev("+14155550001", 0))
+	b.ackAll(t)
+	b.enqueue(t, b.ev("+14155550002", 1))
+	b.q.Reject(b.ctx, queue.Rejection{Raw: "12", Reason: "too_short", ReceivedAt: time.Now()})
+	n, err := ev.TrimAudit(b.ctx, time.Now().Add(time.Hour)) // everything is older than the cutoff
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("trimmed %d records, want 1 (all but the newest of each number)", n)
+	}
+	_, trail := lookup(t, b, ev, "+14155550001")
+	if kinds(trail) != "[confirmed]" {
+		t.Fatalf("trail after trim %s, want the newest record kept", kinds(trail))
+	}
+	if _, trail := lookup(t, b, ev, "+14155550002"); len(trail) != 1 {
+		t.Fatalf("the only record of a number was trimmed: %s", kinds(trail))
+	}
+	if all := collect(t, b, ev, time.Time{}, time.Time{}); len(all) != 3 {
+		t.Fatalf("export after trim has %d records, want 3", len(all))
+	}
+}
+
+func testStatesAndResync(t *testing.T, b *testBundle, ev queue.Evidence) {
+	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1))
+	b.ackAll(t)
+	b.enqueue(t, b.ev("+14155550003", 2)) // pending
+	b.q.Reject(b.ctx, queue.Rejection{Raw: "12", Reason: "too_short", ReceivedAt: time.Now()})
+	got := map[string]queue.State{}
+	if err := ev.States(b.ctx, func(st queue.NumberState) error { got[st.Number] = st.State; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]queue.State{"+14155550001": queue.StateSynced, "+14155550002": queue.StateSynced,
+		"+14155550003": queue.StatePending}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("States %v, want %v (rejection keys excluded)", got, want)
+	}
+	// Reconcile found +14155550001 missing at CXone: the same event again, marked Resync, is queued.
+	again := b.ev("+14155550001", 0)
+	if st := b.enqueue(t, again); st[0] != queue.Stale {
+		t.Fatalf("without Resync: %q, want stale", st[0])
+	}
+	again.Resync = true
+	if st := b.enqueue(t, again); st[0] != queue.Created {
+		t.Fatalf("with Resync: %q, want created", st[0])
+	}
+	wantNumbers(t, b.claim(t, 10), "+14155550001", "+14155550003")
+}
+
+// An add that merges into an add in flight is answered by that push: a remove at its time is then
+// older or tied, so it must be stale (tie: add wins), not pushed.
+func testConfirmedCoversMergedRepeat(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	b.enqueue(t, b.ev(num, 0))
+	items := b.claim(t, 1)
+	b.enqueue(t, b.ev(num, 10)) // add at 10 ms, merged while the add at 0 is in flight
+	if err := b.q.Ack(b.ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	rm := b.ev(num, 20)
+	rm.Action, rm.OccurredAt = queue.Remove, b.base.Add(10*time.Millisecond)
+	if st := b.enqueue(t, rm); st[0] != queue.Stale {
+		t.Fatalf("a remove tied with a confirmed add: %q, want stale", st[0])
+	}
+	if st, _ := lookup(t, b, ev, num); !st.ConfirmedOccur.Equal(b.base.Add(10 * time.Millisecond)) {
+		t.Fatalf("confirmed occurredAt %v, want the merged add's", st.ConfirmedOccur)
+	}
+}

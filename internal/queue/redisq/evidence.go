@@ -1,0 +1,211 @@
+package redisq
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+var _ queue.Evidence = (*Store)(nil)
+
+// wireRecord is an audit record as the Lua prelude writes it: short keys, times in Unix ms.
+type wireRecord struct {
+	K    string `json:"k"`
+	At   int64  `json:"at"`
+	Raw  string `json:"raw"`
+	A    string `json:"a"`
+	Src  string `json:"src"`
+	Ch   string `json:"ch"`
+	Rsn  string `json:"rsn"`
+	Scp  string `json:"scp"`
+	ID   string `json:"id"`
+	Rg   string `json:"rg"`
+	Occ  int64  `json:"occ"`
+	Recv int64  `json:"recv"`
+	Exp  int64  `json:"exp"`
+	D    string `json:"d"`
+}
+
+func decodeRecord(number, raw string) (queue.AuditRecord, error) {
+	var w wireRecord
+	if err := json.Unmarshal([]byte(raw), &w); err != nil {
+		return queue.AuditRecord{}, fmt.Errorf("redisq: audit record of %s: %w", number, err)
+	}
+	return queue.AuditRecord{Kind: queue.AuditKind(w.K), Number: number, At: fromMS(w.At), Raw: w.Raw,
+		Action: queue.Action(w.A), Source: w.Src, Channel: w.Ch, Reason: w.Rsn, Scope: w.Scp, EventID: w.ID,
+		Region: w.Rg, OccurredAt: fromMS(w.Occ), ReceivedAt: fromMS(w.Recv), ExpiresAt: fromMS(w.Exp), Detail: w.D}, nil
+}
+
+func streamRecord(m redis.XMessage) (queue.AuditRecord, error) {
+	n, _ := m.Values["n"].(string)
+	r, _ := m.Values["r"].(string)
+	return decodeRecord(n, r)
+}
+
+// Lookup reads a number's state hash, whether it is queued, and its trail.
+func (s *Store) Lookup(ctx context.Context, number string) (queue.NumberState, []queue.AuditRecord, bool, error) {
+	var state *redis.MapStringStringCmd
+	var queued *redis.IntCmd
+	var dead *redis.FloatCmd
+	var ids *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		state = p.HGetAll(ctx, s.prefix+"state:"+number)
+		queued = p.Exists(ctx, s.prefix+"item:"+number)
+		dead = p.ZScore(ctx, s.dead, number)
+		ids = p.LRange(ctx, s.prefix+"hist:"+number, 0, -1)
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return queue.NumberState{}, nil, false, wrap("lookup", err)
+	}
+	h := state.Val()
+	if len(h) == 0 && queued.Val() == 0 {
+		return queue.NumberState{}, nil, false, nil
+	}
+	st := decodeState(number, h, queued.Val() == 1, dead.Err() == nil)
+	trail, err := s.records(ctx, number, ids.Val())
+	return st, trail, true, err
+}
+
+// decodeState reads a state hash; a queue entry overrides the stored state (pending or dead).
+func decodeState(number string, h map[string]string, queued, dead bool) queue.NumberState {
+	num := func(k string) time.Time { v, _ := strconv.ParseInt(h[k], 10, 64); return fromMS(v) }
+	st := queue.NumberState{Number: number, State: queue.State(h["st"]), FirstRequestedAt: num("first"),
+		LastEventAt: num("last"), ConfirmedAction: queue.Action(h["ca"]), ConfirmedOccur: num("cocc"),
+		ConfirmedAt: num("cat"), LastError: h["err"]}
+	switch {
+	case dead:
+		st.State = queue.StateDead
+	case queued:
+		st.State = queue.StatePending
+	}
+	return st
+}
+
+// States scans every number's state hash (not rejection keys), a page of keys at a time.
+func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) error {
+	prefix := s.prefix + "state:"
+	iter := s.rdb.Scan(ctx, 0, prefix+"+*", 1000).Iterator()
+	var page []string
+	flush := func() error {
+		hs := make([]*redis.MapStringStringCmd, len(page))
+		qs := make([]*redis.IntCmd, len(page))
+		ds := make([]*redis.FloatCmd, len(page))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, k := range page {
+				n := k[len(prefix):]
+				hs[i] = p.HGetAll(ctx, k)
+				qs[i] = p.Exists(ctx, s.prefix+"item:"+n)
+				ds[i] = p.ZScore(ctx, s.dead, n)
+			}
+			return nil
+		})
+		if err != nil && err != redis.Nil {
+			return wrap("states", err)
+		}
+		for i, k := range page {
+			if err := fn(decodeState(k[len(prefix):], hs[i].Val(), qs[i].Val() == 1, ds[i].Err() == nil)); err != nil {
+				return err
+			}
+		}
+		page = page[:0]
+		return nil
+	}
+	for iter.Next(ctx) {
+		page = append(page, iter.Val())
+		if len(page) == 500 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return wrap("states", err)
+	}
+	return flush()
+}
+
+// records reads stream entries by id, in one pipeline.
+func (s *Store) records(ctx context.Context, number string, ids []string) ([]queue.AuditRecord, error) {
+	cmds := make([]*redis.XMessageSliceCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.XRange(ctx, s.prefix+"audit", id, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("lookup trail", err)
+	}
+	out := make([]queue.AuditRecord, 0, len(ids))
+	for _, c := range cmds {
+		for _, m := range c.Val() {
+			r, err := streamRecord(m)
+			if err != nil {
+				return nil, err
+			}
+			if r.Number == "" {
+				r.Number = number
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+const exportPage = 1000
+
+// Export pages through the audit stream, whose ids are the write times.
+func (s *Store) Export(ctx context.Context, since, until time.Time, fn func(queue.AuditRecord) error) error {
+	start, end := "-", "+"
+	if !since.IsZero() {
+		start = strconv.FormatInt(since.UnixMilli(), 10) + "-0"
+	}
+	if !until.IsZero() {
+		end = "(" + strconv.FormatInt(until.UnixMilli(), 10) + "-0"
+	}
+	for {
+		msgs, err := s.rdb.XRangeN(ctx, s.prefix+"audit", start, end, exportPage).Result()
+		if err != nil {
+			return wrap("export", err)
+		}
+		for _, m := range msgs {
+			r, err := streamRecord(m)
+			if err != nil {
+				return err
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(msgs) < exportPage {
+			return nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
+}
+
+// TrimAudit removes records older than cutoff page by page, keeping each number's newest.
+func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
+	start, end := "-", "("+strconv.FormatInt(cutoff.UnixMilli(), 10)+"-0"
+	total := 0
+	for {
+		res, err := trimScript.Run(ctx, s.rdb, []string{s.prefix + "audit"}, s.prefix, start, end, exportPage).Slice()
+		if err != nil {
+			return total, wrap("trim audit", err)
+		}
+		n, _ := res[0].(int64)
+		last, _ := res[1].(string)
+		total += int(n)
+		if last == "" {
+			return total, nil
+		}
+		start = "(" + last
+	}
+}

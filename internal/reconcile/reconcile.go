@@ -1,0 +1,81 @@
+// Package reconcile compares what CXone's DNC group holds with what dncsync believes it synced, and
+// re-queues what CXone lacks. It never removes a number CXone has and dncsync does not expect:
+// when unsure, a number stays on the list; those are reported.
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// Lister reads every number currently on the CXone group (cxone.Admin.AllNumbers).
+type Lister interface {
+	AllNumbers(ctx context.Context) ([]string, error)
+}
+
+// Report is what a run found and did.
+type Report struct {
+	OnCXone        int      `json:"onCXone"`
+	Synced         int      `json:"synced"`  // numbers dncsync believes are on the list
+	Missing        []string `json:"missing"` // synced by dncsync, absent on CXone
+	Requeued       int      `json:"requeued"`
+	RemovedButOn   []string `json:"removedButListed"` // dncsync removed them; CXone still lists them
+	UnknownOnCXone int      `json:"unknownOnCXone"`   // on CXone, never seen by dncsync (added elsewhere)
+	DryRun         bool     `json:"dryRun"`
+}
+
+// Run reconciles. With dryRun it only reports.
+func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun bool, now time.Time) (Report, error) {
+	on, err := l.AllNumbers(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("read the CXone group: %w", err)
+	}
+	listed := make(map[string]bool, len(on))
+	for _, n := range on {
+		listed[n] = true
+	}
+	r := Report{OnCXone: len(on), DryRun: dryRun}
+	known := map[string]bool{}
+	var requeue []queue.Event
+	err = ev.States(ctx, func(st queue.NumberState) error {
+		known[st.Number] = true
+		switch {
+		case st.ConfirmedAction == queue.Add && st.State == queue.StateSynced:
+			r.Synced++
+			if !listed[st.Number] {
+				r.Missing = append(r.Missing, st.Number)
+				requeue = append(requeue, queue.Event{Number: st.Number, Raw: st.Number, Action: queue.Add,
+					Source: "reconcile", Reason: "missing on CXone at reconcile", OccurredAt: st.ConfirmedOccur,
+					ReceivedAt: now, Resync: true})
+			}
+		case st.ConfirmedAction == queue.Remove && st.State == queue.StateRemoved && listed[st.Number]:
+			r.RemovedButOn = append(r.RemovedButOn, st.Number)
+		}
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("read dncsync's states: %w", err)
+	}
+	for _, n := range on {
+		if !known[n] {
+			r.UnknownOnCXone++
+		}
+	}
+	sort.Strings(r.Missing)
+	sort.Strings(r.RemovedButOn)
+	if dryRun {
+		return r, nil
+	}
+	for i := 0; i < len(requeue); i += 500 {
+		chunk := requeue[i:min(i+500, len(requeue))]
+		if _, err := q.Enqueue(ctx, chunk); err != nil {
+			return r, fmt.Errorf("re-queue: %w", err)
+		}
+		r.Requeued += len(chunk)
+	}
+	return r, nil
+}
