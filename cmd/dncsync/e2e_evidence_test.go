@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 )
 
 const adminToken = "e2e-admin-token-0123456789"
@@ -145,4 +147,30 @@ func exitCode(err error) int {
 		return e.ExitCode()
 	}
 	return -1
+}
+
+// TestRequeueDeadEndToEnd: numbers dead-lettered while CXone failed go back through requeue-dead.
+func TestRequeueDeadEndToEnd(t *testing.T) {
+	sim, env := startSim(t, 6000)
+	sim.SetFaults(cxonesim.Faults{ServerError: 1})
+	p := startServe(t, append(env, "DNCSYNC_DATA_DIR="+t.TempDir(), "DNCSYNC_ADMIN_TOKEN="+adminToken,
+		"DNCSYNC_MAX_ATTEMPTS=1")...)
+	want := []string{"+14155552671", "+14155552672"}
+	for _, n := range want {
+		if code, _, _ := p.post(`{"phoneNumber":"` + n + `"}`); code != 200 {
+			t.Fatalf("post answered %d", code)
+		}
+	}
+	var stats struct{ DeadLetters int }
+	waitFor(t, "the numbers to be dead-lettered", func() bool {
+		getJSON(t, p.url+"/v1/stats", adminToken, &stats)
+		return stats.DeadLetters == 2
+	})
+	sim.SetFaults(cxonesim.Faults{}) // the cause is fixed
+	cmd := exec.Command(binPath, "requeue-dead", "--server", p.url)
+	cmd.Env = append(cleanEnv(), "DNCSYNC_ADMIN_TOKEN="+adminToken)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "re-queued 2 dead letters") {
+		t.Fatalf("requeue-dead: %v\n%s", err, out)
+	}
+	waitForList(t, sim, want, 30*time.Second)
 }

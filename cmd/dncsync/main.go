@@ -29,6 +29,8 @@ Usage:
   dncsync check NUMBER  ask CXone whether NUMBER is on the DNC group (admin; exit 0 listed, 1 not, 2 error)
   dncsync reconcile [--dry-run] [--json]
                       compare the DNC group with what dncsync synced; re-queue what CXone lacks (admin)
+  dncsync requeue-dead [--max N] [--server URL]
+                      send dead letters back to the queue once their cause is fixed
   dncsync load --url URL [--requests N --concurrency C --batch B]
                       post webhooks at a running service and print the rate it sustained
 
@@ -71,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	case "reconcile":
 		err = cmdReconcile(ctx, args[1:], stdout, stderr)
+	case "requeue-dead":
+		err = cmdRequeueDead(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "dncsync: unknown command %q\n\n%s", args[0], usage)
 		return 2

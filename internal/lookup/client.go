@@ -52,14 +52,26 @@ func (c Client) Number(ctx context.Context, query string) (Answer, error) {
 
 // Reconcile runs a reconcile in the service and decodes its report into into.
 func (c Client) Reconcile(ctx context.Context, dryRun bool, into any) error {
+	path := "/v1/reconcile"
+	if dryRun {
+		path += "?dryRun=true"
+	}
+	return c.post(ctx, path, into)
+}
+
+// Requeue sends up to max dead letters back to the queue; it returns how many.
+func (c Client) Requeue(ctx context.Context, max int) (int, error) {
+	var ans struct{ Requeued int }
+	err := c.post(ctx, fmt.Sprintf("/v1/dead-letters/requeue?max=%d", max), &ans)
+	return ans.Requeued, err
+}
+
+func (c Client) post(ctx context.Context, path string, into any) error {
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Minute}
 	}
-	u := strings.TrimRight(c.Base, "/") + "/v1/reconcile"
-	if dryRun {
-		u += "?dryRun=true"
-	}
+	u := strings.TrimRight(c.Base, "/") + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
 	if err != nil {
 		return fmt.Errorf("--server: %w", err)

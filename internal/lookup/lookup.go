@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,29 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/numbers/{number}", h.auth(h.number))
 	mux.Handle("GET /v1/stats", h.auth(h.stats))
 	mux.Handle("POST /v1/reconcile", h.auth(h.reconcile))
+	mux.Handle("POST /v1/dead-letters/requeue", h.auth(h.requeue))
+}
+
+// requeue serves POST /v1/dead-letters/requeue[?max=N]: dead letters back to the queue.
+func (h *Handler) requeue(w http.ResponseWriter, r *http.Request) {
+	max := 1000
+	if v := r.URL.Query().Get("max"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeJSON(w, http.StatusBadRequest, errBody("max must be a positive whole number"))
+			return
+		}
+		max = n
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+	defer cancel()
+	n, err := h.q.Redrive(ctx, max)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be written; retry later"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"requeued": n})
 }
 
 func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {

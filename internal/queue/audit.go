@@ -16,6 +16,7 @@ const (
 	AuditConfirmed AuditKind = "confirmed" // CXone confirmed the push
 	AuditFailed    AuditKind = "failed"    // a push attempt failed; Detail has CXone's answer
 	AuditDead      AuditKind = "dead"      // dead-lettered; Detail has the last error
+	AuditRequeued  AuditKind = "requeued"  // a dead letter sent back to the queue by an operator
 )
 
 // AuditRecord is one append-only line of evidence about a number.

@@ -124,6 +124,9 @@ type Queue interface {
 	// Recover returns entries whose lease expired (their pusher died) to ready, counting an attempt
 	// and applying backoff so that an entry that kills its pusher ends up dead, not in a loop.
 	Recover(ctx context.Context, backoff func(attempts int) time.Duration, maxAttempts int) (int, error)
+	// Redrive returns up to max dead-lettered entries to ready with fresh attempts (an operator's
+	// decision after fixing the cause), with an AuditRequeued record each; it returns how many.
+	Redrive(ctx context.Context, max int) (int, error)
 	// NextDue is the due time of the earliest ready entry; ok false when nothing is ready.
 	NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 	// Stats reports counts for metrics.

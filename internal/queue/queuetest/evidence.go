@@ -24,6 +24,7 @@ func RunEvidence(t *testing.T, o Opener) {
 		"TrimKeepsNewestPerNumber":    testTrim,
 		"StatesAndResync":             testStatesAndResync,
 		"ConfirmedCoversMergedRepeat": testConfirmedCoversMergedRepeat,
+		"RedriveDeadLetters":          testRedrive,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -332,5 +333,32 @@ func testConfirmedCoversMergedRepeat(t *testing.T, b *testBundle, ev queue.Evide
 	}
 	if st, _ := lookup(t, b, ev, num); !st.ConfirmedOccur.Equal(b.base.Add(10 * time.Millisecond)) {
 		t.Fatalf("confirmed occurredAt %v, want the merged add's", st.ConfirmedOccur)
+	}
+}
+
+func testRedrive(t *testing.T, b *testBundle, ev queue.Evidence) {
+	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1), b.ev("+14155550003", 2))
+	for _, it := range b.claim(t, 3) {
+		if err := b.q.DeadLetter(b.ctx, it, "cxone add: permanent"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := b.q.Redrive(b.ctx, 2)
+	if err != nil || n != 2 {
+		t.Fatalf("Redrive(2) = %d, %v", n, err)
+	}
+	if s := b.stats(t); s.Dead != 1 || s.Ready != 2 {
+		t.Fatalf("stats after redrive %+v", s)
+	}
+	got := b.claim(t, 10)
+	if len(got) != 2 || got[0].Attempts != 0 || got[0].LastError != "" {
+		t.Fatalf("redriven entries %+v", got)
+	}
+	st, trail := lookup(t, b, ev, got[0].Number)
+	if st.State != queue.StatePending || st.LastError != "" || kinds(trail) != "[received dead requeued]" {
+		t.Fatalf("state %+v trail %s", st, kinds(trail))
+	}
+	if n, err := b.q.Redrive(b.ctx, 10); err != nil || n != 1 {
+		t.Fatalf("second Redrive = %d, %v", n, err)
 	}
 }

@@ -25,6 +25,8 @@ var (
 	rejectSrc string
 	//go:embed lua/trim.lua
 	trimSrc string
+	//go:embed lua/redrive.lua
+	redriveSrc string
 	//go:embed lua/prelude.lua
 	prelude string
 
@@ -36,6 +38,7 @@ var (
 	recoverScript = script(recoverSrc)
 	rejectScript  = script(rejectSrc)
 	trimScript    = script(trimSrc)
+	redriveScript = script(redriveSrc)
 )
 
 // script prepends the shared prelude (the audit helper) to a script's source.

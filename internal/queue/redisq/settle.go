@@ -65,3 +65,9 @@ func (s *Store) Recover(ctx context.Context, backoff func(int) time.Duration, ma
 		}
 	}
 }
+
+// Redrive returns up to max dead entries to ready with fresh attempts.
+func (s *Store) Redrive(ctx context.Context, max int) (int, error) {
+	n, err := redriveScript.Run(ctx, s.rdb, []string{s.dead, s.ready, s.age}, s.prefix, ms(s.now()), max).Int()
+	return n, wrap("redrive", err)
+}
