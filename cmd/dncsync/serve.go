@@ -148,6 +148,13 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if rs, ok := s.store.(*redisq.Store); ok {
+		wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		for _, w := range rs.DurabilityWarnings(wctx) {
+			s.log.Warn(w)
+		}
+		cancel()
+	}
 	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", storeName(s.cfg), "cxone_api", s.cfg.CXoneAPI,
 		"rate_limit_rpm", s.cfg.RateLimitRPM, "batch_size", s.cfg.BatchSize, "webhook_auth", s.cfg.WebhookAuth)
 

@@ -77,3 +77,23 @@ func TestKeysShareOneHashTag(t *testing.T) {
 		}
 	}
 }
+
+func TestDurabilityWarnings(t *testing.T) {
+	srv := redistest.Start(t) // started with appendonly yes and noeviction
+	s, err := redisq.Open(srv.URL(), redisq.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if w := s.DurabilityWarnings(ctx); len(w) != 0 {
+		t.Fatalf("warnings for a durable Redis: %v", w)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	rdb.ConfigSet(ctx, "appendonly", "no")
+	rdb.ConfigSet(ctx, "maxmemory-policy", "allkeys-lru")
+	if w := s.DurabilityWarnings(ctx); len(w) != 2 {
+		t.Fatalf("warnings %v, want two", w)
+	}
+}

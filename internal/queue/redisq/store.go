@@ -100,3 +100,18 @@ func wrap(op string, err error) error {
 	}
 	return fmt.Errorf("redisq: %s: %w: %w", op, queue.ErrUnavailable, err)
 }
+
+// DurabilityWarnings reads the server's settings and says which would lose accepted opt-outs.
+// Managed services often forbid CONFIG GET: then it says nothing rather than guess.
+func (s *Store) DurabilityWarnings(ctx context.Context) []string {
+	var out []string
+	if v, err := s.rdb.ConfigGet(ctx, "appendonly").Result(); err == nil && v["appendonly"] != "yes" {
+		out = append(out, "Redis runs without appendonly: a Redis restart loses accepted opt-outs; set appendonly yes")
+	}
+	if v, err := s.rdb.ConfigGet(ctx, "maxmemory-policy").Result(); err == nil {
+		if p := v["maxmemory-policy"]; p != "" && p != "noeviction" {
+			out = append(out, "Redis maxmemory-policy is "+p+": keys can be evicted, which loses opt-outs; set noeviction")
+		}
+	}
+	return out
+}
