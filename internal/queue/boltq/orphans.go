@@ -3,7 +3,6 @@ package boltq
 import (
 	"math"
 
-	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -19,31 +18,7 @@ func (s *Store) reclaimOrphans(maxAttempts int) error {
 	nowMs := ms(s.now())
 	return s.db.Update(func(tx *bolt.Tx) error {
 		t := s.begin(tx)
-		for _, k := range due(t.leased, math.MaxInt64, math.MaxInt) {
-			_, number := splitTimeKey(k)
-			r, err := t.get(number)
-			if err != nil {
-				return err
-			}
-			if stale(r, stateLeased, k) {
-				if err := t.leased.Delete(k); err != nil {
-					return err
-				}
-				continue
-			}
-			r.item.Attempts++
-			r.item.LastError = errOrphaned
-			to, kind := stateReady, queue.AuditFailed
-			if maxAttempts > 0 && r.item.Attempts >= maxAttempts {
-				to, kind = stateDead, queue.AuditDead
-			}
-			if err := t.failure(r.item.Number, kind, r.item.Action, errOrphaned, true); err != nil {
-				return err
-			}
-			if err := t.move(r, to, nowMs); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := t.expireLeases(math.MaxInt64, errOrphaned, maxAttempts, func(int) int64 { return nowMs })
+		return err
 	})
 }

@@ -32,43 +32,18 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 	nowMs := ms(now)
 	var n, swept int
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		n = 0
 		t := s.begin(tx)
-		for _, k := range due(t.leased, nowMs, math.MaxInt) {
-			_, number := splitTimeKey(k)
-			r, err := t.get(number)
-			if err != nil {
-				return err
-			}
-			if stale(r, stateLeased, k) {
-				if err := t.leased.Delete(k); err != nil {
-					return err
-				}
-				continue
-			}
-			r.item.Attempts++
-			r.item.LastError = errLeaseExpired
-			if r.item.Attempts >= maxAttempts {
-				if err := t.failure(r.item.Number, queue.AuditDead, r.item.Action, errLeaseExpired, true); err != nil {
-					return err
-				}
-				err = t.move(r, stateDead, nowMs)
-			} else {
-				if err := t.failure(r.item.Number, queue.AuditFailed, r.item.Action, errLeaseExpired, true); err != nil {
-					return err
-				}
-				var delay time.Duration
-				if backoff != nil {
-					delay = backoff(r.item.Attempts)
-				}
-				err = t.move(r, stateReady, ms(now.Add(delay)))
-			}
-			if err != nil {
-				return err
-			}
-			n++
-		}
 		var err error
+		n, err = t.expireLeases(nowMs, errLeaseExpired, maxAttempts, func(attempts int) int64 {
+			var delay time.Duration
+			if backoff != nil {
+				delay = backoff(attempts)
+			}
+			return ms(now.Add(delay))
+		})
+		if err != nil {
+			return err
+		}
 		swept, err = t.sweep(nowMs, sweepLimit)
 		return err
 	})
@@ -84,6 +59,40 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 		if err != nil {
 			return n, unavailable("recover: sweep event ids", err)
 		}
+	}
+	return n, nil
+}
+
+// expireLeases ends every lease with a deadline at or before deadline: an attempt is counted, msg
+// recorded (AuditFailed), and the entry goes back to ready at dueAt(attempts), or to dead
+// (AuditDead) once attempts reach maxAttempts (0: never). It returns how many it ended.
+func (t *txn) expireLeases(deadline int64, msg string, maxAttempts int, dueAt func(attempts int) int64) (int, error) {
+	n := 0
+	for _, k := range due(t.leased, deadline, math.MaxInt) {
+		_, number := splitTimeKey(k)
+		r, err := t.get(number)
+		if err != nil {
+			return n, err
+		}
+		if stale(r, stateLeased, k) {
+			if err := t.leased.Delete(k); err != nil {
+				return n, err
+			}
+			continue
+		}
+		r.item.Attempts++
+		r.item.LastError = msg
+		to, kind, at := stateReady, queue.AuditFailed, dueAt(r.item.Attempts)
+		if maxAttempts > 0 && r.item.Attempts >= maxAttempts {
+			to, kind, at = stateDead, queue.AuditDead, ms(t.now())
+		}
+		if err := t.failure(r.item.Number, kind, r.item.Action, msg, true); err != nil {
+			return n, err
+		}
+		if err := t.move(r, to, at); err != nil {
+			return n, err
+		}
+		n++
 	}
 	return n, nil
 }
