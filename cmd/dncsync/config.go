@@ -43,6 +43,8 @@ type config struct {
 	WebhookSecret string
 	WebhookToken  string
 	AdminToken    string
+	TwilioToken   string
+	PublicURL     string
 	AuditKeep     time.Duration
 	LogLevel      string
 	LogFormat     string
@@ -135,6 +137,8 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.secret(&c.WebhookSecret, "webhook-secret", "DNCSYNC_WEBHOOK_SECRET", "Standard Webhooks secrets, whsec_..., space-separated")
 	e.secret(&c.WebhookToken, "webhook-token", "DNCSYNC_WEBHOOK_TOKEN", "bearer token for DNCSYNC_WEBHOOK_AUTH=token")
 	e.secret(&c.AdminToken, "admin-token", "DNCSYNC_ADMIN_TOKEN", "bearer token for the /v1 API")
+	e.secret(&c.TwilioToken, "twilio-auth-token", "TWILIO_AUTH_TOKEN", "Twilio auth token; set: POST /webhook/twilio takes SMS replies")
+	e.str(&c.PublicURL, "public-url", "DNCSYNC_PUBLIC_URL", "", "the URL senders call this service by (Twilio signs it), e.g. https://dncsync.example.com")
 	e.dur(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
 	e.str(&c.LogLevel, "log-level", "DNCSYNC_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.str(&c.LogFormat, "log-format", "DNCSYNC_LOG_FORMAT", "json", "json or text")
@@ -200,6 +204,9 @@ func (c *config) validate(e *envFlags) error {
 	}
 	if c.RetryBackoff <= 0 {
 		add("DNCSYNC_RETRY_BACKOFF must be positive, e.g. 10s")
+	}
+	if c.TwilioToken != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
+		add("DNCSYNC_PUBLIC_URL is required with TWILIO_AUTH_TOKEN: the public base URL Twilio calls, e.g. https://dncsync.example.com")
 	}
 	if c.EventIDTTL < time.Hour {
 		add("DNCSYNC_EVENT_ID_TTL=%v must be at least 1h (senders retry for days; default 168h)", c.EventIDTTL)

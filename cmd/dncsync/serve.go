@@ -83,6 +83,9 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 
 	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /webhook/opt-out", in.OptOut)
+	if cfg.TwilioToken != "" {
+		s.mux.Handle("POST /webhook/twilio", intake.NewTwilio(in, cfg.TwilioToken, cfg.PublicURL))
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
