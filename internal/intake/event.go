@@ -181,6 +181,13 @@ func splitBody(body []byte) (events []json.RawMessage, batch bool, err error) {
 		}
 		return events, true, nil
 	case '{':
+		if !bytes.Contains(trimmed, []byte(`"events"`)) {
+			// The common single event: a validating scan, not a second decode; parseEvent reads it.
+			if !json.Valid(trimmed) {
+				return nil, false, bad("body is not valid JSON")
+			}
+			return []json.RawMessage{trimmed}, false, nil
+		}
 		var probe struct {
 			Events *[]json.RawMessage `json:"events"`
 		}
