@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,7 +108,10 @@ func (tw *Twilio) validSignature(sig, path string, form url.Values) bool {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		for _, v := range form[k] {
+		// As Twilio's own validators: a repeated parameter's values sorted, duplicates once.
+		vals := slices.Clone(form[k])
+		sort.Strings(vals)
+		for _, v := range slices.Compact(vals) {
 			b.WriteString(k)
 			b.WriteString(v)
 		}

@@ -67,6 +67,8 @@ func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotImplemented, errBody("reconcile needs the admin profile (CXONE_API=admin)"))
 		return
 	}
+	// A large group takes minutes at the rate limit: outlive the server's write timeout.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(31 * time.Minute))
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Minute)
 	defer cancel()
 	rep, err := h.Reconcile(ctx, r.URL.Query().Get("dryRun") == "true")

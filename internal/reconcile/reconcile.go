@@ -42,6 +42,9 @@ func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun
 	known := map[string]bool{}
 	var requeue []queue.Event
 	err = ev.States(ctx, func(st queue.NumberState) error {
+		if known[st.Number] {
+			return nil // a Redis SCAN may return a key twice
+		}
 		known[st.Number] = true
 		switch {
 		case st.ConfirmedAction == queue.Add && st.State == queue.StateSynced:

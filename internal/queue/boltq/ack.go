@@ -86,7 +86,8 @@ func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration,
 		case countAttempt:
 			r.item.Attempts++
 		}
-		if err := t.failure(r.item.Number, queue.AuditFailed, r.item.Action, errMsg, true); err != nil {
+		// The record names what was pushed and failed: the action as claimed.
+		if err := t.failure(r.item.Number, queue.AuditFailed, item.Action, errMsg, true); err != nil {
 			return err
 		}
 		return t.move(r, stateReady, due)
@@ -113,9 +114,9 @@ func (s *Store) DeadLetter(ctx context.Context, item queue.Item, errMsg string) 
 		}
 		r.item.LastError = errMsg
 		if r.item.Version != item.Version {
-			// As redisq: the record names no action and the number's last error stays.
+			// As redisq: the record names the action that failed; the number's last error stays.
 			r.item.Attempts = 0
-			if err := t.failure(r.item.Number, queue.AuditFailed, "", errMsg, false); err != nil {
+			if err := t.failure(r.item.Number, queue.AuditFailed, item.Action, errMsg, false); err != nil {
 				return err
 			}
 			return t.move(r, stateReady, ms(r.item.FirstReceivedAt))

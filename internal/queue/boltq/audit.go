@@ -473,7 +473,47 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 		started, next = true, resume
 		total += removed
 		if done {
-			return total, nil
+			return total, s.trimRejections(ctx, cut)
 		}
 	}
+}
+
+// trimRejections drops raw rejected input received before cut (the audit trail keeps each
+// rejection key's newest record), a batch per transaction; sequence order is arrival order.
+func (s *Store) trimRejections(ctx context.Context, cut int64) error {
+	for ctx.Err() == nil {
+		more := false
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bRejections)
+			var victims [][]byte
+			c := b.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if len(victims) == trimBatch {
+					more = true
+					break
+				}
+				r, err := decodeRejection(v)
+				if err != nil {
+					return fmt.Errorf("rejection %x: %w", k, err)
+				}
+				if ms(r.ReceivedAt) >= cut {
+					break
+				}
+				victims = append(victims, append([]byte(nil), k...))
+			}
+			for _, k := range victims {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable("trim rejections", err)
+		}
+		if !more {
+			return nil
+		}
+	}
+	return ctx.Err()
 }

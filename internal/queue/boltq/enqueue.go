@@ -77,12 +77,17 @@ func (t *txn) enqueue(in *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStat
 		return "", err
 	}
 	// With nothing queued, an event that does not win over what CXone confirmed last would only
-	// push that again, or undo a newer request: it is kept as evidence and nothing else, unless it
-	// is a Resync (CXone lost the number).
-	if r == nil && !ev.Resync && st.ConfirmedAction != "" &&
-		!queue.Wins(ev.OccurredAt, ev.Action, st.ConfirmedOccur, st.ConfirmedAction) {
-		rec.Kind = queue.AuditStale
-		return queue.Stale, t.record(key, st, rec)
+	// push that again, or undo a newer request: it is kept as evidence and nothing else. A Resync
+	// (CXone lost the number) counts only while the confirmed state is still the one reconcile saw.
+	if r == nil && st.ConfirmedAction != "" {
+		stale := !queue.Wins(ev.OccurredAt, ev.Action, st.ConfirmedOccur, st.ConfirmedAction)
+		if ev.Resync {
+			stale = st.ConfirmedAction != ev.Action || ms(st.ConfirmedOccur) != ms(ev.OccurredAt)
+		}
+		if stale {
+			rec.Kind = queue.AuditStale
+			return queue.Stale, t.record(key, st, rec)
+		}
 	}
 	if err := t.record(key, st, rec); err != nil {
 		return "", err

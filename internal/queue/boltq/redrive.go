@@ -2,7 +2,9 @@ package boltq
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"sort"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -21,10 +23,25 @@ func (s *Store) Redrive(ctx context.Context, max int) (int, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		t := s.begin(tx)
-		var numbers []string
+		// Oldest dead first, as redisq does (its dead set is scored by dead-at).
+		type dead struct {
+			number string
+			at     uint64
+		}
+		var all []dead
 		c := t.dead.Cursor()
-		for k, _ := c.First(); k != nil && len(numbers) < max; k, _ = c.Next() {
-			numbers = append(numbers, string(k))
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			all = append(all, dead{string(k), binary.BigEndian.Uint64(v)})
+		}
+		sort.Slice(all, func(i, j int) bool {
+			if all[i].at != all[j].at {
+				return all[i].at < all[j].at
+			}
+			return all[i].number < all[j].number
+		})
+		var numbers []string
+		for _, d := range all[:min(max, len(all))] {
+			numbers = append(numbers, d.number)
 		}
 		for _, number := range numbers {
 			r, err := t.get(number)

@@ -25,6 +25,8 @@ func RunEvidence(t *testing.T, o Opener) {
 		"StatesAndResync":             testStatesAndResync,
 		"ConfirmedCoversMergedRepeat": testConfirmedCoversMergedRepeat,
 		"RedriveDeadLetters":          testRedrive,
+		"ResyncOnlyForWhatWasSeen":    testResyncOnlyForWhatWasSeen,
+		"FailureNamesPushedAction":    testFailureNamesPushedAction,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -288,6 +290,9 @@ func testTrim(t *testing.T, b *testBundle, ev queue.Evidence) {
 	if all := collect(t, b, ev, time.Time{}, time.Time{}); len(all) != 3 {
 		t.Fatalf("export after trim has %d records, want 3", len(all))
 	}
+	if rejs, err := b.q.Rejections(b.ctx, 10); err != nil || len(rejs) != 0 {
+		t.Fatalf("raw rejected input kept past retention: %d (%v)", len(rejs), err)
+	}
 }
 
 func testStatesAndResync(t *testing.T, b *testBundle, ev queue.Evidence) {
@@ -360,5 +365,40 @@ func testRedrive(t *testing.T, b *testBundle, ev queue.Evidence) {
 	}
 	if n, err := b.q.Redrive(b.ctx, 10); err != nil || n != 1 {
 		t.Fatalf("second Redrive = %d, %v", n, err)
+	}
+}
+
+// A resync is for exactly the confirmed state reconcile saw missing: if a newer request was
+// confirmed since, the resync is stale.
+func testResyncOnlyForWhatWasSeen(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	add := b.ev(num, 0)
+	b.enqueue(t, add)
+	b.ackAll(t)
+	rm := b.ev(num, 10) // the person consents again, and it is confirmed before the resync lands
+	rm.Action = queue.Remove
+	b.enqueue(t, rm)
+	b.ackAll(t)
+	resync := add
+	resync.ID, resync.Resync = "", true
+	if st := b.enqueue(t, resync); st[0] != queue.Stale {
+		t.Fatalf("a resync of an add overtaken by a confirmed remove: %q, want stale", st[0])
+	}
+}
+
+// A failure record names what was pushed and failed, even when a newer event changed the entry.
+func testFailureNamesPushedAction(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	b.enqueue(t, b.ev(num, 0))
+	items := b.claim(t, 1)
+	rm := b.ev(num, 10)
+	rm.Action = queue.Remove
+	b.enqueue(t, rm)
+	if err := b.q.Retry(b.ctx, items[0], 0, "503", true); err != nil {
+		t.Fatal(err)
+	}
+	_, trail := lookup(t, b, ev, num)
+	if last := trail[len(trail)-1]; last.Kind != queue.AuditFailed || last.Action != queue.Add {
+		t.Fatalf("failure record %+v, want the add that was pushed", last)
 	}
 }

@@ -33,14 +33,14 @@ func (s *Store) Retry(ctx context.Context, it queue.Item, delay time.Duration, e
 		count = "1"
 	}
 	err := retryScript.Run(ctx, s.rdb, []string{s.ready, s.leased},
-		s.prefix, it.Lease, it.Number, ms(s.now().Add(delay)), errMsg, count, ms(s.now()), it.Version).Err()
+		s.prefix, it.Lease, it.Number, ms(s.now().Add(delay)), errMsg, count, ms(s.now()), it.Version, string(it.Action)).Err()
 	return wrap("retry", err)
 }
 
 // DeadLetter moves a leased entry to the dead-letter set.
 func (s *Store) DeadLetter(ctx context.Context, it queue.Item, errMsg string) error {
 	err := deadScript.Run(ctx, s.rdb, []string{s.leased, s.dead, s.age, s.ready},
-		s.prefix, it.Lease, it.Number, ms(s.now()), errMsg, it.Version).Err()
+		s.prefix, it.Lease, it.Number, ms(s.now()), errMsg, it.Version, string(it.Action)).Err()
 	return wrap("dead-letter", err)
 }
 

@@ -35,10 +35,15 @@ while i <= #ARGV do
     local cur = redis.call("HMGET", key, "a", "occ", "last", "exp")
     local conf = redis.call("HMGET", skey, "ca", "cocc")
     local stale = false
-    if not cur[1] and conf[1] and not resync then
-      -- Nothing queued: compare with what CXone already has. Same rule as queue.Wins.
+    if not cur[1] and conf[1] then
+      -- Nothing queued: compare with what CXone already has. Same rule as queue.Wins. A resync
+      -- counts only while the confirmed state is still exactly the one reconcile saw missing.
       local cocc = tonumber(conf[2])
-      stale = not (occ > cocc or (occ == cocc and act == "add" and conf[1] ~= "add"))
+      if resync then
+        stale = not (conf[1] == act and cocc == occ)
+      else
+        stale = not (occ > cocc or (occ == cocc and act == "add" and conf[1] ~= "add"))
+      end
     end
     if stale then
       rec.k = "stale"

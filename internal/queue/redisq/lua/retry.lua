@@ -9,6 +9,7 @@
 -- ARGV[6] "1" to count an attempt, "0" for a snooze
 -- ARGV[7] now ms
 -- ARGV[8] version seen at claim: if it changed, the entry asks for something new; attempts restart
+-- ARGV[9] the action as claimed (what was pushed and failed)
 -- Returns 1 if the entry was ours, else 0.
 local key = ARGV[1] .. "item:" .. ARGV[3]
 if redis.call("HGET", key, "lease") ~= ARGV[2] then return 0 end
@@ -17,7 +18,7 @@ redis.call("ZADD", KEYS[1], ARGV[4], ARGV[3])
 redis.call("HDEL", key, "lease")
 redis.call("HSET", key, "err", ARGV[5])
 redis.call("HSET", ARGV[1] .. "state:" .. ARGV[3], "err", ARGV[5])
-audit(ARGV[1], ARGV[3], {k = "failed", at = tonumber(ARGV[7]), a = redis.call("HGET", key, "a"), d = ARGV[5]})
+audit(ARGV[1], ARGV[3], {k = "failed", at = tonumber(ARGV[7]), a = ARGV[9], d = ARGV[5]})
 if redis.call("HGET", key, "ver") ~= ARGV[8] then
   redis.call("HSET", key, "att", 0)
 elseif ARGV[6] == "1" then
