@@ -9,15 +9,33 @@ import (
 	"testing"
 
 	"github.com/dncsync/dncsync/internal/intake"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+	"github.com/dncsync/dncsync/internal/redistest"
 )
 
 // BenchmarkOptOut is the whole intake path without the network: parse, normalize, and a durable
 // (fsynced) bolt write per request, with concurrent senders sharing commits. Every request carries
 // a new number, so each one creates an entry.
 func BenchmarkOptOut(b *testing.B) {
-	h := intake.New(openStore(b), intake.Config{})
+	benchOptOut(b, openStore(b), 8) // webhook senders are many and mostly waiting on the fsync
+}
+
+// BenchmarkOptOutRedis is the same path on the Redis store (a private redis-server with AOF).
+func BenchmarkOptOutRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	q, err := redisq.Open(srv.URL(), redisq.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	benchOptOut(b, q, 16)
+}
+
+func benchOptOut(b *testing.B, q queue.Queue, parallelism int) {
+	h := intake.New(q, intake.Config{})
 	var seq atomic.Int64
-	b.SetParallelism(8) // webhook senders are many and mostly waiting on the fsync
+	b.SetParallelism(parallelism)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
