@@ -245,5 +245,5 @@ func recordError(op string, res recordResult) error {
 	if text == "" {
 		text = "no reason given"
 	}
-	return &Error{Kind: Transient, Op: op, Msg: "CXone did not apply the record: " + text}
+	return &Error{Kind: Transient, Op: op, Msg: "CXone did not apply the record: " + text, Record: true}
 }

@@ -77,6 +77,15 @@ type Error struct {
 	RetryAfter time.Duration // for RateLimited: the pause applied
 	Msg        string        // short, log-safe: never a phone number or secret
 	Err        error
+	// Record is true for a per-record failure inside an answer CXone gave: CXone is up, so such a
+	// failure is the record's own and spends an attempt even when nothing else was pushed.
+	Record bool
+}
+
+// IsRecord reports whether err is a per-record failure in a 2xx answer.
+func IsRecord(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Record
 }
 
 func (e *Error) Error() string {

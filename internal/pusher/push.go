@@ -57,9 +57,10 @@ func contacts(items []queue.Item) []cxone.Contact {
 // out of lease: those failures are not the items' fault and spend no attempt.
 func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, cut bool) bool {
 	var ok []queue.Item
-	healthy := false
 	now := time.Now()
-	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil })
+	// CXone answering per record (even with failures) is up: only no answer at all is an outage.
+	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil || cxone.IsRecord(e) })
+	healthy := anyOK
 	// A second batch in a row that CXone took nothing of: an outage, not these items' fault.
 	outage := !anyOK && p.failing > 0
 	for i, it := range items {

@@ -257,7 +257,8 @@ func TestOutageDeadLettersNothing(t *testing.T) {
 // failingFor is CXone failing one number transiently and taking the rest: a poison number.
 type failingFor struct {
 	cxone.Client
-	bad string
+	bad    string
+	record bool // fail it as a per-record failure inside an answer (CXone is up)
 }
 
 func (f failingFor) Add(ctx context.Context, cs []cxone.Contact) []error {
@@ -271,7 +272,7 @@ func (f failingFor) Add(ctx context.Context, cs []cxone.Contact) []error {
 	out := make([]error, len(cs))
 	for i, c := range cs {
 		if c.Number == f.bad {
-			out[i] = &cxone.Error{Kind: cxone.Transient, Op: "add", Status: 500, Msg: "poison"}
+			out[i] = &cxone.Error{Kind: cxone.Transient, Op: "add", Status: 500, Msg: "poison", Record: f.record}
 			continue
 		}
 		out[i], errs = errs[0], errs[1:]
@@ -279,12 +280,28 @@ func (f failingFor) Add(ctx context.Context, cs []cxone.Contact) []error {
 	return out
 }
 
+// A record CXone keeps refusing inside its answers is the record's own failure even when it is
+// pushed alone: it must end dead, not retry forever as if CXone were down.
+func TestLoneRecordFailureExhaustsAttempts(t *testing.T) {
+	b := setup(t, opts{})
+	b.cfg.MaxAttempts = 3
+	const poison = "+14155559999"
+	b.enqueue(t, queue.Add, poison)
+	p := pusher.New(b.q, failingFor{b.client, poison, true}, b.pacer, b.sig.C(), b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	go p.Run(ctx)
+	if st := b.drained(t); st.Dead != 1 {
+		t.Fatalf("stats %+v, want the record dead-lettered", st)
+	}
+}
+
 func TestTransientPoisonExhaustsAttempts(t *testing.T) {
 	b := setup(t, opts{})
 	b.cfg.MaxAttempts, b.cfg.BatchSize = 3, 10
 	const poison = "+14155559999"
 	b.enqueue(t, queue.Add, poison)
-	p := pusher.New(b.q, failingFor{b.client, poison}, b.pacer, b.sig.C(), b.cfg)
+	p := pusher.New(b.q, failingFor{b.client, poison, false}, b.pacer, b.sig.C(), b.cfg)
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
 	go p.Run(ctx)
