@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,9 +30,8 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 1 {
 		return errors.New("usage: dncsync check [--country GB] [--json] NUMBER")
 	}
-	cfg.WebhookAuth = "none" // not serving
-	if err := cfg.validate(ef); err != nil {
-		return fmt.Errorf("invalid settings:\n%w", err)
+	if err := validateClient(cfg, ef); err != nil {
+		return err
 	}
 	if cfg.CXoneAPI != "admin" {
 		return errors.New("check searches DNC groups, which exist in the admin profile (CXONE_API=admin)")
@@ -59,9 +57,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"number": n.E164, "listed": listed, "results": res}); err != nil {
+		if err := printJSON(stdout, map[string]any{"number": n.E164, "listed": listed, "results": res}); err != nil {
 			return err
 		}
 	} else if listed {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,9 +42,9 @@ func cmdLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		ans = a
 	} else {
-		store, err := openStore(cfg)
+		store, err := openStoreBeside(cfg)
 		if err != nil {
-			return fmt.Errorf("%w (while serve runs on the embedded store, use --server)", err)
+			return err
 		}
 		defer store.Close()
 		region := *country
@@ -61,9 +60,7 @@ func cmdLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		ans = lookup.Answer{NumberState: st, Query: query, History: trail}
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(ans)
+	return printJSON(stdout, ans)
 }
 
 var errNotFound = errors.New("never seen")

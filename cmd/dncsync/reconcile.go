@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,10 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/lookup"
 	"github.com/dncsync/dncsync/internal/pusher"
-	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/reconcile"
 )
 
@@ -39,27 +36,24 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	} else {
-		cfg.WebhookAuth = "none" // not serving
-		if err := cfg.validate(ef); err != nil {
-			return fmt.Errorf("invalid settings:\n%w", err)
+		if err := validateClient(cfg, ef); err != nil {
+			return err
 		}
 		if cfg.CXoneAPI != "admin" {
 			return errors.New("reconcile reads the DNC group, which exists in the admin profile (CXONE_API=admin)")
 		}
-		store, err := openStore(cfg)
+		store, err := openStoreBeside(cfg)
 		if err != nil {
-			return fmt.Errorf("%w (while serve runs on the embedded store, use --server)", err)
+			return err
 		}
 		defer store.Close()
 		admin := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{})
-		if rep, err = reconcileWith(ctx, admin, store, *dryRun); err != nil {
+		if rep, err = reconcile.Run(ctx, admin, store, store, *dryRun, time.Now()); err != nil {
 			return err
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printJSON(stdout, rep)
 	}
 	verb := "re-queued"
 	if rep.DryRun {
@@ -70,8 +64,4 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "removed by dncsync but still listed: %d; listed but never seen by dncsync: %d\n",
 		len(rep.RemovedButOn), rep.UnknownOnCXone)
 	return nil
-}
-
-func reconcileWith(ctx context.Context, admin *cxone.Admin, store queue.Store, dryRun bool) (reconcile.Report, error) {
-	return reconcile.Run(ctx, admin, store, store, dryRun, time.Now())
 }

@@ -32,9 +32,9 @@ func cmdRequeueDead(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *server != "" {
 		n, err = lookup.Client{Base: *server, Token: cfg.AdminToken}.Requeue(ctx, *max)
 	} else {
-		store, oerr := openStore(cfg)
+		store, oerr := openStoreBeside(cfg)
 		if oerr != nil {
-			return fmt.Errorf("%w (while serve runs on the embedded store, use --server)", oerr)
+			return oerr
 		}
 		defer store.Close()
 		n, err = store.Redrive(ctx, *max)

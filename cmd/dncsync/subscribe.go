@@ -26,9 +26,8 @@ func cmdSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if u, err := url.Parse(*callback); err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") {
 		return errors.New("--callback-url must be an absolute https URL, e.g. https://dncsync.example.com/webhook/opt-out")
 	}
-	cfg.WebhookAuth = "none" // not serving: sender authentication does not apply here
-	if err := cfg.validate(ef); err != nil {
-		return fmt.Errorf("invalid settings:\n%w", err)
+	if err := validateClient(cfg, ef); err != nil {
+		return err
 	}
 	if cfg.CXoneAPI != "v2" {
 		return errors.New("event subscriptions exist only in the v2 profile (CXONE_API=v2); on a real tenant, send opt-outs from Studio (see the README)")

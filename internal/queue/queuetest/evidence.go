@@ -2,7 +2,8 @@ package queuetest
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,12 +29,7 @@ func RunEvidence(t *testing.T, o Opener) {
 		"ResyncOnlyForWhatWasSeen":    testResyncOnlyForWhatWasSeen,
 		"FailureNamesPushedAction":    testFailureNamesPushedAction,
 	}
-	names := make([]string, 0, len(tests))
-	for n := range tests {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(tests)) {
 		t.Run(n, func(t *testing.T) {
 			b := setup(t, o)
 			ev, ok := b.q.(queue.Evidence)

@@ -5,7 +5,8 @@ package queuetest
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -118,12 +119,7 @@ func Run(t *testing.T, o Opener) {
 		"ChangedInFlightNotDead":   testChangedNotDead,
 		"EventIDsPerNumber":        testEventIDPerNumber,
 	}
-	names := make([]string, 0, len(tests))
-	for n := range tests {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(tests)) {
 		t.Run(n, func(t *testing.T) { tests[n](t, setup(t, o)) })
 	}
 	if o.Reopen {
