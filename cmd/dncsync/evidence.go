@@ -21,8 +21,14 @@ func cmdLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg, ef := bindConfig(fs)
 	server := fs.String("server", "", "base URL of a running dncsync (uses DNCSYNC_ADMIN_TOKEN)")
 	country := fs.String("country", "", "region for a number written without + (default DNCSYNC_DEFAULT_REGION)")
+	limit := fs.String("limit", "", fmt.Sprintf("history records to show, newest first in pages (default %d, at most %d)", queue.DefaultPageLimit, queue.MaxPageLimit))
+	before := fs.String("before", "", "show the records before this cursor (an earlier answer's nextBefore)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	page, err := lookup.ParsePage(*limit, *before)
+	if err != nil {
+		return fmt.Errorf("--%w", err)
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: dncsync lookup [--server URL] NUMBER")
@@ -33,7 +39,7 @@ func cmdLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	query := fs.Arg(0)
 	var ans lookup.Answer
 	if *server != "" {
-		a, err := lookup.Client{Base: *server, Token: cfg.AdminToken}.Number(ctx, query)
+		a, err := lookup.Client{Base: *server, Token: cfg.AdminToken}.Number(ctx, query, page)
 		if errors.Is(err, lookup.ErrNotFound) {
 			return errNotFound
 		}
@@ -51,14 +57,18 @@ func cmdLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if region == "" {
 			region = cfg.DefaultRegion
 		}
-		st, trail, found, err := store.Lookup(ctx, lookup.Key(query, region))
+		key := lookup.Key(query, region)
+		if key == "" {
+			return errNotFound
+		}
+		h, found, err := store.Lookup(ctx, key, page)
 		if err != nil {
 			return err
 		}
 		if !found {
 			return errNotFound
 		}
-		ans = lookup.Answer{NumberState: st, Query: query, History: trail}
+		ans = lookup.NewAnswer(query, h)
 	}
 	return printJSON(stdout, ans)
 }

@@ -76,7 +76,13 @@ func (a *Admin) batch(op string, contacts []Contact, out []error) adminBatch {
 	}
 	for k, e := range exp {
 		if !e.IsZero() {
-			b.records[k].ExpiredDate = e.UTC().Truncate(time.Second).Format(time.RFC3339)
+			e = e.UTC().Truncate(time.Second)
+			b.records[k].ExpiredDate = e.Format(time.RFC3339)
+		}
+		if op == "add" {
+			for _, i := range b.idx[k] {
+				contacts[i].ExpiresAt = e // what is sent (Client.Add)
+			}
 		}
 	}
 	return b

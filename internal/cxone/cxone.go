@@ -22,7 +22,9 @@ type Contact struct {
 // Client is one CXone API profile.
 type Client interface {
 	// Add puts contacts on the list. The result has one entry per contact, in order: nil when CXone
-	// confirmed the number is on the list (already being there counts), else an *Error.
+	// confirmed the number is on the list (already being there counts), else an *Error. Add sets
+	// each contact's ExpiresAt to the expiry it sent (zero: none, also when the API takes none), so
+	// that the evidence shows what CXone was told.
 	Add(ctx context.Context, contacts []Contact) []error
 	// Remove takes contacts off the list; a number that was not there is a success.
 	Remove(ctx context.Context, contacts []Contact) []error

@@ -124,6 +124,9 @@ type v2Contact struct {
 // conflicting one (already on the list is a success). A 400 on a batch of several is split in
 // halves so that one number CXone refuses cannot fail the others.
 func (v *V2) Add(ctx context.Context, contacts []Contact) []error {
+	for i := range contacts {
+		contacts[i].ExpiresAt = time.Time{} // the v2 contract has no expiry: the entry never ends
+	}
 	out := make([]error, len(contacts))
 	idx := make([]int, len(contacts))
 	for i := range idx {

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // Client reads the /v1 API of a running service (the only way to read an embedded store while
@@ -19,15 +22,25 @@ type Client struct {
 	HTTP  *http.Client
 }
 
-// Number fetches one number's answer.
-func (c Client) Number(ctx context.Context, query string) (Answer, error) {
+// Number fetches one number's answer: one page of its history (page zero: the newest).
+func (c Client) Number(ctx context.Context, query string, page queue.Page) (Answer, error) {
 	var a Answer
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		strings.TrimRight(c.Base, "/")+"/v1/numbers/"+url.PathEscape(query), nil)
+	q := url.Values{}
+	if page.Limit > 0 {
+		q.Set("limit", strconv.Itoa(page.Limit))
+	}
+	if page.Before != "" {
+		q.Set("before", page.Before)
+	}
+	u := strings.TrimRight(c.Base, "/") + "/v1/numbers/" + url.PathEscape(query)
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return a, fmt.Errorf("--server: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -101,6 +102,16 @@ type Answer struct {
 	queue.NumberState
 	Query   string              `json:"query"`
 	History []queue.AuditRecord `json:"history"`
+	// NextBefore, when set, pages further back: pass it as ?before= for the records before History.
+	NextBefore string `json:"nextBefore,omitempty"`
+}
+
+// NewAnswer is the answer to query from what a lookup found.
+func NewAnswer(query string, h queue.History) Answer {
+	if h.Records == nil {
+		h.Records = []queue.AuditRecord{}
+	}
+	return Answer{NumberState: h.State, Query: query, History: h.Records, NextBefore: h.Older}
 }
 
 // Key is where a query is looked up: its E.164 when it is a valid number (in region, default the
@@ -112,28 +123,51 @@ func Key(query, region string) string {
 	return queue.RejectionKey(query)
 }
 
+// ParsePage reads ?limit= and ?before= (a cursor from an earlier answer's nextBefore).
+func ParsePage(limit, before string) (queue.Page, error) {
+	p := queue.Page{Before: before}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > queue.MaxPageLimit {
+			return p, fmt.Errorf("limit must be a whole number from 1 to %d", queue.MaxPageLimit)
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
 func (h *Handler) number(w http.ResponseWriter, r *http.Request) {
 	query := r.PathValue("number")
 	region := r.URL.Query().Get("country")
 	if region == "" {
 		region = h.defaultRegion
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-	defer cancel()
-	st, trail, found, err := h.ev.Lookup(ctx, Key(query, region))
+	page, err := ParsePage(r.URL.Query().Get("limit"), r.URL.Query().Get("before"))
 	if err != nil {
-		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
 		return
 	}
-	if !found {
+	key := Key(query, region)
+	if key == "" {
 		writeJSON(w, http.StatusNotFound, errBody("never seen"))
 		return
 	}
-	if trail == nil {
-		trail = []queue.AuditRecord{}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	hist, found, err := h.ev.Lookup(ctx, key, page)
+	switch {
+	case errors.Is(err, queue.ErrBadCursor):
+		writeJSON(w, http.StatusBadRequest, errBody("before: "+err.Error()))
+		return
+	case err != nil:
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
+		return
+	case !found:
+		writeJSON(w, http.StatusNotFound, errBody("never seen"))
+		return
 	}
-	writeJSON(w, http.StatusOK, Answer{NumberState: st, Query: query, History: trail})
+	writeJSON(w, http.StatusOK, NewAnswer(query, hist))
 }
 
 // Stats is the JSON of GET /v1/stats.

@@ -130,7 +130,8 @@ func checkOrdering(rt *rapid.T, store queue.Queue) {
 		if got := sim.Has(n); got != want[n] {
 			trail := ""
 			if ev, ok := store.(queue.Evidence); ok {
-				st, recs, _, _ := ev.Lookup(ctx, n)
+				h, _, _ := ev.Lookup(ctx, n, queue.Page{Limit: queue.MaxPageLimit})
+				st, recs := h.State, h.Records
 				trail = fmt.Sprintf("state %+v", st)
 				for _, r := range recs {
 					trail += fmt.Sprintf("\n  %s %s occ=%v %s", r.Kind, r.Action, r.OccurredAt.Sub(base), r.Detail)

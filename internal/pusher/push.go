@@ -29,11 +29,18 @@ func (p *Pusher) push(ctx context.Context, batch []queue.Item) (healthy bool) {
 	errs := make([]error, 0, len(batch))
 	items := make([]queue.Item, 0, len(batch))
 	if len(adds) > 0 {
-		errs = append(errs, p.c.Add(ctx, contacts(adds))...)
+		cs := contacts(adds)
+		errs = append(errs, p.c.Add(ctx, cs)...)
+		for i := range adds {
+			adds[i].ExpiresAt = cs[i].ExpiresAt // what CXone was told: the store records it on Ack
+		}
 		items = append(items, adds...)
 	}
 	if len(removes) > 0 {
 		errs = append(errs, p.c.Remove(ctx, contacts(removes))...)
+		for i := range removes {
+			removes[i].ExpiresAt = time.Time{} // a removal carries no expiry
+		}
 		items = append(items, removes...)
 	}
 	return p.settle(context.WithoutCancel(ctx), items, errs, ctx.Err() != nil)

@@ -2,6 +2,9 @@ package queue
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 )
@@ -17,6 +20,9 @@ const (
 	AuditFailed    AuditKind = "failed"    // a push attempt failed; Detail has CXone's answer
 	AuditDead      AuditKind = "dead"      // dead-lettered; Detail has the last error
 	AuditRequeued  AuditKind = "requeued"  // a dead letter sent back to the queue by an operator
+	// AuditIgnored is something a person said that asks for nothing dncsync acts on (an SMS reply
+	// that is not an opt-out keyword): kept so that a person's words are never lost.
+	AuditIgnored AuditKind = "ignored"
 )
 
 // AuditRecord is one append-only line of evidence about a number.
@@ -47,6 +53,10 @@ const (
 	StateRemoved  State = "removed"  // taken off the CXone list
 	StateRejected State = "rejected" // only invalid input was ever seen
 	StateDead     State = "dead"     // dead-lettered
+	// StateExpired: CXone was told the entry ends at ConfirmedExpiresAt, and that time has passed.
+	StateExpired State = "expired"
+	// StateIgnored: only replies that asked for nothing were seen (AuditIgnored).
+	StateIgnored State = "ignored"
 )
 
 // NumberState is what the store knows of one number beyond its trail.
@@ -59,18 +69,69 @@ type NumberState struct {
 	ConfirmedAction Action    `json:"confirmedAction,omitempty"`
 	ConfirmedOccur  time.Time `json:"confirmedOccurredAt,omitzero"`
 	ConfirmedAt     time.Time `json:"confirmedAt,omitzero"`
-	LastError       string    `json:"lastError,omitempty"`
+	// ConfirmedExpires is the expiry CXone was last told for a confirmed add; zero: none.
+	ConfirmedExpires time.Time `json:"confirmedExpiresAt,omitzero"`
+	LastError        string    `json:"lastError,omitempty"`
 }
+
+// At is s as it stands at now: a synced add whose confirmed expiry has passed is expired, since the
+// destination no longer blocks the number. Stores keep "synced"; readers call At.
+func (s NumberState) At(now time.Time) NumberState {
+	if s.State == StateSynced && s.ConfirmedAction == Add && !s.ConfirmedExpires.IsZero() &&
+		!s.ConfirmedExpires.After(now) {
+		s.State = StateExpired
+	}
+	return s
+}
+
+// Page selects part of a number's trail: the Limit newest records written before the record that
+// Before names (a cursor from History.Older; empty: the newest), returned oldest first.
+type Page struct {
+	Limit  int
+	Before string
+}
+
+// Page limits: a lookup returns at most MaxPageLimit records, DefaultPageLimit when none is asked.
+const (
+	DefaultPageLimit = 200
+	MaxPageLimit     = 1000
+)
+
+// Size is the number of records to read: Limit within (0, MaxPageLimit], DefaultPageLimit if unset.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageLimit
+	case p.Limit > MaxPageLimit:
+		return MaxPageLimit
+	}
+	return p.Limit
+}
+
+// History is what a lookup found: the number's state and one page of its trail.
+type History struct {
+	State   NumberState
+	Records []AuditRecord // oldest first
+	// Older is the cursor of the page before this one (pass it as Page.Before); empty when this
+	// page starts with the number's oldest record.
+	Older string
+}
+
+// ErrBadCursor is returned for a Page.Before that names no record of the number (a made-up cursor,
+// or one whose record was trimmed past retention).
+var ErrBadCursor = errors.New("history cursor names no record of this number")
 
 // Evidence reads and trims the audit trail that the Queue methods write.
 type Evidence interface {
-	// Lookup returns a number's state and its trail, oldest first; found is false if never seen.
-	Lookup(ctx context.Context, number string) (st NumberState, trail []AuditRecord, found bool, err error)
+	// Lookup returns a number's state (as of now: NumberState.At) and one page of its trail;
+	// found is false if never seen.
+	Lookup(ctx context.Context, number string, page Page) (h History, found bool, err error)
 	// Export streams records written in [since, until) in the order written; zero bounds are open.
 	Export(ctx context.Context, since, until time.Time, fn func(AuditRecord) error) error
 	// TrimAudit removes records written before cutoff, but never the newest record of a number.
 	TrimAudit(ctx context.Context, cutoff time.Time) (removed int, err error)
-	// States calls fn with the state of every number seen (not rejection keys), in no set order.
+	// States calls fn with the state (as of now) of every number seen (not rejection keys), in no
+	// set order.
 	States(ctx context.Context, fn func(NumberState) error) error
 }
 
@@ -81,7 +142,9 @@ type Store interface {
 }
 
 // RejectionKey is the key under which rejections of raw input are kept and looked up: its digits
-// (so "(12) 3" and "123" meet), or the trimmed input when it has none.
+// (so "(12) 3" and "123" meet), or the trimmed input when it has none. A long key is replaced by a
+// digest of it, so that a sender posting huge input cannot make huge keys; a lookup of the same
+// input computes the same digest. An empty input has no key (""): nothing can look it up.
 func RejectionKey(raw string) string {
 	var b strings.Builder
 	for _, c := range raw {
@@ -89,8 +152,16 @@ func RejectionKey(raw string) string {
 			b.WriteRune(c)
 		}
 	}
-	if b.Len() == 0 {
-		return "rejected:" + strings.TrimSpace(raw)
+	k := b.String()
+	if k == "" {
+		k = strings.TrimSpace(raw)
 	}
-	return "rejected:" + b.String()
+	switch {
+	case k == "":
+		return ""
+	case len(k) > maxKeyLen:
+		sum := sha256.Sum256([]byte(k))
+		return "rejected:sha256:" + hex.EncodeToString(sum[:16])
+	}
+	return "rejected:" + k
 }

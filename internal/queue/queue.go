@@ -77,16 +77,27 @@ const (
 	Stale EnqueueStatus = "stale"
 )
 
-// Rejection is input that could not be accepted, kept as evidence.
+// Rejection is input that was not acted on, kept as evidence: input that could not be accepted
+// (Kind AuditRejected, the default), or words that ask for nothing (AuditIgnored, e.g. an SMS reply
+// that is not an opt-out keyword). Stores keep it bounded (Bound).
 type Rejection struct {
+	Kind AuditKind // AuditRejected or AuditIgnored; empty: AuditRejected
+	// Number is the E.164 number when the number itself was valid (the event was refused for
+	// another field, or ignored): the record joins that number's trail without changing its state.
+	// Empty: the record is kept under the raw input's RejectionKey.
+	Number     string
 	Raw        string // the phone number field as received
 	Body       string // the event as received (JSON), possibly truncated
-	Reason     string
+	Said       string // what the person said, when it is not the number (an SMS reply's text)
+	Reason     string // why: a stable code such as too_short, expires_in_past or sms_no_keyword
 	Region     string
 	Source     string
 	Channel    string
 	EventID    string
 	ReceivedAt time.Time
+	// Key is where the record is kept and looked up; Bound sets it (Number, or RejectionKey(Raw)
+	// of the raw input before it was cut).
+	Key string
 }
 
 // Stats is a snapshot of the queue for metrics and readiness.
@@ -106,15 +117,18 @@ type Queue interface {
 	// none. Results are in the order of events. An event that loses to what CXone already confirmed
 	// for the number (queue.Wins) creates no entry: Stale.
 	Enqueue(ctx context.Context, events []Event) ([]EnqueueStatus, error)
-	// Reject records input that was not accepted, all in one write.
+	// Reject records input that was not acted on (rejected or ignored), bounded (Rejection.Bound),
+	// all in one write.
 	Reject(ctx context.Context, rs ...Rejection) error
-	// Rejections returns up to limit recorded rejections, newest first.
+	// Rejections returns up to limit recorded rejections (not ignored words), newest first.
 	Rejections(ctx context.Context, limit int) ([]Rejection, error)
 	// Claim leases up to max ready entries due at or before now, oldest first, until now+lease.
 	Claim(ctx context.Context, max int, lease time.Duration) ([]Item, error)
 	// Ack removes entries CXone confirmed and records the confirmation (the number's state and an
-	// AuditConfirmed record carrying the pushed action). An entry whose lease is no longer the claimed one is left
-	// alone; one whose Version changed since the claim goes back to ready at its old place in line.
+	// AuditConfirmed record carrying the pushed action, and the expiry CXone was told: each item's
+	// ExpiresAt as pushed, which may differ from the entry's when the pusher applied a default).
+	// An entry whose lease is no longer the claimed one is left alone; one whose Version changed
+	// since the claim goes back to ready at its old place in line.
 	Ack(ctx context.Context, items []Item) error
 	// Retry returns a leased entry to ready at now+delay, recording errMsg (and an AuditFailed record). countAttempt false is a
 	// snooze (a rate-limit wait) that does not spend an attempt.

@@ -46,14 +46,18 @@ func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun
 			return nil // a Redis SCAN may return a key twice
 		}
 		known[st.Number] = true
+		// A confirmed add past its confirmed expiry reads StateExpired: CXone rightly no longer
+		// blocks it, so it is not missing.
 		switch {
 		case st.ConfirmedAction == queue.Add && st.State == queue.StateSynced:
 			r.Synced++
 			if !listed[st.Number] {
 				r.Missing = append(r.Missing, st.Number)
+				// The same entry again, with the expiry CXone was told: a resync restores what was
+				// confirmed, never a longer or a shorter block.
 				requeue = append(requeue, queue.Event{Number: st.Number, Raw: st.Number, Action: queue.Add,
 					Source: "reconcile", Reason: "missing on CXone at reconcile", OccurredAt: st.ConfirmedOccur,
-					ReceivedAt: now, Resync: true})
+					ExpiresAt: st.ConfirmedExpires, ReceivedAt: now, Resync: true})
 			}
 		case st.ConfirmedAction == queue.Remove && st.State == queue.StateRemoved && listed[st.Number]:
 			r.RemovedButOn = append(r.RemovedButOn, st.Number)

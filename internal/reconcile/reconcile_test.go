@@ -28,17 +28,28 @@ func TestReconcile(t *testing.T) {
 	ev := func(n string, a queue.Action) queue.Event {
 		return queue.Event{Number: n, Raw: n, Action: a, OccurredAt: at, ReceivedAt: at}
 	}
-	// Synced: 1, 2, 3 added; 4 removed. Pending: 5.
+	// Synced: 1, 2 (until next year), 3 added; 4 removed; 6 added until an hour ago (expired).
+	// Pending: 5.
 	if _, err := s.Enqueue(ctx, []queue.Event{ev("+14155550001", queue.Add), ev("+14155550002", queue.Add),
-		ev("+14155550003", queue.Add), ev("+14155550004", queue.Remove)}); err != nil {
+		ev("+14155550003", queue.Add), ev("+14155550004", queue.Remove), ev("+14155550006", queue.Add)}); err != nil {
 		t.Fatal(err)
 	}
 	items, _ := s.Claim(ctx, 10, time.Minute)
+	until := time.Now().AddDate(1, 0, 0).Truncate(time.Second)
+	for i := range items {
+		switch items[i].Number {
+		case "+14155550002":
+			items[i].ExpiresAt = until // what CXone was told
+		case "+14155550006":
+			items[i].ExpiresAt = at
+		}
+	}
 	if err := s.Ack(ctx, items); err != nil {
 		t.Fatal(err)
 	}
 	s.Enqueue(ctx, []queue.Event{ev("+14155550005", queue.Add)})
-	// CXone lost 2 and 3, still lists the removed 4, and has 9 that dncsync never saw.
+	// CXone lost 2 and 3 (and rightly dropped the expired 6), still lists the removed 4, and has 9
+	// that dncsync never saw.
 	cx := group{"+14155550001", "+14155550004", "+14155550009"}
 
 	dry, err := reconcile.Run(ctx, cx, s, s, true, time.Now())
@@ -63,5 +74,8 @@ func TestReconcile(t *testing.T) {
 	}
 	if len(queued) != 3 || queued["+14155550002"].Source != "reconcile" || queued["+14155550003"].Action != queue.Add {
 		t.Fatalf("queued %+v, want 2 and 3 re-queued as adds beside the pending 5", queued)
+	}
+	if e := queued["+14155550002"].ExpiresAt; !e.Equal(until) {
+		t.Fatalf("re-queued with expiry %v, want the confirmed %v", e, until)
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +106,7 @@ func (t *txn) stamp() int64 {
 }
 
 // record appends rec to the log and to the number's trail, and saves st (of the same number,
-// under trail key key) with rec as its newest record.
+// under trail key key) with rec as its newest record. A record of key "" joins the log only.
 func (t *txn) record(key string, st *numState, rec queue.AuditRecord) error {
 	rec.At = time.UnixMilli(t.stamp()).UTC()
 	seq, err := t.audit.NextSequence()
@@ -112,6 +115,9 @@ func (t *txn) record(key string, st *numState, rec queue.AuditRecord) error {
 	}
 	if err := t.audit.Put(seqKey(seq), encodeAudit(&rec)); err != nil {
 		return err
+	}
+	if key == "" {
+		return nil // a record of no number (input with nothing to key it by): the log only
 	}
 	if err := t.trail.Put(pointerKey(key, seq), nil); err != nil {
 		return err
@@ -152,11 +158,11 @@ func (t *txn) confirmed(it queue.Item) error {
 	if it.Action == queue.Remove {
 		st.State = queue.StateRemoved
 	}
-	st.ConfirmedAction, st.ConfirmedOccur = it.Action, it.OccurredAt
+	st.ConfirmedAction, st.ConfirmedOccur, st.ConfirmedExpires = it.Action, it.OccurredAt, atMs(it.ExpiresAt)
 	st.ConfirmedAt = time.UnixMilli(t.stamp()).UTC()
 	st.LastError = ""
 	return t.record(key, st, queue.AuditRecord{Kind: queue.AuditConfirmed, Number: it.Number, Action: it.Action,
-		OccurredAt: it.OccurredAt})
+		OccurredAt: it.OccurredAt, ExpiresAt: atMs(it.ExpiresAt)})
 }
 
 // received updates the first and last receipt of a number.
@@ -169,69 +175,109 @@ func received(st *numState, at time.Time) {
 	}
 }
 
-// rejected records a rejection under its rejection key.
+// rejected records r (bounded, with its Key) in its key's trail. A record of a valid number joins
+// that number's trail and leaves the state of a number seen before alone; one of raw input sets
+// its rejection key's state and receipt times; one with no key joins the log only.
 func (t *txn) rejected(r *queue.Rejection) error {
-	number := queue.RejectionKey(r.Raw)
-	key := trailKey(number)
-	st, err := t.state(number, key)
+	rec := queue.AuditRecord{Kind: r.Kind, Number: r.Key, Raw: r.Raw, Reason: r.Said, Detail: r.Reason,
+		Region: r.Region, Source: r.Source, Channel: r.Channel, EventID: r.EventID, ReceivedAt: r.ReceivedAt}
+	if r.Key == "" {
+		return t.record("", nil, rec)
+	}
+	key := trailKey(r.Key)
+	st, err := t.state(r.Key, key)
 	if err != nil {
 		return err
 	}
-	received(st, r.ReceivedAt)
-	st.State = queue.StateRejected
-	return t.record(key, st, queue.AuditRecord{Kind: queue.AuditRejected, Number: number, Raw: r.Raw,
-		Detail: r.Reason, Region: r.Region, Source: r.Source, Channel: r.Channel, EventID: r.EventID,
-		ReceivedAt: r.ReceivedAt})
+	switch {
+	case r.Number == "":
+		received(st, r.ReceivedAt)
+		st.State = queue.State(r.Kind)
+	case st.newest == 0:
+		// A valid number never seen: only words that asked for nothing, or a refused event. Its
+		// first request is still to come, so the receipt times stay unset (as in redisq).
+		st.State = queue.State(r.Kind) // "rejected" or "ignored", the state of the same name
+	}
+	return t.record(key, st, rec)
 }
 
 var _ queue.Evidence = (*Store)(nil)
 
-// Lookup returns a number's state and trail. The state says pending or dead while the number has
-// an entry in the queue (an entry of a file from before the audit trail has no record: found, with
-// an empty trail).
-func (s *Store) Lookup(ctx context.Context, number string) (queue.NumberState, []queue.AuditRecord, bool, error) {
+// Lookup returns a number's state and one page of its trail. The state says pending or dead while
+// the number has an entry in the queue (an entry of a file from before the audit trail has no
+// record: found, with an empty trail). Cursors are record sequences.
+func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (queue.History, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return queue.NumberState{}, nil, false, fmt.Errorf("boltq: lookup: %w", err)
+		return queue.History{}, false, fmt.Errorf("boltq: lookup: %w", err)
 	}
-	var st queue.NumberState
-	var trail []queue.AuditRecord
+	var before uint64 = math.MaxUint64
+	if page.Before != "" {
+		n, err := strconv.ParseUint(page.Before, 10, 64)
+		if err != nil {
+			return queue.History{}, false, queue.ErrBadCursor
+		}
+		before = n
+	}
+	var h queue.History
 	var found bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		st, trail, found = queue.NumberState{}, nil, false
+		h, found = queue.History{}, false
 		t := buckets(tx)
 		key := trailKey(number)
 		prefix := stateKey(key)
-		c := t.trail.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(k) == len(prefix) {
-				ns, err := decodeState(number, v)
-				if err != nil {
-					return fmt.Errorf("state of %s: %w", number, err)
-				}
-				st, found = ns.NumberState, true
-				continue
+		if v := t.trail.Get(prefix); v != nil {
+			ns, err := decodeState(number, v)
+			if err != nil {
+				return fmt.Errorf("state of %s: %w", number, err)
 			}
+			h.State, found = ns.NumberState, true
+		}
+		// Walk the number's pointers backwards from the cursor: newest first, then reversed.
+		c := t.trail.Cursor()
+		k, _ := c.Seek(pointerKey(key, before))
+		switch {
+		case page.Before != "" && !bytes.Equal(k, pointerKey(key, before)):
+			return queue.ErrBadCursor
+		case k == nil:
+			k, _ = c.Last()
+		default:
+			k, _ = c.Prev()
+		}
+		size := page.Size()
+		var seqs []uint64
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Prev() {
+			if len(seqs) == size {
+				h.Older = strconv.FormatUint(seqs[len(seqs)-1], 10)
+				break
+			}
+			seqs = append(seqs, binary.BigEndian.Uint64(k[len(prefix):]))
+		}
+		for i := len(seqs) - 1; i >= 0; i-- {
 			// A pointer whose record is gone is skipped, as redisq skips an id not in its stream.
-			if rv := t.audit.Get(k[len(prefix):]); rv != nil {
+			if rv := t.audit.Get(seqKey(seqs[i])); rv != nil {
 				rec, err := decodeAudit(rv)
 				if err != nil {
-					return fmt.Errorf("audit record %x of %s: %w", k[len(prefix):], number, err)
+					return fmt.Errorf("audit record %d of %s: %w", seqs[i], number, err)
 				}
-				trail = append(trail, rec)
+				h.Records = append(h.Records, rec)
 			}
 		}
-		if t.queued(number, &st) {
+		if t.queued(number, &h.State) {
 			found = true
 		}
 		return nil
 	})
+	if errors.Is(err, queue.ErrBadCursor) {
+		return queue.History{}, false, err
+	}
 	if err != nil {
-		return queue.NumberState{}, nil, false, unavailable("lookup", err)
+		return queue.History{}, false, unavailable("lookup", err)
 	}
 	if found {
-		st.Number = number
+		h.State.Number = number
+		h.State = h.State.At(s.now())
 	}
-	return st, trail, found, nil
+	return h, found, nil
 }
 
 // queued reports whether number has an entry in the queue, and if so sets st.State to what the
@@ -284,7 +330,7 @@ func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) er
 					return fmt.Errorf("state of %s: %w", key, err)
 				}
 				t.queued(key, &st.NumberState)
-				page = append(page, st.NumberState)
+				page = append(page, st.NumberState.At(s.now()))
 			}
 			return nil
 		})

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
@@ -15,8 +16,10 @@ import (
 const (
 	recordV1    byte = 1
 	rejectionV1 byte = 1
+	rejectionV2 byte = 2 // adds Said and Key
 	auditV1     byte = 1
 	stateV1     byte = 1
+	stateV2     byte = 2 // adds ConfirmedExpires
 )
 
 // state is where an entry is; it decides which index holds it.
@@ -84,21 +87,30 @@ func decodeRecord(number string, v []byte) (*record, error) {
 
 func encodeRejection(r queue.Rejection) []byte {
 	b := make([]byte, 0, 16+len(r.Raw)+len(r.Body)+len(r.Reason)+len(r.Region)+len(r.Source)+
-		len(r.Channel)+len(r.EventID))
-	b = append(b, rejectionV1)
+		len(r.Channel)+len(r.EventID)+len(r.Said)+len(r.Key))
+	b = append(b, rejectionV2)
 	for _, s := range []string{r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel, r.EventID} {
 		b = appendString(b, s)
 	}
-	return appendTime(b, r.ReceivedAt)
+	b = appendTime(b, r.ReceivedAt)
+	b = appendString(b, r.Said)
+	return appendString(b, r.Key)
 }
 
 func decodeRejection(v []byte) (queue.Rejection, error) {
 	d := decoder{b: v}
-	if f := d.byte(); f != rejectionV1 {
+	f := d.byte()
+	if f != rejectionV1 && f != rejectionV2 {
 		return queue.Rejection{}, fmt.Errorf("rejection format %d unknown", f)
 	}
-	r := queue.Rejection{Raw: d.string(), Body: d.string(), Reason: d.string(), Region: d.string(),
-		Source: d.string(), Channel: d.string(), EventID: d.string(), ReceivedAt: d.time()}
+	r := queue.Rejection{Kind: queue.AuditRejected, Raw: d.string(), Body: d.string(), Reason: d.string(),
+		Region: d.string(), Source: d.string(), Channel: d.string(), EventID: d.string(), ReceivedAt: d.time()}
+	if f == rejectionV2 {
+		r.Said, r.Key = d.string(), d.string()
+		if strings.HasPrefix(r.Key, "+") {
+			r.Number = r.Key // the number was valid; another field was refused
+		}
+	}
 	return r, d.done()
 }
 
@@ -152,8 +164,8 @@ type numState struct {
 }
 
 func encodeState(s *numState) []byte {
-	b := make([]byte, 0, 48+len(s.State)+len(s.ConfirmedAction)+len(s.LastError))
-	b = append(b, stateV1)
+	b := make([]byte, 0, 56+len(s.State)+len(s.ConfirmedAction)+len(s.LastError))
+	b = append(b, stateV2)
 	b = binary.AppendUvarint(b, s.newest)
 	b = appendString(b, string(s.State))
 	for _, t := range []time.Time{s.FirstRequestedAt, s.LastEventAt} {
@@ -163,12 +175,14 @@ func encodeState(s *numState) []byte {
 	for _, t := range []time.Time{s.ConfirmedOccur, s.ConfirmedAt} {
 		b = appendTime(b, t)
 	}
-	return appendString(b, s.LastError)
+	b = appendString(b, s.LastError)
+	return appendTime(b, s.ConfirmedExpires)
 }
 
 func decodeState(number string, v []byte) (*numState, error) {
 	d := decoder{b: v}
-	if f := d.byte(); f != stateV1 {
+	f := d.byte()
+	if f != stateV1 && f != stateV2 {
 		return nil, fmt.Errorf("number state format %d unknown", f)
 	}
 	s := &numState{newest: d.uvarint()}
@@ -178,6 +192,9 @@ func decodeState(number string, v []byte) (*numState, error) {
 	s.ConfirmedAction = queue.Action(d.string())
 	s.ConfirmedOccur, s.ConfirmedAt = d.time(), d.time()
 	s.LastError = d.string()
+	if f == stateV2 {
+		s.ConfirmedExpires = d.time()
+	}
 	return s, d.done()
 }
 

@@ -66,8 +66,10 @@ func TestRecordDecodeRejectsDamage(t *testing.T) {
 }
 
 func TestRejectionRoundTrip(t *testing.T) {
-	r := queue.Rejection{Raw: "12", Body: `{"phoneNumber":"12"}`, Reason: "too_short", Region: "US",
-		Source: "web", Channel: "form", EventID: "e1", ReceivedAt: at(1_700_000_000_777)}
+	r := queue.Rejection{Kind: queue.AuditRejected, Number: "+14155552671", Raw: "(415) 555-2671",
+		Body: `{"phoneNumber":"(415) 555-2671","expiresAt":"2001-01-01T00:00:00Z"}`, Said: "stop please",
+		Reason: "expires_in_past", Region: "US", Source: "web", Channel: "form", EventID: "e1",
+		ReceivedAt: at(1_700_000_000_777), Key: "+14155552671"}
 	allSet(t, r)
 	got, err := decodeRejection(encodeRejection(r))
 	if err != nil || !reflect.DeepEqual(got, r) {
@@ -125,7 +127,7 @@ func TestStateRoundTrip(t *testing.T) {
 	full := numState{newest: 1 << 50, NumberState: queue.NumberState{Number: "+14155552671",
 		State: queue.StateRemoved, FirstRequestedAt: at(1_700_000_000_001), LastEventAt: at(1_700_000_000_002),
 		ConfirmedAction: queue.Remove, ConfirmedOccur: at(1_700_000_000_003), ConfirmedAt: at(1_700_000_000_004),
-		LastError: "cxone 400"}}
+		ConfirmedExpires: at(1_800_000_000_005), LastError: "cxone 400"}}
 	allSet(t, full.NumberState)
 	zero := numState{NumberState: queue.NumberState{Number: "+1"}}
 	for _, s := range []numState{full, zero} {

@@ -31,7 +31,7 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 	now := s.now()
 	nowMs, idExpiry := ms(now), ms(now.Add(s.ttl))
 	var statuses []queue.EnqueueStatus
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.write(ctx, s.db.Batch, func(tx *bolt.Tx) error {
 		// Batch may run this more than once (when another call in the batch fails, the whole
 		// transaction is rolled back and replayed), so the statuses start afresh each run and are
 		// only handed out after Batch reports the commit.

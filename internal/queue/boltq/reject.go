@@ -9,10 +9,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Reject records each rejection under the next sequence number, so that key order is arrival
-// order, and under its rejection key (queue.RejectionKey) the state and an AuditRejected record, so
-// that a lookup of the raw input finds it. A flood of bad input arrives as concurrently as good
-// input, so it shares commits through db.Batch.
+// Reject records each rejection (bounded: queue.Rejection.Bound) in its key's trail (see rejected),
+// and rejected input, not ignored words, also under the next sequence number, so that key order is
+// arrival order. A flood of bad input arrives as concurrently as good input, so it shares commits
+// through db.Batch.
 func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: reject: %w", err)
@@ -20,21 +20,24 @@ func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	vals := make([][]byte, len(rs))
+	bounded := make([]queue.Rejection, len(rs))
 	for i, r := range rs {
-		vals[i] = encodeRejection(r)
+		bounded[i] = r.Bound()
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.write(ctx, s.db.Batch, func(tx *bolt.Tx) error {
 		t := s.begin(tx)
-		for i, v := range vals {
-			seq, err := t.rejections.NextSequence()
-			if err != nil {
-				return err
+		for i := range bounded {
+			r := &bounded[i]
+			if r.Kind == queue.AuditRejected {
+				seq, err := t.rejections.NextSequence()
+				if err != nil {
+					return err
+				}
+				if err := t.rejections.Put(binary.BigEndian.AppendUint64(nil, seq), encodeRejection(*r)); err != nil {
+					return err
+				}
 			}
-			if err := t.rejections.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
-				return err
-			}
-			if err := t.rejected(&rs[i]); err != nil {
+			if err := t.rejected(r); err != nil {
 				return err
 			}
 		}

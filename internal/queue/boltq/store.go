@@ -5,10 +5,12 @@ package boltq
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
@@ -47,6 +49,39 @@ type Store struct {
 	db  *bolt.DB
 	ttl time.Duration
 	now func() time.Time
+	// stalled counts writes still waiting for a commit their callers gave up on (write).
+	stalled atomic.Int64
+}
+
+// maxStalled bounds the writes left waiting on a hung disk: past it, writes fail at once instead
+// of each leaving a goroutine behind for as long as the disk hangs.
+const maxStalled = 256
+
+var errStalled = errors.New("earlier writes are still waiting for the disk")
+
+// write runs fn in a write transaction through commit (db.Batch or db.Update) and returns when the
+// commit does or when ctx is done, whichever is first. A frozen or failing disk blocks fsync for as
+// long as it lasts, and a caller with a deadline (a webhook answering 503) must not hang with it.
+// A transaction the caller gave up on may still commit once the disk returns: it was not
+// acknowledged, and what it wrote is what a retry by the sender would write again (an event id
+// makes the retry a duplicate; without one, a merged repeat).
+func (s *Store) write(ctx context.Context, commit func(func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
+	if ctx.Done() == nil {
+		return commit(fn)
+	}
+	if s.stalled.Load() >= maxStalled {
+		return errStalled
+	}
+	done := make(chan error, 1)
+	go func() { done <- commit(fn) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		s.stalled.Add(1)
+		go func() { <-done; s.stalled.Add(-1) }()
+		return fmt.Errorf("commit did not finish in time (a slow or frozen disk?): %w", ctx.Err())
+	}
 }
 
 // Open opens or creates the store at path, creating its directory if needed.
@@ -88,12 +123,20 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Ping checks that the file can still be read.
+// Ping checks that the store can commit: it writes and syncs a small probe record, so a full,
+// frozen or failing disk reports as unavailable (readiness), not only a closed file.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: ping: %w", err)
 	}
-	if err := s.db.View(func(tx *bolt.Tx) error { return nil }); err != nil {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+	}
+	at := binary.BigEndian.AppendUint64(nil, uint64(ms(s.now())))
+	err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(keyProbe, at) })
+	if err != nil {
 		return unavailable("ping", err)
 	}
 	return nil

@@ -71,7 +71,7 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 	_, _, errNextDue := s.NextDue(ctx)
 	_, errStats := s.Stats(ctx)
 	_, errRejections := s.Rejections(ctx, 1)
-	_, _, _, errLookup := s.Lookup(ctx, "+14155550001")
+	_, _, errLookup := s.Lookup(ctx, "+14155550001", queue.Page{})
 	_, errTrim := s.TrimAudit(ctx, now)
 	errExport := s.Export(ctx, time.Time{}, time.Time{}, func(queue.AuditRecord) error { return nil })
 	for name, err := range map[string]error{

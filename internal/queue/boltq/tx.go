@@ -26,7 +26,10 @@ var (
 	bTrail = []byte("trail") // trail key + 0x00 -> encoded numState; trail key + 0x00 + sequence -> nothing
 )
 
-var keyFormat = []byte("format")
+var (
+	keyFormat = []byte("format")
+	keyProbe  = []byte("probe") // last readiness probe (Ping): a write that proves the disk commits
+)
 
 // initBuckets creates what is missing and checks the layout. A file of layout 1 (no audit trail)
 // is upgraded in place: its buckets are kept as they are and the audit buckets start empty, so its

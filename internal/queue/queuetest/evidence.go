@@ -1,9 +1,11 @@
 package queuetest
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,11 @@ func RunEvidence(t *testing.T, o Opener) {
 		"RedriveDeadLetters":          testRedrive,
 		"ResyncOnlyForWhatWasSeen":    testResyncOnlyForWhatWasSeen,
 		"FailureNamesPushedAction":    testFailureNamesPushedAction,
+		"ConfirmedExpiryAndExpired":   testConfirmedExpiry,
+		"RefusedEventOfValidNumber":   testRefusedValidNumber,
+		"IgnoredWordsKept":            testIgnored,
+		"RejectionsBounded":           testRejectionsBounded,
+		"HistoryPaged":                testHistoryPaged,
 	}
 	for _, n := range slices.Sorted(maps.Keys(tests)) {
 		t.Run(n, func(t *testing.T) {
@@ -43,14 +50,14 @@ func RunEvidence(t *testing.T, o Opener) {
 
 func lookup(t *testing.T, b *testBundle, ev queue.Evidence, number string) (queue.NumberState, []queue.AuditRecord) {
 	t.Helper()
-	st, trail, found, err := ev.Lookup(b.ctx, number)
+	h, found, err := ev.Lookup(b.ctx, number, queue.Page{})
 	if err != nil {
 		t.Fatalf("Lookup: %v", err)
 	}
 	if !found {
 		t.Fatalf("Lookup(%s): not found", number)
 	}
-	return st, trail
+	return h.State, h.Records
 }
 
 func kinds(trail []queue.AuditRecord) string {
@@ -71,7 +78,7 @@ func (b *testBundle) ackAll(t *testing.T) []queue.Item {
 }
 
 func testTrailReceived(t *testing.T, b *testBundle, ev queue.Evidence) {
-	if _, _, found, err := ev.Lookup(b.ctx, "+14155550001"); err != nil || found {
+	if _, found, err := ev.Lookup(b.ctx, "+14155550001", queue.Page{}); err != nil || found {
 		t.Fatalf("unknown number found=%v err=%v", found, err)
 	}
 	e := b.ev("+14155550001", 0)
@@ -396,5 +403,165 @@ func testFailureNamesPushedAction(t *testing.T, b *testBundle, ev queue.Evidence
 	_, trail := lookup(t, b, ev, num)
 	if last := trail[len(trail)-1]; last.Kind != queue.AuditFailed || last.Action != queue.Add {
 		t.Fatalf("failure record %+v, want the add that was pushed", last)
+	}
+}
+
+// Ack records the expiry CXone was told (the pushed item's, which may be a default the entry does not
+// carry), and a confirmed add whose expiry has passed reads expired.
+func testConfirmedExpiry(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num, gone = "+14155550001", "+14155550002"
+	b.enqueue(t, b.ev(num, 0), b.ev(gone, 1))
+	items := b.claim(t, 2)
+	until := time.Now().Add(48 * time.Hour).Truncate(time.Millisecond)
+	for i := range items {
+		items[i].ExpiresAt = until
+		if items[i].Number == gone {
+			items[i].ExpiresAt = time.Now().Add(-time.Second).Truncate(time.Millisecond)
+		}
+	}
+	if err := b.q.Ack(b.ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	st, trail := lookup(t, b, ev, num)
+	if st.State != queue.StateSynced || !st.ConfirmedExpires.Equal(until) {
+		t.Fatalf("state %+v, want synced with the expiry pushed", st)
+	}
+	if last := trail[len(trail)-1]; last.Kind != queue.AuditConfirmed || !last.ExpiresAt.Equal(until) {
+		t.Fatalf("confirmation record %+v does not show the expiry", last)
+	}
+	if st, _ := lookup(t, b, ev, gone); st.State != queue.StateExpired {
+		t.Fatalf("a confirmed add past its expiry reads %q, want expired", st.State)
+	}
+	states := map[string]queue.State{}
+	if err := ev.States(b.ctx, func(st queue.NumberState) error { states[st.Number] = st.State; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if states[gone] != queue.StateExpired || states[num] != queue.StateSynced {
+		t.Fatalf("States %v", states)
+	}
+}
+
+// An event refused for another field than its valid number joins that number's trail; a number seen
+// before keeps its state, one never seen reads rejected without a first request.
+func testRefusedValidNumber(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const seen, fresh = "+14155550001", "+14155550002"
+	b.enqueue(t, b.ev(seen, 0))
+	b.ackAll(t)
+	for _, n := range []string{seen, fresh} {
+		r := queue.Rejection{Number: n, Raw: "(415) 555-000x", Body: `{"expiresAt":"2001-01-01T00:00:00Z"}`,
+			Reason: "expires_in_past", Source: "crm", EventID: "refused-" + n, ReceivedAt: b.base.Add(time.Second)}
+		if err := b.q.Reject(b.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, trail := lookup(t, b, ev, seen)
+	if st.State != queue.StateSynced || kinds(trail) != "[received confirmed rejected]" {
+		t.Fatalf("seen number: state %+v trail %s", st, kinds(trail))
+	}
+	if x := trail[2]; x.Detail != "expires_in_past" || x.EventID != "refused-"+seen || x.Source != "crm" {
+		t.Fatalf("refusal record %+v", x)
+	}
+	st, trail = lookup(t, b, ev, fresh)
+	if st.State != queue.StateRejected || !st.FirstRequestedAt.IsZero() || kinds(trail) != "[rejected]" {
+		t.Fatalf("fresh number: state %+v trail %s", st, kinds(trail))
+	}
+	rejs, err := b.q.Rejections(b.ctx, 10)
+	if err != nil || len(rejs) != 2 || rejs[0].Number != fresh || rejs[0].Reason != "expires_in_past" {
+		t.Fatalf("Rejections %+v, %v", rejs, err)
+	}
+	// A later opt-out of the fresh number starts its first request then.
+	e := b.ev(fresh, 2000)
+	b.enqueue(t, e)
+	if st, _ := lookup(t, b, ev, fresh); !st.FirstRequestedAt.Equal(e.ReceivedAt) || st.State != queue.StatePending {
+		t.Fatalf("after an opt-out: %+v", st)
+	}
+}
+
+// Words that ask for nothing are kept in the number's trail (not as rejections staff must fix).
+func testIgnored(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	r := queue.Rejection{Kind: queue.AuditIgnored, Number: num, Raw: num, Said: "see you at the weekend",
+		Reason: "sms_no_keyword", Source: "twilio", Channel: "sms", EventID: "SM1", ReceivedAt: b.base}
+	if err := b.q.Reject(b.ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	st, trail := lookup(t, b, ev, num)
+	if st.State != queue.StateIgnored || len(trail) != 1 {
+		t.Fatalf("state %+v trail %s", st, kinds(trail))
+	}
+	if x := trail[0]; x.Kind != queue.AuditIgnored || x.Reason != r.Said || x.Detail != r.Reason || x.Channel != "sms" {
+		t.Fatalf("ignored record %+v", x)
+	}
+	if rejs, err := b.q.Rejections(b.ctx, 10); err != nil || len(rejs) != 0 {
+		t.Fatalf("ignored words listed as rejections: %+v, %v", rejs, err)
+	}
+	// Input with no number at all is kept in the log only.
+	if err := b.q.Reject(b.ctx, queue.Rejection{Reason: "no_phone_number", Body: "{}", ReceivedAt: b.base}); err != nil {
+		t.Fatal(err)
+	}
+	all := collect(t, b, ev, time.Time{}, time.Time{})
+	if len(all) != 2 || all[1].Detail != "no_phone_number" || all[1].Number != "" {
+		t.Fatalf("export %+v", all)
+	}
+}
+
+// What a rejection stores is bounded, and a digest key still finds it.
+func testRejectionsBounded(t *testing.T, b *testBundle, ev queue.Evidence) {
+	raw := strings.Repeat("9", 1000)
+	r := queue.Rejection{Raw: raw, Body: strings.Repeat("x", 1<<16), Reason: "too_long", EventID: strings.Repeat("e", 1000),
+		Source: strings.Repeat("s", 1000), ReceivedAt: b.base}
+	if err := b.q.Reject(b.ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	key := queue.RejectionKey(raw)
+	if len(key) > 64 {
+		t.Fatalf("rejection key of %d bytes", len(key))
+	}
+	_, trail := lookup(t, b, ev, key)
+	if x := trail[0]; len(x.Raw) > queue.MaxRawLen || len(x.EventID) > 100 || len(x.Source) > queue.MaxLabelLen {
+		t.Fatalf("record kept %d raw bytes, an id of %d, a source of %d", len(x.Raw), len(x.EventID), len(x.Source))
+	}
+	rejs, err := b.q.Rejections(b.ctx, 1)
+	if err != nil || len(rejs) != 1 || len(rejs[0].Body) > queue.MaxBodyLen || len(rejs[0].Raw) > queue.MaxRawLen {
+		t.Fatalf("Rejections kept %+v, %v", len(rejs), err)
+	}
+}
+
+// A long trail is read a page at a time, newest page first, each page oldest first.
+func testHistoryPaged(t *testing.T, b *testBundle, ev queue.Evidence) {
+	const num = "+14155550001"
+	for i := range 5 {
+		e := b.ev(num, i)
+		e.ID = fmt.Sprint("p", i)
+		b.enqueue(t, e)
+	}
+	var got []string
+	before := ""
+	for pages := 0; ; pages++ {
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+		h, found, err := ev.Lookup(b.ctx, num, queue.Page{Limit: 2, Before: before})
+		if err != nil || !found {
+			t.Fatalf("Lookup page %d: found %v, %v", pages, found, err)
+		}
+		var ids []string
+		for _, r := range h.Records {
+			ids = append(ids, r.EventID)
+		}
+		got = append(ids, got...)
+		if h.Older == "" {
+			if pages != 2 {
+				t.Fatalf("%d pages of 2 for 5 records", pages+1)
+			}
+			break
+		}
+		before = h.Older
+	}
+	if fmt.Sprint(got) != "[p0 p1 p2 p3 p4]" {
+		t.Fatalf("pages joined %v", got)
+	}
+	if _, _, err := ev.Lookup(b.ctx, num, queue.Page{Before: "999999"}); !errors.Is(err, queue.ErrBadCursor) {
+		t.Fatalf("a made-up cursor: %v, want ErrBadCursor", err)
 	}
 }

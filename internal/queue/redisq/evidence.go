@@ -48,29 +48,57 @@ func streamRecord(m redis.XMessage) (queue.AuditRecord, error) {
 	return decodeRecord(n, r)
 }
 
-// Lookup reads a number's state hash, whether it is queued, and its trail.
-func (s *Store) Lookup(ctx context.Context, number string) (queue.NumberState, []queue.AuditRecord, bool, error) {
+// Lookup reads a number's state hash, whether it is queued, and one page of its trail.
+func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (queue.History, bool, error) {
+	hist := s.prefix + "hist:" + number
+	size := int64(page.Size())
+	// The page ends before the record the cursor names, found by its place in the number's list of
+	// ids (ids only join at the end; trimming removes old ones, never one a recent page names).
+	before := int64(-1) // no cursor: the page ends with the newest record
+	if page.Before != "" {
+		pos, err := s.rdb.LPos(ctx, hist, page.Before, redis.LPosArgs{}).Result()
+		if err == redis.Nil {
+			return queue.History{}, false, queue.ErrBadCursor
+		}
+		if err != nil {
+			return queue.History{}, false, wrap("lookup", err)
+		}
+		before = pos
+	}
 	var state *redis.MapStringStringCmd
 	var queued *redis.IntCmd
 	var dead *redis.FloatCmd
-	var ids *redis.StringSliceCmd
+	var total *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		state = p.HGetAll(ctx, s.prefix+"state:"+number)
 		queued = p.Exists(ctx, s.prefix+"item:"+number)
 		dead = p.ZScore(ctx, s.dead, number)
-		ids = p.LRange(ctx, s.prefix+"hist:"+number, 0, -1)
+		total = p.LLen(ctx, hist)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
-		return queue.NumberState{}, nil, false, wrap("lookup", err)
+		return queue.History{}, false, wrap("lookup", err)
 	}
 	h := state.Val()
 	if len(h) == 0 && queued.Val() == 0 {
-		return queue.NumberState{}, nil, false, nil
+		return queue.History{}, false, nil
 	}
-	st := decodeState(number, h, queued.Val() == 1, dead.Err() == nil)
-	trail, err := s.records(ctx, number, ids.Val())
-	return st, trail, true, err
+	if before < 0 {
+		before = total.Val()
+	}
+	start := max(before-size, 0)
+	var idv []string
+	if before > start {
+		if idv, err = s.rdb.LRange(ctx, hist, start, before-1).Result(); err != nil {
+			return queue.History{}, false, wrap("lookup", err)
+		}
+	}
+	out := queue.History{State: decodeState(number, h, queued.Val() == 1, dead.Err() == nil).At(s.now())}
+	if start > 0 && len(idv) > 0 {
+		out.Older = idv[0]
+	}
+	out.Records, err = s.records(ctx, number, idv)
+	return out, true, err
 }
 
 // decodeState reads a state hash; a queue entry overrides the stored state (pending or dead).
@@ -78,7 +106,7 @@ func decodeState(number string, h map[string]string, queued, dead bool) queue.Nu
 	num := func(k string) time.Time { v, _ := strconv.ParseInt(h[k], 10, 64); return fromMS(v) }
 	st := queue.NumberState{Number: number, State: queue.State(h["st"]), FirstRequestedAt: num("first"),
 		LastEventAt: num("last"), ConfirmedAction: queue.Action(h["ca"]), ConfirmedOccur: num("cocc"),
-		ConfirmedAt: num("cat"), LastError: h["err"]}
+		ConfirmedAt: num("cat"), ConfirmedExpires: num("cexp"), LastError: h["err"]}
 	switch {
 	case dead:
 		st.State = queue.StateDead
@@ -110,7 +138,8 @@ func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) er
 			return wrap("states", err)
 		}
 		for i, k := range page {
-			if err := fn(decodeState(k[len(prefix):], hs[i].Val(), qs[i].Val() == 1, ds[i].Err() == nil)); err != nil {
+			st := decodeState(k[len(prefix):], hs[i].Val(), qs[i].Val() == 1, ds[i].Err() == nil)
+			if err := fn(st.At(s.now())); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package redisq
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -43,17 +44,18 @@ func (s *Store) Stats(ctx context.Context) (queue.Stats, error) {
 	return st, nil
 }
 
-// Reject records rejections in one script: the rejections stream, and per rejection key its
-// state and audit record, so that a lookup of the raw input finds it.
+// Reject records rejections (bounded: queue.Rejection.Bound) in one script: rejected input in the
+// rejections stream, and each record in its key's trail, so that a lookup of the input finds it.
 func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 2+9*len(rs))
+	args := make([]any, 0, 2+12*len(rs))
 	args = append(args, s.prefix, ms(s.now()))
 	for _, r := range rs {
-		args = append(args, queue.RejectionKey(r.Raw), r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel,
-			r.EventID, ms(r.ReceivedAt))
+		r = r.Bound()
+		args = append(args, string(r.Kind), r.Key, r.Raw, r.Body, r.Said, r.Reason, r.Region, r.Source, r.Channel,
+			r.EventID, ms(r.ReceivedAt), flag(r.Number != ""))
 	}
 	return wrap("reject", rejectScript.Run(ctx, s.rdb, []string{s.rejections}, args...).Err())
 }
@@ -68,9 +70,13 @@ func (s *Store) Rejections(ctx context.Context, limit int) ([]queue.Rejection, e
 	for _, m := range msgs {
 		str := func(k string) string { v, _ := m.Values[k].(string); return v }
 		rec, _ := strconv.ParseInt(str("received"), 10, 64)
-		out = append(out, queue.Rejection{Raw: str("raw"), Body: str("body"), Reason: str("reason"),
-			Region: str("region"), Source: str("source"), Channel: str("channel"), EventID: str("event_id"),
-			ReceivedAt: fromMS(rec)})
+		var number string
+		if k := str("key"); strings.HasPrefix(k, "+") {
+			number = k // the number was valid; another field was refused
+		}
+		out = append(out, queue.Rejection{Number: number, Kind: queue.AuditRejected, Raw: str("raw"), Body: str("body"),
+			Said: str("said"), Reason: str("reason"), Region: str("region"), Source: str("source"),
+			Channel: str("channel"), EventID: str("event_id"), ReceivedAt: fromMS(rec), Key: str("key")})
 	}
 	return out, nil
 }

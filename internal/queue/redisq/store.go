@@ -48,6 +48,8 @@ func Open(url string, opts Options) (*Store, error) {
 	// No client-side retries: the scripts are not idempotent (a retried enqueue would answer
 	// "duplicate"); intake answers 503 and the pusher tries again instead.
 	o.MaxRetries = -1
+	// Callers' deadlines (a webhook's store timeout) bound each command, not only the socket timeouts.
+	o.ContextTimeoutEnabled = true
 	return New(redis.NewClient(o), opts), nil
 }
 
@@ -67,9 +69,10 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 		ready: p + "ready", leased: p + "leased", dead: p + "dead", age: p + "age", rejections: p + "rejections"}
 }
 
-// Ping checks the connection.
+// Ping checks that the store can commit: a write, so that a Redis refusing writes (out of memory
+// under noeviction, a read-only replica, a failing disk with AOF) reports as unavailable.
 func (s *Store) Ping(ctx context.Context) error {
-	return wrap("ping", s.rdb.Ping(ctx).Err())
+	return wrap("ping", s.rdb.Set(ctx, s.prefix+"probe", ms(s.now()), 0).Err())
 }
 
 // Close closes the client.

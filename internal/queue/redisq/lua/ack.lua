@@ -5,14 +5,15 @@
 -- ARGV[1] key prefix ("{tag}:")
 -- ARGV[2] lease token of the claim
 -- ARGV[3] now ms
--- ARGV[4..] quadruples: number, version seen at claim, action pushed, its occurredAt ms
+-- ARGV[4..] five per entry: number, version seen at claim, action pushed, its occurredAt ms, the
+--   expiry CXone was told (ms; 0: none)
 -- An entry leased by someone else is left alone. One whose version moved (an event arrived in
 -- flight that changes what to push) goes back to ready at its first-receipt place in line.
 -- Returns the number of entries removed.
 local prefix, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local done = 0
-for i = 4, #ARGV, 4 do
-  local num, ver, act, occ = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3])
+for i = 4, #ARGV, 5 do
+  local num, ver, act, occ, exp = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), tonumber(ARGV[i+4])
   local key = prefix .. "item:" .. num
   local cur = redis.call("HMGET", key, "lease", "ver", "first", "occ")
   if cur[1] == token then
@@ -24,8 +25,8 @@ for i = 4, #ARGV, 4 do
     end
     local st = "synced"
     if act == "remove" then st = "removed" end
-    redis.call("HSET", prefix .. "state:" .. num, "ca", act, "cocc", occ, "cat", now, "st", st, "err", "")
-    audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ})
+    redis.call("HSET", prefix .. "state:" .. num, "ca", act, "cocc", occ, "cat", now, "cexp", exp, "st", st, "err", "")
+    audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ, exp = exp})
     if cur[2] == ver then
       redis.call("DEL", key)
       redis.call("ZREM", KEYS[3], num)
