@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/phone"
 )
 
@@ -45,6 +46,10 @@ type config struct {
 	AdminToken    string
 	TwilioToken   string
 	PublicURL     string
+	StopWords     string
+	StartRemoves  bool
+	MetricsToken  string
+	UnsafeRedis   bool
 	AuditKeep     time.Duration
 	LogLevel      string
 	LogFormat     string
@@ -94,6 +99,18 @@ func (e *envFlags) int(p *int, name, env string, def int, usage string) {
 	e.fs.IntVar(p, name, def, usage+" ($"+env+")")
 }
 
+func (e *envFlags) bool(p *bool, name, env string, def bool, usage string) {
+	if v, ok := os.LookupEnv(env); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q is not true or false", env, v))
+		} else {
+			def = b
+		}
+	}
+	e.fs.BoolVar(p, name, def, usage+" ($"+env+")")
+}
+
 func (e *envFlags) dur(p *time.Duration, name, env string, def time.Duration, usage string) {
 	if v, ok := os.LookupEnv(env); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -139,6 +156,10 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.secret(&c.AdminToken, "admin-token", "DNCSYNC_ADMIN_TOKEN", "bearer token for the /v1 API")
 	e.secret(&c.TwilioToken, "twilio-auth-token", "TWILIO_AUTH_TOKEN", "Twilio auth token; set: POST /webhook/twilio takes SMS replies")
 	e.str(&c.PublicURL, "public-url", "DNCSYNC_PUBLIC_URL", "", "the URL senders call this service by (Twilio signs it), e.g. https://dncsync.example.com")
+	e.str(&c.StopWords, "sms-stop-words", "DNCSYNC_SMS_STOP_WORDS", "", "opt-out keywords for SMS replies beyond the defaults, comma-separated (e.g. ARRET,ALTO)")
+	e.bool(&c.StartRemoves, "sms-start-removes", "DNCSYNC_SMS_START_REMOVES", false, "an SMS START/YES/UNSTOP removes the number from the list (default: recorded only; consent to texts is not consent to calls)")
+	e.secret(&c.MetricsToken, "metrics-token", "DNCSYNC_METRICS_TOKEN", "bearer token for GET /metrics; unset: /metrics is open")
+	e.bool(&c.UnsafeRedis, "allow-unsafe-redis", "DNCSYNC_ALLOW_UNSAFE_REDIS", false, "start even when Redis would lose accepted opt-outs (eviction, no appendonly); only if you know why")
 	e.dur(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
 	e.str(&c.LogLevel, "log-level", "DNCSYNC_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.str(&c.LogFormat, "log-format", "DNCSYNC_LOG_FORMAT", "json", "json or text")
@@ -217,6 +238,18 @@ func (c *config) validate(e *envFlags) error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		add("DNCSYNC_ADMIN_TOKEN must be at least 16 characters")
 	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		add("DNCSYNC_METRICS_TOKEN must be at least 16 characters")
+	}
+	// A secret pasted with a newline or a space is a different secret than the one senders use:
+	// every request would fail in a way that is hard to see. Refuse it, naming the variable.
+	for env, v := range map[string]string{"DNCSYNC_WEBHOOK_SECRET": c.WebhookSecret, "DNCSYNC_WEBHOOK_TOKEN": c.WebhookToken,
+		"DNCSYNC_ADMIN_TOKEN": c.AdminToken, "DNCSYNC_METRICS_TOKEN": c.MetricsToken, "TWILIO_AUTH_TOKEN": c.TwilioToken,
+		"CXONE_CLIENT_SECRET": c.ClientSecret, "CXONE_ACCESS_KEY_SECRET": c.AccessSecret, "REDIS_URL": c.RedisURL} {
+		if v != strings.TrimSpace(v) {
+			add("%s has spaces or line breaks around it; set it to the secret alone", env)
+		}
+	}
 	if c.Lease < 30*time.Second {
 		add("DNCSYNC_LEASE=%v must be at least 30s (longer than a CXone request)", c.Lease)
 	}
@@ -224,6 +257,8 @@ func (c *config) validate(e *envFlags) error {
 	case "standard":
 		if c.WebhookSecret == "" {
 			add("DNCSYNC_WEBHOOK_SECRET is required with DNCSYNC_WEBHOOK_AUTH=standard")
+		} else if _, err := intake.NewStandard(c.WebhookSecret); err != nil {
+			add("%v", err)
 		}
 	case "token":
 		if len(c.WebhookToken) < 16 {

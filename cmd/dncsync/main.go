@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/dncsync/dncsync/internal/queue"
 )
 
 const usage = `dncsync: every opt-out onto a NICE CXone do-not-call list, fast, with proof.
@@ -113,7 +115,7 @@ func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return nil, fmt.Errorf("DNCSYNC_LOG_LEVEL=%q must be debug, info, warn or error", cfg.LogLevel)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: capAttr}
 	switch strings.ToLower(cfg.LogFormat) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -121,6 +123,25 @@ func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("DNCSYNC_LOG_FORMAT=%q must be json or text", cfg.LogFormat)
+}
+
+// maxLogField caps every logged value: log lines carry senders' input (an error quoting a field,
+// a remote address) and must not grow with what a sender chooses to send.
+const maxLogField = 512
+
+// capAttr shortens long string values, errors and other values that print as text.
+func capAttr(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		if s := v.String(); len(s) > maxLogField {
+			a.Value = slog.StringValue(queue.Cut(s, maxLogField))
+		}
+	case slog.KindAny:
+		if s := fmt.Sprint(v.Any()); len(s) > maxLogField {
+			a.Value = slog.StringValue(queue.Cut(s, maxLogField))
+		}
+	}
+	return a
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +35,7 @@ type service struct {
 	client cxone.Client
 	pusher *pusher.Pusher
 	mux    *http.ServeMux
+	ready  *readiness
 }
 
 // hooks let demo and tests observe the service without reaching into it.
@@ -66,6 +69,10 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRedis(store, cfg, log); err != nil {
+		store.Close()
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newQueueCollector(store))
@@ -84,11 +91,13 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /webhook/opt-out", in.OptOut)
 	if cfg.TwilioToken != "" {
-		s.mux.Handle("POST /webhook/twilio", intake.NewTwilio(in, cfg.TwilioToken, cfg.PublicURL))
+		s.mux.Handle("POST /webhook/twilio", intake.NewTwilio(in, intake.TwilioConfig{AuthToken: cfg.TwilioToken,
+			PublicURL: cfg.PublicURL, StopWords: splitList(cfg.StopWords), StartRemoves: cfg.StartRemoves}))
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.ready = newReadiness(store, client)
+	s.mux.Handle("GET /readyz", s.ready)
+	s.mux.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	lh := lookup.New(q, store, cfg.AdminToken, cfg.DefaultRegion)
 	if admin, ok := client.(*cxone.Admin); ok {
 		// Re-queued numbers go through the signaling queue, so the pusher wakes for them.
@@ -120,28 +129,11 @@ func newAdmin(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.Admin {
 		Pacer: pacer, HTTP: hc})
 }
 
-// readyz answers 200 when the store answers and CXone login works, else 503 with the reasons.
-func (s *service) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	checks := map[string]string{"store": "ok", "cxone": "ok"}
-	status := http.StatusOK
-	if err := s.store.Ping(ctx); err != nil {
-		checks["store"], status = err.Error(), http.StatusServiceUnavailable
-	}
-	if err := s.client.Login(ctx); err != nil {
-		checks["cxone"], status = err.Error(), http.StatusServiceUnavailable
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "{\"store\":%q,\"cxone\":%q}\n", checks["store"], checks["cxone"])
-}
-
 // run serves on ln until ctx is done, then shuts down in order: stop intake (in-flight requests
 // finish), let the pusher finish or release its batch, close the store.
 func (s *service) run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -151,13 +143,6 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if rs, ok := s.store.(*redisq.Store); ok {
-		wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		for _, w := range rs.DurabilityWarnings(wctx) {
-			s.log.Warn(w)
-		}
-		cancel()
-	}
 	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", storeName(s.cfg), "cxone_api", s.cfg.CXoneAPI,
 		"rate_limit_rpm", s.cfg.RateLimitRPM, "batch_size", s.cfg.BatchSize, "webhook_auth", s.cfg.WebhookAuth)
 
@@ -182,6 +167,60 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// maxHeaderBytes bounds a request's headers: senders send a few hundred bytes, and the default
+// (1 MiB) lets a few hundred connections hold hundreds of MB.
+const maxHeaderBytes = 64 << 10
+
+// checkRedis refuses a Redis whose settings would lose accepted opt-outs (keys evicted, or no
+// append-only file), unless DNCSYNC_ALLOW_UNSAFE_REDIS says the operator knows why. A Redis that
+// cannot be asked (down at start, or CONFIG forbidden by a managed service) is not refused.
+func checkRedis(store queue.Store, cfg *config, log *slog.Logger) error {
+	rs, ok := store.(*redisq.Store)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	problems := rs.DurabilityWarnings(ctx)
+	if len(problems) == 0 {
+		return nil
+	}
+	if cfg.UnsafeRedis {
+		for _, p := range problems {
+			log.Warn(p + " (started anyway: DNCSYNC_ALLOW_UNSAFE_REDIS=true)")
+		}
+		return nil
+	}
+	return fmt.Errorf("refusing to start: %s; or set DNCSYNC_ALLOW_UNSAFE_REDIS=true to start anyway", strings.Join(problems, "; "))
+}
+
+// bearer guards h with "Authorization: Bearer token"; an empty token leaves h open.
+func bearer(token, realm string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		if len(got) < 7 || !strings.EqualFold(got[:7], "Bearer ") || subtle.ConstantTimeCompare([]byte(got[7:]), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
+			http.Error(w, "Authorization: Bearer token required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// splitList reads a comma-separated setting.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func storeName(cfg *config) string {

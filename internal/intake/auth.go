@@ -55,6 +55,9 @@ type Standard struct {
 // Tolerance is how far webhook-timestamp may be from now.
 const Tolerance = 5 * time.Minute
 
+// MinSecretBytes is the shortest webhook secret accepted: a shorter HMAC key can be guessed.
+const MinSecretBytes = 16
+
 // NewStandard parses DNCSYNC_WEBHOOK_SECRET: space-separated "whsec_<base64>" secrets (rotation).
 func NewStandard(secrets string) (*Standard, error) {
 	s := &Standard{Now: time.Now}
@@ -62,6 +65,9 @@ func NewStandard(secrets string) (*Standard, error) {
 		b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(f, "whsec_"))
 		if err != nil || len(b) == 0 {
 			return nil, fmt.Errorf("DNCSYNC_WEBHOOK_SECRET: a secret is not whsec_ followed by base64")
+		}
+		if len(b) < MinSecretBytes {
+			return nil, fmt.Errorf("DNCSYNC_WEBHOOK_SECRET: a secret of %d bytes; use at least %d random bytes (whsec_$(openssl rand -base64 32))", len(b), MinSecretBytes)
 		}
 		s.secrets = append(s.secrets, b)
 	}

@@ -245,7 +245,11 @@ func TestNewStandard(t *testing.T) {
 			t.Errorf("NewStandard error %q repeats the secret", err)
 		}
 	}
-	v, err := intake.NewStandard(" whsec_" + base64.StdEncoding.EncodeToString([]byte("k")) + "\t")
+	short := "whsec_" + base64.StdEncoding.EncodeToString([]byte("fifteen bytes!!"))
+	if _, err := intake.NewStandard(short); err == nil || !strings.Contains(err.Error(), "DNCSYNC_WEBHOOK_SECRET") {
+		t.Errorf("a 15-byte secret: %v, want refused naming the variable", err)
+	}
+	v, err := intake.NewStandard(" whsec_" + base64.StdEncoding.EncodeToString([]byte("sixteen bytes!!!")) + "\t")
 	if err != nil || v == nil || v.Now == nil {
 		t.Fatalf("NewStandard of one valid secret = %v, %v; want a verifier with a clock", v, err)
 	}

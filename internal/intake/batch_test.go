@@ -48,13 +48,13 @@ func TestOptOutBatch(t *testing.T) {
 	mixedResults := `[
 		{"status":"accepted","phoneNumber":"+14155552671"},
 		{"status":"rejected","code":422,"reason":"too_short","eventId":"b-2"},
-		{"status":"invalid","code":400},
+		{"status":"invalid","code":400,"reason":"invalid_event"},
 		{"status":"accepted","phoneNumber":"+12125550100","eventId":"b-4"},
-		{"status":"invalid","code":400},
-		{"status":"invalid","code":400},
-		{"status":"invalid","code":400},
+		{"status":"invalid","code":400,"reason":"no_phone_number"},
+		{"status":"invalid","code":400,"reason":"invalid_event"},
+		{"status":"invalid","code":400,"reason":"no_phone_number"},
 		{"status":"accepted","phoneNumber":"+14155552671"},
-		{"status":"invalid","code":400}
+		{"status":"invalid","code":400,"reason":"bad_action"}
 	]`
 
 	for name, body := range map[string]string{
@@ -77,11 +77,15 @@ func TestOptOutBatch(t *testing.T) {
 			if it := items["+12125550100"]; it.Action != queue.Remove || it.Events != 1 {
 				t.Errorf("+12125550100: %+v, want a remove of 1 event", it)
 			}
+			// Every refused event is kept, newest first; the bad action of a valid number in its trail.
 			rejs := rejections(t, b.q)
 			want := queue.Rejection{Raw: "12", Body: mixed[1], Reason: "too_short", Region: "US", Source: "ivr",
 				EventID: "b-2", ReceivedAt: receivedAt}
-			if len(rejs) != 1 || !sameRejection(rejs[0], want) {
-				t.Fatalf("rejections %+v, want [%+v]", rejs, want)
+			if len(rejs) != 6 || !sameRejection(rejs[5], want) {
+				t.Fatalf("rejections %+v, want 6, the oldest %+v", rejs, want)
+			}
+			if r := rejs[0]; r.Reason != "bad_action" || r.Number != "+14155552671" || r.Body != mixed[8] {
+				t.Fatalf("newest rejection %+v, want the bad action of +14155552671", r)
 			}
 		})
 	}
@@ -223,7 +227,7 @@ func TestOptOutBatch(t *testing.T) {
 			{"phoneNumber":"2125550100","occurredAt":"0001-01-01T00:00:00Z"}
 		]`, nil), `[
 			{"status":"accepted","phoneNumber":"+14155552671"},
-			{"status":"invalid","code":400}
+			{"status":"invalid","code":400,"reason":"bad_occurred_at"}
 		]`)
 		if items := claimAll(t, b.q); len(items) != 1 {
 			t.Fatalf("store holds %v, want +14155552671", keys(items))

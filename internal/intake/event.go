@@ -3,7 +3,9 @@ package intake
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,16 +59,6 @@ type wireEvent struct {
 	Data *fields `json:"data"`
 }
 
-// pick returns the first non-empty value: top level first, then data.
-func pick(vals ...text) string {
-	for _, v := range vals {
-		if s := strings.TrimSpace(string(v)); s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 // eventActions maps the CXone event types to actions.
 var eventActions = map[string]queue.Action{
 	"contact.opt_out":            queue.Add,
@@ -75,28 +67,60 @@ var eventActions = map[string]queue.Action{
 	"contact.do_not_call.remove": queue.Remove,
 }
 
-// parsed is one event read from the wire, before normalization.
+// parsed is one event read from the wire, before normalization. On a parse error it still holds
+// what could be read (raw number, region, source, channel, id), so that the refusal is recorded.
 type parsed struct {
-	raw     string // phone number as received
+	raw     string   // phone number as received
+	others  []string // further numbers the event gave in other places (a conflict: refused)
 	region  string
 	ev      queue.Event
 	rawJSON json.RawMessage
 }
 
-// badRequest is an event the sender must fix (400).
-type badRequest struct{ msg string }
+// badRequest is an event or body the sender must fix (400). Code is a stable reason recorded with
+// the refusal (invalid_json, no_phone_number, expires_in_past, ...).
+type badRequest struct{ code, msg string }
 
 func (e *badRequest) Error() string { return e.msg }
 
-func bad(format string, args ...any) error { return &badRequest{fmt.Sprintf(format, args...)} }
+func badCode(code, format string, args ...any) error {
+	return &badRequest{code: code, msg: fmt.Sprintf(format, args...)}
+}
 
-// parseEvent reads one event object. now is the receipt time.
+// codeOf is the stable reason of a 400.
+func codeOf(err error) string {
+	var b *badRequest
+	if errors.As(err, &b) {
+		return b.code
+	}
+	return "invalid_event"
+}
+
+// one returns the single value a field has wherever the event puts it (top level, data, contact).
+// The same value twice is fine; two different ones are a contradiction the sender must resolve:
+// picking one would silently drop the other.
+func one(name string, vals ...text) (string, error) {
+	var v string
+	for _, t := range vals {
+		s := strings.TrimSpace(string(t))
+		switch {
+		case s == "":
+		case v == "":
+			v = s
+		case s != v:
+			return v, badCode("conflicting_fields", "%s is given twice with different values; send one", name)
+		}
+	}
+	return v, nil
+}
+
+// parseEvent reads one event object. now is the receipt time. Duplicate keys were refused when the
+// body was scanned (scanBody).
 func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parsed, error) {
+	p := parsed{rawJSON: raw, region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
 	var w wireEvent
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&w); err != nil {
-		return parsed{}, bad("event is not a JSON object of the documented shape: %v", err)
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return p, badCode("invalid_event", "event is not a JSON object of the documented shape: %v", err)
 	}
 	d := w.Data
 	if d == nil {
@@ -108,96 +132,114 @@ func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parse
 		}
 		return ""
 	}
-	p := parsed{rawJSON: raw}
-	p.raw = pick(w.PhoneNumber, d.PhoneNumber, contact(&w.fields), contact(d))
-	if p.raw == "" {
-		return p, bad("no phoneNumber in the event (looked at phoneNumber, data.phoneNumber, data.contact.phoneNumber)")
+	// Every field is read before any rule is applied, so that a refusal records what was sent.
+	var errs []error
+	get := func(name string, vals ...text) string {
+		v, err := one(name, vals...)
+		errs = append(errs, err)
+		return v
 	}
-	action, err := parseAction(pick(w.Action, d.Action), pick(w.EventType, d.EventType))
-	if err != nil {
+	phones := []text{w.PhoneNumber, d.PhoneNumber, contact(&w.fields), contact(d)}
+	p.raw = get("phoneNumber", phones...)
+	for _, t := range phones {
+		if s := strings.TrimSpace(string(t)); s != "" && s != p.raw && !slices.Contains(p.others, s) {
+			p.others = append(p.others, s)
+		}
+	}
+	if c := get("country", w.Country, d.Country); c != "" {
+		p.region = strings.ToUpper(c)
+	}
+	p.ev = queue.Event{ID: get("eventId", w.EventID, d.EventID), Raw: p.raw,
+		Source: get("source", w.Source, d.Source), Channel: get("channel", w.Channel, d.Channel),
+		Reason: get("reason", w.Reason, d.Reason), Scope: get("scope", w.Scope, d.Scope),
+		ReceivedAt: now.Truncate(time.Millisecond)}
+	action, eventType := get("action", w.Action, d.Action), get("eventType", w.EventType, d.EventType)
+	occurredAt, expiresAt := get("occurredAt", w.OccurredAt, d.OccurredAt), get("expiresAt", w.ExpiresAt, d.ExpiresAt)
+	if err := errors.Join(errs...); err != nil {
+		return p, err
+	}
+	if p.raw == "" {
+		return p, badCode("no_phone_number", "no phoneNumber in the event (looked at phoneNumber, data.phoneNumber, data.contact.phoneNumber)")
+	}
+	var err error
+	if p.ev.Action, err = parseAction(action, eventType); err != nil {
 		return p, err
 	}
 	occurred := now
-	if s := pick(w.OccurredAt, d.OccurredAt); s != "" {
-		t, err := time.Parse(time.RFC3339Nano, s)
+	if occurredAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, occurredAt)
 		if err != nil {
-			return p, bad("occurredAt %q is not an RFC 3339 time", s)
+			return p, badCode("bad_occurred_at", "occurredAt %q is not an RFC 3339 time", truncate(occurredAt, 64))
 		}
 		if t.Before(time.Unix(0, 0)) {
-			return p, bad("occurredAt %q is before 1970", s)
+			return p, badCode("bad_occurred_at", "occurredAt %q is before 1970", occurredAt)
 		}
 		// Nobody asked after we heard it: a clock ahead must not let one event win ordering forever.
 		if t.Before(now) {
 			occurred = t
 		}
 	}
-	var expires time.Time
-	if s := pick(w.ExpiresAt, d.ExpiresAt); s != "" {
-		if expires, err = time.Parse(time.RFC3339Nano, s); err != nil {
-			return p, bad("expiresAt %q is not an RFC 3339 time", s)
+	p.ev.OccurredAt = occurred.Truncate(time.Millisecond)
+	if expiresAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, expiresAt)
+		switch {
+		case err != nil:
+			return p, badCode("bad_expires_at", "expiresAt %q is not an RFC 3339 time", truncate(expiresAt, 64))
+		case p.ev.Action == queue.Remove:
+			return p, badCode("expiry_on_removal", "expiresAt is the end of an opt-out; a removal has none")
+		case !t.After(now):
+			// An opt-out that ends before it starts asks for nothing, and pushed as it stands it
+			// would end the person's existing entry: refused, never applied.
+			return p, badCode("expires_in_past", "expiresAt %s is not in the future: an opt-out that has already ended asks for nothing", expiresAt)
 		}
-	}
-	p.region = strings.ToUpper(pick(w.Country, d.Country))
-	if p.region == "" {
-		p.region = defaultRegion
-	}
-	p.ev = queue.Event{
-		ID: pick(w.EventID, d.EventID), Raw: p.raw, Action: action,
-		Source: pick(w.Source, d.Source), Channel: pick(w.Channel, d.Channel),
-		Reason: pick(w.Reason, d.Reason), Scope: pick(w.Scope, d.Scope),
-		OccurredAt: occurred.Truncate(time.Millisecond), ReceivedAt: now.Truncate(time.Millisecond),
-		ExpiresAt: expires.Truncate(time.Millisecond), // stores keep ms: an unrounded value would look changed on every repeat
+		// Stores keep ms: an unrounded value would look changed on every repeat.
+		p.ev.ExpiresAt = t.Truncate(time.Millisecond)
 	}
 	return p, nil
 }
 
+// parseAction reads action and eventType; when both are given they must agree.
 func parseAction(action, eventType string) (queue.Action, error) {
-	if action != "" {
-		a := queue.Action(strings.ToLower(action))
-		if !a.Valid() {
-			return "", bad("action %q is not add or remove", action)
+	var fromType queue.Action
+	if eventType != "" {
+		a, ok := eventActions[eventType]
+		if !ok {
+			return "", badCode("bad_event_type", "eventType %q is not one of contact.opt_out, contact.do_not_call.add, contact.opt_in, contact.do_not_call.remove", truncate(eventType, 64))
 		}
-		return a, nil
+		fromType = a
 	}
-	if eventType == "" {
-		return queue.Add, nil
+	if action == "" {
+		if fromType == "" {
+			return queue.Add, nil
+		}
+		return fromType, nil
 	}
-	if a, ok := eventActions[eventType]; ok {
-		return a, nil
+	a := queue.Action(strings.ToLower(action))
+	if !a.Valid() {
+		return "", badCode("bad_action", "action %q is not add or remove", truncate(action, 64))
 	}
-	return "", bad("eventType %q is not one of contact.opt_out, contact.do_not_call.add, contact.opt_in, contact.do_not_call.remove", eventType)
+	if fromType != "" && a != fromType {
+		return "", badCode("contradictory_action", "action %q contradicts eventType %q; send one, or both meaning the same", action, eventType)
+	}
+	return a, nil
 }
 
 // splitBody reads a body as one event, an array of events or {"events": [...]}.
 func splitBody(body []byte) (events []json.RawMessage, batch bool, err error) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
-		return nil, false, bad("empty body")
+	sc, err := scanBody(body)
+	if err != nil {
+		return nil, false, err
 	}
-	switch trimmed[0] {
-	case '[':
-		if err := json.Unmarshal(trimmed, &events); err != nil {
-			return nil, true, bad("body is not valid JSON: %v", err)
-		}
-		return events, true, nil
-	case '{':
-		if !bytes.Contains(trimmed, []byte(`"events"`)) {
-			// The common single event: a validating scan, not a second decode; parseEvent reads it.
-			if !json.Valid(trimmed) {
-				return nil, false, bad("body is not valid JSON")
-			}
-			return []json.RawMessage{trimmed}, false, nil
-		}
-		var probe struct {
-			Events *[]json.RawMessage `json:"events"`
-		}
-		if err := json.Unmarshal(trimmed, &probe); err != nil {
-			return nil, false, bad("body is not valid JSON: %v", err)
-		}
-		if probe.Events != nil {
-			return *probe.Events, true, nil
-		}
-		return []json.RawMessage{trimmed}, false, nil
+	if !sc.object {
+		return sc.events, true, nil
 	}
-	return nil, false, bad("body is not a JSON object or array")
+	if sc.isBatch {
+		if len(sc.keys) > 1 {
+			// {"phoneNumber": ..., "events": [...]} is neither: taking the batch would drop the
+			// single event, and the reverse the batch.
+			return nil, true, badCode("event_and_batch", `a body is one event or {"events":[...]}, not both: move the other fields into the events`)
+		}
+		return sc.events, true, nil
+	}
+	return []json.RawMessage{bytes.TrimSpace(body)}, false, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // FuzzParseEvent feeds arbitrary bodies through splitBody and parseEvent, as OptOut does. Nothing
@@ -34,12 +36,23 @@ func FuzzParseEvent(f *testing.F) {
 		`{"phoneNumber":"4155552671"`,
 		``,
 		`"4155552671"`,
+		`{"phoneNumber":"+14155550450","events":[]}`,
+		`{"phoneNumber":"1","phoneNumber":"2"}`,
+		`{"phoneNumber":"1","PhoneNumber":"2","data":{"a":[{"b":1,"B":2}]}}`,
+		`{"phone\u004eumber":"4155552671","x":"\ud83d\ude00\/"}`,
+		`{"eventType":"contact.opt_out","action":"remove","phoneNumber":"4155552671"}`,
+		`{"phoneNumber":"4155552671","expiresAt":"2001-01-01T00:00:00Z"}`,
+		`{"phoneNumber":"4155552671","data":{"phoneNumber":"2125550100"}}`,
+		`{"phoneNumber":-1.5e3,"n":[true,false,null,0,-0.1,1E9]}`,
 	} {
 		f.Add([]byte(body))
 	}
 	now := time.Date(2025, 6, 1, 12, 0, 0, 123_456_789, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		raws, batch, err := splitBody(body)
+		if err == nil && !json.Valid(body) {
+			t.Fatalf("splitBody accepted %q, which is not JSON", body)
+		}
 		if err != nil {
 			var br *badRequest
 			if !errors.As(err, &br) {
@@ -74,6 +87,8 @@ func FuzzParseEvent(f *testing.F) {
 				t.Fatalf("parseEvent(%s): OccurredAt %v after ReceivedAt %v", raw, ev.OccurredAt, ev.ReceivedAt)
 			case p.region == "":
 				t.Fatalf("parseEvent(%s): no region", raw)
+			case !ev.ExpiresAt.IsZero() && (!ev.ExpiresAt.After(now) || ev.Action != queue.Add):
+				t.Fatalf("parseEvent(%s): expiry %v on a %s at %v", raw, ev.ExpiresAt, ev.Action, now)
 			}
 			ev.Number = "+14155552671" // what phone.Parse would make of it
 			if err := ev.Validate(); err != nil {

@@ -86,6 +86,13 @@ func (h *Handler) OptOut(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.Now()
 	raws, batch, err := splitBody(body)
 	if err != nil {
+		// Nothing in the body is taken, but what was said is kept: the body as received, bounded.
+		rej := queue.Rejection{Body: string(body), Reason: codeOf(err), EventID: r.Header.Get("webhook-id"),
+			ReceivedAt: now.Truncate(time.Millisecond)}
+		if serr := h.record(r.Context(), []queue.Rejection{rej}); serr != nil {
+			h.unavailable(w, serr)
+			return
+		}
 		h.fail(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
@@ -96,9 +103,7 @@ func (h *Handler) OptOut(w http.ResponseWriter, r *http.Request) {
 	}
 	results, err := h.process(r.Context(), raws, now, r.Header.Get("webhook-id"), batch)
 	if err != nil {
-		h.cfg.Logger.Error("store write failed; answering 503", "err", err)
-		w.Header().Set("Retry-After", "5")
-		h.fail(w, http.StatusServiceUnavailable, "unavailable", "the store cannot be written; retry later")
+		h.unavailable(w, err)
 		return
 	}
 	for _, res := range results {
@@ -116,8 +121,8 @@ func (h *Handler) OptOut(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, res)
 }
 
-// process normalizes every event, records rejections, and enqueues the accepted ones in one atomic
-// write. It fails only when the store does: then nothing was acknowledged.
+// process normalizes every event, records what is refused, and enqueues the accepted ones in one
+// atomic write. It fails only when the store does: then nothing was acknowledged.
 func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.Time, webhookID string, batch bool) ([]result, error) {
 	results := make([]result, len(raws))
 	events := make([]queue.Event, 0, len(raws))
@@ -131,26 +136,40 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 				p.ev.ID = fmt.Sprintf("%s#%d", webhookID, i)
 			}
 		}
+		rej := queue.Rejection{Raw: p.raw, Body: string(raw), Region: p.region, Source: p.ev.Source,
+			Channel: p.ev.Channel, EventID: p.ev.ID, ReceivedAt: p.ev.ReceivedAt}
 		if err != nil {
-			results[i] = result{Status: "invalid", Code: http.StatusBadRequest, Error: err.Error()}
+			// Refused for a field, not its number: when the number is valid the refusal joins its
+			// trail, so that a lookup shows what the person's system sent; so for each number of
+			// an event that gave several.
+			rej.Reason = codeOf(err)
+			for _, raw := range append([]string{p.raw}, p.others...) {
+				r := rej
+				r.Raw = raw
+				if n, perr := phone.Parse(raw, p.region); perr == nil {
+					r.Number = n.E164
+				}
+				rejs = append(rejs, r)
+			}
+			results[i] = result{Status: "invalid", Code: http.StatusBadRequest, Reason: rej.Reason, EventID: p.ev.ID,
+				Error: err.Error()}
 			continue
 		}
 		num, err := phone.Parse(p.raw, p.region)
 		if err != nil {
-			reason := "invalid_number"
+			rej.Reason = "invalid_number"
 			var pe *phone.Error
 			if errors.As(err, &pe) {
-				reason = string(pe.Reason)
+				rej.Reason = string(pe.Reason)
 			}
-			rej := queue.Rejection{Raw: p.raw, Body: truncate(string(raw), 4096), Reason: reason, Region: p.region,
-				Source: p.ev.Source, Channel: p.ev.Channel, EventID: p.ev.ID, ReceivedAt: p.ev.ReceivedAt}
 			rejs = append(rejs, rej)
-			h.cfg.Logger.Info("rejected a number", "number", phone.Mask(p.raw), "reason", reason, "region", p.region)
-			results[i] = result{Status: "rejected", Code: http.StatusUnprocessableEntity, Reason: reason,
-				EventID: p.ev.ID, Error: fmt.Sprintf("not a valid phone number for region %s (%s); recorded as rejected", p.region, reason)}
+			h.cfg.Logger.Info("rejected a number", "number", phone.Mask(p.raw), "reason", rej.Reason, "region", p.region)
+			results[i] = result{Status: "rejected", Code: http.StatusUnprocessableEntity, Reason: rej.Reason,
+				EventID: p.ev.ID, Error: fmt.Sprintf("not a valid phone number for region %s (%s); recorded as rejected", p.region, rej.Reason)}
 			continue
 		}
 		p.ev.Number = num.E164
+		p.ev.Bound()
 		events = append(events, p.ev)
 		slots = append(slots, i)
 	}
@@ -159,8 +178,8 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 	defer cancel()
 	// Rejections first: if the enqueue then fails the sender retries and the evidence is doubled,
 	// never missing.
-	if err := h.q.Reject(ctx, rejs...); err != nil {
-		return nil, fmt.Errorf("record rejections: %w", err)
+	if err := h.record(ctx, rejs); err != nil {
+		return nil, err
 	}
 	if len(events) == 0 {
 		return results, nil
@@ -178,6 +197,36 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 		results[i] = res
 	}
 	return results, nil
+}
+
+// record stores refused input and counts what it costs the store. A store write has at most
+// StoreTimeout; callers that already set a deadline keep theirs.
+func (h *Handler) record(ctx context.Context, rejs []queue.Rejection) error {
+	if len(rejs) == 0 {
+		return nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.cfg.StoreTimeout)
+		defer cancel()
+	}
+	size := 0
+	for i := range rejs {
+		rejs[i] = rejs[i].Bound()
+		size += rejs[i].Size()
+	}
+	if err := h.q.Reject(ctx, rejs...); err != nil {
+		return fmt.Errorf("record refused input: %w", err)
+	}
+	h.cfg.Metrics.RejectedBytes.Add(float64(size))
+	return nil
+}
+
+// unavailable answers 503: the store could not be written in time, nothing was acknowledged.
+func (h *Handler) unavailable(w http.ResponseWriter, err error) {
+	h.cfg.Logger.Error("store write failed; answering 503", "err", err)
+	w.Header().Set("Retry-After", "5")
+	h.fail(w, http.StatusServiceUnavailable, "unavailable", "the store cannot be written; retry later")
 }
 
 // readBody enforces method, media type, size and authentication, answering on failure.
@@ -235,7 +284,8 @@ func truncate(s string, n int) string {
 
 // Metrics are intake's Prometheus metrics.
 type Metrics struct {
-	Webhooks *prometheus.CounterVec
+	Webhooks      *prometheus.CounterVec
+	RejectedBytes prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them on reg when it is not nil.
@@ -243,9 +293,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dncsync_webhooks_total",
 		Help: "Webhook events by result: accepted, duplicate, rejected (invalid number), invalid, unauthorized, unavailable, too_large, unsupported_media.",
-	}, []string{"result"})}
+	}, []string{"result"}),
+		RejectedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dncsync_rejected_bytes_total",
+			Help: "Bytes of refused input kept as evidence (bounded per rejection): what bad input costs the store.",
+		}),
+	}
 	if reg != nil {
-		reg.MustRegister(m.Webhooks)
+		reg.MustRegister(m.Webhooks, m.RejectedBytes)
 	}
 	return m
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
@@ -90,9 +92,11 @@ func TestOptOut(t *testing.T) {
 				number: "+14155552671", check: wantAction(queue.Remove)},
 			{name: "eventType under data", body: `{"data":{"eventType":"contact.opt_in","phoneNumber":"4155552671"}}`,
 				number: "+14155552671", check: wantAction(queue.Remove)},
-			{name: "action wins over eventType",
-				body:   `{"eventType":"contact.opt_in","action":"add","phoneNumber":"4155552671"}`,
-				number: "+14155552671", check: wantAction(queue.Add)},
+			{name: "action agreeing with eventType",
+				body:   `{"eventType":"contact.opt_in","action":"REMOVE","phoneNumber":"4155552671"}`,
+				number: "+14155552671", check: wantAction(queue.Remove)},
+			{name: "one number with a short extension",
+				body: `{"phoneNumber":"415-555-2671;ext=12"}`, number: "+14155552671"},
 			{name: "country GB, national number", body: `{"phoneNumber":"020 7946 0018","country":"GB"}`,
 				number: "+442079460018", check: func(t *testing.T, it queue.Item) {
 					if it.Raw != "020 7946 0018" {
@@ -136,9 +140,9 @@ func TestOptOut(t *testing.T) {
 			{name: "audit fields under data",
 				body:   `{"data":{"phoneNumber":"4155552671","source":"sms","channel":"text","reason":"STOP","scope":"bu-7"}}`,
 				number: "+14155552671", check: wantAudit("sms", "text", "STOP", "bu-7")},
-			{name: "top level wins over data",
-				body:   `{"phoneNumber":"4155552671","source":"top","data":{"phoneNumber":"2125550100","source":"data"}}`,
-				number: "+14155552671", check: wantAudit("top", "", "", "")},
+			{name: "the same value at top level and under data",
+				body:   `{"phoneNumber":"4155552671","source":"crm","data":{"phoneNumber":" 4155552671","source":"crm","channel":"web"}}`,
+				number: "+14155552671", check: wantAudit("crm", "web", "", "")},
 			{name: "expiresAt kept", body: `{"phoneNumber":"4155552671","expiresAt":"2031-01-01T00:00:00Z"}`,
 				number: "+14155552671", check: func(t *testing.T, it queue.Item) {
 					if !it.ExpiresAt.Equal(expires) {
@@ -207,27 +211,50 @@ func TestOptOut(t *testing.T) {
 			name   string
 			body   string
 			status string // "error" when the body as a whole is unusable, "invalid" for one bad event
+			reason string // the code recorded with the refusal
+			number string // the E.164s whose trails get the refusal, space-separated; empty: none
 		}{
-			{"malformed JSON", `{"phoneNumber":"4155552671"`, "error"},
-			{"trailing garbage", `{"phoneNumber":"4155552671"} x`, "error"},
-			{"not JSON at all", `phoneNumber=4155552671`, "error"},
-			{"empty body", ``, "error"},
-			{"a JSON string", `"4155552671"`, "error"},
-			{"missing number", `{"eventType":"contact.opt_out","data":{}}`, "invalid"},
-			{"empty number", `{"phoneNumber":"  "}`, "invalid"},
-			{"null number", `{"phoneNumber":null}`, "invalid"},
-			{"number as an object", `{"phoneNumber":{"e164":"+14155552671"}}`, "invalid"},
-			{"number as a boolean", `{"phoneNumber":true}`, "invalid"},
-			{"bad action", `{"phoneNumber":"4155552671","action":"delete"}`, "invalid"},
-			{"unknown eventType", `{"eventType":"contact.created","data":{"phoneNumber":"4155552671"}}`, "invalid"},
-			{"bad occurredAt", `{"phoneNumber":"4155552671","occurredAt":"yesterday"}`, "invalid"},
-			{"occurredAt without zone", `{"phoneNumber":"4155552671","occurredAt":"2025-05-31T08:30:15"}`, "invalid"},
-			{"bad expiresAt", `{"phoneNumber":"4155552671","expiresAt":"2031-01-01"}`, "invalid"},
-			{"data not an object", `{"phoneNumber":"4155552671","data":"x"}`, "invalid"},
+			{"malformed JSON", `{"phoneNumber":"4155552671"`, "error", "invalid_json", ""},
+			{"trailing garbage", `{"phoneNumber":"4155552671"} x`, "error", "invalid_json", ""},
+			{"not JSON at all", `phoneNumber=4155552671`, "error", "invalid_json", ""},
+			{"empty body", ``, "error", "invalid_json", ""},
+			{"a JSON string", `"4155552671"`, "error", "invalid_json", ""},
+			{"missing number", `{"eventType":"contact.opt_out","data":{}}`, "invalid", "no_phone_number", ""},
+			{"empty number", `{"phoneNumber":"  "}`, "invalid", "no_phone_number", ""},
+			{"null number", `{"phoneNumber":null}`, "invalid", "no_phone_number", ""},
+			{"number as an object", `{"phoneNumber":{"e164":"+14155552671"}}`, "invalid", "invalid_event", ""},
+			{"number as a boolean", `{"phoneNumber":true}`, "invalid", "invalid_event", ""},
+			{"bad action", `{"phoneNumber":"4155552671","action":"delete"}`, "invalid", "bad_action", "+14155552671"},
+			{"unknown eventType", `{"eventType":"contact.created","data":{"phoneNumber":"4155552671"}}`, "invalid", "bad_event_type", "+14155552671"},
+			{"bad occurredAt", `{"phoneNumber":"4155552671","occurredAt":"yesterday"}`, "invalid", "bad_occurred_at", "+14155552671"},
+			{"occurredAt without zone", `{"phoneNumber":"4155552671","occurredAt":"2025-05-31T08:30:15"}`, "invalid", "bad_occurred_at", "+14155552671"},
+			{"bad expiresAt", `{"phoneNumber":"4155552671","expiresAt":"2031-01-01"}`, "invalid", "bad_expires_at", "+14155552671"},
+			{"data not an object", `{"phoneNumber":"4155552671","data":"x"}`, "invalid", "invalid_event", ""},
 			// The zero time would reach the store as "no time", which the store refuses: that must be
 			// the sender's 400, not a 503 that makes the sender retry the same event forever.
-			{"occurredAt the zero time", `{"phoneNumber":"4155552671","occurredAt":"0001-01-01T00:00:00Z"}`, "invalid"},
-			{"occurredAt the zero time, other zone", `{"phoneNumber":"4155552671","occurredAt":"0001-01-01T02:00:00.0004+02:00"}`, "invalid"},
+			{"occurredAt the zero time", `{"phoneNumber":"4155552671","occurredAt":"0001-01-01T00:00:00Z"}`, "invalid", "bad_occurred_at", "+14155552671"},
+			{"occurredAt the zero time, other zone", `{"phoneNumber":"4155552671","occurredAt":"0001-01-01T02:00:00.0004+02:00"}`, "invalid", "bad_occurred_at", "+14155552671"},
+			// An opt-out that has already ended would end the person's listed entry.
+			{"expiresAt in the past", `{"phoneNumber":"4155552671","expiresAt":"2001-01-01T00:00:00Z"}`, "invalid", "expires_in_past", "+14155552671"},
+			{"expiresAt now", `{"phoneNumber":"4155552671","expiresAt":"2025-06-01T12:00:00Z"}`, "invalid", "expires_in_past", "+14155552671"},
+			{"expiresAt on a removal", `{"phoneNumber":"4155552671","action":"remove","expiresAt":"2031-01-01T00:00:00Z"}`, "invalid", "expiry_on_removal", "+14155552671"},
+			// Fields that contradict each other: picking one would act on what the sender did not mean.
+			{"action contradicts eventType", `{"eventType":"contact.opt_out","action":"remove","phoneNumber":"4155552671"}`, "invalid", "contradictory_action", "+14155552671"},
+			{"action contradicts eventType under data", `{"eventType":"contact.opt_in","data":{"action":"add","phoneNumber":"4155552671"}}`, "invalid", "contradictory_action", "+14155552671"},
+			{"two numbers in two places", `{"phoneNumber":"4155552671","data":{"phoneNumber":"2125550100"}}`, "invalid", "conflicting_fields", "+14155552671 +12125550100"},
+			{"two numbers, contact and data", `{"data":{"phoneNumber":"4155552671","contact":{"phoneNumber":"2125550100"}}}`, "invalid", "conflicting_fields", "+14155552671 +12125550100"},
+			{"two actions", `{"phoneNumber":"4155552671","action":"add","data":{"action":"remove"}}`, "invalid", "conflicting_fields", "+14155552671"},
+			// A body that is both one event and a batch: either reading drops an opt-out.
+			{"event and empty batch", `{"phoneNumber":"+14155550450","events":[]}`, "error", "event_and_batch", ""},
+			{"event and batch", `{"phoneNumber":"+14155550450","events":[{"phoneNumber":"4155552671"}]}`, "error", "event_and_batch", ""},
+			{"events not an array", `{"events":{"phoneNumber":"4155552671"}}`, "error", "invalid_json", ""},
+			// encoding/json keeps the last of two keys, matched without case: the first would be dropped.
+			{"duplicate key", `{"phoneNumber":"4155552671","phoneNumber":"2125550100"}`, "error", "duplicate_key", ""},
+			{"duplicate key, other case", `{"phoneNumber":"4155552671","PHONENUMBER":"2125550100"}`, "error", "duplicate_key", ""},
+			{"duplicate key, escaped", `{"phoneNumber":"4155552671","phone\u004eumber":"2125550100"}`, "error", "duplicate_key", ""},
+			{"duplicate key under data", `{"data":{"phoneNumber":"4155552671","phoneNumber":"2125550100"}}`, "error", "duplicate_key", ""},
+			{"duplicate key in a batch", `[{"phoneNumber":"4155552671","action":"add","action":"remove"}]`, "error", "duplicate_key", ""},
+			{"nested too deep", strings.Repeat("[", 100) + strings.Repeat("]", 100), "error", "invalid_json", ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -237,10 +264,24 @@ func TestOptOut(t *testing.T) {
 				if got["status"] != tc.status || !nonEmpty(got["error"]) {
 					t.Fatalf("answer %s, want status %q and an error", res.body, tc.status)
 				}
-				if tc.status == "invalid" && got["code"] != float64(400) {
-					t.Fatalf("answer %s, want code 400", res.body)
+				if tc.status == "invalid" && (got["code"] != float64(400) || got["reason"] != tc.reason) {
+					t.Fatalf("answer %s, want code 400, reason %s", res.body, tc.reason)
 				}
-				nothingStored(t, b.q)
+				if st, err := b.q.Stats(context.Background()); err != nil || st.Depth() != 0 {
+					t.Fatalf("store stats %+v, %v: want nothing queued", st, err)
+				}
+				// Nothing is acted on, but what was said is kept.
+				rejs := rejections(t, b.q)
+				var numbers []string
+				for _, r := range rejs {
+					if r.Reason != tc.reason || !strings.HasPrefix(tc.body, r.Body) || !r.ReceivedAt.Equal(receivedAt) {
+						t.Fatalf("rejection %+v, want reason %s", r, tc.reason)
+					}
+					numbers = append([]string{r.Number}, numbers...)
+				}
+				if len(rejs) == 0 || strings.TrimSpace(strings.Join(numbers, " ")) != tc.number {
+					t.Fatalf("rejections %+v, want them of numbers %q", rejs, tc.number)
+				}
 			})
 		}
 	})
@@ -258,6 +299,11 @@ func TestOptOut(t *testing.T) {
 				reason: "unknown_region", region: "ZZ"},
 			{name: "GB number without country", body: `{"phoneNumber":"020 7946 0018"}`, raw: "020 7946 0018",
 				reason: "too_long", region: "US"},
+			// Taking the first of several numbers would drop the others with a 200.
+			{name: "two numbers, semicolon", body: `{"phoneNumber":"4155550503;4155550504"}`, raw: "4155550503;4155550504",
+				reason: "several_numbers", region: "US"},
+			{name: "two numbers, or", body: `{"phoneNumber":"415 555 0503 or 415 555 0504"}`, raw: "415 555 0503 or 415 555 0504",
+				reason: "several_numbers", region: "US"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -755,4 +801,45 @@ func wantAudit(source, channel, reason, scope string) func(*testing.T, queue.Ite
 func padded(n int) string {
 	const head, tail = `{"phoneNumber":"4155552671","reason":"`, `"}`
 	return head + strings.Repeat("x", n-len(head)-len(tail)) + tail
+}
+
+// One sender must not be able to fill the store: what a rejection keeps is bounded, and counted.
+func TestRejectionsBounded(t *testing.T) {
+	t.Parallel()
+	q := openStore(t)
+	m := intake.NewMetrics(nil)
+	h := intake.New(q, intake.Config{Now: func() time.Time { return receivedAt }, Metrics: m, StoreTimeout: time.Minute})
+	srv := serve(t, h)
+	var sb strings.Builder
+	long := strings.Repeat("9", 1000)
+	for i := range 900 {
+		fmt.Fprintf(&sb, `,{"phoneNumber":"%d%s","reason":%q}`, i, long, strings.Repeat("r", 100))
+	}
+	res := post(t, srv.URL, "["+sb.String()[1:]+"]", nil)
+	if res.status != http.StatusOK || len(res.body) < 1000 {
+		t.Fatalf("answer %d %.200s", res.status, res.body)
+	}
+	rejs, err := q.Rejections(context.Background(), 1000)
+	if err != nil || len(rejs) != 900 {
+		t.Fatalf("%d rejections (%v), want 900", len(rejs), err)
+	}
+	for _, r := range rejs {
+		if len(r.Raw) > queue.MaxRawLen || len(r.Body) > queue.MaxBodyLen || len(r.Key) > 64 {
+			t.Fatalf("a rejection keeps %d raw bytes, %d of body, a key of %d", len(r.Raw), len(r.Body), len(r.Key))
+		}
+	}
+	got := testutil.ToFloat64(m.RejectedBytes)
+	if got < 900*256 || got > 900*(queue.MaxRawLen+queue.MaxBodyLen+200) {
+		t.Fatalf("dncsync_rejected_bytes_total = %v for 900 bounded rejections", got)
+	}
+	// Accepted events keep bounded free text too.
+	res = post(t, srv.URL, fmt.Sprintf(`{"phoneNumber":"4155552671","reason":%q,"source":%q,"eventId":%q}`,
+		strings.Repeat("x", 100_000), strings.Repeat("s", 1000), strings.Repeat("e", 1000)), nil)
+	if res.status != http.StatusOK {
+		t.Fatalf("answer %d %s", res.status, res.body)
+	}
+	it := claimAll(t, q)["+14155552671"]
+	if len(it.Reason) > queue.MaxSaidLen || len(it.Source) > queue.MaxLabelLen {
+		t.Fatalf("stored a reason of %d bytes, a source of %d", len(it.Reason), len(it.Source))
+	}
 }

@@ -5,36 +5,70 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// Twilio serves POST /webhook/twilio: SMS replies. STOP-like replies opt out, START-like opt back
-// in, anything else is ignored (CONTRACTS.md section 3).
+// Twilio serves POST /webhook/twilio: SMS replies. A reply with an opt-out keyword opts its sender
+// out; every other reply is kept in the sender's trail as ignored, with its text (smswords.go).
 type Twilio struct {
-	h         *Handler
-	authToken string
-	publicURL string // DNCSYNC_PUBLIC_URL: Twilio signs the URL it called, not the one we see
+	h   *Handler
+	cfg TwilioConfig
+	// urls are the forms of the public URL a genuine signature may be over (urlForms).
+	urls  []string
+	words smsWords
+}
+
+// TwilioConfig configures the Twilio handler.
+type TwilioConfig struct {
+	AuthToken string // TWILIO_AUTH_TOKEN
+	// PublicURL is DNCSYNC_PUBLIC_URL: Twilio signs the URL it called, not the one we see.
+	PublicURL string
+	// StopWords are opt-out keywords beyond the defaults (DNCSYNC_SMS_STOP_WORDS).
+	StopWords []string
+	// StartRemoves makes START/YES/UNSTOP a removal from the list (DNCSYNC_SMS_START_REMOVES).
+	// By default they are consent to texts, not to calls, and only recorded.
+	StartRemoves bool
 }
 
 // NewTwilio returns the Twilio handler, writing through h.
-func NewTwilio(h *Handler, authToken, publicURL string) *Twilio {
-	return &Twilio{h: h, authToken: authToken, publicURL: strings.TrimRight(publicURL, "/")}
+func NewTwilio(h *Handler, cfg TwilioConfig) *Twilio {
+	return &Twilio{h: h, cfg: cfg, urls: urlForms(strings.TrimRight(cfg.PublicURL, "/")), words: newSMSWords(cfg.StopWords)}
 }
 
-var (
-	twilioStop  = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true, "END": true, "QUIT": true, "REVOKE": true, "OPTOUT": true, "OPT OUT": true}
-	twilioStart = map[string]bool{"START": true, "UNSTOP": true, "YES": true}
-)
+// urlForms is the public URL with and without its port: Twilio's own validators accept a
+// signature over either, since Twilio may sign the URL with or without the default port and an
+// explicit one.
+func urlForms(public string) []string {
+	out := []string{public}
+	u, err := url.Parse(public)
+	if err != nil || u.Host == "" {
+		return out
+	}
+	alt := *u
+	if u.Port() != "" {
+		alt.Host = u.Hostname()
+	} else if p := map[string]string{"https": "443", "http": "80"}[u.Scheme]; p != "" {
+		alt.Host = net.JoinHostPort(u.Hostname(), p)
+	}
+	if s := alt.String(); s != public {
+		out = append(out, s)
+	}
+	return out
+}
 
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 
-// ServeHTTP checks the signature, maps the reply to an action and records it like a webhook event.
+// ServeHTTP checks the signature, reads what the reply means and records it: an opt-out (or, if so
+// configured, a removal) like a webhook event, anything else as ignored words.
 func (tw *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -51,24 +85,65 @@ func (tw *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tw.h.fail(w, http.StatusForbidden, "unauthorized", "X-Twilio-Signature missing or wrong")
 		return
 	}
-	action, ok := twilioAction(r.PostForm.Get("Body"), r.PostForm.Get("OptOutType"))
-	if !ok {
+	from, text, sid := r.PostForm.Get("From"), r.PostForm.Get("Body"), r.PostForm.Get("MessageSid")
+	now := tw.h.cfg.Now()
+	var action queue.Action
+	ignored := ""
+	switch m := tw.meaning(text, r.PostForm.Get("OptOutType")); {
+	case m == smsStop:
+		action = queue.Add
+	case m == smsStart && tw.cfg.StartRemoves:
+		action = queue.Remove
+	case m == smsStart:
+		ignored = "sms_start" // consent to texts, which is not consent to calls
+	case m == smsHelp:
+		ignored = "sms_help"
+	default:
+		ignored = "sms_no_keyword"
+	}
+	if ignored != "" {
+		rej := queue.Rejection{Kind: queue.AuditIgnored, Raw: from, Said: text, Reason: ignored, Source: "twilio",
+			Channel: "sms", EventID: sid, Region: tw.h.cfg.DefaultRegion, ReceivedAt: now.Truncate(time.Millisecond)}
+		if n, err := phone.Parse(from, tw.h.cfg.DefaultRegion); err == nil {
+			rej.Number = n.E164
+		}
+		if err := tw.h.record(r.Context(), []queue.Rejection{rej}); err != nil {
+			tw.h.unavailable(w, err)
+			return
+		}
 		tw.h.cfg.Metrics.Webhooks.WithLabelValues("ignored").Inc()
 		writeTwiML(w)
 		return
 	}
-	raw := map[string]any{"phoneNumber": r.PostForm.Get("From"), "action": string(action), "source": "twilio",
-		"channel": "sms", "reason": strings.TrimSpace(r.PostForm.Get("Body")), "eventId": r.PostForm.Get("MessageSid")}
+	raw := map[string]any{"phoneNumber": from, "action": string(action), "source": "twilio",
+		"channel": "sms", "reason": strings.TrimSpace(text), "eventId": sid}
 	event, _ := json.Marshal(raw) // a map of strings always encodes
-	results, err := tw.h.process(r.Context(), []json.RawMessage{event}, tw.h.cfg.Now(), "", false)
+	results, err := tw.h.process(r.Context(), []json.RawMessage{event}, now, "", false)
 	if err != nil {
-		w.Header().Set("Retry-After", "5")
-		tw.h.fail(w, http.StatusServiceUnavailable, "unavailable", "the store cannot be written; retry later")
+		tw.h.unavailable(w, err)
 		return
 	}
 	tw.h.cfg.Metrics.Webhooks.WithLabelValues(results[0].Status).Inc()
 	// Twilio wants TwiML whatever happened to the number; a rejection is recorded as evidence.
 	writeTwiML(w)
+}
+
+// meaning reads a reply, or Twilio's own reading of it (OptOutType, with Advanced Opt-Out). An
+// opt-out keyword in the text wins over Twilio's START.
+func (tw *Twilio) meaning(text, optOutType string) smsMeaning {
+	m := tw.words.meaning(text)
+	if m == smsStop {
+		return m
+	}
+	switch strings.ToUpper(strings.TrimSpace(optOutType)) {
+	case "STOP":
+		return smsStop
+	case "START":
+		return smsStart
+	case "HELP":
+		return smsHelp
+	}
+	return m
 }
 
 func writeTwiML(w http.ResponseWriter) {
@@ -77,31 +152,13 @@ func writeTwiML(w http.ResponseWriter) {
 	_, _ = w.Write([]byte(emptyTwiML))
 }
 
-// twilioAction maps a reply: the whole trimmed body, case-insensitive, or Twilio's OptOutType.
-func twilioAction(body, optOutType string) (queue.Action, bool) {
-	switch strings.ToUpper(strings.TrimSpace(optOutType)) {
-	case "STOP":
-		return queue.Add, true
-	case "START":
-		return queue.Remove, true
-	}
-	word := strings.ToUpper(strings.Join(strings.Fields(body), " "))
-	switch {
-	case twilioStop[word]:
-		return queue.Add, true
-	case twilioStart[word]:
-		return queue.Remove, true
-	}
-	return "", false
-}
-
-// validSignature checks base64(HMAC-SHA1(token, public URL + each name and value, names sorted)).
+// validSignature checks base64(HMAC-SHA1(token, public URL + each name and value, names sorted))
+// over each form of the public URL (urlForms).
 func (tw *Twilio) validSignature(sig, path string, form url.Values) bool {
 	if sig == "" {
 		return false
 	}
 	var b strings.Builder
-	b.WriteString(tw.publicURL + path)
 	names := make([]string, 0, len(form))
 	for k := range form {
 		names = append(names, k)
@@ -116,8 +173,14 @@ func (tw *Twilio) validSignature(sig, path string, form url.Values) bool {
 			b.WriteString(v)
 		}
 	}
-	mac := hmac.New(sha1.New, []byte(tw.authToken))
-	mac.Write([]byte(b.String()))
-	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	return hmac.Equal([]byte(sig), []byte(want))
+	params := b.String()
+	for _, u := range tw.urls {
+		mac := hmac.New(sha1.New, []byte(tw.cfg.AuthToken))
+		mac.Write([]byte(u + path + params))
+		want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		if hmac.Equal([]byte(sig), []byte(want)) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
@@ -44,9 +45,36 @@ type csvWriter struct{ w *csv.Writer }
 
 func (c *csvWriter) Write(r queue.AuditRecord) error {
 	r = utc(r)
-	return c.w.Write([]string{string(r.Kind), r.Number, stamp(r.At), r.Raw, string(r.Action), r.Source,
+	row := []string{string(r.Kind), r.Number, stamp(r.At), r.Raw, string(r.Action), r.Source,
 		r.Channel, r.Reason, r.Scope, r.EventID, r.Region, stamp(r.OccurredAt), stamp(r.ReceivedAt),
-		stamp(r.ExpiresAt), r.Detail})
+		stamp(r.ExpiresAt), r.Detail}
+	for i := range row {
+		row[i] = SafeCell(row[i])
+	}
+	return c.w.Write(row)
+}
+
+// SafeCell neutralizes a cell a spreadsheet would run as a formula (one starting with = + - @, a
+// tab or a carriage return: OWASP's CSV injection advice) by a leading apostrophe. Senders write
+// the raw fields, so an export opened in a spreadsheet must not run what they wrote. An E.164
+// number ("+14155552671") is left as it is: a spreadsheet reads it as a number, never a formula.
+func SafeCell(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) || isE164(s) {
+		return s
+	}
+	return "'" + s
+}
+
+func isE164(s string) bool {
+	if len(s) < 2 || s[0] != '+' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *csvWriter) Flush() error {

@@ -13,6 +13,9 @@ const (
 	ReasonTooLong        Reason = "too_long"
 	ReasonInvalid        Reason = "invalid_number" // parses, but not a valid number per metadata
 	ReasonBadRegion      Reason = "unknown_region" // the region argument is not a supported region
+	// ReasonSeveralNumbers: the input holds more than one number ("415 555 0100; 415 555 0101").
+	// Taking one would silently drop the others, so none is taken.
+	ReasonSeveralNumbers Reason = "several_numbers"
 )
 
 // Error is returned by Parse for any input that is not accepted. Callers

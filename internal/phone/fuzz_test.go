@@ -7,7 +7,7 @@ import (
 
 var knownReasons = map[Reason]bool{
 	ReasonEmpty: true, ReasonNotANumber: true, ReasonInvalidCountry: true, ReasonTooShort: true,
-	ReasonTooLong: true, ReasonInvalid: true, ReasonBadRegion: true,
+	ReasonTooLong: true, ReasonInvalid: true, ReasonBadRegion: true, ReasonSeveralNumbers: true,
 }
 
 // reparseRegions are the regions an E.164 result is parsed again with: the

@@ -52,6 +52,7 @@ var (
 	errNotE164            = errors.New("library produced a malformed E.164 string")
 	errNoRoundTrip        = errors.New("E.164 form does not parse back to the same number")
 	errE164Length         = errors.New("valid per metadata, but not 7 to 15 digits as E.164 requires")
+	errSeveralNumbers     = errors.New("input holds more than one number")
 )
 
 // Parse normalizes raw, a number in any human format, to E.164.
@@ -103,7 +104,52 @@ func parse(raw, region string) (Number, Reason, error) {
 	if !ok {
 		return Number{}, ReasonNotANumber, errUnsupportedDigits
 	}
-	return parseASCII(s, region)
+	n, reason, err := parseASCII(s, region)
+	switch {
+	case reason == "" && n.Extension != "" && extensionIsNumber(n.Extension, region):
+		// "4155550100;4155550101" parses as one number with the other as its "extension".
+		return Number{}, ReasonSeveralNumbers, errSeveralNumbers
+	case reason != "" && severalNumbers(s, region):
+		return Number{}, ReasonSeveralNumbers, errSeveralNumbers
+	}
+	return n, reason, err
+}
+
+// maxExtensionLen is the longest extension taken as one: PBX extensions are short, and seven or
+// more digits are a phone number of their own as likely as an extension.
+const maxExtensionLen = 6
+
+// extensionIsNumber reports whether the "extension" the library found is rather a second number.
+func extensionIsNumber(ext, region string) bool {
+	if len(ext) > maxExtensionLen {
+		return true
+	}
+	_, reason, _ := parseASCII(ext, region)
+	return reason == ""
+}
+
+// numberSeparators split a field that lists numbers. Only separators that never occur inside one
+// written number: a "/" does ("030/1234567"), so it counts only when both sides are numbers.
+var numberSeparators = strings.NewReplacer(";", "\x00", ",", "\x00", "|", "\x00", "&", "\x00", "\n", "\x00",
+	"\r", "\x00", "\t", "\x00", " or ", "\x00", " and ", "\x00", " OR ", "\x00", " AND ", "\x00", "/", "\x00")
+
+// severalNumbers reports whether s, which did not parse as one number, lists at least two valid
+// ones. It runs only on input already rejected, so its extra parses cost nothing on the common path.
+func severalNumbers(s, region string) bool {
+	parts := strings.Split(numberSeparators.Replace(s), "\x00")
+	if len(parts) < 2 || len(parts) > 16 {
+		return false
+	}
+	valid := 0
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		if _, reason, _ := parseASCII(strings.TrimSpace(p), region); reason == "" {
+			valid++
+		}
+	}
+	return valid >= 2
 }
 
 // parseASCII holds every call into the library, so that a panic in it

@@ -137,7 +137,14 @@ var badCases = []badCase{
 	// 3+ letters are read as digits, so annotations make numbers too long
 	// rather than being dropped.
 	{"4155552671 (home)", "US", ReasonTooLong, nil},
-	{"415 555 2671 / 415 555 2672", "US", ReasonTooLong, phonenumbers.ErrNumTooLong},
+	// Several numbers in one field: taking one would drop the others.
+	{"415 555 2671 / 415 555 2672", "US", ReasonSeveralNumbers, errSeveralNumbers},
+	{"4155550503;4155550504", "US", ReasonSeveralNumbers, errSeveralNumbers}, // the library's "extension"
+	{"4155550503,4155550504", "US", ReasonSeveralNumbers, errSeveralNumbers},
+	{"415 555 0503 or 415 555 0504", "US", ReasonSeveralNumbers, errSeveralNumbers},
+	{"+1 415 555 0503 and +44 20 7946 0958", "US", ReasonSeveralNumbers, errSeveralNumbers},
+	{"4155550503|4155550504", "US", ReasonSeveralNumbers, errSeveralNumbers},
+	{"4155550503\n4155550504", "US", ReasonSeveralNumbers, errSeveralNumbers},
 	// The library would drop the ５ because it only keeps ASCII digits when
 	// converting letters, giving +18003569377.
 	{"1-800-FLOWERS５", "US", ReasonTooLong, nil},

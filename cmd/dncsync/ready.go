@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// How long readiness results are reused. /readyz is unauthenticated: without reuse, every call
+// would be a store write (the probe commits) and a CXone login, which anyone could drive. The
+// store is checked often, since a full or frozen disk must show quickly; a login is checked at
+// most every 30 s, success or failure, so a wrong secret costs one failed login per 30 s.
+const (
+	storeCheckEvery = time.Second
+	loginCheckEvery = 30 * time.Second
+	checkTimeout    = 5 * time.Second
+)
+
+// readiness serves /readyz: 200 when the store can commit and CXone login works, else 503 with
+// the reason per check.
+type readiness struct {
+	store, login *cachedCheck
+}
+
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+type loginer interface {
+	Login(ctx context.Context) error
+}
+
+func newReadiness(store pinger, client loginer) *readiness {
+	return &readiness{store: &cachedCheck{every: storeCheckEvery, check: store.Ping},
+		login: &cachedCheck{every: loginCheckEvery, check: client.Login}}
+}
+
+func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	checks := map[string]string{"store": rd.store.result(r.Context()), "cxone": rd.login.result(r.Context())}
+	status := http.StatusOK
+	for _, v := range checks {
+		if v != "ok" {
+			status = http.StatusServiceUnavailable
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(checks)
+}
+
+// cachedCheck runs check at most once per every; callers meanwhile share the last result, and
+// concurrent callers share one run.
+type cachedCheck struct {
+	every time.Duration
+	check func(context.Context) error
+	group singleflight.Group
+
+	mu   sync.Mutex
+	at   time.Time
+	last string
+}
+
+func (c *cachedCheck) result(ctx context.Context) string {
+	c.mu.Lock()
+	if !c.at.IsZero() && time.Since(c.at) < c.every {
+		defer c.mu.Unlock()
+		return c.last
+	}
+	c.mu.Unlock()
+	v, _, _ := c.group.Do("", func() (any, error) {
+		// Not the caller's context: one caller hanging up must not fail the check for the others.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+		defer cancel()
+		res := "ok"
+		if err := c.check(cctx); err != nil {
+			res = err.Error()
+		}
+		c.mu.Lock()
+		c.at, c.last = time.Now(), res
+		c.mu.Unlock()
+		return res, nil
+	})
+	return v.(string)
+}
