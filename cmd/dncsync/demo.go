@@ -92,8 +92,15 @@ A number's state and history:
   curl -s -H 'Authorization: Bearer %s' localhost:%d/v1/numbers/+14155552671
 
 The simulated list: curl -s %s/sim/list    Metrics: curl -s localhost:%d/metrics
-Stop with Ctrl-C.
 `, cfg.Port, *profile, simURL, "demo-list", storeName(cfg), cfg.WebhookAuth, cfg.Port, cfg.AdminToken, cfg.Port,
 		simURL, cfg.Port)
+	if *profile == "admin" {
+		fmt.Fprintf(stdout, `Check the simulated tenant as you would a real one:
+  CXONE_AUTH_URL=%s CXONE_DISCOVERY_URL=%s \
+  CXONE_ACCESS_KEY_ID=demo-key CXONE_ACCESS_KEY_SECRET=demo-key-secret CXONE_DNC_GROUP_ID=demo-list \
+  go run ./cmd/dncsync doctor --canary +14155550123
+`, hosts.Login, hosts.Discovery)
+	}
+	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 	return svc.run(ctx, ln)
 }
