@@ -54,7 +54,7 @@ func TestDoctorEndToEnd(t *testing.T) {
 	all := []string{"settings", "login", "discovery", "group", "scrubbed skills", "contributing skills", "records",
 		"canary add", "canary lookup", "canary expire"}
 
-	code, out, names, res := doctorSummary(t, env, "--canary", "(415) 555-0123")
+	code, out, names, _ := doctorSummary(t, env, "--canary", "(415) 555-0123")
 	if code != 0 || strings.Join(names, ",") != strings.Join(all, ",") {
 		t.Fatalf("healthy setup: exit %d, checks %v\n%s", code, names, out)
 	}
@@ -73,7 +73,7 @@ func TestDoctorEndToEnd(t *testing.T) {
 
 	// A group that scrubs no skill blocks no call: a loud failure, and exit status 1.
 	sim.SetGroupSkills(nil, []cxonesim.Skill{{ID: 7, Name: "Inbound"}})
-	code, out, _, res = doctorSummary(t, env)
+	code, out, _, res := doctorSummary(t, env)
 	if code != 1 || !strings.HasPrefix(res["scrubbed skills"], "FAIL: DNC group 2001 scrubs no skill, so it blocks no call") ||
 		!strings.Contains(out, "WARNING") || res["contributing skills"] != "ok" || res["group"] != "ok" {
 		t.Fatalf("no scrubbed skill: exit %d %v\n%s", code, res, out)

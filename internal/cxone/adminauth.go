@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,7 +47,13 @@ func (a *Admin) fetchToken(ctx context.Context) (Token, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	return readToken(a.cfg.HTTP, req, accessKeyVars)
+	tok, err := readToken(a.cfg.HTTP, req, accessKeyVars)
+	if e := (*Error)(nil); errors.As(err, &e) && e.Status == http.StatusNotFound {
+		// Not a login host at all: the deployment's setting, not a passing fault.
+		e.Kind = Config
+		e.Msg = "no access-key login at " + a.auth + "; check CXONE_REGION or CXONE_AUTH_URL: " + e.Msg
+	}
+	return tok, err
 }
 
 // passwordGrant logs in as a registered application: the access key is the user and password of

@@ -96,6 +96,16 @@ func TestAdminBadCredentialsNameTheVariables(t *testing.T) {
 	}
 }
 
+// A login host that has no access-key login is the deployment's setting: Config, naming it.
+func TestAdminWrongLoginHostIsConfig(t *testing.T) {
+	f := newAdminFake(t)
+	a, _ := newTestAdmin(f, func(c *AdminConfig) { c.AuthURL = f.URL + "/elsewhere" })
+	err := a.Login(context.Background())
+	if e := asError(t, err); e.Kind != Config || !strings.Contains(e.Msg, "CXONE_REGION or CXONE_AUTH_URL") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestAdminAppModePasswordGrant(t *testing.T) {
 	f := newAdminFake(t)
 	a, _ := newTestAdmin(f, func(c *AdminConfig) { c.ClientID, c.ClientSecret = fakeClientID, fakeClientSec })
@@ -114,6 +124,13 @@ func TestAdminAppModePasswordGrant(t *testing.T) {
 	}
 	if n := f.hit("POST /authentication/v1/token/access-key"); n != 0 {
 		t.Errorf("app mode used the access-key endpoint %d times", n)
+	}
+
+	post, _ := newTestAdmin(f, func(c *AdminConfig) {
+		c.ClientID, c.ClientSecret, c.ClientAuthMethod = fakeClientID, fakeClientSec, ClientSecretPost
+	})
+	if err := post.Login(context.Background()); err != nil {
+		t.Fatalf("client_secret_post: %v", err)
 	}
 }
 
