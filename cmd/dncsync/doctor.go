@@ -135,7 +135,7 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		} else {
 			d.detail("API host: %s (CXONE_API_BASE)", disc.APIBase)
 		}
-		d.detail("API version: %s", ep.APIVersion)
+		d.detail("API version: %s; phoneNumber sent as CXONE_PHONE_JSON=%s", ep.APIVersion, ep.PhoneJSON)
 		return ""
 	})
 	api := []string{"login", "discovery"}

@@ -30,7 +30,7 @@ const (
 // The admin API's 429s never carry Retry-After, bucket or injected.
 var profileAdmin = apiProfile{name: "admin"}
 
-// adminVersion is the form of {version} in API paths, e.g. "v33.0".
+// adminVersion is the form of {version} in API paths, e.g. "v30.0".
 var adminVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
 
 func (s *Server) routeAdmin() {

@@ -136,17 +136,15 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:          cfg,
-		mux:          http.NewServeMux(),
-		loginMux:     http.NewServeMux(),
-		discoveryMux: http.NewServeMux(),
-		group:        newGroupState(cfg),
-		rng:          rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
-		tokens:       newTokenStore(cfg.TokenTTL, map[string]string{cfg.ClientID: cfg.ClientSecret}),
-		limiter:      newLimiter(cfg.RatePerMinute, cfg.Burst),
-		lists:        newStore(cfg.ListID),
-		stats:        newStatsState(),
+		cfg:     cfg,
+		mux:     http.NewServeMux(),
+		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		tokens:  newTokenStore(cfg.TokenTTL, map[string]string{cfg.ClientID: cfg.ClientSecret}),
+		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst),
+		lists:   newStore(cfg.ListID),
+		stats:   newStatsState(),
 	}
+	s.loginMux, s.discoveryMux, s.group = http.NewServeMux(), http.NewServeMux(), newGroupState(cfg)
 	s.routeAuth()
 	s.routeV2()
 	s.routeAdmin()
