@@ -7,10 +7,12 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/phone"
 )
@@ -26,6 +28,10 @@ type config struct {
 	ClientSecret  string
 	ListID        string
 	AuthURL       string
+	Region        string
+	DiscoveryURL  string
+	PhoneJSON     string
+	ClientAuth    string
 	AccessKeyID   string
 	AccessSecret  string
 	APIBase       string
@@ -135,11 +141,15 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.str(&c.ClientID, "cxone-client-id", "CXONE_CLIENT_ID", "", "CXone OAuth client id (v2)")
 	e.secret(&c.ClientSecret, "cxone-client-secret", "CXONE_CLIENT_SECRET", "CXone OAuth client secret (v2, or a registered application with admin)")
 	e.str(&c.ListID, "cxone-dnc-list-id", "CXONE_DNC_LIST_ID", "", "CXone do-not-call list id (v2)")
-	e.str(&c.AuthURL, "cxone-auth-url", "CXONE_AUTH_URL", "https://cxone.niceincontact.com", "CXone authentication host (admin)")
+	e.str(&c.AuthURL, "cxone-auth-url", "CXONE_AUTH_URL", "", "CXone access-key login host (admin); unset: https://{CXONE_REGION}.nice-incontact.com")
+	e.str(&c.Region, "cxone-region", "CXONE_REGION", cxone.DefaultRegion, "CXone login region (admin): na1, au1, eu1, ...")
+	e.str(&c.DiscoveryURL, "cxone-discovery-url", "CXONE_DISCOVERY_URL", cxone.DefaultDiscoveryURL, "CXone global host: tenant discovery and a registered application's token endpoint (admin)")
+	e.str(&c.PhoneJSON, "cxone-phone-json", "CXONE_PHONE_JSON", cxone.PhoneJSONSpec, "JSON type of phoneNumber in DNC records (admin): spec (a number to add, a string to remove), number or string")
+	e.str(&c.ClientAuth, "cxone-client-auth-method", "CXONE_CLIENT_AUTH_METHOD", cxone.ClientSecretBasic, "how a registered application authenticates (admin): client_secret_basic or client_secret_post")
 	e.str(&c.AccessKeyID, "cxone-access-key-id", "CXONE_ACCESS_KEY_ID", "", "CXone access key id (admin)")
 	e.secret(&c.AccessSecret, "cxone-access-key-secret", "CXONE_ACCESS_KEY_SECRET", "CXone access key secret (admin)")
 	e.str(&c.APIBase, "cxone-api-base", "CXONE_API_BASE", "", "CXone API host (admin); unset: discovered from the token's tenant")
-	e.str(&c.APIVersion, "cxone-api-version", "CXONE_API_VERSION", "v33.0", "Admin API version in the path (admin)")
+	e.str(&c.APIVersion, "cxone-api-version", "CXONE_API_VERSION", cxone.DefaultAdminAPIVersion, "Admin API version in the path (admin)")
 	e.str(&c.GroupID, "cxone-dnc-group-id", "CXONE_DNC_GROUP_ID", "", "CXone DNC group id (admin)")
 	e.dur(&c.ExpiresAfter, "dnc-expires-after", "DNCSYNC_DNC_EXPIRES_AFTER", 0, "expire DNC records this long after the push when an event has no expiresAt (admin); 0: never")
 	e.int(&c.RateLimitRPM, "rate-limit-rpm", "CXONE_RATE_LIMIT_RPM", 100, "requests a minute to CXone for the organization")
@@ -195,10 +205,27 @@ func (c *config) validate(e *envFlags) error {
 		if (c.ClientID == "") != (c.ClientSecret == "") {
 			add("set both CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (a registered application) or neither (access key only)")
 		}
-		for env, v := range map[string]string{"CXONE_AUTH_URL": c.AuthURL, "CXONE_API_BASE": c.APIBase} {
+		for env, v := range map[string]string{"CXONE_AUTH_URL": c.AuthURL, "CXONE_API_BASE": c.APIBase,
+			"CXONE_DISCOVERY_URL": c.DiscoveryURL} {
 			if v != "" && !secureURL(v) {
 				add("%s=%q must start with https:// (http:// only for a loopback host)", env, v)
 			}
+		}
+		if c.DiscoveryURL == "" {
+			add("CXONE_DISCOVERY_URL must not be empty (default %s)", cxone.DefaultDiscoveryURL)
+		}
+		if c.AuthURL == "" && !cxoneRegion.MatchString(strings.ToLower(strings.TrimSpace(c.Region))) {
+			add("CXONE_REGION=%q is not a CXone region such as na1, au1 or eu1; or set CXONE_AUTH_URL", c.Region)
+		}
+		switch c.PhoneJSON {
+		case cxone.PhoneJSONSpec, cxone.PhoneJSONNumber, cxone.PhoneJSONString:
+		default:
+			add("CXONE_PHONE_JSON=%q must be spec, number or string", c.PhoneJSON)
+		}
+		switch c.ClientAuth {
+		case cxone.ClientSecretBasic, cxone.ClientSecretPost:
+		default:
+			add("CXONE_CLIENT_AUTH_METHOD=%q must be client_secret_basic or client_secret_post", c.ClientAuth)
 		}
 		if c.ExpiresAfter < 0 {
 			add("DNCSYNC_DNC_EXPIRES_AFTER must not be negative")
@@ -271,6 +298,17 @@ func (c *config) validate(e *envFlags) error {
 		add("DNCSYNC_WEBHOOK_AUTH=%q must be standard, token or none", c.WebhookAuth)
 	}
 	return errors.Join(errs...)
+}
+
+// cxoneRegion is the form of a login region: na1, au1, eu1, ...
+var cxoneRegion = regexp.MustCompile(`^[a-z]{2,3}[0-9]{1,2}$`)
+
+// authURL is the access-key login host: CXONE_AUTH_URL, else the region's.
+func (c *config) authURL() string {
+	if c.AuthURL != "" {
+		return c.AuthURL
+	}
+	return cxone.RegionAuthURL(c.Region)
 }
 
 // secureURL accepts https, and http only to a loopback host (the simulator, a local proxy): the

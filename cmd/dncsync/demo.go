@@ -40,18 +40,21 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sim := cxonesim.New(cxonesim.Config{ClientID: "demo", ClientSecret: "demo-secret", ListID: "demo-list",
 		AccessKeyID: "demo-key", AccessKeySecret: "demo-key-secret", DNCGroupID: "demo-list",
 		RatePerMinute: cfg.RateLimitRPM})
-	simURL, stopSim, err := sim.Listen("127.0.0.1:0")
+	// A tenant's three hosts: access-key login, discovery (the global host), and the API.
+	hosts, stopSim, err := sim.ListenHosts("127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("start the CXone simulator: %w", err)
 	}
 	defer stopSim()
+	simURL := hosts.API
 	// The demo always runs against the simulator; the store is the embedded one unless REDIS_URL
 	// is set, and other settings apply as given.
 	cfg.CXoneAPI = *profile
 	if *profile == "v2" {
 		cfg.BaseURL, cfg.ClientID, cfg.ClientSecret, cfg.ListID = simURL, "demo", "demo-secret", "demo-list"
 	} else {
-		cfg.AuthURL, cfg.AccessKeyID, cfg.AccessSecret, cfg.GroupID = simURL, "demo-key", "demo-key-secret", "demo-list"
+		cfg.AuthURL, cfg.DiscoveryURL = hosts.Login, hosts.Discovery
+		cfg.AccessKeyID, cfg.AccessSecret, cfg.GroupID = "demo-key", "demo-key-secret", "demo-list"
 		cfg.ClientID, cfg.ClientSecret, cfg.APIBase = "", "", "" // discovered from the token, as on a real tenant
 	}
 	if cfg.WebhookAuth == "" {
@@ -89,8 +92,15 @@ A number's state and history:
   curl -s -H 'Authorization: Bearer %s' localhost:%d/v1/numbers/+14155552671
 
 The simulated list: curl -s %s/sim/list    Metrics: curl -s localhost:%d/metrics
-Stop with Ctrl-C.
 `, cfg.Port, *profile, simURL, "demo-list", storeName(cfg), cfg.WebhookAuth, cfg.Port, cfg.AdminToken, cfg.Port,
 		simURL, cfg.Port)
+	if *profile == "admin" {
+		fmt.Fprintf(stdout, `Check the simulated tenant as you would a real one:
+  CXONE_AUTH_URL=%s CXONE_DISCOVERY_URL=%s \
+  CXONE_ACCESS_KEY_ID=demo-key CXONE_ACCESS_KEY_SECRET=demo-key-secret CXONE_DNC_GROUP_ID=demo-list \
+  go run ./cmd/dncsync doctor --canary +14155550123
+`, hosts.Login, hosts.Discovery)
+	}
+	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 	return svc.run(ctx, ln)
 }

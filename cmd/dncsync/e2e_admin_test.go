@@ -10,12 +10,15 @@ import (
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 )
 
+// startAdminSim serves a simulated tenant on its own login, discovery and API hosts; the binary is
+// told the first two, as on a real tenant, and discovers the API host.
 func startAdminSim(t *testing.T, rpm int) (*cxonesim.Server, []string) {
 	sim := cxonesim.New(cxonesim.Config{AccessKeyID: "key", AccessKeySecret: "key-secret", TenantID: "tenant-e2e",
 		DNCGroupID: "2001", RatePerMinute: rpm, Seed: 5})
-	url, stop := sim.Start()
+	h, stop := sim.StartHosts()
 	t.Cleanup(stop)
-	return sim, []string{"CXONE_API=admin", "CXONE_AUTH_URL=" + url, "CXONE_ACCESS_KEY_ID=key",
+	return sim, []string{"CXONE_API=admin", "CXONE_AUTH_URL=" + h.Login, "CXONE_DISCOVERY_URL=" + h.Discovery,
+		"CXONE_ACCESS_KEY_ID=key",
 		"CXONE_ACCESS_KEY_SECRET=key-secret", "CXONE_DNC_GROUP_ID=2001", fmt.Sprintf("CXONE_RATE_LIMIT_RPM=%d", rpm),
 		"DNCSYNC_WEBHOOK_AUTH=token", "DNCSYNC_WEBHOOK_TOKEN=" + webhookToken, "DNCSYNC_BATCH_LINGER=20ms",
 		"DNCSYNC_RETRY_BACKOFF=200ms", "DNCSYNC_LEASE=30s", "DNCSYNC_ADMIN_TOKEN=" + adminToken}

@@ -1,5 +1,5 @@
 // Command dncsync gets consumer opt-outs onto a NICE CXone do-not-call list. Subcommands: serve,
-// demo, subscribe. Settings come from the environment (CONTRACTS.md section 7) or flags alike.
+// demo, doctor, subscribe, ... Settings come from the environment (CONTRACTS.md section 7) or flags alike.
 package main
 
 import (
@@ -28,6 +28,8 @@ Usage:
                       a number's state and history (exit 0 found, 1 never seen, 2 error)
   dncsync audit export [--since T] [--until T] [--format jsonl|csv]
                       stream the audit trail for archiving
+  dncsync doctor [--canary NUMBER]
+                      check the CXone setup: login, API host, DNC group, scrubbed skills (admin; exit 0 all ok)
   dncsync check NUMBER  ask CXone whether NUMBER is on the DNC group (admin; exit 0 listed, 1 not, 2 error)
   dncsync reconcile [--dry-run] [--json]
                       compare the DNC group with what dncsync synced; re-queue what CXone lacks (admin)
@@ -68,6 +70,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		err = cmdDoctor(ctx, args[1:], stdout, stderr)
+		if errors.Is(err, errChecksFailed) {
+			return 1 // the summary said what to fix
+		}
 	case "check":
 		err = cmdCheck(ctx, args[1:], stdout, stderr)
 		if errors.Is(err, errNotListed) {

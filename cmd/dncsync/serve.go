@@ -123,9 +123,10 @@ func newV2(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.V2 {
 }
 
 func newAdmin(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.Admin {
-	return cxone.NewAdmin(cxone.AdminConfig{AuthURL: cfg.AuthURL, AccessKeyID: cfg.AccessKeyID,
-		AccessKeySecret: cfg.AccessSecret, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		APIBase: cfg.APIBase, APIVersion: cfg.APIVersion, GroupID: cfg.GroupID, ExpiresAfter: cfg.ExpiresAfter,
+	return cxone.NewAdmin(cxone.AdminConfig{AuthURL: cfg.authURL(), DiscoveryURL: cfg.DiscoveryURL,
+		AccessKeyID: cfg.AccessKeyID, AccessKeySecret: cfg.AccessSecret, ClientID: cfg.ClientID,
+		ClientSecret: cfg.ClientSecret, ClientAuthMethod: cfg.ClientAuth, APIBase: cfg.APIBase,
+		APIVersion: cfg.APIVersion, GroupID: cfg.GroupID, PhoneJSON: cfg.PhoneJSON, ExpiresAfter: cfg.ExpiresAfter,
 		Pacer: pacer, HTTP: hc})
 }
 

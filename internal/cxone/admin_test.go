@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ type adminFake struct {
 	live     map[string]bool // issued tokens still accepted
 	issued   int
 	tenant   string // tenantId claim of issued tokens ("" omits it)
+	claimIn  string // which token carries it: "id" (the default, as the spec's), "access", "both"; "no-id": no id_token at all
 	ttl      int    // expires_in of issued tokens
 	api      http.HandlerFunc
 	tokenFn  func(w http.ResponseWriter, r *http.Request) bool // may answer instead of issuing
@@ -62,14 +64,21 @@ func newAdminFake(t *testing.T) *adminFake {
 		fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":%q}`, f.URL, f.URL+"/auth/token")
 	})
 	mux.HandleFunc("POST /auth/token", func(w http.ResponseWriter, r *http.Request) {
-		id, secret, ok := r.BasicAuth()
-		if !ok || id != fakeClientID || secret != fakeClientSec {
-			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
-			return
-		}
 		if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || r.ParseForm() != nil ||
 			r.PostForm.Get("grant_type") != "password" {
 			http.Error(w, `{"error":"unsupported_grant_type"}`, http.StatusBadRequest)
+			return
+		}
+		// client_secret_basic, or client_secret_post with the client in the form; never both.
+		id, secret, basic := r.BasicAuth()
+		if !basic {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		} else if r.PostForm.Has("client_secret") {
+			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+			return
+		}
+		if id != fakeClientID || secret != fakeClientSec {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 			return
 		}
 		if r.PostForm.Get("username") != fakeKeyID || r.PostForm.Get("password") != fakeKeySecret {
@@ -130,16 +139,28 @@ func (f *adminFake) issue(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.issued++
-	claims := map[string]any{"sub": "user", "n": f.issued}
+	access := map[string]any{"sub": "user", "n": f.issued}
+	id := map[string]any{"sub": "user", "iss": f.URL}
 	if f.tenant != "" {
-		claims["tenantId"] = f.tenant
+		switch f.claimIn {
+		case "", "id":
+			id["tenantId"] = f.tenant
+		case "access", "no-id":
+			access["tenantId"] = f.tenant
+		case "both":
+			id["tenantId"], access["tenantId"] = f.tenant, f.tenant
+		}
 	}
-	tok := fakeJWT(claims)
+	tok := fakeJWT(access)
 	f.live[tok] = true
 	ttl := f.ttl
+	idTok := `,"id_token":` + strconv.Quote(fakeJWT(id))
+	if f.claimIn == "no-id" {
+		idTok = ""
+	}
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":%d,"id_token":"x.y.z"}`, tok, ttl)
+	fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":%d%s}`, tok, ttl, idTok)
 }
 
 func fakeJWT(claims map[string]any) string {
@@ -166,7 +187,7 @@ func (f *adminFake) revokeAll() {
 	f.mu.Unlock()
 }
 
-const recordsPath = "/inContactAPI/services/v33.0/dnc-groups/" + fakeGroup + "/records"
+const recordsPath = "/inContactAPI/services/" + DefaultAdminAPIVersion + "/dnc-groups/" + fakeGroup + "/records"
 
 // adminPacer is a Pacer that records what it was told.
 type adminPacer struct {
@@ -208,7 +229,7 @@ func (p *adminPacer) counts() (waits, oks int, throttled []time.Duration) {
 
 func newTestAdmin(f *adminFake, change func(*AdminConfig)) (*Admin, *adminPacer) {
 	p := &adminPacer{pause: 3 * time.Second}
-	cfg := AdminConfig{AuthURL: f.URL, AccessKeyID: fakeKeyID, AccessKeySecret: fakeKeySecret,
+	cfg := AdminConfig{AuthURL: f.URL, DiscoveryURL: f.URL, AccessKeyID: fakeKeyID, AccessKeySecret: fakeKeySecret,
 		GroupID: fakeGroup, Pacer: p, HTTP: f.Client(), Timeout: 5 * time.Second}
 	if change != nil {
 		change(&cfg)
@@ -216,19 +237,41 @@ func newTestAdmin(f *adminFake, change func(*AdminConfig)) (*Admin, *adminPacer)
 	return NewAdmin(cfg), p
 }
 
+// sentRecord is one record of a request body as it travelled.
+type sentRecord struct {
+	PhoneNumber string // the digits
+	Number      bool   // phoneNumber was a JSON number, not a string
+	ExpiredDate string
+}
+
 // decodeRecords reads a records request body strictly.
-func decodeRecords(t *testing.T, r *http.Request) []adminRecord {
+func decodeRecords(t *testing.T, r *http.Request) []sentRecord {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q", ct)
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	var body adminRecords
+	var body struct {
+		DNCGroupRecords []struct {
+			PhoneNumber json.RawMessage `json:"phoneNumber"`
+			ExpiredDate string          `json:"expiredDate"`
+		} `json:"dncGroupRecords"`
+	}
 	if err := dec.Decode(&body); err != nil {
 		t.Errorf("request body: %v", err)
 	}
-	return body.DNCGroupRecords
+	out := make([]sentRecord, len(body.DNCGroupRecords))
+	for i, rec := range body.DNCGroupRecords {
+		out[i] = sentRecord{PhoneNumber: string(rec.PhoneNumber), Number: true, ExpiredDate: rec.ExpiredDate}
+		if len(rec.PhoneNumber) > 0 && rec.PhoneNumber[0] == '"' {
+			out[i].Number = false
+			if err := json.Unmarshal(rec.PhoneNumber, &out[i].PhoneNumber); err != nil {
+				t.Errorf("phoneNumber %s: %v", rec.PhoneNumber, err)
+			}
+		}
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

@@ -24,7 +24,7 @@ func TestAdminLoginAccessKeyAndDiscovery(t *testing.T) {
 	if n := f.hit("GET /.well-known/cxone-configuration"); n != 1 {
 		t.Errorf("%d discoveries, want 1 (cached)", n)
 	}
-	if u, _ := a.servicesURL(context.Background()); u != f.URL+"/inContactAPI/services/v33.0" {
+	if u, _ := a.servicesURL(context.Background()); u != f.URL+"/inContactAPI/services/"+DefaultAdminAPIVersion {
 		t.Errorf("services URL %q: api_endpoint's trailing slash not trimmed?", u)
 	}
 	if w, _, _ := p.counts(); w != 0 {
@@ -96,6 +96,16 @@ func TestAdminBadCredentialsNameTheVariables(t *testing.T) {
 	}
 }
 
+// A login host that has no access-key login is the deployment's setting: Config, naming it.
+func TestAdminWrongLoginHostIsConfig(t *testing.T) {
+	f := newAdminFake(t)
+	a, _ := newTestAdmin(f, func(c *AdminConfig) { c.AuthURL = f.URL + "/elsewhere" })
+	err := a.Login(context.Background())
+	if e := asError(t, err); e.Kind != Config || !strings.Contains(e.Msg, "CXONE_REGION or CXONE_AUTH_URL") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestAdminAppModePasswordGrant(t *testing.T) {
 	f := newAdminFake(t)
 	a, _ := newTestAdmin(f, func(c *AdminConfig) { c.ClientID, c.ClientSecret = fakeClientID, fakeClientSec })
@@ -114,6 +124,13 @@ func TestAdminAppModePasswordGrant(t *testing.T) {
 	}
 	if n := f.hit("POST /authentication/v1/token/access-key"); n != 0 {
 		t.Errorf("app mode used the access-key endpoint %d times", n)
+	}
+
+	post, _ := newTestAdmin(f, func(c *AdminConfig) {
+		c.ClientID, c.ClientSecret, c.ClientAuthMethod = fakeClientID, fakeClientSec, ClientSecretPost
+	})
+	if err := post.Login(context.Background()); err != nil {
+		t.Fatalf("client_secret_post: %v", err)
 	}
 }
 
@@ -206,7 +223,7 @@ func TestAdminDiscoveryErrors(t *testing.T) {
 		{"token without tenant", "", nil, Config, "CXONE_API_BASE"},
 		{"unknown tenant", "tenant-1", func(*adminFake) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) { http.Error(w, "not found", 404) }
-		}, Config, "CXONE_AUTH_URL"},
+		}, Config, "CXONE_DISCOVERY_URL"},
 		{"no api_endpoint", "tenant-1", func(*adminFake) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"area":"na1"}`) }
 		}, Transient, "unexpected answer"},
@@ -260,21 +277,55 @@ func TestAdminConfiguredAPIBaseSkipsDiscovery(t *testing.T) {
 	}
 }
 
-func TestTenantID(t *testing.T) {
+func TestTenantClaim(t *testing.T) {
 	enc := base64.RawURLEncoding.EncodeToString
-	for _, tc := range []struct{ tok, want string }{
-		{fakeJWT(map[string]any{"tenantId": "11EB-abc"}), "11EB-abc"},
-		{fakeJWT(map[string]any{"tenantId": 4711}), "4711"},
-		{"h." + base64.URLEncoding.EncodeToString([]byte(`{"tenantId":"padded?"}`)) + ".s", "padded?"},
-		{"h." + enc([]byte(`{"sub":"x"}`)) + ".s", ""},
-		{"h." + enc([]byte(`not json`)) + ".s", ""},
-		{"h.!!!.s", ""},
-		{"opaque-token", ""},
-		{"a.b.c.d", ""},
+	for _, tc := range []struct{ tok, want, why string }{
+		{fakeJWT(map[string]any{"tenantId": "11EB-abc"}), "11EB-abc", ""},
+		{fakeJWT(map[string]any{"tenantId": 4711}), "4711", ""},
+		{"h." + base64.URLEncoding.EncodeToString([]byte(`{"tenantId":"padded?"}`)) + ".s", "padded?", ""},
+		{"h." + enc([]byte(`{"sub":"x"}`)) + ".s", "", "has no tenantId claim"},
+		{"h." + enc([]byte(`not json`)) + ".s", "", "is not a JWT"},
+		{"h.!!!.s", "", "is not a JWT"},
+		{"opaque-token", "", "is not a JWT"},
+		{"a.b.c.d", "", "is not a JWT"},
 	} {
-		if got := tenantID(tc.tok); got != tc.want {
-			t.Errorf("tenantID(%q) = %q, want %q", tc.tok, got, tc.want)
+		if got, why := tenantClaim(tc.tok); got != tc.want || why != tc.why {
+			t.Errorf("tenantClaim(%q) = %q, %q; want %q, %q", tc.tok, got, why, tc.want, tc.why)
 		}
+	}
+}
+
+// tenantId is read from the id_token first, then from the access token; when neither has it, the
+// error says what each lacked.
+func TestAdminTenantFromIDTokenThenAccessToken(t *testing.T) {
+	for _, tc := range []struct {
+		claimIn, tenant string
+		ok              bool
+		why             string
+	}{
+		{"id", "tenant-1", true, ""},
+		{"both", "tenant-1", true, ""},
+		{"access", "tenant-1", true, ""},
+		{"no-id", "tenant-1", true, ""},
+		{"id", "", false, "the id_token has no tenantId claim, and the access token has no tenantId claim"},
+		{"no-id", "", false, "the login answer has no id_token, and the access token has no tenantId claim"},
+	} {
+		t.Run(tc.claimIn+"/"+tc.tenant, func(t *testing.T) {
+			f := newAdminFake(t)
+			f.claimIn, f.tenant = tc.claimIn, tc.tenant
+			a, _ := newTestAdmin(f, nil)
+			d, err := a.Discover(context.Background())
+			if !tc.ok {
+				if e := asError(t, err); e.Kind != Config || !strings.Contains(e.Msg, tc.why) ||
+					!strings.Contains(e.Msg, "CXONE_API_BASE") {
+					t.Fatalf("got %v, want a config error saying %q", err, tc.why)
+				}
+				return
+			}
+			if err != nil || d.Tenant != "tenant-1" || d.APIBase != f.URL || d.Via != f.URL {
+				t.Fatalf("discovery %+v, %v", d, err)
+			}
+		})
 	}
 }
 

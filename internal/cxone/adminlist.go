@@ -1,6 +1,7 @@
 package cxone
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,8 +41,26 @@ type dncRecord struct {
 	LastUpdateTime string     `json:"lastUpdateTime"`
 }
 
-// ListRecords returns one page of the group's records (top is capped at MaxListPage) and how many
-// records the group holds.
+// listOrder sorts list pages by the number, which is unique, so the order is total and a record
+// added while paging only shifts later pages (a record read twice, none skipped). The query names
+// (skip, top, orderBy) are those of NICE's own API tests (walterplaza/protractor
+// src/apis/admin/calling-dnc-group-management/calling-dnc-group-management-v12.ts
+// returnsRecordsInADncGroup); "field asc" is the form singer-io/tap-nice-incontact
+// tap_nice_incontact/streams.py sends.
+const listOrder = "phoneNumber asc"
+
+// listSet is the part of a list answer that carries records. The spec makes every field optional
+// ({"resultSet":{"totalRecords"?,"dncRecords"?}}, calljacob/nice-cxone-api
+// src/services/admin/AdminListsService.ts); outboundani/cxone-mcp src/tools.js get_dnc_group reads
+// the records as dncGroupRecords, with or without resultSet, so those are read too.
+type listSet struct {
+	TotalRecords    *flexString     `json:"totalRecords"`
+	DNCRecords      json.RawMessage `json:"dncRecords"`
+	DNCGroupRecords json.RawMessage `json:"dncGroupRecords"`
+}
+
+// ListRecords returns one page of the group's records (top is capped at MaxListPage), ordered by
+// number, and how many records the group holds, or -1 when CXone did not say.
 func (a *Admin) ListRecords(ctx context.Context, skip, top int) (records []Record, total int, err error) {
 	skip = max(skip, 0)
 	if top <= 0 || top > MaxListPage {
@@ -50,32 +70,42 @@ func (a *Admin) ListRecords(ctx context.Context, skip, top int) (records []Recor
 	if err != nil {
 		return nil, 0, err
 	}
-	r, err := a.c.do(ctx, "list", http.MethodGet, u+pageQuery(skip, top), nil)
+	q := url.Values{"skip": {strconv.Itoa(skip)}, "top": {strconv.Itoa(top)}}
+	ordered := !a.noOrderBy.Load()
+	if ordered {
+		q.Set("orderBy", listOrder)
+	}
+	r, err := a.c.do(ctx, "list", http.MethodGet, u+"?"+q.Encode(), nil)
 	if err != nil {
 		return nil, 0, err
 	}
 	switch r.status {
 	case http.StatusOK:
 	case http.StatusNoContent:
-		return nil, skip, nil // the Admin API's way of saying "no records here"
+		return nil, -1, nil // CXone's way of saying "no records here"
+	case http.StatusBadRequest:
+		if ordered {
+			// The tenant refused the ordering: page without it rather than not at all. Pages are
+			// then only as stable as CXone's own order.
+			a.noOrderBy.Store(true)
+			return a.ListRecords(ctx, skip, top)
+		}
+		return nil, 0, statusError("list", r)
 	default:
 		return nil, 0, statusError("list", r)
 	}
-	var ans struct {
-		ResultSet *struct {
-			TotalRecords *int            `json:"totalRecords"`
-			DNCRecords   json.RawMessage `json:"dncRecords"`
-		} `json:"resultSet"`
-	}
-	var recs []dncRecord
-	if json.Unmarshal(r.body, &ans) != nil || ans.ResultSet == nil || ans.ResultSet.TotalRecords == nil ||
-		len(ans.ResultSet.DNCRecords) == 0 || json.Unmarshal(ans.ResultSet.DNCRecords, &recs) != nil {
+	recs, total, ok := parseList(r.body)
+	if !ok {
 		return nil, 0, unexpected("list", r)
 	}
 	records = make([]Record, len(recs))
 	for i, d := range recs {
+		n := string(d.PhoneNumber)
+		if numberKey(n) == "" {
+			n = string(d.FormattedPhone)
+		}
 		records[i] = Record{
-			Number:         digitsToE164(string(d.PhoneNumber)),
+			Number:         digitsToE164(n),
 			PhoneNumber:    string(d.PhoneNumber),
 			FormattedPhone: string(d.FormattedPhone),
 			DateCollected:  parseAdminTime(d.DateCollected),
@@ -83,7 +113,44 @@ func (a *Admin) ListRecords(ctx context.Context, skip, top int) (records []Recor
 			LastUpdateTime: parseAdminTime(d.LastUpdateTime),
 		}
 	}
-	return records, *ans.ResultSet.TotalRecords, nil
+	return records, total, nil
+}
+
+// parseList reads a 200 list answer: an empty body or an answer without records is an empty page;
+// total is -1 unless totalRecords is a number. ok is false for anything but a JSON object whose
+// records, if any, are an array of objects.
+func parseList(body []byte) (recs []dncRecord, total int, ok bool) {
+	total = -1
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, total, true
+	}
+	var ans struct {
+		ResultSet *listSet `json:"resultSet"`
+		listSet
+	}
+	if json.Unmarshal(body, &ans) != nil {
+		return nil, 0, false
+	}
+	set := ans.ResultSet
+	if set == nil {
+		set = &ans.listSet
+	}
+	if set.TotalRecords != nil {
+		if n, err := strconv.Atoi(string(*set.TotalRecords)); err == nil && n >= 0 {
+			total = n
+		}
+	}
+	raw := set.DNCRecords
+	if len(raw) == 0 || string(raw) == "null" {
+		raw = set.DNCGroupRecords
+	}
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, total, true
+	}
+	if json.Unmarshal(raw, &recs) != nil {
+		return nil, 0, false
+	}
+	return recs, total, true
 }
 
 // maxRateLimitedPages bounds how often AllNumbers retries one page after a 429.
@@ -91,7 +158,8 @@ const maxRateLimitedPages = 8
 
 // AllNumbers returns the E.164 numbers of the group's active records, sorted and unique, reading
 // it a page at a time through the pacer. A 429 is retried: the pacer holds the next request until
-// its pause ends.
+// its pause ends. It reads until an empty page (or totalRecords, when CXone gives it): a short
+// page is not taken as the last, since CXone may cap a page below the size asked for.
 func (a *Admin) AllNumbers(ctx context.Context) ([]string, error) {
 	now := a.now()
 	seen := make(map[string]bool)
@@ -113,8 +181,8 @@ func (a *Admin) AllNumbers(ctx context.Context) ([]string, error) {
 			}
 		}
 		skip += len(recs)
-		// Stop on an empty page too, in case totalRecords overstates: the loop must end.
-		if len(recs) == 0 || skip >= total {
+		// Stop on an empty page even when totalRecords says more: the loop must end.
+		if len(recs) == 0 || (total >= 0 && skip >= total) {
 			break
 		}
 	}
@@ -164,6 +232,9 @@ func (a *Admin) Search(ctx context.Context, e164 string) ([]SearchResult, error)
 	default:
 		return nil, statusError("search", r)
 	}
+	// {"searchResults":[{"dncGroupId","dncGroupName","formattedPhone","expiredDate",...}]}: the
+	// spec names no phoneNumber here (calljacob/nice-cxone-api AdminListsService.ts,
+	// getSearchDNCGroupsResponse), so it is read when present and not required.
 	var ans struct {
 		SearchResults json.RawMessage `json:"searchResults"`
 	}
@@ -190,8 +261,10 @@ func (a *Admin) Search(ctx context.Context, e164 string) ([]SearchResult, error)
 	return out, nil
 }
 
-// adminTimeLayouts are the date forms the Admin API is seen to use; times without a zone are UTC.
-var adminTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"}
+// adminTimeLayouts are the date forms the Admin API is seen to use, and the MM/DD/YYYY form
+// expiredDate is sent in; times without a zone are UTC.
+var adminTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02",
+	expiredDateLayout, expiredDateLayout + " 15:04:05"}
 
 // parseAdminTime reads a date; zero when empty or not understood, since a listing should not fail
 // on one odd date.

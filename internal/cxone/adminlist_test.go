@@ -13,13 +13,17 @@ import (
 
 // listFake serves n records, the i-th "415555" + 4 digits (every 7th international, every 10th
 // expired), paged by skip/top, and answers 429 to the first request of each page listed in limit.
-func listFake(t *testing.T, f *adminFake, n int, limit map[int]bool, pages *[]string) *sync.Mutex {
+// With total it names totalRecords; without, an empty page is a 204.
+func listFake(t *testing.T, f *adminFake, n int, total bool, limit map[int]bool, pages *[]string) *sync.Mutex {
 	var mu sync.Mutex
 	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != recordsPath {
 			t.Errorf("%s %s", r.Method, r.URL.Path)
 		}
 		q := r.URL.Query()
+		if o := q.Get("orderBy"); o != "phoneNumber asc" {
+			t.Errorf("orderBy %q, want a stable order", o)
+		}
 		skip, _ := strconv.Atoi(q.Get("skip"))
 		top, _ := strconv.Atoi(q.Get("top"))
 		mu.Lock()
@@ -42,15 +46,28 @@ func listFake(t *testing.T, f *adminFake, n int, limit map[int]bool, pages *[]st
 			}
 			recs = append(recs, fmt.Sprintf(`{"phoneNumber":%q,"formattedPhone":"(415) 555-0000","dateCollected":"2025-05-01T10:00:00Z","expiredDate":%q,"lastUpdateTime":"2025-05-01T10:00:00.123Z"}`, num, exp))
 		}
-		writeJSON(w, 200, fmt.Sprintf(`{"resultSet":{"totalRecords":%d,"dncRecords":[%s]}}`, n, strings.Join(recs, ",")))
+		switch {
+		case total:
+			writeJSON(w, 200, fmt.Sprintf(`{"resultSet":{"totalRecords":%d,"dncRecords":[%s]}}`, n, strings.Join(recs, ",")))
+		case len(recs) == 0:
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			writeJSON(w, 200, fmt.Sprintf(`{"resultSet":{"dncRecords":[%s]}}`, strings.Join(recs, ",")))
+		}
 	})
 	return &mu
 }
 
 func TestAdminAllNumbersPages(t *testing.T) {
+	for _, total := range []bool{true, false} {
+		t.Run(fmt.Sprintf("totalRecords %v", total), func(t *testing.T) { testAllNumbersPages(t, total) })
+	}
+}
+
+func testAllNumbersPages(t *testing.T, total bool) {
 	f := newAdminFake(t)
 	var pages []string
-	mu := listFake(t, f, 250, map[int]bool{100: true}, &pages)
+	mu := listFake(t, f, 250, total, map[int]bool{100: true}, &pages)
 	a, p := newTestAdmin(f, nil)
 	got, err := a.AllNumbers(context.Background())
 	if err != nil {
@@ -80,19 +97,24 @@ func TestAdminAllNumbersPages(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if w := []string{"0/100", "100/100", "100/100", "200/100"}; !sameStrings(pages, w) {
+	// Without totalRecords, the end is the empty page (a short page may only be CXone's cap).
+	w := []string{"0/100", "100/100", "100/100", "200/100"}
+	if !total {
+		w = append(w, "250/100")
+	}
+	if !sameStrings(pages, w) {
 		t.Errorf("pages %v, want %v (the 429'd page again)", pages, w)
 	}
 	waits, _, throttled := p.counts()
-	if waits != 4 || len(throttled) != 1 || throttled[0] != 0 {
-		t.Errorf("%d pacer waits, throttled %v; want 4 and one Throttled(0)", waits, throttled)
+	if waits != len(w) || len(throttled) != 1 || throttled[0] != 0 {
+		t.Errorf("%d pacer waits, throttled %v; want %d and one Throttled(0)", waits, throttled, len(w))
 	}
 }
 
 func TestAdminListRecords(t *testing.T) {
 	f := newAdminFake(t)
 	var pages []string
-	mu := listFake(t, f, 3, nil, &pages)
+	mu := listFake(t, f, 3, true, nil, &pages)
 	a, _ := newTestAdmin(f, nil)
 	recs, total, err := a.ListRecords(context.Background(), -5, 1000)
 	if err != nil || total != 3 || len(recs) != 3 {
@@ -127,17 +149,29 @@ func TestAdminListAnswers(t *testing.T) {
 		{"empty group", 200, `{"resultSet":{"totalRecords":0,"dncRecords":[]}}`, "ok", 0},
 		{"null records", 200, `{"resultSet":{"totalRecords":0,"dncRecords":null}}`, "ok", 0},
 		{"204", 204, ``, "ok", 0},
-		{"no resultSet", 200, `{"totalRecords":1,"dncRecords":[]}`, "transient", 0},
-		{"no total", 200, `{"resultSet":{"dncRecords":[]}}`, "transient", 0},
-		{"no records", 200, `{"resultSet":{"totalRecords":4}}`, "transient", 0},
+		// Every field is optional in the spec; cxone-mcp reads dncGroupRecords, with or without resultSet.
+		{"no resultSet", 200, `{"totalRecords":1,"dncRecords":[{"phoneNumber":4155552671}]}`, "ok", 1},
+		{"no total", 200, `{"resultSet":{"dncRecords":[{"phoneNumber":"4155552671"}]}}`, "ok", 1},
+		{"total as text", 200, `{"resultSet":{"totalRecords":"1","dncRecords":[{"phoneNumber":"4155552671"}]}}`, "ok", 1},
+		{"dncGroupRecords", 200, `{"resultSet":{"dncGroupRecords":[{"formattedPhone":"(415) 555-2671"}]}}`, "ok", 1},
+		{"no records", 200, `{"resultSet":{"totalRecords":4}}`, "ok", 0},
+		{"empty object", 200, `{}`, "ok", 0},
+		{"empty", 200, ``, "ok", 0},
+		{"records not a list", 200, `{"resultSet":{"dncRecords":{"phoneNumber":"4155552671"}}}`, "transient", 0},
+		{"an array", 200, `[]`, "transient", 0},
 		{"html", 200, `<html>maintenance</html>`, "transient", 0},
-		{"empty", 200, ``, "transient", 0},
 		{"unknown group", 404, `{"error":"DNC Group not found"}`, "config", 0},
 		{"500", 500, `oops`, "transient", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newAdminFake(t)
-			f.setAPI(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, tc.status, tc.body) })
+			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("skip") != "0" {
+					w.WriteHeader(http.StatusNoContent) // the end, for AllNumbers
+					return
+				}
+				writeJSON(w, tc.status, tc.body)
+			})
 			a, _ := newTestAdmin(f, nil)
 			recs, _, err := a.ListRecords(context.Background(), 0, 100)
 			got := "ok"
@@ -147,11 +181,46 @@ func TestAdminListAnswers(t *testing.T) {
 			if got != tc.want || len(recs) != tc.n {
 				t.Fatalf("got %s with %d records (%v), want %s", got, len(recs), err, tc.want)
 			}
+			if tc.n == 1 && recs[0].Number != "+14155552671" {
+				t.Errorf("record %+v", recs[0])
+			}
 			nums, err := a.AllNumbers(context.Background())
-			if (err == nil) != (tc.want == "ok") || len(nums) != 0 {
+			if (err == nil) != (tc.want == "ok") || len(nums) != tc.n {
 				t.Fatalf("AllNumbers: %v, %v", nums, err)
 			}
 		})
+	}
+}
+
+// A tenant that refuses orderBy is paged without it rather than not at all.
+func TestAdminListWithoutOrderByWhenRefused(t *testing.T) {
+	f := newAdminFake(t)
+	var mu sync.Mutex
+	var orders []string
+	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		mu.Lock()
+		orders = append(orders, q.Get("orderBy"))
+		mu.Unlock()
+		switch {
+		case q.Has("orderBy"):
+			w.Header().Set("icStatusDescription", "Invalid orderBy")
+			w.WriteHeader(http.StatusBadRequest)
+		case q.Get("skip") == "0":
+			writeJSON(w, 200, `{"resultSet":{"dncRecords":[{"phoneNumber":"4155552671"}]}}`)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	a, _ := newTestAdmin(f, nil)
+	got, err := a.AllNumbers(context.Background())
+	if err != nil || !sameStrings(got, []string{"+14155552671"}) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !sameStrings(orders, []string{"phoneNumber asc", "", ""}) {
+		t.Errorf("orderBy sent %q; want it once, then never again", orders)
 	}
 }
 
@@ -186,7 +255,7 @@ func TestAdminAllNumbersGivesUpOnEndless429(t *testing.T) {
 func TestAdminSearch(t *testing.T) {
 	f := newAdminFake(t)
 	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/inContactAPI/services/v33.0/dnc-groups/search" {
+		if r.Method != http.MethodPost || r.URL.Path != "/inContactAPI/services/"+DefaultAdminAPIVersion+"/dnc-groups/search" {
 			t.Errorf("%s %s", r.Method, r.URL.Path)
 		}
 		switch r.URL.Query().Get("phoneNumber") {
@@ -237,6 +306,8 @@ func TestParseAdminTime(t *testing.T) {
 		"2031-01-01T00:00:00":       time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
 		"2031-01-01T00:00:00.123":   time.Date(2031, 1, 1, 0, 0, 0, 123e6, time.UTC),
 		"2031-01-01":                time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
+		"01/02/2031":                time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC),
+		"01/02/2031 13:04:05":       time.Date(2031, 1, 2, 13, 4, 5, 0, time.UTC),
 		"":                          {},
 		"soon":                      {},
 	} {

@@ -14,7 +14,7 @@ import (
 func TestAdminAddMapsResultsByNumber(t *testing.T) {
 	f := newAdminFake(t)
 	var mu sync.Mutex
-	var sent []adminRecord
+	var sent []sentRecord
 	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != recordsPath {
 			t.Errorf("%s %s", r.Method, r.URL.Path)
@@ -56,6 +56,9 @@ func TestAdminAddMapsResultsByNumber(t *testing.T) {
 		if r.ExpiredDate != "" {
 			t.Errorf("expiredDate %q sent without an expiry configured", r.ExpiredDate)
 		}
+		if !r.Number {
+			t.Errorf("phoneNumber %s sent as a string; the spec types it as a number in POST", r.PhoneNumber)
+		}
 	}
 	if want := []string{"4155552671", "4155550100", "442079460958", "4155559999"}; !sameStrings(numbers, want) {
 		t.Errorf("sent %v, want %v (digits, deduplicated)", numbers, want)
@@ -71,7 +74,7 @@ func TestAdminAddExpiry(t *testing.T) {
 		mu.Lock()
 		for _, rec := range decodeRecords(t, r) {
 			got[rec.PhoneNumber] = rec.ExpiredDate
-			results = append(results, fmt.Sprintf(`{"success":true,"phoneNumber":%q}`, rec.PhoneNumber))
+			results = append(results, `{"success":true}`)
 		}
 		mu.Unlock()
 		writeJSON(w, 200, `{"resultSet":{"errorCount":0,"recordResults":[`+strings.Join(results, ",")+`]}}`)
@@ -80,23 +83,40 @@ func TestAdminAddExpiry(t *testing.T) {
 	a, _ := newTestAdmin(f, func(c *AdminConfig) { c.ExpiresAfter = 5 * 365 * 24 * time.Hour })
 	a.now = func() time.Time { return now }
 	own := time.Date(2031, 1, 1, 0, 0, 0, 0, time.FixedZone("CET", 3600))
-	errs := a.Add(context.Background(), []Contact{
+	contacts := []Contact{
 		{Number: "+14155552671", ExpiresAt: own},
 		{Number: "+14155550100"},
 		{Number: "+442079460958", ExpiresAt: now.Add(24 * time.Hour)},
 		{Number: "+442079460958", ExpiresAt: now.Add(48 * time.Hour)}, // the later end wins
-	})
+		{Number: "+14155550101", ExpiresAt: time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	errs := a.Add(context.Background(), contacts)
 	for _, err := range errs {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Add reports the expiry sent: what the date guarantees in every time zone, the asked expiry
+	// rounded up to midnight UTC. Sent again (a resync), it sends the same date.
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	reported := []time.Time{day(2031, 1, 1), day(2031, 3, 1), day(2026, 3, 4), day(2026, 3, 4), day(2027, 6, 1)}
 	mu.Lock()
 	defer mu.Unlock()
+	for i, c := range contacts {
+		if !c.ExpiresAt.Equal(reported[i]) {
+			t.Errorf("contact %d: reported expiry %v, want %v", i, c.ExpiresAt, reported[i])
+		}
+		if again, _ := wireExpiredDate(c.ExpiresAt); again != got[c.Number[2:]] && again != got[c.Number[1:]] {
+			t.Errorf("contact %d: a resync of %v would send %s, not %s", i, c.ExpiresAt, again, got[c.Number[2:]])
+		}
+	}
+	// MM/DD/YYYY, the day after the UTC day the expiry falls in: never earlier than asked in any
+	// time zone CXone may read the date in.
 	want := map[string]string{
-		"4155552671":   "2030-12-31T23:00:00Z",
-		"4155550100":   "2031-02-28T12:30:15Z",
-		"442079460958": "2026-03-03T12:30:15Z",
+		"4155552671":   "01/02/2031", // 2030-12-31T23:00Z
+		"4155550100":   "03/02/2031", // now + 5*365 days = 2031-02-28T12:30:15Z
+		"442079460958": "03/05/2026", // 2026-03-03T12:30:15Z
+		"4155550101":   "06/02/2027", // exactly midnight UTC
 	}
 	for n, w := range want {
 		if got[n] != w {
@@ -108,6 +128,7 @@ func TestAdminAddExpiry(t *testing.T) {
 func TestAdminRemove(t *testing.T) {
 	for _, tc := range []struct{ name, wrap string }{{"bare", "%s"}, {"resultSet", `{"resultSet":%s}`}} {
 		t.Run(tc.name, func(t *testing.T) {
+			// Both shapes are read for both operations: the spec wraps the POST answer only.
 			f := newAdminFake(t)
 			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method != http.MethodDelete || r.URL.Path != recordsPath {
@@ -116,6 +137,9 @@ func TestAdminRemove(t *testing.T) {
 				for _, rec := range decodeRecords(t, r) {
 					if rec.ExpiredDate != "" {
 						t.Errorf("remove sent expiredDate %q", rec.ExpiredDate)
+					}
+					if rec.Number {
+						t.Errorf("phoneNumber %s sent as a number; the spec types it as a string in DELETE", rec.PhoneNumber)
 					}
 				}
 				writeJSON(w, 200, fmt.Sprintf(tc.wrap, `{"errorCount":3,"recordResults":[
@@ -136,14 +160,18 @@ func TestAdminRemove(t *testing.T) {
 	}
 }
 
+// Results that name no number match by position when there is one per record; otherwise none can
+// be matched, and an unmatched record is never a success.
 func TestAdminResultsWithoutNumbers(t *testing.T) {
 	for _, tc := range []struct {
 		name, results string
 		want          []string
 	}{
 		{"all succeeded", `{"success":true},{"success":true}`, []string{"ok", "ok"}},
-		{"mixed", `{"success":true},{"success":false,"error":"Invalid"}`, []string{"transient", "transient"}},
+		{"mixed", `{"success":true},{"success":false,"error":"Invalid phone number"}`, []string{"ok", "permanent"}},
 		{"fewer", `{"success":true}`, []string{"transient", "transient"}},
+		{"more", `{"success":true},{"success":true},{"success":true}`, []string{"transient", "transient"}},
+		{"none", ``, []string{"transient", "transient"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newAdminFake(t)
@@ -175,6 +203,108 @@ func TestAdminResultNumberForms(t *testing.T) {
 	}
 }
 
+// Results in request order match by position; results that name other records' numbers (out of
+// order) match by the digits they name, whatever the formatting.
+func TestAdminResultsMatchedByPositionOrDigits(t *testing.T) {
+	for _, tc := range []struct {
+		name, results string
+		want          []string
+	}{
+		{"in order, formatted", `{"success":true,"formattedPhone":"1 (415) 555-2671"},{"success":false,"formattedPhone":"+1 415.555.0100","error":"Invalid phone number"},{"success":true}`,
+			[]string{"ok", "permanent", "ok"}},
+		{"swapped", `{"success":false,"formattedPhone":"(415) 555-0100","error":"Invalid phone number"},{"success":true,"formattedPhone":"+1-415-555-2671"},{"success":true,"formattedPhone":"+44 20 7946 0958"}`,
+			[]string{"ok", "permanent", "ok"}},
+		{"swapped, one without a number", `{"success":true,"phoneNumber":"4155550100"},{"success":true},{"success":true,"phoneNumber":"442079460958"}`,
+			[]string{"transient", "ok", "ok"}},
+		{"a number not sent", `{"success":true,"phoneNumber":"4155552671"},{"success":true,"phoneNumber":"9995550000"},{"success":true,"phoneNumber":"442079460958"}`,
+			[]string{"ok", "transient", "ok"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newAdminFake(t)
+			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, `{"resultSet":{"recordResults":[`+tc.results+`]}}`)
+			})
+			a, _ := newTestAdmin(f, nil)
+			errs := a.Add(context.Background(), []Contact{{Number: "+14155552671"}, {Number: "+14155550100"},
+				{Number: "+442079460958"}})
+			if got := kinds(errs); !sameStrings(got, tc.want) {
+				t.Fatalf("results %v, want %v (%v)", got, tc.want, errs)
+			}
+		})
+	}
+}
+
+// CXONE_PHONE_JSON: the spec's types by default (a number in POST, a string in DELETE), or one
+// type for both.
+func TestAdminPhoneJSON(t *testing.T) {
+	for _, tc := range []struct {
+		mode             string
+		addNum, rmNumber bool
+	}{{"", true, false}, {PhoneJSONSpec, true, false}, {PhoneJSONNumber, true, true}, {PhoneJSONString, false, false}} {
+		t.Run("mode "+tc.mode, func(t *testing.T) {
+			f := newAdminFake(t)
+			var mu sync.Mutex
+			asNumber := map[string]bool{}
+			f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				for _, rec := range decodeRecords(t, r) {
+					mu.Lock()
+					asNumber[r.Method] = rec.Number
+					mu.Unlock()
+					if rec.PhoneNumber != "442079460958" {
+						t.Errorf("phoneNumber %q", rec.PhoneNumber)
+					}
+				}
+				writeJSON(w, 200, `{"errorCount":0,"recordResults":[{"success":true}]}`)
+			})
+			a, _ := newTestAdmin(f, func(c *AdminConfig) { c.PhoneJSON = tc.mode })
+			in := []Contact{{Number: "+442079460958"}}
+			if errs := a.Add(context.Background(), in); errs[0] != nil {
+				t.Fatal(errs[0])
+			}
+			if errs := a.Remove(context.Background(), in); errs[0] != nil {
+				t.Fatal(errs[0])
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if asNumber[http.MethodPost] != tc.addNum || asNumber[http.MethodDelete] != tc.rmNumber {
+				t.Errorf("number in POST %v, DELETE %v; want %v, %v", asNumber[http.MethodPost],
+					asNumber[http.MethodDelete], tc.addNum, tc.rmNumber)
+			}
+		})
+	}
+}
+
+// A refused expiredDate is the request's format, not the number: Config, so nothing is
+// dead-lettered for it.
+func TestAdminRefusedDateIsConfig(t *testing.T) {
+	f := newAdminFake(t)
+	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"resultSet":{"errorCount":1,"recordResults":[{"success":false,"error":"Invalid expiredDate"},{"success":true}]}}`)
+	})
+	a, _ := newTestAdmin(f, nil)
+	errs := a.Add(context.Background(), []Contact{{Number: "+14155552671", ExpiresAt: time.Now().Add(time.Hour)},
+		{Number: "+14155550100"}})
+	if got := kinds(errs); !sameStrings(got, []string{"config", "ok"}) || !IsRecord(errs[0]) {
+		t.Fatalf("results %v (%v)", got, errs)
+	}
+}
+
+// CXone often gives its reason only in the icStatusDescription header, with an empty body.
+func TestAdminErrorsCarryStatusDescription(t *testing.T) {
+	f := newAdminFake(t)
+	f.setAPI(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("icStatusDescription", "Invalid groupId 4155552671")
+		w.WriteHeader(http.StatusBadRequest)
+	})
+	a, _ := newTestAdmin(f, nil)
+	errs := a.Add(context.Background(), []Contact{{Number: "+14155552671"}})
+	e := asError(t, errs[0])
+	if e.Status != 400 || !strings.Contains(e.Msg, "CXone: Invalid groupId ##########") {
+		t.Fatalf("got %v, want the header's reason, redacted", errs[0])
+	}
+	assertLogSafe(t, errs...)
+}
+
 func TestAdminUnexpectedAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		name, op string
@@ -184,7 +314,6 @@ func TestAdminUnexpectedAnswers(t *testing.T) {
 		{"html 200", "add", 200, "<html><body>Welcome to CXone 4155552671</body></html>"},
 		{"empty 200", "add", 200, ""},
 		{"html 502", "add", 502, "<html><body><h1>502 Bad Gateway</h1></body></html>"},
-		{"add without resultSet", "add", 200, `{"errorCount":0,"recordResults":[{"success":true,"phoneNumber":"4155552671"}]}`},
 		{"empty resultSet", "add", 200, `{"resultSet":{}}`},
 		{"result without success", "add", 200, `{"resultSet":{"recordResults":[{"phoneNumber":"4155552671"}]}}`},
 		{"results not a list", "add", 200, `{"resultSet":{"recordResults":{"phoneNumber":"4155552671"}}}`},

@@ -26,6 +26,7 @@ type caller struct {
 type response struct {
 	status int
 	body   []byte
+	header http.Header
 }
 
 // maxBody bounds what is read of an answer: CXone's are small; an HTML error page is cut.
@@ -59,25 +60,20 @@ func (c *caller) do(ctx context.Context, op, method, url string, body any) (resp
 			if try == 0 {
 				continue // the token expired early or was revoked: one retry with a new one
 			}
-			return resp.response, &Error{Kind: Config, Op: op, Status: resp.status,
-				Msg: "CXone refused a fresh token; check the API client's scopes"}
+			return resp, &Error{Kind: Config, Op: op, Status: resp.status,
+				Msg: "CXone refused a fresh token; check the API client's scopes" + statusDescription(resp)}
 		case http.StatusTooManyRequests:
 			pause := c.pacer.Throttled(retryAfter(resp.header, time.Now()))
-			return resp.response, &Error{Kind: RateLimited, Op: op, Status: resp.status, RetryAfter: pause}
+			return resp, &Error{Kind: RateLimited, Op: op, Status: resp.status, RetryAfter: pause}
 		}
 		if resp.status < 500 {
 			c.pacer.OK()
 		}
-		return resp.response, nil
+		return resp, nil
 	}
 }
 
-type rawResponse struct {
-	response
-	header http.Header
-}
-
-func (c *caller) send(ctx context.Context, method, url, tok string, payload []byte) (rawResponse, error) {
+func (c *caller) send(ctx context.Context, method, url, tok string, payload []byte) (response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var rd io.Reader
@@ -86,7 +82,7 @@ func (c *caller) send(ctx context.Context, method, url, tok string, payload []by
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return rawResponse{}, err
+		return response{}, err
 	}
 	for k, v := range c.header {
 		req.Header[k] = v
@@ -101,14 +97,14 @@ func (c *caller) send(ctx context.Context, method, url, tok string, payload []by
 		if errors.As(err, &ue) {
 			ue.URL = redactNumbers(ue.URL) // paths and queries carry numbers; errors get logged
 		}
-		return rawResponse{}, err
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return rawResponse{}, fmt.Errorf("read answer: %w", err)
+		return response{}, fmt.Errorf("read answer: %w", err)
 	}
-	return rawResponse{response: response{status: resp.StatusCode, body: b}, header: resp.Header}, nil
+	return response{status: resp.StatusCode, body: b, header: resp.Header}, nil
 }
 
 // maxRetryAfter caps a Retry-After: a pause longer than a lease would only make leases expire.
@@ -139,17 +135,25 @@ func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 }
 
 // unexpected turns an answer the contract does not list into a transient error with a short,
-// log-safe excerpt (an HTML error page, an empty body, a changed JSON shape).
+// log-safe excerpt (an HTML error page, an empty body, a changed JSON shape) and CXone's reason
+// from the icStatusDescription header.
 func unexpected(op string, r response) *Error {
-	// Redact before cutting, which could split a number and leave part of it visible.
-	ex := redactNumbers(strings.Join(strings.Fields(string(r.body)), " "))
-	if len(ex) > 120 {
-		ex = ex[:120] + "..."
-	}
+	ex := shortText(string(r.body))
 	if ex == "" {
 		ex = "empty body"
 	}
-	return &Error{Kind: Transient, Op: op, Status: r.status, Msg: "unexpected answer: " + ex}
+	return &Error{Kind: Transient, Op: op, Status: r.status, Msg: "unexpected answer: " + ex + statusDescription(r)}
+}
+
+// statusDescription is CXone's icStatusDescription header as a message suffix, or "". CXone often
+// gives its reason there with an empty body (singer-io/tap-nice-incontact
+// tap_nice_incontact/client.py reads it into its 4xx errors for that reason).
+func statusDescription(r response) string {
+	d := shortText(r.header.Get("icStatusDescription"))
+	if d == "" {
+		return ""
+	}
+	return " (CXone: " + d + ")"
 }
 
 // statusError classifies a status the profile did not expect for op.

@@ -11,6 +11,7 @@ type Token struct {
 	Value   string
 	Expires time.Time
 	TTL     time.Duration // lifetime as issued, to size the refresh margin
+	IDToken string        // the OpenID id_token that came with it, if any
 }
 
 // TokenCache reuses a token until shortly before it expires, with one refresh in flight shared by
@@ -44,11 +45,17 @@ func margin(ttl time.Duration) time.Duration {
 
 // Get returns a usable token, fetching one if needed.
 func (c *TokenCache) Get(ctx context.Context) (string, error) {
+	t, err := c.Token(ctx)
+	return t.Value, err
+}
+
+// Token is Get with the whole token (its id_token too).
+func (c *TokenCache) Token(ctx context.Context) (Token, error) {
 	c.mu.Lock()
 	if c.tok.Value != "" && c.now().Before(c.tok.Expires.Add(-margin(c.tok.TTL))) {
-		v := c.tok.Value
+		t := c.tok
 		c.mu.Unlock()
-		return v, nil
+		return t, nil
 	}
 	r := c.inflight
 	if r == nil {
@@ -60,9 +67,9 @@ func (c *TokenCache) Get(ctx context.Context) (string, error) {
 	c.mu.Unlock()
 	select {
 	case <-r.done:
-		return r.tok.Value, r.err
+		return r.tok, r.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return Token{}, ctx.Err()
 	}
 }
 

@@ -70,8 +70,9 @@ func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 	var body struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
+		IDToken     string `json:"id_token"`
 	}
-	r := response{status: resp.StatusCode}
+	r := response{status: resp.StatusCode, header: resp.Header}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The token endpoint's own limit: wait, without spending attempts.
@@ -92,7 +93,7 @@ func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 	if ttl <= 0 {
 		ttl = 5 * time.Minute // no lifetime given: assume a short one rather than forever
 	}
-	return Token{Value: body.AccessToken, Expires: time.Now().Add(ttl), TTL: ttl}, nil
+	return Token{Value: body.AccessToken, Expires: time.Now().Add(ttl), TTL: ttl, IDToken: body.IDToken}, nil
 }
 
 func readSome(resp *http.Response) []byte {

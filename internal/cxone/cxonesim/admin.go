@@ -1,6 +1,7 @@
 package cxonesim
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
 	"regexp"
@@ -22,12 +23,14 @@ const (
 	kindAdminRemove        = "admin.remove"
 	kindAdminList          = "admin.list"
 	kindAdminSearch        = "admin.search"
+	kindAdminGroup         = "admin.group"
+	kindAdminSkills        = "admin.skills"
 )
 
 // The admin API's 429s never carry Retry-After, bucket or injected.
 var profileAdmin = apiProfile{name: "admin"}
 
-// adminVersion is the form of {version} in API paths, e.g. "v33.0".
+// adminVersion is the form of {version} in API paths, e.g. "v30.0".
 var adminVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
 
 func (s *Server) routeAdmin() {
@@ -38,17 +41,47 @@ func (s *Server) routeAdmin() {
 	s.mux.Handle("DELETE "+groups+"/{groupId}/records", s.api(profileAdmin, kindAdminRemove, admin(s.adminRemove)))
 	s.mux.Handle("GET "+groups+"/{groupId}/records", s.api(profileAdmin, kindAdminList, admin(s.adminList)))
 	s.mux.Handle("POST "+groups+"/search", s.api(profileAdmin, kindAdminSearch, admin(s.adminSearch)))
+	s.mux.Handle("GET "+groups+"/{groupId}", s.api(profileAdmin, kindAdminGroup, admin(s.adminGroup)))
+	s.mux.Handle("GET "+groups+"/{groupId}/scrubbed-skills", s.api(profileAdmin, kindAdminSkills, admin(s.adminScrubbedSkills)))
+	s.mux.Handle("GET "+groups+"/{groupId}/contributing-skills", s.api(profileAdmin, kindAdminSkills, admin(s.adminContributingSkills)))
+}
+
+// adminError is the admin API's refusal of a request. CXone often gives the reason only in the
+// icStatusDescription header, with an empty body (singer-io/tap-nice-incontact
+// tap_nice_incontact/client.py reads the header for that reason); lenient mode also sends the
+// {"error"} body.
+func (s *Server) adminError(status int, format string, args ...any) reply {
+	msg := fmt.Sprintf(format, args...)
+	rep := emptyReply(status)
+	if s.cfg.Lenient {
+		rep = errorReply(status, "%s", msg)
+	}
+	rep.header.Set("icStatusDescription", headerText(msg))
+	return rep
+}
+
+// headerText makes msg a valid header value: printable ASCII only.
+func headerText(msg string) string {
+	b := []byte(msg)
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }
 
 // admin enforces what every admin API call must get right besides the token:
-// a vN.N version in the path and an Accept header that allows JSON.
+// a vN.N version in the path and an Accept header that allows JSON (CXone
+// answers "No known way to render data" without one, outboundani/cxone-mcp
+// src/cxone.js).
 func admin(h apiHandler) apiHandler {
 	return func(r *http.Request, org string) reply {
 		if v := r.PathValue("version"); !adminVersion.MatchString(v) {
 			return errorReply(http.StatusNotFound, "unknown API version %q", v)
 		}
 		if !acceptsJSON(r.Header) {
-			return errorReply(http.StatusNotAcceptable, "Accept must allow application/json")
+			return errorReply(http.StatusNotAcceptable, "No known way to render data; Accept must allow application/json")
 		}
 		return h(r, org)
 	}
@@ -116,6 +149,12 @@ func (c Config) adminDefaults() Config {
 	}
 	if c.AdminMaxBatch <= 0 {
 		c.AdminMaxBatch = 1000
+	}
+	if c.AppAuthMethod == "" {
+		c.AppAuthMethod = clientSecretBasic
+	}
+	if c.ScrubbedSkills == nil {
+		c.ScrubbedSkills = []Skill{defaultScrubbedSkill}
 	}
 	return c
 }

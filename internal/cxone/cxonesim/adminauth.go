@@ -9,10 +9,19 @@ import (
 	"time"
 )
 
+// The access-key login is on the regional login host, the password grant on
+// the global host (hosts.go).
 func (s *Server) routeAdminAuth() {
-	s.mux.HandleFunc("POST /authentication/v1/token/access-key", s.unmetered(kindAdminToken, s.accessKeyLogin))
-	s.mux.HandleFunc("POST /auth/token", s.unmetered(kindAdminPasswordToken, s.passwordLogin))
+	s.loginMux.HandleFunc("POST /authentication/v1/token/access-key", s.unmetered(kindAdminToken, s.accessKeyLogin))
+	s.discoveryMux.HandleFunc("POST /auth/token", s.unmetered(kindAdminPasswordToken, s.passwordLogin))
 }
+
+// Registered-application authentication methods (the spec's Integrations
+// AUTHMETHOD: client_secret_post or client_secret_basic).
+const (
+	clientSecretBasic = "client_secret_basic"
+	clientSecretPost  = "client_secret_post"
+)
 
 // accessKeyLogin is POST /authentication/v1/token/access-key with the JSON
 // body {"accessKeyId","accessKeySecret"}.
@@ -38,8 +47,10 @@ func (s *Server) accessKeyLogin(r *http.Request) reply {
 }
 
 // passwordLogin is the registered application's OAuth2 password grant at the
-// token_endpoint: the application authenticates with HTTP Basic, the access
-// key travels as username and password in the form body.
+// token_endpoint: the access key travels as username and password in the form
+// body; the application authenticates the way it is registered
+// (Config.AppAuthMethod): HTTP Basic, or client_id and client_secret in the
+// form.
 func (s *Server) passwordLogin(r *http.Request) reply {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
@@ -49,8 +60,12 @@ func (s *Server) passwordLogin(r *http.Request) reply {
 	if err := r.ParseForm(); err != nil {
 		return errorReply(http.StatusBadRequest, "invalid_request")
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok || !secretEqual(s.cfg.AppClientID, id) || !secretEqual(s.cfg.AppClientSecret, secret) {
+	id, secret, basic := r.BasicAuth()
+	if s.cfg.AppAuthMethod == clientSecretPost {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	wrongMethod := basic == (s.cfg.AppAuthMethod == clientSecretPost)
+	if wrongMethod || !secretEqual(s.cfg.AppClientID, id) || !secretEqual(s.cfg.AppClientSecret, secret) {
 		rep := errorReply(http.StatusUnauthorized, "invalid_client")
 		rep.header.Set("WWW-Authenticate", `Basic realm="cxone"`)
 		return rep
@@ -72,32 +87,41 @@ func (s *Server) accessKeyOK(id, secret string) bool {
 	return secretEqual(s.cfg.AccessKeySecret, secret) && idOK
 }
 
+// adminTokenResponse is the spec's token answer (calljacob/nice-cxone-api
+// src/services/auth/AuthenticationGlobalauthenticationService.ts getToken).
 type adminTokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
-	IDToken     string `json:"id_token"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	IDToken      string `json:"id_token"`
+	RefreshToken string `json:"refresh_token"`
 }
 
-// jwtClaims are what the simulator puts in its tokens; clients read tenantId.
+// jwtClaims are what the simulator puts in its tokens. Clients read tenantId
+// from the id_token (and iss, the global host, as Cognigy's extension does).
 type jwtClaims struct {
 	Issuer   string `json:"iss"`
 	Subject  string `json:"sub"`
 	Audience string `json:"aud,omitempty"`
-	TenantID string `json:"tenantId"`
+	TenantID string `json:"tenantId,omitempty"`
 	IssuedAt int64  `json:"iat"`
 	Expires  int64  `json:"exp"`
 	ID       string `json:"jti"`
 }
 
-// adminToken issues an access token for the configured tenant to subject.
+// adminToken issues an access token and an id_token for the configured
+// tenant to subject. tenantId is a claim of the id_token; lenient mode puts
+// it in the access token too.
 func (s *Server) adminToken(r *http.Request, subject string) reply {
 	now := s.now()
 	exp := now.Add(s.cfg.TokenTTL)
-	claims := jwtClaims{Issuer: baseURL(r), Subject: "user:" + subject, TenantID: s.cfg.TenantID,
-		IssuedAt: now.Unix(), Expires: exp.Unix(), ID: rand.Text()}
+	issuer := s.hostURL(r, func(h Hosts) string { return h.Discovery })
+	claims := jwtClaims{Issuer: issuer, Subject: "user:" + subject, IssuedAt: now.Unix(), Expires: exp.Unix(), ID: rand.Text()}
+	if s.cfg.Lenient {
+		claims.TenantID = s.cfg.TenantID
+	}
 	access := unsignedJWT(claims)
-	claims.Audience, claims.ID = subject, rand.Text()
+	claims.Audience, claims.ID, claims.TenantID = subject, rand.Text(), s.cfg.TenantID
 	id := unsignedJWT(claims)
 
 	s.mu.Lock()
@@ -105,10 +129,11 @@ func (s *Server) adminToken(r *http.Request, subject string) reply {
 	s.stats.TokensIssued++
 	s.mu.Unlock()
 	rep := jsonReply(http.StatusOK, adminTokenResponse{
-		AccessToken: access,
-		TokenType:   "Bearer",
-		ExpiresIn:   int(s.cfg.TokenTTL / time.Second),
-		IDToken:     id,
+		AccessToken:  access,
+		TokenType:    "Bearer",
+		ExpiresIn:    int(s.cfg.TokenTTL / time.Second),
+		IDToken:      id,
+		RefreshToken: rand.Text(),
 	})
 	rep.header.Set("Cache-Control", "no-store")
 	return rep

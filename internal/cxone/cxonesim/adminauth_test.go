@@ -17,23 +17,24 @@ func TestAdminAccessKeyLogin(t *testing.T) {
 	}
 	var tr adminTokenResponse
 	mustJSON(t, body, &tr)
-	if tr.TokenType != "Bearer" || tr.ExpiresIn != 3600 || tr.IDToken == "" {
+	if tr.TokenType != "Bearer" || tr.ExpiresIn != 3600 || tr.IDToken == "" || tr.RefreshToken == "" {
 		t.Errorf("token response %s", body)
 	}
+	// The spec's tokens: tenantId and the issuer (the global host) are claims of the id_token.
 	claims := jwtPayload(t, tr.AccessToken)
-	if claims["tenantId"] != "tenant-42" {
-		t.Errorf("claims %v, want tenantId tenant-42", claims)
+	if _, ok := claims["tenantId"]; ok {
+		t.Errorf("access token claims %v carry tenantId; only the id_token does (lenient: both)", claims)
 	}
 	if iat, exp := claims["iat"].(float64), claims["exp"].(float64); int64(iat) != clock.Now().Unix() || exp-iat != 3600 {
 		t.Errorf("iat %v exp %v", iat, exp)
 	}
-	if id := jwtPayload(t, tr.IDToken); id["tenantId"] != "tenant-42" {
-		t.Errorf("id_token claims %v", id)
+	if id := jwtPayload(t, tr.IDToken); id["tenantId"] != "tenant-42" || id["iss"] != e.hosts.Discovery {
+		t.Errorf("id_token claims %v, want tenantId tenant-42 issued by %s", id, e.hosts.Discovery)
 	}
 
 	e.tok = tr.AccessToken
-	if status, _, body := e.adminCall(http.MethodGet, e.recordsPath(), ""); status != http.StatusOK {
-		t.Fatalf("API call with the token: %d %s", status, body)
+	if status, _, body := e.adminCall(http.MethodGet, e.recordsPath(), ""); status != http.StatusNoContent {
+		t.Fatalf("API call with the token: %d %s, want 204 (an empty group)", status, body)
 	}
 	if again := e.adminToken(); again == tr.AccessToken {
 		t.Error("two logins returned the same token")
@@ -43,9 +44,58 @@ func TestAdminAccessKeyLogin(t *testing.T) {
 	}
 }
 
+func TestAdminLenientTokensCarryTenantInBoth(t *testing.T) {
+	e := startEnv(t, Config{TenantID: "tenant-42", Lenient: true})
+	_, body := e.accessKeyLogin("sim-access-key", "sim-access-secret")
+	var tr adminTokenResponse
+	mustJSON(t, body, &tr)
+	if jwtPayload(t, tr.AccessToken)["tenantId"] != "tenant-42" || jwtPayload(t, tr.IDToken)["tenantId"] != "tenant-42" {
+		t.Errorf("lenient tokens %s", body)
+	}
+}
+
+// Each host serves its own routes only, as a tenant's hosts do: a client that logs in, discovers or
+// calls the API on the wrong one gets a 404, counted as a route the contract lacks.
+func TestAdminHostsServeTheirOwnRoutes(t *testing.T) {
+	e := newAdminEnv(t, Config{})
+	e.sim.Seed(number(1))
+	login := `{"accessKeyId":"sim-access-key","accessKeySecret":"sim-access-secret"}`
+	for _, c := range []struct {
+		name, method, url, body string
+		want                    int
+	}{
+		{"login on the login host", "POST", e.hosts.Login + "/authentication/v1/token/access-key", login, 200},
+		{"login on the global host", "POST", e.hosts.Discovery + "/authentication/v1/token/access-key", login, 404},
+		{"login on the API host", "POST", e.url + "/authentication/v1/token/access-key", login, 404},
+		{"discovery on the global host", "GET", e.hosts.Discovery + "/.well-known/cxone-configuration?tenantId=tenant-sim-1", "", 200},
+		{"discovery on the login host", "GET", e.hosts.Login + "/.well-known/cxone-configuration?tenantId=tenant-sim-1", "", 404},
+		{"discovery on the API host", "GET", e.url + "/.well-known/cxone-configuration?tenantId=tenant-sim-1", "", 404},
+		{"OpenID configuration on the API host", "GET", e.url + "/.well-known/openid-configuration", "", 404},
+		{"password grant on the login host", "POST", e.hosts.Login + "/auth/token", "", 404},
+		{"API on the API host", "GET", e.url + e.recordsPath(), "", 200},
+		{"API on the global host", "GET", e.hosts.Discovery + e.recordsPath(), "", 404},
+		{"API on the login host", "GET", e.hosts.Login + e.recordsPath(), "", 404},
+	} {
+		req, _ := http.NewRequest(c.method, c.url, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.tok)
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, _, body := readResp(t, resp); status != c.want {
+			t.Errorf("%s: %d %s, want %d", c.name, status, body, c.want)
+		}
+	}
+	if n := e.sim.Stats().Requests[KindUnmatched][404]; n != 8 {
+		t.Errorf("%d wrong-host requests counted, want 8", n)
+	}
+}
+
 func TestAdminAccessKeyLoginRejected(t *testing.T) {
 	e := startEnv(t, Config{AccessKeyID: "key", AccessKeySecret: "secret"})
-	loginURL := e.url + "/authentication/v1/token/access-key"
+	loginURL := e.hosts.Login + "/authentication/v1/token/access-key"
 	for _, c := range []struct {
 		name, ctype, body string
 		status            int
@@ -74,7 +124,7 @@ func TestAdminAccessKeyLoginRejected(t *testing.T) {
 	}
 }
 
-// passwordLogin posts the password grant to tokenURL.
+// passwordLogin posts the password grant to tokenURL, the client in HTTP Basic.
 func passwordLogin(t *testing.T, e *env, tokenURL string, form url.Values, client, secret string) (int, http.Header, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
@@ -91,7 +141,8 @@ func passwordLogin(t *testing.T, e *env, tokenURL string, form url.Values, clien
 
 func TestAdminPasswordGrant(t *testing.T) {
 	e := startEnv(t, Config{AppClientID: "app", AppClientSecret: "app-secret"})
-	resp, err := e.client.Get(e.url + "/.well-known/openid-configuration")
+	e.sim.Seed(number(1))
+	resp, err := e.client.Get(e.hosts.Discovery + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +152,7 @@ func TestAdminPasswordGrant(t *testing.T) {
 		TokenEndpoint string `json:"token_endpoint"`
 	}
 	mustJSON(t, body, &oidc)
-	if status != http.StatusOK || oidc.Issuer != e.url || oidc.TokenEndpoint != e.url+"/auth/token" {
+	if status != http.StatusOK || oidc.Issuer != e.hosts.Discovery || oidc.TokenEndpoint != e.hosts.Discovery+"/auth/token" {
 		t.Fatalf("openid-configuration: %d %s", status, body)
 	}
 
@@ -112,7 +163,7 @@ func TestAdminPasswordGrant(t *testing.T) {
 	}
 	var tr adminTokenResponse
 	mustJSON(t, body, &tr)
-	if jwtPayload(t, tr.AccessToken)["tenantId"] != "tenant-sim-1" || tr.IDToken == "" || tr.ExpiresIn != 3600 {
+	if jwtPayload(t, tr.IDToken)["tenantId"] != "tenant-sim-1" || tr.ExpiresIn != 3600 {
 		t.Errorf("token response %s", body)
 	}
 	e.tok = tr.AccessToken
@@ -141,6 +192,7 @@ func TestAdminPasswordGrant(t *testing.T) {
 		{"wrong key secret", with("password", "nope"), "app", "app-secret", 401, "invalid_grant"},
 		{"wrong key id", with("username", "nope"), "app", "app-secret", 401, "invalid_grant"},
 		{"client credentials grant", with("grant_type", "client_credentials"), "app", "app-secret", 400, "unsupported_grant_type"},
+		{"client in the form, registered for basic", with("client_id", "app"), "", "", 401, "invalid_client"},
 	} {
 		status, _, body := passwordLogin(t, e, oidc.TokenEndpoint, c.form, c.client, c.secret)
 		if status != c.status || errorOf(t, body) != c.errCode {
@@ -149,6 +201,24 @@ func TestAdminPasswordGrant(t *testing.T) {
 	}
 	if st := e.sim.Stats(); st.TokensIssued != 1 || st.Requests[KindAdminPasswordToken][200] != 1 || st.Requests[KindAdminOpenID][200] != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// An application registered with client_secret_post authenticates in the form, and only there.
+func TestAdminPasswordGrantClientSecretPost(t *testing.T) {
+	e := startEnv(t, Config{AppClientID: "app", AppClientSecret: "app-secret", AppAuthMethod: "client_secret_post"})
+	tokenURL := e.hosts.Discovery + "/auth/token"
+	form := url.Values{"grant_type": {"password"}, "username": {"sim-access-key"}, "password": {"sim-access-secret"},
+		"client_id": {"app"}, "client_secret": {"app-secret"}}
+	if status, _, body := passwordLogin(t, e, tokenURL, form, "", ""); status != http.StatusOK {
+		t.Fatalf("client_secret_post: %d %s", status, body)
+	}
+	if status, _, body := passwordLogin(t, e, tokenURL, form, "app", "app-secret"); status != http.StatusUnauthorized {
+		t.Errorf("basic as well: %d %s, want 401", status, body)
+	}
+	form.Set("client_secret", "nope")
+	if status, _, body := passwordLogin(t, e, tokenURL, form, "", ""); status != http.StatusUnauthorized {
+		t.Errorf("wrong secret: %d %s, want 401", status, body)
 	}
 }
 
@@ -166,6 +236,7 @@ func TestAdminTokensAreProfileScoped(t *testing.T) {
 func TestAdminTokenExpiresAndRevokes(t *testing.T) {
 	clock := newFakeClock()
 	e := newAdminEnv(t, Config{TokenTTL: time.Minute, Now: clock.Now})
+	e.sim.Seed(number(1))
 	list := func() int {
 		status, _, _ := e.adminCall(http.MethodGet, e.recordsPath(), "")
 		return status

@@ -2,12 +2,14 @@ package cxonesim
 
 import "net/http"
 
+// Discovery and the OpenID configuration are on the global host (hosts.go).
 func (s *Server) routeAdminDiscovery() {
-	s.mux.HandleFunc("GET /.well-known/openid-configuration", s.unmetered(kindAdminOpenID, s.openIDConfig))
-	s.mux.HandleFunc("GET /.well-known/cxone-configuration", s.unmetered(kindAdminDiscovery, s.cxoneConfig))
+	s.discoveryMux.HandleFunc("GET /.well-known/openid-configuration", s.unmetered(kindAdminOpenID, s.openIDConfig))
+	s.discoveryMux.HandleFunc("GET /.well-known/cxone-configuration", s.unmetered(kindAdminDiscovery, s.cxoneConfig))
 }
 
-// openIDConfig points a registered application at the password grant.
+// openIDConfig points a registered application at the password grant on this
+// (the global) host.
 func (s *Server) openIDConfig(r *http.Request) reply {
 	base := baseURL(r)
 	return jsonReply(http.StatusOK, struct {
@@ -21,14 +23,16 @@ func (s *Server) openIDConfig(r *http.Request) reply {
 		Issuer:        base,
 		TokenEndpoint: base + "/auth/token",
 		GrantTypes:    []string{"password"},
-		AuthMethods:   []string{"client_secret_basic"},
+		AuthMethods:   []string{s.cfg.AppAuthMethod},
 		ResponseTypes: []string{"token", "id_token"},
 		SigningAlgs:   []string{"RS256"},
 	})
 }
 
-// cxoneConfig tells a client where its tenant's API lives. Auth and API are
-// one server here, so the API endpoint is this server unless configured.
+// cxoneConfig tells a client where its tenant's API lives, in the spec's
+// shape (calljacob/nice-cxone-api
+// src/services/auth/AuthenticationGlobalauthenticationService.ts
+// getCXoneConfig): api_endpoint is the API host, auth_endpoint the login host.
 func (s *Server) cxoneConfig(r *http.Request) reply {
 	tenant := r.URL.Query().Get("tenantId")
 	switch tenant {
@@ -38,16 +42,27 @@ func (s *Server) cxoneConfig(r *http.Request) reply {
 	default:
 		return errorReply(http.StatusNotFound, "tenant %q not found", tenant)
 	}
-	base := baseURL(r)
-	api := s.cfg.APIEndpoint
-	if api == "" {
-		api = base
-	}
+	api := s.apiEndpoint(r)
 	return jsonReply(http.StatusOK, struct {
-		APIEndpoint  string `json:"api_endpoint"`
+		Private      bool   `json:"private"`
 		UIEndpoint   string `json:"ui_endpoint"`
 		AuthEndpoint string `json:"auth_endpoint"`
-	}{api, base, base})
+		APIEndpoint  string `json:"api_endpoint"`
+		Area         string `json:"area"`
+		Cluster      string `json:"cluster"`
+		Domain       string `json:"domain"`
+		UHDomain     string `json:"uhDomain"`
+		TenantID     string `json:"tenantId"`
+	}{
+		UIEndpoint:   api,
+		AuthEndpoint: s.hostURL(r, func(h Hosts) string { return h.Login }),
+		APIEndpoint:  api,
+		Area:         "sim1",
+		Cluster:      "SIM1",
+		Domain:       r.Host,
+		UHDomain:     r.Host,
+		TenantID:     tenant,
+	})
 }
 
 // baseURL is this server's URL as the client addressed it, e.g.

@@ -7,7 +7,7 @@ import (
 
 func (e *env) discover(query string) (int, []byte) {
 	e.t.Helper()
-	resp, err := e.client.Get(e.url + "/.well-known/cxone-configuration" + query)
+	resp, err := e.client.Get(e.hosts.Discovery + "/.well-known/cxone-configuration" + query)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -15,18 +15,25 @@ func (e *env) discover(query string) (int, []byte) {
 	return status, body
 }
 
+// discoveryDoc is the spec's required fields (calljacob/nice-cxone-api
+// AuthenticationGlobalauthenticationService.ts getCXoneConfig).
 type discoveryDoc struct {
+	Private      *bool  `json:"private"`
 	APIEndpoint  string `json:"api_endpoint"`
 	UIEndpoint   string `json:"ui_endpoint"`
 	AuthEndpoint string `json:"auth_endpoint"`
+	Domain       string `json:"domain"`
+	UHDomain     string `json:"uhDomain"`
 }
 
 func TestAdminDiscovery(t *testing.T) {
 	e := startEnv(t, Config{TenantID: "t-1"})
+	e.sim.Seed(number(1))
 	status, body := e.discover("?tenantId=t-1")
 	var doc discoveryDoc
 	mustJSON(t, body, &doc)
-	if status != http.StatusOK || doc.APIEndpoint != e.url || doc.AuthEndpoint != e.url || doc.UIEndpoint == "" {
+	if status != http.StatusOK || doc.APIEndpoint != e.url || doc.AuthEndpoint != e.hosts.Login || doc.UIEndpoint == "" ||
+		doc.Private == nil || doc.Domain == "" || doc.UHDomain == "" {
 		t.Fatalf("known tenant: %d %s", status, body)
 	}
 	// The discovered endpoint is where the API lives.
@@ -50,7 +57,7 @@ func TestAdminDiscoveryConfiguredEndpoint(t *testing.T) {
 	_, body := e.discover("?tenantId=tenant-sim-1")
 	var doc discoveryDoc
 	mustJSON(t, body, &doc)
-	if doc.APIEndpoint != "https://api-c99.example.test" || doc.AuthEndpoint != e.url {
+	if doc.APIEndpoint != "https://api-c99.example.test" || doc.AuthEndpoint != e.hosts.Login {
 		t.Errorf("discovery %s", body)
 	}
 }

@@ -1,15 +1,19 @@
 package cxonesim
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
 )
 
-// adminRecordResult is one record's outcome, in request order.
+// adminRecordResult is one record's outcome, in request order: success,
+// error and formattedPhone, as the spec's DELETE answer names them
+// (calljacob/nice-cxone-api src/services/admin/AdminListsService.ts). Only
+// lenient mode echoes phoneNumber.
 type adminRecordResult struct {
 	Success        bool   `json:"success"`
-	PhoneNumber    string `json:"phoneNumber"`
+	PhoneNumber    string `json:"phoneNumber,omitempty"`
 	FormattedPhone string `json:"formattedPhone"`
 	Error          string `json:"error"`
 }
@@ -36,7 +40,7 @@ type adminRecord struct {
 // adminAdd puts each valid record on the group, or updates its expiredDate if
 // already there; invalid records fail on their own.
 func (s *Server) adminAdd(r *http.Request, _ string) reply {
-	listID, recs, bad := s.adminRecords(r)
+	listID, recs, bad := s.adminRecords(r, true)
 	if bad != nil {
 		return *bad
 	}
@@ -66,7 +70,7 @@ func (s *Server) adminAdd(r *http.Request, _ string) reply {
 // adminRemove takes each valid record off the group; one that is not there
 // is a success too. The answer is not wrapped in resultSet.
 func (s *Server) adminRemove(r *http.Request, _ string) reply {
-	listID, recs, bad := s.adminRecords(r)
+	listID, recs, bad := s.adminRecords(r, false)
 	if bad != nil {
 		return *bad
 	}
@@ -93,6 +97,9 @@ func (s *Server) resultSet(recs []adminRecord) adminResultSet {
 	set := adminResultSet{RecordResults: make([]adminRecordResult, len(recs))}
 	for i, rec := range recs {
 		set.RecordResults[i] = rec.result
+		if !s.cfg.Lenient {
+			set.RecordResults[i].PhoneNumber = ""
+		}
 		if !rec.result.Success {
 			set.ErrorCount++
 		}
@@ -103,16 +110,17 @@ func (s *Server) resultSet(recs []adminRecord) adminResultSet {
 
 // adminRecords checks the group and the request shape shared by add and
 // remove, and parses each record. A non-nil reply refuses the whole request;
-// a bad record only fails itself.
-func (s *Server) adminRecords(r *http.Request) (listID string, recs []adminRecord, bad *reply) {
+// a bad record only fails itself. phoneNumber must have the spec's JSON type:
+// a number in POST (add), a string in DELETE; lenient mode takes either.
+func (s *Server) adminRecords(r *http.Request, add bool) (listID string, recs []adminRecord, bad *reply) {
 	refuse := func(status int, format string, args ...any) (string, []adminRecord, *reply) {
-		rep := errorReply(status, format, args...)
+		rep := s.adminError(status, format, args...)
 		return "", nil, &rep
 	}
 	groupID := r.PathValue("groupId")
 	listID, ok := s.groupList(groupID)
 	if !ok {
-		return refuse(http.StatusNotFound, "DNC group %q not found", groupID)
+		return refuse(http.StatusNotFound, "DNC group %s not found", groupID)
 	}
 	body, bad := readJSONBody(r)
 	if bad != nil {
@@ -138,19 +146,28 @@ func (s *Server) adminRecords(r *http.Request) (listID string, recs []adminRecor
 	}
 	recs = make([]adminRecord, len(req.Records))
 	for i, raw := range req.Records {
-		recs[i] = parseAdminRecord(raw)
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &fields) // checkKeysEach made sure it is an object
+		p := bytes.TrimSpace(fields["phoneNumber"])
+		isString := len(p) > 0 && p[0] == '"'
+		if !s.cfg.Lenient && len(p) > 0 && isString == add {
+			want := "a string"
+			if add {
+				want = "a number"
+			}
+			return refuse(http.StatusBadRequest, "dncGroupRecords[%d].phoneNumber must be %s", i, want)
+		}
+		recs[i] = s.parseAdminRecord(p, fields["expiredDate"])
 	}
 	return listID, recs, nil
 }
 
-// parseAdminRecord validates one record, a JSON object (checkKeysEach made
-// sure) with at most phoneNumber and expiredDate.
-func parseAdminRecord(raw json.RawMessage) adminRecord {
+// parseAdminRecord validates one record's phoneNumber (a JSON string or a
+// JSON number of digits) and optional expiredDate.
+func (s *Server) parseAdminRecord(phone, expired json.RawMessage) adminRecord {
 	var rec adminRecord
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(raw, &fields)
-	var digits string
-	if err := json.Unmarshal(fields["phoneNumber"], &digits); err != nil { // missing or not a string
+	digits, ok := phoneDigits(phone)
+	if !ok {
 		rec.result.Error = errInvalidPhone
 		return rec
 	}
@@ -161,7 +178,7 @@ func parseAdminRecord(raw json.RawMessage) adminRecord {
 		return rec
 	}
 	rec.result.FormattedPhone = formattedPhone(digits)
-	if rec.expires, ok = parseExpiredDate(fields["expiredDate"]); !ok {
+	if rec.expires, ok = s.parseExpiredDate(expired); !ok {
 		rec.result.Error = errInvalidExpired
 		return rec
 	}
@@ -170,14 +187,45 @@ func parseAdminRecord(raw json.RawMessage) adminRecord {
 	return rec
 }
 
-// parseExpiredDate reads an optional RFC 3339 expiredDate; absent or null is
-// the zero time (no expiry).
-func parseExpiredDate(raw json.RawMessage) (time.Time, bool) {
+// phoneDigits reads phoneNumber as text: a JSON string, or a JSON number
+// written as plain digits (no sign, fraction or exponent).
+func phoneDigits(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 {
+		return "", false
+	}
+	if raw[0] == '"' {
+		var d string
+		err := json.Unmarshal(raw, &d)
+		return d, err == nil
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	return string(raw), true
+}
+
+// expiredDateLayout is the form NICE's own API tests send expiredDate in
+// (walterplaza/protractor calling-dnc-group-management-v12.ts, with
+// Utility.getNowDate("/") from src/utilities/general/utility.ts): MM/DD/YYYY.
+const expiredDateLayout = "01/02/2006"
+
+// parseExpiredDate reads an optional expiredDate, MM/DD/YYYY (lenient: or
+// RFC 3339); the date is taken as its start in UTC. Absent or null is the
+// zero time (no expiry).
+func (s *Server) parseExpiredDate(raw json.RawMessage) (time.Time, bool) {
 	if raw == nil || string(raw) == "null" {
 		return time.Time{}, true
 	}
 	var str string
 	if json.Unmarshal(raw, &str) != nil {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(expiredDateLayout, str); err == nil {
+		return t, true
+	}
+	if !s.cfg.Lenient {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339, str)

@@ -34,52 +34,82 @@
 //
 // # What it enforces (profile "admin")
 //
-// The real CXone Admin API's DNC groups. Auth host and API host are this
-// one server. Like v2's token endpoint, the login and discovery endpoints
-// are neither rate limited nor subject to faults. Tokens live TokenTTL.
-// Errors are {"error":"..."}, as on v2.
+// The real CXone Admin API's DNC groups, in the shapes of the published spec
+// (the client generated from it: calljacob/nice-cxone-api
+// src/services/admin/AdminListsService.ts and src/services/auth/*). A tenant
+// has three hosts, and so does the simulator (ListenHosts, StartHosts):
+// the access-key login on a regional host (LoginHandler), discovery, the
+// OpenID configuration and the registered application's token endpoint on the
+// global host (DiscoveryHandler), and the API on the tenant's API host
+// (ServeHTTP, which also serves the v2 profile and /sim/). A route called on
+// another host is a 404, counted under KindUnmatched. Like v2's token
+// endpoint, login and discovery are neither rate limited nor subject to
+// faults. Tokens live TokenTTL.
 //
-//   - POST /authentication/v1/token/access-key {"accessKeyId",
-//     "accessKeySecret"} (JSON, keys spelt exactly) answers
-//     {"access_token","token_type":"Bearer","expires_in","id_token"}; a
-//     wrong key is 401 invalid_grant. The access token is a JWT whose
-//     payload carries "tenantId" (and iss, sub, iat, exp, jti); its
-//     signature is random bytes.
-//   - GET /.well-known/openid-configuration names the token_endpoint,
-//     {base}/auth/token: a password grant (form grant_type=password,
-//     username=<accessKeyId>, password=<accessKeySecret>) with the
-//     registered application as HTTP Basic auth. A wrong application is 401
-//     invalid_client, a wrong key 401 invalid_grant. Same answer as above.
-//   - GET /.well-known/cxone-configuration?tenantId=.. answers
-//     {"api_endpoint","ui_endpoint","auth_endpoint"}: this server's base URL
-//     as the client addressed it, or Config.APIEndpoint. Unknown tenant 404.
+//   - Login host: POST /authentication/v1/token/access-key {"accessKeyId",
+//     "accessKeySecret"} (JSON, keys spelt exactly) answers {"access_token",
+//     "token_type":"Bearer","expires_in","id_token","refresh_token"}; a wrong
+//     key is 401 invalid_grant. Both tokens are JWTs whose signature is
+//     random bytes; tenantId is a claim of the id_token only (lenient: of the
+//     access token too), whose issuer (iss) is the global host.
+//   - Global host: GET /.well-known/openid-configuration names the
+//     token_endpoint, {global}/auth/token: a password grant (form
+//     grant_type=password, username=<accessKeyId>, password=<accessKeySecret>)
+//     with the registered application authenticated as it is registered
+//     (Config.AppAuthMethod): HTTP Basic, or client_id and client_secret in the
+//     form. A wrong application (or method) is 401 invalid_client, a wrong key
+//     401 invalid_grant. Same answer as the access-key login.
+//   - Global host: GET /.well-known/cxone-configuration?tenantId=.. answers
+//     {"private","ui_endpoint","auth_endpoint","api_endpoint","area",
+//     "cluster","domain","uhDomain","tenantId"}: api_endpoint is the API host
+//     (or Config.APIEndpoint), auth_endpoint the login host. Unknown tenant 404.
 //
 // API calls are {api}/inContactAPI/services/{version}/..., version like
-// "v33.0" (^v[0-9]+\.[0-9]+$, else 404), with an admin bearer token (v2
+// "v30.0" (^v[0-9]+\.[0-9]+$, else 404), with an admin bearer token (v2
 // tokens are 401 here, and admin tokens on v2) and an Accept header that
 // allows application/json (else 406; no Accept at all is refused too).
+// Refusals carry their reason in the icStatusDescription header with an empty
+// body, as CXone often does (lenient: an {"error"} body as well).
 //
 //   - POST .../dnc-groups/{groupId}/records {"dncGroupRecords":[{"phoneNumber",
 //     "expiredDate"}]} adds 1..AdminMaxBatch records (else 400; unknown group
-//     404, unknown keys 400, body not application/json 415). Each record
-//     succeeds or fails on its own; the answer is always 200
-//     {"resultSet":{"errorCount":N,"recordResults":[{"success","phoneNumber",
-//     "formattedPhone","error"}]}} in request order. Only the valid records
-//     are applied; one already listed is a success that replaces its
-//     expiredDate (absent or null: none). Failures: "Invalid phone number",
-//     "Invalid expiredDate" (not RFC 3339).
-//   - DELETE on the same path with the same body removes the records and
+//     404, unknown keys 400, body not application/json 415). phoneNumber is a
+//     JSON number, as the spec types it in POST; a string refuses the request
+//     (400; lenient: either). Each record succeeds or fails on its own; the
+//     answer is always 200 {"resultSet":{"errorCount":N,"recordResults":
+//     [{"success","formattedPhone","error"}]}} in request order, without
+//     phoneNumber (lenient: with it). Only the valid records are applied; one
+//     already listed is a success that replaces its expiredDate (absent or
+//     null: none). expiredDate is MM/DD/YYYY, the form NICE's own API tests send
+//     (taken as the start of that day, UTC; lenient: RFC 3339 too). Failures:
+//     "Invalid phone number", "Invalid expiredDate".
+//   - DELETE on the same path with the same body, phoneNumber a JSON string as
+//     the spec types it there (lenient: either), removes the records and
 //     answers 200 {"errorCount":N,"recordResults":[...]}, not wrapped in
 //     resultSet; a number that is not listed is a success.
-//   - GET on the same path ?skip=0&top=100 (top 1..100, default 100; skip
-//     default 0) answers {"resultSet":{"totalRecords":N,"dncRecords":
+//   - GET on the same path ?skip=0&top=100&orderBy=phoneNumber%20asc (top
+//     1..100, default 100; skip default 0; orderBy "field [asc|desc]" over
+//     phoneNumber, dateCollected, lastUpdateTime or expiredDate, default and
+//     tie-break the number; fields ignored) answers {"resultSet":{"dncRecords":
 //     [{"phoneNumber","formattedPhone","dateCollected","expiredDate",
-//     "lastUpdateTime"}]}}, sorted by phoneNumber. Times are RFC 3339 UTC;
+//     "lastUpdateTime"}]}}: every field optional in the spec, so no
+//     totalRecords, and a page without records is a 204 (lenient:
+//     totalRecords, and an empty page is 200 with []). Times are RFC 3339 UTC;
 //     an expiredDate never given is null.
 //   - POST .../dnc-groups/search?phoneNumber=<digits> answers
-//     {"searchResults":[{"dncGroupId","dncGroupName","phoneNumber",
-//     "expiredDate"}]}, empty if the number is not listed, 400 if invalid.
-//     dncGroupId is a JSON number when the ID is numeric (the default 1001).
+//     {"searchResults":[{"dncGroupId","dncGroupName","dncGroupDescription",
+//     "formattedPhone","expiredDate","dateCollected","lastUpdateTime"}]}, a 204
+//     if no group holds the number (lenient: an empty list, and results with
+//     phoneNumber), 400 if invalid. dncGroupId is a JSON number when the ID is
+//     numeric (the default 1001).
+//   - GET .../dnc-groups/{groupId} answers {"resultSet":{"dncGroups":
+//     [{"dncGroupId","dncGroupName","dncGroupDescription","validRecords",
+//     "isActive","isRemoved","createDate","lastUpdateTime"}]}}.
+//   - GET .../dnc-groups/{groupId}/scrubbed-skills and .../contributing-skills
+//     answer {"scrubbedSkills":[{"skillId","skillName"}]} (resp.
+//     contributingSkills), a 204 when there are none (lenient: totalRecords
+//     and an empty list). A default group is scrubbed against one skill;
+//     SetGroupSkills and SetGroupActive change the group.
 //
 // Numbers travel as digits: NANP as its 10 national digits ("4155552671"),
 // others as E.164 digits without "+" ("442071234567"). The simulator stores
@@ -89,6 +119,9 @@
 // formattedPhone is "(415) 555-2671" for NANP, "+<digits>" otherwise.
 // expiredDate is recorded (Entry.ExpiresAt) but never takes a number off
 // the list by itself.
+//
+// Lenient mode (Config.Lenient) is for the points where public sources
+// disagree with the spec or each other; every shape it adds is listed above.
 //
 // # Both profiles
 //

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // adminVersionPath is the API version the admin tests call.
-const adminVersionPath = "v33.0"
+const adminVersionPath = "v30.0"
 
 // newAdminEnv serves a simulator and logs in with the access key.
 func newAdminEnv(t *testing.T, cfg Config) *env {
@@ -24,7 +25,7 @@ func newAdminEnv(t *testing.T, cfg Config) *env {
 func (e *env) accessKeyLogin(id, secret string) (int, []byte) {
 	e.t.Helper()
 	body := fmt.Sprintf(`{"accessKeyId":%q,"accessKeySecret":%q}`, id, secret)
-	resp, err := e.client.Post(e.url+"/authentication/v1/token/access-key", "application/json", strings.NewReader(body))
+	resp, err := e.client.Post(e.hosts.Login+"/authentication/v1/token/access-key", "application/json", strings.NewReader(body))
 	if err != nil {
 		e.t.Fatalf("access key login: %v", err)
 	}
@@ -65,15 +66,26 @@ func (e *env) recordsPath() string {
 	return e.servicesPath() + "/dnc-groups/" + e.sim.Config().DNCGroupID + "/records"
 }
 
-// recordsBody renders an add or remove request; a number may carry an
-// expiredDate as "digits@date".
-func recordsBody(numbers ...string) string {
+// recordsBody renders an add request as the spec types it: phoneNumber a JSON
+// number (a string if it is not all digits, which the spec refuses). A number
+// may carry an expiredDate as "digits@date".
+func recordsBody(numbers ...string) string { return dncRecordsBody(true, numbers...) }
+
+// removeBody renders a remove request: phoneNumber a JSON string.
+func removeBody(numbers ...string) string { return dncRecordsBody(false, numbers...) }
+
+func dncRecordsBody(asNumbers bool, numbers ...string) string {
 	parts := make([]string, len(numbers))
 	for i, n := range numbers {
-		if digits, date, ok := strings.Cut(n, "@"); ok {
-			parts[i] = fmt.Sprintf(`{"phoneNumber":%q,"expiredDate":%q}`, digits, date)
+		n, date, dated := strings.Cut(n, "@")
+		phone := strconv.Quote(n)
+		if asNumbers && n != "" && strings.Trim(n, "0123456789") == "" {
+			phone = n
+		}
+		if dated {
+			parts[i] = fmt.Sprintf(`{"phoneNumber":%s,"expiredDate":%q}`, phone, date)
 		} else {
-			parts[i] = fmt.Sprintf(`{"phoneNumber":%q}`, n)
+			parts[i] = fmt.Sprintf(`{"phoneNumber":%s}`, phone)
 		}
 	}
 	return `{"dncGroupRecords":[` + strings.Join(parts, ",") + `]}`
@@ -94,7 +106,7 @@ func (e *env) addRecords(numbers ...string) adminResultSet {
 // removeRecords removes records and decodes the 200 answer.
 func (e *env) removeRecords(numbers ...string) adminResultSet {
 	e.t.Helper()
-	status, _, body := e.adminCall(http.MethodDelete, e.recordsPath(), recordsBody(numbers...))
+	status, _, body := e.adminCall(http.MethodDelete, e.recordsPath(), removeBody(numbers...))
 	if status != http.StatusOK {
 		e.t.Fatalf("remove: %d %s", status, body)
 	}

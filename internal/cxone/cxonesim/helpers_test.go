@@ -34,11 +34,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a simulator served over loopback plus a client with a token.
+// env is a simulator served over loopback plus a client with a token. url is
+// the API host; the admin profile's login and discovery are on hosts.
 type env struct {
 	t      *testing.T
 	sim    *Server
 	url    string
+	hosts  Hosts
 	client *http.Client
 	tok    string
 }
@@ -54,9 +56,9 @@ func newEnv(t *testing.T, cfg Config) *env {
 func startEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
 	sim := New(cfg)
-	u, stop := sim.Start()
+	h, stop := sim.StartHosts()
 	tr := &http.Transport{}
-	e := &env{t: t, sim: sim, url: u, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+	e := &env{t: t, sim: sim, url: h.API, hosts: h, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
 		stop()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,6 +54,17 @@ type Config struct {
 	// AdminMaxBatch is the most records one admin add or remove request may
 	// carry. The vendor publishes no limit. Default: 1000.
 	AdminMaxBatch int
+	// AppAuthMethod is how the registered application authenticates at the
+	// token endpoint: "client_secret_basic" (default) or "client_secret_post".
+	AppAuthMethod string
+	// ScrubbedSkills and ContributingSkills are the skills linked to the DNC
+	// group. Nil ScrubbedSkills is one outbound skill; SetGroupSkills changes
+	// both, to none too.
+	ScrubbedSkills, ContributingSkills []Skill
+	// Lenient makes the admin profile also accept and answer the shapes other
+	// public clients show where they differ from the published spec (see the
+	// package doc). Default: the spec's shapes only.
+	Lenient bool
 
 	// Seed makes fault decisions reproducible for a given request order.
 	Seed int64
@@ -97,7 +109,11 @@ func (c Config) withDefaults() Config {
 // use; all inspection and fault methods may be called while it serves.
 type Server struct {
 	cfg Config
-	mux *http.ServeMux
+	mux *http.ServeMux // the API host (both profiles) and /sim/
+
+	// The admin profile's other hosts (hosts.go).
+	loginMux, discoveryMux *http.ServeMux
+	hosts                  atomic.Pointer[Hosts]
 
 	// mu guards everything below. It is never held while sleeping, reading a
 	// request body or calling OnChange callbacks.
@@ -112,6 +128,7 @@ type Server struct {
 	onChange []func(Change)
 	pending  []Change // changes awaiting delivery to onChange
 	draining bool     // some goroutine is delivering pending changes
+	group    groupState
 }
 
 // New returns a simulator for cfg. It does not listen; use Start or Listen,
@@ -127,6 +144,7 @@ func New(cfg Config) *Server {
 		lists:   newStore(cfg.ListID),
 		stats:   newStatsState(),
 	}
+	s.loginMux, s.discoveryMux, s.group = http.NewServeMux(), http.NewServeMux(), newGroupState(cfg)
 	s.routeAuth()
 	s.routeV2()
 	s.routeAdmin()
@@ -138,30 +156,44 @@ func New(cfg Config) *Server {
 // demo to print the credentials and list ID.
 func (s *Server) Config() Config { return s.cfg }
 
-// ServeHTTP dispatches to the simulated API and the /sim/ inspection routes.
+// ServeHTTP is the API host: both profiles' API calls, the v2 token endpoint
+// and the /sim/ inspection routes. The admin profile's login and discovery
+// are on hosts of their own (LoginHandler, DiscoveryHandler, ListenHosts).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// A client calling a path or method the contract does not have is a
-		// bug worth seeing in Stats, so count it before the mux answers 404/405.
+	s.serve(s.mux, w, r)
+}
+
+// serve dispatches r on one host's mux.
+func (s *Server) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	if _, pattern := mux.Handler(r); pattern == "" {
+		// A client calling a path or method the contract does not have (or
+		// on the wrong host) is a bug worth seeing in Stats, so count it
+		// before the mux answers 404/405.
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		s.mux.ServeHTTP(sw, r)
+		mux.ServeHTTP(sw, r)
 		s.mu.Lock()
 		s.stats.record(kindUnmatched, sw.status)
 		s.mu.Unlock()
-		s.logf("cxonesim: %s %s -> %d (no such route)", r.Method, r.URL.Path, sw.status)
+		s.logf("cxonesim: %s %s%s -> %d (no such route)", r.Method, r.Host, r.URL.Path, sw.status)
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	mux.ServeHTTP(w, r)
 }
 
-// Listen serves the simulator on addr (e.g. "127.0.0.1:0") until shutdown is
-// called. It returns the base URL, e.g. "http://127.0.0.1:43121".
+// Listen serves the API host (ServeHTTP) on addr (e.g. "127.0.0.1:0") until
+// shutdown is called. It returns the base URL, e.g. "http://127.0.0.1:43121".
+// The admin profile also needs its login and discovery hosts: ListenHosts.
 func (s *Server) Listen(addr string) (baseURL string, shutdown func(), err error) {
+	return s.listen(addr, s)
+}
+
+// listen serves h on addr until shutdown is called.
+func (s *Server) listen(addr string, h http.Handler) (baseURL string, shutdown func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, err
 	}
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
