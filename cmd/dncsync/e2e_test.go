@@ -46,6 +46,9 @@ func TestMain(m *testing.M) {
 
 const webhookToken = "e2e-token-0123456789abcdef"
 
+// e2eClient posts with a timeout: a service that hangs fails its test instead of the whole run.
+var e2eClient = &http.Client{Timeout: time.Minute}
+
 // proc is one running `dncsync serve`.
 type proc struct {
 	t      *testing.T
@@ -53,6 +56,7 @@ type proc struct {
 	url    string
 	cmd    *exec.Cmd
 	stderr *bytes.Buffer
+	ready  string // the path that answers 200 once started
 }
 
 func freePort(t *testing.T) int {
@@ -66,8 +70,15 @@ func freePort(t *testing.T) int {
 
 func startServe(t *testing.T, env ...string) *proc {
 	t.Helper()
+	return startServeAt(t, "/readyz", env...)
+}
+
+// startServeAt starts serve and waits for path to answer 200 (/healthz for a service that is not
+// meant to become ready).
+func startServeAt(t *testing.T, path string, env ...string) *proc {
+	t.Helper()
 	port := freePort(t)
-	p := &proc{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port),
+	p := &proc{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port), ready: path,
 		env: append([]string{fmt.Sprintf("PORT=%d", port), "DNCSYNC_LOG_LEVEL=warn"}, env...)}
 	p.start()
 	t.Cleanup(p.kill)
@@ -85,7 +96,7 @@ func (p *proc) start() {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(p.url + "/readyz"); err == nil {
+		if resp, err := http.Get(p.url + p.ready); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return
@@ -93,7 +104,7 @@ func (p *proc) start() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	p.t.Fatalf("dncsync serve not ready in 20s; stderr:\n%s", p.stderr)
+	p.t.Fatalf("dncsync serve: %s not 200 in 20s; stderr:\n%s", p.ready, p.stderr)
 }
 
 // readyzUntil polls /readyz until it answers want or d has passed, and returns the last answer.
@@ -133,7 +144,7 @@ func (p *proc) post(body string, headers ...string) (int, string, error) {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e2eClient.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -431,6 +442,11 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{[]string{"DNCSYNC_BATCH_LINGER=soon"}, "DNCSYNC_BATCH_LINGER=\"soon\" is not a duration"},
 		{[]string{"DNCSYNC_DEFAULT_REGION=XX"}, "DNCSYNC_DEFAULT_REGION=\"XX\""},
 		{[]string{"DNCSYNC_WEBHOOK_AUTH=token", "DNCSYNC_WEBHOOK_TOKEN=short"}, "DNCSYNC_WEBHOOK_TOKEN must be set"},
+		// A secret pasted with its line break is another secret; a short HMAC key can be guessed.
+		{[]string{"DNCSYNC_WEBHOOK_AUTH=token", "DNCSYNC_WEBHOOK_TOKEN=" + webhookToken + "\n"}, "DNCSYNC_WEBHOOK_TOKEN has spaces"},
+		{[]string{"DNCSYNC_ADMIN_TOKEN= " + adminToken}, "DNCSYNC_ADMIN_TOKEN has spaces"},
+		{[]string{"DNCSYNC_WEBHOOK_AUTH=standard", "DNCSYNC_WEBHOOK_SECRET=whsec_c2hvcnQ="}, "DNCSYNC_WEBHOOK_SECRET: a secret of 5 bytes"},
+		{[]string{"DNCSYNC_METRICS_TOKEN=short"}, "DNCSYNC_METRICS_TOKEN must be at least 16"},
 	} {
 		cmd := exec.Command(binPath, "serve")
 		cmd.Env = append(cleanEnv(), tc.env...)
