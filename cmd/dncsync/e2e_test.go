@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/redistest"
@@ -496,5 +498,21 @@ func TestReadyzSaysWhyRedisIsDown(t *testing.T) {
 			t.Fatalf("intake did not recover after Redis came back: %d %v", code, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// A Redis that answers but cannot take writes (out of memory under noeviction) is not ready.
+	if code, body := p.readyzUntil(t, http.StatusOK, 5*time.Second); code != http.StatusOK {
+		t.Fatalf("readyz after Redis came back: %d %v", code, body)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	if err := rdb.ConfigSet(context.Background(), "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := p.readyzUntil(t, http.StatusServiceUnavailable, 5*time.Second); code != http.StatusServiceUnavailable ||
+		!strings.Contains(body["store"], "OOM") {
+		t.Fatalf("readyz with Redis out of memory: %d %v", code, body)
+	}
+	if code, _, err := p.post(`{"phoneNumber":"+14155552672"}`); err != nil || code != http.StatusServiceUnavailable {
+		t.Fatalf("intake with Redis out of memory answered %d, %v; want 503", code, err)
 	}
 }
