@@ -60,6 +60,7 @@ type config struct {
 	LogLevel      string
 	LogFormat     string
 	Shutdown      time.Duration
+	PprofAddr     string
 }
 
 // envFlags defines flags whose defaults come from the environment, and records parse errors of
@@ -173,6 +174,7 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.dur(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
 	e.str(&c.LogLevel, "log-level", "DNCSYNC_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.str(&c.LogFormat, "log-format", "DNCSYNC_LOG_FORMAT", "json", "json or text")
+	e.str(&c.PprofAddr, "pprof-addr", "DNCSYNC_PPROF_ADDR", "", "serve Go's pprof profiles on this address (e.g. localhost:6060); unset: off")
 	e.dur(&c.Shutdown, "shutdown-timeout", "DNCSYNC_SHUTDOWN_TIMEOUT", 30*time.Second, "how long shutdown waits for in-flight work")
 	return c, e
 }

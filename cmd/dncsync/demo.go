@@ -71,7 +71,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	sim.OnChange(func(c cxonesim.Change) {
-		log.Info("CXone simulator list changed", "op", c.Op, "number", phone.Mask(c.Number), "list_size", len(sim.List()))
+		log.Info("CXone simulator list changed", "op", c.Op, "number", phone.Mask(c.Number), "list_size", sim.Len())
 	})
 	svc, err := newService(cfg, log, hooks{})
 	if err != nil {

@@ -136,6 +136,13 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	if s.cfg.PprofAddr != "" {
+		stop, err := servePprof(s.cfg.PprofAddr, s.log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pusher.Run(pctx) })

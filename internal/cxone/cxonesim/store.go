@@ -100,6 +100,13 @@ func (s *Server) List() []string {
 	return sortedNumbers(s.lists.list(s.cfg.ListID))
 }
 
+// Len is how many numbers are on the list: List's length without sorting it.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lists.list(s.cfg.ListID))
+}
+
 // GroupList is List under the admin profile's name: the DNC group is the
 // same list, so it returns the same E.164 numbers.
 func (s *Server) GroupList() []string { return s.List() }
