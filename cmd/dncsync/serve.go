@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/dncsync/dncsync/api"
+	"github.com/dncsync/dncsync/internal/console"
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/lookup"
@@ -36,6 +38,8 @@ type service struct {
 	pusher *pusher.Pusher
 	mux    *http.ServeMux
 	ready  *readiness
+	// sampler keeps the last hour of the queue for the status page.
+	sampler *console.Sampler
 }
 
 // hooks let demo and tests observe the service without reaching into it.
@@ -77,7 +81,11 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newQueueCollector(store))
 	pacer := pusher.NewPacer(cfg.RateLimitRPM)
-	client := newClient(cfg, pacer, &http.Client{Transport: newCountingTransport(reg)})
+	reg.MustRegister(newOpsCollector(store, store, pacer))
+	recorder := &console.Recorder{}
+	counting := newCountingTransport(reg)
+	counting.next = recorder // the status page lists recent requests to CXone
+	client := newClient(cfg, pacer, &http.Client{Transport: counting})
 	sig := queue.NewSignal()
 	q := queue.Signaling(store, sig)
 	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
@@ -85,8 +93,9 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
 		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
 	})
+	inMetrics := intake.NewMetrics(reg)
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
-		Logger: log.With("component", "intake"), Metrics: intake.NewMetrics(reg)})
+		Logger: log.With("component", "intake"), Metrics: inMetrics})
 
 	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /webhook/opt-out", in.OptOut)
@@ -106,6 +115,16 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		}
 	}
 	lh.Register(s.mux)
+	ops := lookup.NewOperator(lh, store, pacer)
+	ops.Register(s.mux)
+	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
+	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
+		Metrics: inMetrics})
+	s.mux.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
+	s.sampler = &console.Sampler{Stats: store.Stats, Gatherer: reg}
+	(&console.Handler{Store: store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: pacer,
+		Sampler: s.sampler, Recorder: recorder}).Register(s.mux)
+	s.mux.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
 	return s, nil
 }
 
@@ -139,6 +158,7 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pusher.Run(pctx) })
+	wg.Go(func() { s.sampler.Run(pctx) })
 	wg.Go(func() {
 		queue.KeepAudit(pctx, s.store, s.cfg.AuditKeep, 6*time.Hour, s.log.With("component", "retention"))
 	})
