@@ -290,4 +290,3 @@ func unavailable(w http.ResponseWriter, verb string) {
 	w.Header().Set("Retry-After", "5")
 	writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be "+verb+"; retry later"))
 }
-
