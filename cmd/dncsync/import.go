@@ -179,7 +179,8 @@ func reportPath(flagValue, name string) string {
 	case name == "-":
 		return "import-rejects.csv"
 	}
-	return strings.TrimSuffix(name, ".gz") + ".rejects.csv"
+	base := strings.TrimSuffix(name, ".gz")
+	return strings.TrimSuffix(base, filepath.Ext(base)) + ".rejects.csv"
 }
 
 // rejectReport writes rows not imported as CSV, creating the file at the first one: a clean import

@@ -39,6 +39,9 @@ type ImportOptions struct {
 	Digest    string // the file's Digest, for the rows' event ids
 	Workers   int    // batches in flight at once; default 4
 	BatchSize int    // rows a batch; default 500
+	// RetryWait is the first wait before a batch is sent again while the store or service is
+	// unavailable; it doubles, five times at most. Default 250ms.
+	RetryWait time.Duration
 	// OnProblem is told of every row not imported (rejected or invalid), for the report file.
 	// Calls are serialized.
 	OnProblem func(row ImportRow, o ImportOutcome)
@@ -52,6 +55,9 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
+	}
+	if opts.RetryWait <= 0 {
+		opts.RetryWait = 250 * time.Millisecond
 	}
 	if opts.OnProblem == nil {
 		opts.OnProblem = func(ImportRow, ImportOutcome) {}
@@ -72,7 +78,7 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 				if ctx.Err() != nil {
 					continue // drain, so the reader is never stuck
 				}
-				if err := importBatch(ctx, b, sink, opts.Digest, c, problem); err != nil {
+				if err := importBatch(ctx, b, sink, opts, c, problem); err != nil {
 					cancel(err)
 				}
 			}
@@ -119,7 +125,7 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 }
 
 // importBatch sends the valid rows of b, retrying while the store or service is unavailable.
-func importBatch(ctx context.Context, b []ImportRow, sink ImportSink, digest string, c *ImportCounts,
+func importBatch(ctx context.Context, b []ImportRow, sink ImportSink, opts ImportOptions, c *ImportCounts,
 	problem func(ImportRow, ImportOutcome)) error {
 	rows := make([]ImportRow, 0, len(b))
 	ids := make([]string, 0, len(b))
@@ -130,7 +136,7 @@ func importBatch(ctx context.Context, b []ImportRow, sink ImportSink, digest str
 			continue
 		}
 		rows = append(rows, r)
-		ids = append(ids, ImportEventID(digest, r.Line))
+		ids = append(ids, ImportEventID(opts.Digest, r.Line))
 	}
 	if len(rows) == 0 {
 		return nil
@@ -143,7 +149,7 @@ func importBatch(ctx context.Context, b []ImportRow, sink ImportSink, digest str
 			break
 		}
 		select {
-		case <-time.After(time.Duration(250<<attempt) * time.Millisecond):
+		case <-time.After(opts.RetryWait << attempt):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
