@@ -40,6 +40,22 @@ type service struct {
 	ready  *readiness
 	// sampler keeps the last hour of the queue for the status page.
 	sampler *console.Sampler
+	routes  []string // the patterns registered on mux
+}
+
+// routes registers handlers on a mux and remembers their patterns.
+type routes struct {
+	mux      *http.ServeMux
+	patterns []string
+}
+
+func (r *routes) Handle(pattern string, h http.Handler) {
+	r.patterns = append(r.patterns, pattern)
+	r.mux.Handle(pattern, h)
+}
+
+func (r *routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(h))
 }
 
 // hooks let demo and tests observe the service without reaching into it.
@@ -98,15 +114,16 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		Logger: log.With("component", "intake"), Metrics: inMetrics})
 
 	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
-	s.mux.HandleFunc("POST /webhook/opt-out", in.OptOut)
+	r := &routes{mux: s.mux} // lists the routes, which the API document must match (api_test.go)
+	r.HandleFunc("POST /webhook/opt-out", in.OptOut)
 	if cfg.TwilioToken != "" {
-		s.mux.Handle("POST /webhook/twilio", intake.NewTwilio(in, intake.TwilioConfig{AuthToken: cfg.TwilioToken,
+		r.Handle("POST /webhook/twilio", intake.NewTwilio(in, intake.TwilioConfig{AuthToken: cfg.TwilioToken,
 			PublicURL: cfg.PublicURL, StopWords: splitList(cfg.StopWords), StartRemoves: cfg.StartRemoves}))
 	}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	r.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.ready = newReadiness(store, client)
-	s.mux.Handle("GET /readyz", s.ready)
-	s.mux.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	r.Handle("GET /readyz", s.ready)
+	r.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	lh := lookup.New(q, store, cfg.AdminToken, cfg.DefaultRegion)
 	if admin, ok := client.(*cxone.Admin); ok {
 		// Re-queued numbers go through the signaling queue, so the pusher wakes for them.
@@ -114,17 +131,18 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 			return reconcile.Run(ctx, admin, q, store, dryRun, time.Now())
 		}
 	}
-	lh.Register(s.mux)
+	lh.Register(r)
 	ops := lookup.NewOperator(lh, store, pacer)
-	ops.Register(s.mux)
+	ops.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
 		Metrics: inMetrics})
-	s.mux.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
+	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: store.Stats, Gatherer: reg}
 	(&console.Handler{Store: store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: pacer,
-		Sampler: s.sampler, Recorder: recorder}).Register(s.mux)
-	s.mux.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
+		Sampler: s.sampler, Recorder: recorder}).Register(r)
+	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
+	s.routes = r.patterns
 	return s, nil
 }
 

@@ -39,11 +39,11 @@ type Handler struct {
 const cookieName = "dncsync_console"
 
 // Register adds the routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", h.page)
-	mux.HandleFunc("GET /login", h.loginForm)
-	mux.HandleFunc("POST /login", h.login)
-	mux.HandleFunc("POST /logout", h.logout)
+func (h *Handler) Register(mux interface{ Handle(string, http.Handler) }) {
+	mux.Handle("GET /{$}", http.HandlerFunc(h.page))
+	mux.Handle("GET /login", http.HandlerFunc(h.loginForm))
+	mux.Handle("POST /login", http.HandlerFunc(h.login))
+	mux.Handle("POST /logout", http.HandlerFunc(h.logout))
 }
 
 // session is the cookie value: an HMAC of a fixed label under the admin token, so that the cookie

@@ -37,7 +37,7 @@ func NewOperator(h *Handler, ops queue.Operations, pacing Pacing) *Operator {
 }
 
 // Register adds the routes to mux.
-func (o *Operator) Register(mux *http.ServeMux) {
+func (o *Operator) Register(mux Router) {
 	mux.Handle("GET /v1/status", o.h.auth(o.status))
 	mux.Handle("GET /v1/dead-letters", o.h.auth(o.deadLetters))
 	mux.Handle("POST /v1/dead-letters/retry", o.h.auth(o.retry))
