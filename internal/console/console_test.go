@@ -126,7 +126,7 @@ func TestPageShowsQueueClockDeadAndLookup(t *testing.T) {
 	_, body := get(t, http.DefaultClient, b.srv.URL+"/?number=415-555-2671", "Authorization", "Bearer "+token)
 	for _, want := range []string{
 		`id="depth">depth<b>1</b>`,
-		`class="late">1</b>`, // one dead letter
+		`class="late">1</b>`,                      // one dead letter
 		"cxone add: invalid &lt;phone&gt; number", // escaped
 		`id="lookup-state">dead</b>`,
 		"of 10 business days",
