@@ -49,9 +49,13 @@ func TestDeployExamplesUseRealSettings(t *testing.T) {
 				Template struct {
 					Spec struct {
 						Containers []struct {
-							Env            []struct{ Name string } `yaml:"env"`
-							LivenessProbe  struct{ HTTPGet struct{ Path string } `yaml:"httpGet"` } `yaml:"livenessProbe"`
-							ReadinessProbe struct{ HTTPGet struct{ Path string } `yaml:"httpGet"` } `yaml:"readinessProbe"`
+							Env           []struct{ Name string } `yaml:"env"`
+							LivenessProbe struct {
+								HTTPGet struct{ Path string } `yaml:"httpGet"`
+							} `yaml:"livenessProbe"`
+							ReadinessProbe struct {
+								HTTPGet struct{ Path string } `yaml:"httpGet"`
+							} `yaml:"readinessProbe"`
 						} `yaml:"containers"`
 					} `yaml:"spec"`
 				} `yaml:"template"`
