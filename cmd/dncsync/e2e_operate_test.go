@@ -151,7 +151,7 @@ func TestImportThroughServer(t *testing.T) {
 		t.Fatalf("direct import beside serve: exit %d\n%s", code, errOut)
 	}
 	report := filepath.Join(t.TempDir(), "rejects.csv")
-	out, errOut, code := runCmd(t, []string{"DNCSYNC_ADMIN_TOKEN=" + adminToken}, in, "import", "--server", p.url, "--report", report, "-")
+	out, errOut, code := runCmd(t, []string{"DNCSYNC_ADMIN_TOKEN=" + adminToken}, in, "import", "--server", p.url, "--country", "US", "--report", report, "-")
 	if code != 0 || !strings.Contains(out, "3 rows") || !strings.Contains(out, "2 accepted") || !strings.Contains(out, "1 rejected") {
 		t.Fatalf("import --server: exit %d\n%s\n%s", code, out, errOut)
 	}

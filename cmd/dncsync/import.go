@@ -91,7 +91,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	var sink intake.ImportSink
 	if *server != "" {
-		sink = intake.ServerSink{Base: *server, Token: cfg.AdminToken}
+		sink = intake.ServerSink{Base: *server, Token: cfg.AdminToken, Country: strings.ToUpper(*country)}
 	} else {
 		store, err := openStore(cfg)
 		if err != nil {

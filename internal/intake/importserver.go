@@ -19,7 +19,9 @@ import (
 type ServerSink struct {
 	Base  string // e.g. http://localhost:3000
 	Token string // DNCSYNC_ADMIN_TOKEN
-	HTTP  *http.Client
+	// Country is sent for rows without one (import --country); empty: the service's default region.
+	Country string
+	HTTP    *http.Client
 }
 
 // wireImportEvent is a row as the generic event of the webhook contract.
@@ -44,7 +46,11 @@ func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([
 	}
 	evs := make([]wireImportEvent, len(rows))
 	for i, r := range rows {
-		evs[i] = wireImportEvent{PhoneNumber: r.Raw, Country: r.Country, Action: string(r.Action),
+		country := r.Country
+		if country == "" {
+			country = s.Country
+		}
+		evs[i] = wireImportEvent{PhoneNumber: r.Raw, Country: country, Action: string(r.Action),
 			OccurredAt: stampRFC3339(r.OccurredAt), ExpiresAt: stampRFC3339(r.ExpiresAt), EventID: ids[i],
 			Source: ImportSource(r.Source), Channel: r.Channel, Reason: r.Reason, Scope: r.Scope}
 	}
