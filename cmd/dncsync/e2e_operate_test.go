@@ -180,11 +180,10 @@ func TestOperatorCommandsEndToEnd(t *testing.T) {
 	sim.SetFaults(cxonesim.Faults{ServerError: 1})
 	dir := t.TempDir()
 	p := startServe(t, append(env, "DNCSYNC_DATA_DIR="+dir, "DNCSYNC_ADMIN_TOKEN="+adminToken, "DNCSYNC_MAX_ATTEMPTS=1")...)
-	nums := []string{"+14155552671", "+14155552672", "+14155552673"}
-	for _, n := range nums {
-		if code, _, _ := p.post(`{"phoneNumber":"` + n + `"}`); code != 200 {
-			t.Fatalf("post answered %d", code)
-		}
+	// One batch, so that the three fail in one push: while CXone fails everything, later pushes
+	// spend no attempts (an outage dead-letters nothing).
+	if code, body, _ := p.post(`[{"phoneNumber":"+14155552671"},{"phoneNumber":"+14155552672"},{"phoneNumber":"+14155552673"}]`); code != 200 {
+		t.Fatalf("post answered %d %s", code, body)
 	}
 	if code, _, _ := p.post(`{"phoneNumber":"555-01"}`); code != 422 {
 		t.Fatalf("junk answered %d", code)

@@ -21,7 +21,6 @@ import (
 
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/phone"
-	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // cmdImport loads a file of opt-outs: straight into the store, or through a running service with
@@ -304,6 +303,3 @@ func startProgress(w io.Writer, c *intake.ImportCounts, cr *countingReader, size
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
-
-// importStore is checked at compile time: both stores take imports directly.
-var _ intake.ImportStore = queue.Store(nil)

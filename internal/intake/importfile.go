@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // An import file is CSV (comma, semicolon or tab, detected from the first line) or one number a
@@ -34,21 +32,24 @@ var importColumns = map[string]string{
 	"action": "action", "expiresat": "expiresAt",
 }
 
-// ImportRow is one data row of an import file, before the number is normalized.
+// ImportRow is one data row of an import file. Its fields go to the store as the webhook's generic
+// event (importEvent), so that an imported row obeys the same rules as a posted one.
 type ImportRow struct {
-	Line       int    // 1-based line of the file where the row starts
-	Record     string // the row as read (fields joined by the delimiter), for the evidence
-	Raw        string // the number as written
-	Country    string
-	Action     queue.Action
-	OccurredAt time.Time // zero: not given
-	ExpiresAt  time.Time
+	Line    int    // 1-based line of the file where the row starts
+	Record  string // the row as read (fields joined by the delimiter), for the evidence
+	Raw     string // the number as written
+	Country string
+	Action  string // as written; empty: add
+	// OccurredAt and ExpiresAt are RFC 3339 when the file's value was a time or date this reader
+	// knows (importTimeLayouts), else the value as written, which the event's rules then refuse.
+	OccurredAt string
+	ExpiresAt  string
 	Source     string
 	Channel    string
 	Reason     string
 	Scope      string
-	// Invalid, when set, says why the row cannot be used (a bad time or action): it is reported,
-	// not imported, as a webhook with such a field is answered 400 and not stored.
+	// Invalid, when set, says the row could not be read at all (broken CSV quoting): it is
+	// reported, not sent.
 	Invalid string
 }
 
@@ -201,50 +202,24 @@ func (ir *ImportReader) row(rec []string) ImportRow {
 		}
 		return ""
 	}
-	r := ImportRow{Line: ir.line, Record: strings.Join(rec, string(ir.delim)), Raw: get("number"),
-		Country: strings.ToUpper(get("country")), Source: get("source"), Channel: get("channel"),
-		Reason: get("reason"), Scope: get("scope"), Action: queue.Add}
-	if r.Raw == "" {
-		r.Invalid = "no phone number in the row"
-		return r
-	}
-	if a := get("action"); a != "" {
-		act, err := parseAction(a, "")
-		if err != nil {
-			r.Invalid = err.Error()
-			return r
-		}
-		r.Action = act
-	}
-	var err error
-	if r.OccurredAt, err = importTime(get("occurredAt")); err != nil {
-		r.Invalid = "occurredAt: " + err.Error()
-		return r
-	}
-	if !r.OccurredAt.IsZero() && r.OccurredAt.Before(time.Unix(0, 0)) {
-		r.Invalid = "occurredAt is before 1970"
-		return r
-	}
-	if r.ExpiresAt, err = importTime(get("expiresAt")); err != nil {
-		r.Invalid = "expiresAt: " + err.Error()
-	}
-	return r
+	return ImportRow{Line: ir.line, Record: strings.Join(rec, string(ir.delim)), Raw: get("number"),
+		Country: strings.ToUpper(get("country")), Action: get("action"), OccurredAt: importTime(get("occurredAt")),
+		ExpiresAt: importTime(get("expiresAt")), Source: get("source"), Channel: get("channel"),
+		Reason: get("reason"), Scope: get("scope")}
 }
 
 // importTimeLayouts are the time formats an import file may use: RFC 3339, and the date-time and
 // date forms spreadsheets write, read as UTC.
 var importTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"}
 
-func importTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
+// importTime is s as RFC 3339 when it is in one of importTimeLayouts, else s as it is.
+func importTime(s string) string {
 	for _, l := range importTimeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
+			return t.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a date (2006-01-02)", s)
+	return s
 }
 
 // Decompress returns r decompressed when it starts with gzip's magic bytes, else r as it is.

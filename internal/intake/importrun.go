@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -177,78 +177,29 @@ func importBatch(ctx context.Context, b []ImportRow, sink ImportSink, opts Impor
 	return nil
 }
 
-// ImportStore is what StoreSink writes to.
-type ImportStore interface {
-	Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error)
-	Reject(ctx context.Context, rs ...queue.Rejection) error
-}
-
-// StoreSink normalizes rows here and writes them straight into the store: rejections, then the
-// accepted events, each batch in one call (one script call on Redis).
+// StoreSink writes rows straight into the store, through the opt-out webhook's own processing (the
+// same parsing, rules, bounds and rejections): each batch is one Reject and one Enqueue call (one
+// script call on Redis).
 type StoreSink struct {
-	Store         ImportStore
-	DefaultRegion string
+	Store         queue.Queue
+	DefaultRegion string           // for rows without a country
 	Now           func() time.Time // default time.Now
 }
 
 // Send implements ImportSink.
 func (s StoreSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error) {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	at := now().Truncate(time.Millisecond)
-	out := make([]ImportOutcome, len(rows))
-	events := make([]queue.Event, 0, len(rows))
-	slots := make([]int, 0, len(rows))
-	var rejs []queue.Rejection
+	h := New(s.Store, Config{DefaultRegion: s.DefaultRegion, Now: s.Now, StoreTimeout: time.Minute})
+	raws := make([]json.RawMessage, len(rows))
 	for i, r := range rows {
-		region := r.Country
-		if region == "" {
-			region = s.DefaultRegion
-		}
-		num, err := phone.Parse(r.Raw, region)
+		b, err := json.Marshal(importEvent(r, ids[i], ""))
 		if err != nil {
-			reason := "invalid_number"
-			var pe *phone.Error
-			if errors.As(err, &pe) {
-				reason = string(pe.Reason)
-			}
-			rejs = append(rejs, queue.Rejection{Raw: r.Raw, Body: truncate(r.Record, 4096), Reason: reason,
-				Region: region, Source: ImportSource(r.Source), Channel: r.Channel, EventID: ids[i], ReceivedAt: at})
-			out[i] = ImportOutcome{Status: "rejected", Reason: reason}
-			continue
+			return nil, err
 		}
-		events = append(events, importEvent(r, ids[i], num.E164, at))
-		slots = append(slots, i)
+		raws[i] = b
 	}
-	if err := s.Store.Reject(ctx, rejs...); err != nil {
-		return nil, fmt.Errorf("record rejections: %w", err)
-	}
-	if len(events) == 0 {
-		return out, nil
-	}
-	st, err := s.Store.Enqueue(ctx, events)
+	res, err := h.process(ctx, raws, h.cfg.Now(), "", true)
 	if err != nil {
-		return nil, fmt.Errorf("enqueue: %w", err)
+		return nil, err
 	}
-	for j, i := range slots {
-		out[i] = ImportOutcome{Status: "accepted", Number: events[j].Number}
-		if st[j] == queue.Duplicate {
-			out[i].Status = "duplicate"
-		}
-	}
-	return out, nil
-}
-
-// importEvent is the queue event of an accepted row received at at. The row's own occurredAt is
-// kept; it defaults to at and is never later than it, as for a webhook.
-func importEvent(r ImportRow, id, e164 string, at time.Time) queue.Event {
-	occ := at
-	if !r.OccurredAt.IsZero() && r.OccurredAt.Before(at) {
-		occ = r.OccurredAt.Truncate(time.Millisecond)
-	}
-	return queue.Event{ID: id, Number: e164, Raw: r.Raw, Action: r.Action, Source: ImportSource(r.Source),
-		Channel: r.Channel, Reason: r.Reason, Scope: r.Scope, OccurredAt: occ, ReceivedAt: at,
-		ExpiresAt: r.ExpiresAt.Truncate(time.Millisecond)}
+	return outcomes(res), nil
 }

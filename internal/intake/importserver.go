@@ -24,11 +24,12 @@ type ServerSink struct {
 	HTTP    *http.Client
 }
 
-// wireImportEvent is a row as the generic event of the webhook contract.
+// wireImportEvent is a row as the generic event of the webhook contract, with the file's line and
+// row as received, which the event's evidence (a rejection's body) keeps.
 type wireImportEvent struct {
 	PhoneNumber string `json:"phoneNumber"`
 	Country     string `json:"country,omitempty"`
-	Action      string `json:"action"`
+	Action      string `json:"action,omitempty"`
 	OccurredAt  string `json:"occurredAt,omitempty"`
 	ExpiresAt   string `json:"expiresAt,omitempty"`
 	EventID     string `json:"eventId"`
@@ -36,6 +37,31 @@ type wireImportEvent struct {
 	Channel     string `json:"channel,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Scope       string `json:"scope,omitempty"`
+	Line        int    `json:"importLine"`
+	Row         string `json:"importRow"`
+}
+
+// importEvent is row r (event id id) as the webhook's generic event; country is used when the row
+// has none.
+func importEvent(r ImportRow, id, country string) wireImportEvent {
+	if r.Country != "" {
+		country = r.Country
+	}
+	return wireImportEvent{PhoneNumber: r.Raw, Country: country, Action: r.Action, OccurredAt: r.OccurredAt,
+		ExpiresAt: r.ExpiresAt, EventID: id, Source: ImportSource(r.Source), Channel: r.Channel, Reason: r.Reason,
+		Scope: r.Scope, Line: r.Line, Row: truncate(r.Record, 2048)}
+}
+
+// outcomes reads the webhook's results as import outcomes.
+func outcomes(rs []result) []ImportOutcome {
+	out := make([]ImportOutcome, len(rs))
+	for i, r := range rs {
+		out[i] = ImportOutcome{Status: r.Status, Number: r.PhoneNumber, Reason: r.Reason}
+		if r.Status == "invalid" {
+			out[i].Reason = r.Error // says which value was wrong
+		}
+	}
+	return out
 }
 
 // Send implements ImportSink. At most MaxBatch rows a call; a 503 or a lost connection comes back
@@ -46,13 +72,7 @@ func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([
 	}
 	evs := make([]wireImportEvent, len(rows))
 	for i, r := range rows {
-		country := r.Country
-		if country == "" {
-			country = s.Country
-		}
-		evs[i] = wireImportEvent{PhoneNumber: r.Raw, Country: country, Action: string(r.Action),
-			OccurredAt: stampRFC3339(r.OccurredAt), ExpiresAt: stampRFC3339(r.ExpiresAt), EventID: ids[i],
-			Source: ImportSource(r.Source), Channel: r.Channel, Reason: r.Reason, Scope: r.Scope}
+		evs[i] = importEvent(r, ids[i], s.Country)
 	}
 	body, err := json.Marshal(map[string]any{"events": evs})
 	if err != nil {
@@ -93,19 +113,5 @@ func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([
 	if len(ans.Results) != len(rows) {
 		return nil, fmt.Errorf("%s answered %d results for %d rows", s.Base, len(ans.Results), len(rows))
 	}
-	out := make([]ImportOutcome, len(rows))
-	for i, r := range ans.Results {
-		out[i] = ImportOutcome{Status: r.Status, Number: r.PhoneNumber, Reason: r.Reason}
-		if r.Status == "invalid" {
-			out[i].Reason = r.Error
-		}
-	}
-	return out, nil
-}
-
-func stampRFC3339(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return outcomes(ans.Results), nil
 }

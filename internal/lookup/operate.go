@@ -224,8 +224,11 @@ func orEmpty(s []string) []string {
 
 // Rejection is one rejected input as GET /v1/rejections and `dncsync rejected list` show it.
 type Rejection struct {
-	Raw        string    `json:"raw"`
+	Raw string `json:"raw"`
+	// Number is the E.164 when the number was valid and another field was refused.
+	Number     string    `json:"number,omitempty"`
 	Reason     string    `json:"reason"`
+	Said       string    `json:"said,omitempty"` // what the person said, when it is not the number
 	Region     string    `json:"region,omitempty"`
 	Source     string    `json:"source,omitempty"`
 	Channel    string    `json:"channel,omitempty"`
@@ -243,7 +246,8 @@ type Rejections struct {
 func ToRejections(rs []queue.Rejection) []Rejection {
 	out := make([]Rejection, len(rs))
 	for i, r := range rs {
-		out[i] = Rejection{Raw: r.Raw, Reason: r.Reason, Region: r.Region, Source: r.Source, Channel: r.Channel,
+		out[i] = Rejection{Raw: r.Raw, Number: r.Number, Reason: r.Reason, Said: r.Said, Region: r.Region,
+			Source: r.Source, Channel: r.Channel,
 			EventID: r.EventID, ReceivedAt: r.ReceivedAt.UTC(), Body: r.Body}
 	}
 	return out
