@@ -179,7 +179,9 @@ func (ir *ImportReader) Next() (ImportRow, error) {
 			ir.line = 1
 		} else {
 			rec, err = ir.csv.Read()
-			ir.line, _ = ir.csv.FieldPos(0)
+			if err == nil {
+				ir.line, _ = ir.csv.FieldPos(0) // FieldPos panics without a record
+			}
 		}
 		if err != nil {
 			var pe *csv.ParseError
