@@ -2,12 +2,12 @@
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
-.PHONY: run test check unit fuzz bench load
+.PHONY: run test check unit fuzz bench load alerts
 
 run:
 	go run ./cmd/dncsync demo
 
-test: check unit fuzz
+test: check unit fuzz alerts
 
 check:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
@@ -20,6 +20,15 @@ unit:
 fuzz:
 	go test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/phone/
 	go test -run='^$$' -fuzz='^FuzzParseEvent$$' -fuzztime=$(FUZZTIME) ./internal/intake/
+	go test -run='^$$' -fuzz='^FuzzImportReader$$' -fuzztime=$(FUZZTIME) ./internal/intake/
+
+# The Prometheus alert rules: syntax, and their unit tests (promtool is in Debian's prometheus package).
+alerts:
+	@if command -v promtool >/dev/null; then \
+		promtool check rules deploy/prometheus/dncsync.rules.yml && \
+		cd deploy/prometheus && promtool test rules dncsync.rules.test.yml; \
+	elif [ -n "$$CI" ]; then echo "promtool is missing: apt-get install prometheus"; exit 1; \
+	else echo "promtool is not installed: alert rules not checked (apt-get install --no-install-recommends prometheus)"; fi
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./internal/phone/ ./internal/queue/... ./internal/intake/

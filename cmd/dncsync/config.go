@@ -17,7 +17,7 @@ import (
 	"github.com/dncsync/dncsync/internal/phone"
 )
 
-// config is every setting; each is an environment variable (CONTRACTS.md section 7) and a flag.
+// config is every setting; each is an environment variable and a flag (README, Configuration).
 type config struct {
 	Port          int
 	RedisURL      string

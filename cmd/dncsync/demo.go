@@ -92,8 +92,9 @@ A number's state and history:
   curl -s -H 'Authorization: Bearer %s' localhost:%d/v1/numbers/+14155552671
 
 The simulated list: curl -s %s/sim/list    Metrics: curl -s localhost:%d/metrics
+The status page: http://localhost:%d/ (sign in with the admin token above)
 `, cfg.Port, *profile, simURL, "demo-list", storeName(cfg), cfg.WebhookAuth, cfg.Port, cfg.AdminToken, cfg.Port,
-		simURL, cfg.Port)
+		simURL, cfg.Port, cfg.Port)
 	if *profile == "admin" {
 		fmt.Fprintf(stdout, `Check the simulated tenant as you would a real one:
   CXONE_AUTH_URL=%s CXONE_DISCOVERY_URL=%s \

@@ -1,5 +1,5 @@
-// Command dncsync gets consumer opt-outs onto a NICE CXone do-not-call list. Subcommands: serve,
-// demo, doctor, subscribe, ... Settings come from the environment (CONTRACTS.md section 7) or flags alike.
+// Command dncsync gets consumer opt-outs onto a NICE CXone do-not-call list. Subcommands: see usage.
+// Settings come from the environment or flags alike (config.go; README, Configuration).
 package main
 
 import (
@@ -35,6 +35,15 @@ Usage:
                       compare the DNC group with what dncsync synced; re-queue what CXone lacks (admin)
   dncsync requeue-dead [--max N] [--server URL]
                       send dead letters back to the queue once their cause is fixed
+  dncsync import [--server URL] [--column C] [--report FILE] FILE|-
+                      load a file of opt-outs (CSV or one number a line, gzip detected); reruns are idempotent
+  dncsync status [--json] [--max-age 24h] [--server URL]
+                      queue, compliance clock, last push, pace (exit 1 when the oldest is older than --max-age)
+  dncsync dlq list [--json] | retry NUMBER...|--all | drop NUMBER... --reason TEXT  [--server URL]
+                      the dead letters with their errors; re-queue or drop them (drops are kept in the trail)
+  dncsync rejected list [--since T] [--json] [--server URL]
+                      input that was not a valid number, newest first, to correct and resubmit
+  dncsync version     the build: version, commit, Go
   dncsync load --url URL [--requests N --concurrency C --batch B]
                       post webhooks at a running service and print the rate it sustained
 
@@ -84,6 +93,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdReconcile(ctx, args[1:], stdout, stderr)
 	case "requeue-dead":
 		err = cmdRequeueDead(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, args[1:], stdout, stderr)
+	case "status":
+		err = cmdStatus(ctx, args[1:], stdout, stderr)
+		if errors.Is(err, errTooOld) {
+			fmt.Fprintf(stderr, "dncsync status: %v\n", err)
+			return 1
+		}
+	case "dlq":
+		err = cmdDLQ(ctx, args[1:], stdout, stderr)
+	case "rejected":
+		err = cmdRejected(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		err = cmdVersion(stdout)
 	default:
 		fmt.Fprintf(stderr, "dncsync: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/dncsync/dncsync/api"
+	"github.com/dncsync/dncsync/internal/console"
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/lookup"
@@ -36,6 +38,24 @@ type service struct {
 	pusher *pusher.Pusher
 	mux    *http.ServeMux
 	ready  *readiness
+	// sampler keeps the last hour of the queue for the status page.
+	sampler *console.Sampler
+	routes  []string // the patterns registered on mux
+}
+
+// routes registers handlers on a mux and remembers their patterns.
+type routes struct {
+	mux      *http.ServeMux
+	patterns []string
+}
+
+func (r *routes) Handle(pattern string, h http.Handler) {
+	r.patterns = append(r.patterns, pattern)
+	r.mux.Handle(pattern, h)
+}
+
+func (r *routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(h))
 }
 
 // hooks let demo and tests observe the service without reaching into it.
@@ -77,7 +97,11 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newQueueCollector(store))
 	pacer := pusher.NewPacer(cfg.RateLimitRPM)
-	client := newClient(cfg, pacer, &http.Client{Transport: newCountingTransport(reg)})
+	reg.MustRegister(newOpsCollector(store, store, pacer))
+	recorder := &console.Recorder{}
+	counting := newCountingTransport(reg)
+	counting.next = recorder // the status page lists recent requests to CXone
+	client := newClient(cfg, pacer, &http.Client{Transport: counting})
 	sig := queue.NewSignal()
 	q := queue.Signaling(store, sig)
 	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
@@ -85,19 +109,21 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
 		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
 	})
+	inMetrics := intake.NewMetrics(reg)
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
-		Logger: log.With("component", "intake"), Metrics: intake.NewMetrics(reg)})
+		Logger: log.With("component", "intake"), Metrics: inMetrics})
 
 	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
-	s.mux.HandleFunc("POST /webhook/opt-out", in.OptOut)
+	r := &routes{mux: s.mux} // lists the routes, which the API document must match (api_test.go)
+	r.HandleFunc("POST /webhook/opt-out", in.OptOut)
 	if cfg.TwilioToken != "" {
-		s.mux.Handle("POST /webhook/twilio", intake.NewTwilio(in, intake.TwilioConfig{AuthToken: cfg.TwilioToken,
+		r.Handle("POST /webhook/twilio", intake.NewTwilio(in, intake.TwilioConfig{AuthToken: cfg.TwilioToken,
 			PublicURL: cfg.PublicURL, StopWords: splitList(cfg.StopWords), StartRemoves: cfg.StartRemoves}))
 	}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	r.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.ready = newReadiness(store, client)
-	s.mux.Handle("GET /readyz", s.ready)
-	s.mux.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	r.Handle("GET /readyz", s.ready)
+	r.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	lh := lookup.New(q, store, cfg.AdminToken, cfg.DefaultRegion)
 	if admin, ok := client.(*cxone.Admin); ok {
 		// Re-queued numbers go through the signaling queue, so the pusher wakes for them.
@@ -105,7 +131,18 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 			return reconcile.Run(ctx, admin, q, store, dryRun, time.Now())
 		}
 	}
-	lh.Register(s.mux)
+	lh.Register(r)
+	ops := lookup.NewOperator(lh, store, pacer)
+	ops.Register(r)
+	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
+	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
+		Metrics: inMetrics})
+	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
+	s.sampler = &console.Sampler{Stats: store.Stats, Gatherer: reg}
+	(&console.Handler{Store: store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: pacer,
+		Sampler: s.sampler, Recorder: recorder}).Register(r)
+	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
+	s.routes = r.patterns
 	return s, nil
 }
 
@@ -146,6 +183,7 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pusher.Run(pctx) })
+	wg.Go(func() { s.sampler.Run(pctx) })
 	wg.Go(func() {
 		queue.KeepAudit(pctx, s.store, s.cfg.AuditKeep, 6*time.Hour, s.log.With("component", "retention"))
 	})

@@ -13,7 +13,7 @@ import (
 	"github.com/dncsync/dncsync/internal/pusher"
 )
 
-// cmdSubscribe registers the CXone event subscription (CONTRACTS.md section 4).
+// cmdSubscribe registers the CXone event subscription (docs/wire-contract.md, section 4).
 func cmdSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("subscribe", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -21,7 +21,7 @@ import (
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// MaxBody is the largest body accepted (CONTRACTS.md section 1).
+// MaxBody is the largest body accepted (docs/wire-contract.md, section 1).
 const MaxBody = 1 << 20
 
 // MaxBatch is the most events one request may carry.

@@ -33,8 +33,13 @@ func New(q queue.Queue, ev queue.Evidence, token, defaultRegion string) *Handler
 	return &Handler{q: q, ev: ev, token: token, defaultRegion: defaultRegion, now: time.Now}
 }
 
+// Router is where routes are registered: an *http.ServeMux, or a wrapper that also lists them.
+type Router interface {
+	Handle(pattern string, handler http.Handler)
+}
+
 // Register adds the routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
+func (h *Handler) Register(mux Router) {
 	mux.Handle("GET /v1/numbers/{number}", h.auth(h.number))
 	mux.Handle("GET /v1/stats", h.auth(h.stats))
 	mux.Handle("POST /v1/reconcile", h.auth(h.reconcile))

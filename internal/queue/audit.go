@@ -135,10 +135,11 @@ type Evidence interface {
 	States(ctx context.Context, fn func(NumberState) error) error
 }
 
-// Store is a queue with its evidence: what both stores implement.
+// Store is a queue with its evidence and operator tools: what both stores implement.
 type Store interface {
 	Queue
 	Evidence
+	Operations
 }
 
 // RejectionKey is the key under which rejections of raw input are kept and looked up: its digits

@@ -40,6 +40,9 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 				if err := t.confirmed(pushed); err != nil {
 					return err
 				}
+				if err := t.noteConfirmed(tx); err != nil { // Operations.LastConfirmed
+					return err
+				}
 			}
 			switch {
 			case r == nil:

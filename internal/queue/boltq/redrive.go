@@ -23,49 +23,18 @@ func (s *Store) Redrive(ctx context.Context, max int) (int, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		t := s.begin(tx)
-		// Oldest dead first, as redisq does (its dead set is scored by dead-at).
-		type dead struct {
-			number string
-			at     uint64
-		}
-		var all []dead
-		c := t.dead.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			all = append(all, dead{string(k), binary.BigEndian.Uint64(v)})
-		}
-		sort.Slice(all, func(i, j int) bool {
-			if all[i].at != all[j].at {
-				return all[i].at < all[j].at
-			}
-			return all[i].number < all[j].number
-		})
 		var numbers []string
-		for _, d := range all[:min(max, len(all))] {
+		for _, d := range t.oldestDead(max) {
 			numbers = append(numbers, d.number)
 		}
 		for _, number := range numbers {
-			r, err := t.get(number)
+			ok, err := t.requeue(number, ms(s.now()))
 			if err != nil {
 				return err
 			}
-			if r == nil || r.state != stateDead {
-				continue
+			if ok {
+				n++
 			}
-			r.item.Attempts, r.item.LastError = 0, ""
-			if err := t.move(r, stateReady, ms(s.now())); err != nil {
-				return err
-			}
-			key := trailKey(number)
-			st, err := t.state(number, key)
-			if err != nil {
-				return err
-			}
-			st.LastError = ""
-			if err := t.record(key, st, queue.AuditRecord{Kind: queue.AuditRequeued, Number: number,
-				Action: r.item.Action, Detail: redriveDetail}); err != nil {
-				return err
-			}
-			n++
 		}
 		return nil
 	})
@@ -73,4 +42,48 @@ func (s *Store) Redrive(ctx context.Context, max int) (int, error) {
 		return 0, unavailable("redrive", err)
 	}
 	return n, nil
+}
+
+// requeue returns number to ready at now with fresh attempts and an AuditRequeued record, if it is
+// dead; it reports whether it was.
+func (t *txn) requeue(number string, now int64) (bool, error) {
+	r, err := t.get(number)
+	if err != nil || r == nil || r.state != stateDead {
+		return false, err
+	}
+	r.item.Attempts, r.item.LastError = 0, ""
+	if err := t.move(r, stateReady, now); err != nil {
+		return false, err
+	}
+	key := trailKey(number)
+	st, err := t.state(number, key)
+	if err != nil {
+		return false, err
+	}
+	st.LastError = ""
+	return true, t.record(key, st, queue.AuditRecord{Kind: queue.AuditRequeued, Number: number,
+		Action: r.item.Action, Detail: redriveDetail})
+}
+
+// deadEntry is a number in the dead index with the time it died.
+type deadEntry struct {
+	number string
+	at     int64
+}
+
+// oldestDead lists up to limit dead entries, oldest dead first, as redisq's dead set (scored by
+// dead-at) orders them. The dead index is keyed by number, so this reads all of it.
+func (t *txn) oldestDead(limit int) []deadEntry {
+	var all []deadEntry
+	c := t.dead.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		all = append(all, deadEntry{string(k), int64(binary.BigEndian.Uint64(v))})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].at != all[j].at {
+			return all[i].at < all[j].at
+		}
+		return all[i].number < all[j].number
+	})
+	return all[:min(max(limit, 0), len(all))]
 }

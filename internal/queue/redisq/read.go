@@ -66,6 +66,11 @@ func (s *Store) Rejections(ctx context.Context, limit int) ([]queue.Rejection, e
 	if err != nil {
 		return nil, wrap("rejections", err)
 	}
+	return decodeRejections(msgs), nil
+}
+
+// decodeRejections reads entries of the rejections stream as reject.lua writes them.
+func decodeRejections(msgs []redis.XMessage) []queue.Rejection {
 	out := make([]queue.Rejection, 0, len(msgs))
 	for _, m := range msgs {
 		str := func(k string) string { v, _ := m.Values[k].(string); return v }
@@ -78,5 +83,5 @@ func (s *Store) Rejections(ctx context.Context, limit int) ([]queue.Rejection, e
 			Said: str("said"), Reason: str("reason"), Region: str("region"), Source: str("source"),
 			Channel: str("channel"), EventID: str("event_id"), ReceivedAt: fromMS(rec), Key: str("key")})
 	}
-	return out, nil
+	return out
 }

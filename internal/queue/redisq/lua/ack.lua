@@ -27,6 +27,7 @@ for i = 4, #ARGV, 5 do
     if act == "remove" then st = "removed" end
     redis.call("HSET", prefix .. "state:" .. num, "ca", act, "cocc", occ, "cat", now, "cexp", exp, "st", st, "err", "")
     audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ, exp = exp})
+    redis.call("SET", prefix .. "lastack", now) -- Operations.LastConfirmed
     if cur[2] == ver then
       redis.call("DEL", key)
       redis.call("ZREM", KEYS[3], num)

@@ -1,0 +1,21 @@
+package pusher
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPacerState(t *testing.T) {
+	p := NewPacer(120)
+	if got := p.CurrentRPM(); got != 120 {
+		t.Fatalf("CurrentRPM = %v, want 120", got)
+	}
+	if u := p.PausedUntil(); u.After(time.Now()) {
+		t.Fatalf("a new pacer is paused until %v", u)
+	}
+	before := time.Now()
+	p.Throttled(30 * time.Second)
+	if u := p.PausedUntil(); u.Before(before.Add(30*time.Second)) || u.After(time.Now().Add(30*time.Second)) {
+		t.Fatalf("after a 429 with Retry-After 30s, PausedUntil = %v (now %v)", u, time.Now())
+	}
+}
