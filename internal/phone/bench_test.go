@@ -2,18 +2,35 @@ package phone
 
 import "testing"
 
+var benchInputs = []struct{ name, raw, region string }{
+	{"US_national", "(415) 555-2671", "US"},
+	{"E164", "+14155552671", "US"},
+	{"UK_national", "020 7946 0958", "GB"},
+	{"US_extension", "415-555-2671 x123", "US"},
+}
+
+// BenchmarkParse is a repeated input: the cache's answer.
 func BenchmarkParse(b *testing.B) {
-	for _, bc := range []struct{ name, raw, region string }{
-		{"US_national", "(415) 555-2671", "US"},
-		{"E164", "+14155552671", "US"},
-		{"UK_national", "020 7946 0958", "GB"},
-		{"US_extension", "415-555-2671 x123", "US"},
-	} {
+	for _, bc := range benchInputs {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Parse(bc.raw, bc.region); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseCold is a first sight: the full parse behind the cache.
+func BenchmarkParseCold(b *testing.B) {
+	for _, bc := range benchInputs {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, reason, _ := parse(bc.raw, bc.region); reason != "" {
+					b.Fatal(reason)
 				}
 			}
 		})

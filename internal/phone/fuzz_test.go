@@ -2,7 +2,10 @@ package phone
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 var knownReasons = map[Reason]bool{
@@ -22,6 +25,13 @@ func FuzzParse(f *testing.F) {
 		f.Add(tc.raw, tc.region)
 	}
 	f.Fuzz(func(t *testing.T, raw, region string) {
+		// The fast path must answer as the library's full parse does, wherever it answers.
+		if fast, ok := parseFast(strings.TrimSpace(raw)); ok {
+			num, err := phonenumbers.Parse(strings.TrimSpace(raw), "US")
+			if err != nil || phonenumbers.Format(num, phonenumbers.E164) != fast.E164 || !phonenumbers.IsValidNumber(num) {
+				t.Fatalf("parseFast(%q) = %+v, the library reads %v (%v)", raw, fast, num, err)
+			}
+		}
 		n, err := Parse(raw, region)
 		if err != nil {
 			var perr *Error

@@ -79,11 +79,21 @@ func Parse(raw, defaultRegion string) (Number, error) {
 	if !ok {
 		return Number{}, &Error{Raw: raw, Region: region, Reason: ReasonBadRegion}
 	}
-	n, reason, err := parse(raw, region)
-	if reason != "" {
-		return Number{}, &Error{Raw: raw, Region: region, Reason: reason, Err: err}
+	k, shard, cacheable := cacheKey(raw, region)
+	a, hit := answer{}, false
+	if cacheable {
+		a, hit = shard.get(k)
 	}
-	return n, nil
+	if !hit {
+		a.n, a.reason, a.err = parse(raw, region)
+		if cacheable {
+			shard.put(k, a)
+		}
+	}
+	if a.reason != "" {
+		return Number{}, &Error{Raw: raw, Region: region, Reason: a.reason, Err: a.err}
+	}
+	return a.n, nil
 }
 
 // parse returns a non-empty reason on rejection.
@@ -162,6 +172,9 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 		}
 	}()
 
+	if n, ok := parseFast(s); ok {
+		return n, "", nil
+	}
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil {
 		return Number{}, parseErrorReason(err), err
@@ -186,7 +199,7 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	// by that E.164 misses the opt-out. The library breaks this for e.g.
 	// Belarusian "8 810 ..." numbers: it strips the 8 from "+375 810 ..."
 	// as if it were the national prefix.
-	if !sameDigits(s, e164) && !roundTrips(e164) {
+	if !sameDigits(s, e164) && mayStripPrefix(num.GetCountryCode(), e164) && !roundTrips(e164) {
 		return Number{}, ReasonInvalid, errNoRoundTrip
 	}
 	ext := num.GetExtension()

@@ -104,3 +104,35 @@ func randomValid(rng *rand.Rand, cc int32, nationalPrefix string, lengths []int3
 	}
 	return num, true
 }
+
+// TestRoundTripSkipIsSound: wherever mayStripPrefix says the library cannot strip a national
+// prefix from an E.164 string, parsing that string really gives it back.
+func TestRoundTripSkipIsSound(t *testing.T) {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	skipped, checked := 0, 0
+	for _, md := range coll.GetMetadata() {
+		for range 200 {
+			num, ok := randomValid(rng, md.GetCountryCode(), md.GetNationalPrefix(), md.GetGeneralDesc().GetPossibleLength())
+			if !ok {
+				continue
+			}
+			e164 := phonenumbers.Format(num, phonenumbers.E164)
+			checked++
+			if mayStripPrefix(num.GetCountryCode(), e164) {
+				continue
+			}
+			skipped++
+			if !roundTrips(e164) {
+				t.Errorf("%s: the round trip was skipped, but it does not parse back to itself", e164)
+			}
+		}
+	}
+	t.Logf("%d valid numbers, %d skip the round trip", checked, skipped)
+	if skipped < checked/2 {
+		t.Fatalf("only %d of %d numbers skip the round trip", skipped, checked)
+	}
+}
