@@ -3,8 +3,12 @@ package redisq_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -96,4 +100,58 @@ func TestDurabilityWarnings(t *testing.T) {
 	if w := s.DurabilityWarnings(ctx); len(w) != 2 {
 		t.Fatalf("warnings %v, want two", w)
 	}
+}
+
+// Concurrent enqueues share script calls, and each caller still gets exactly its own answers.
+func TestGroupCommit(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "group"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	const callers, each = 64, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for c := range callers {
+		wg.Go(func() {
+			for i := range each {
+				n := fmt.Sprintf("+1415555%04d", c*each+i)
+				ev := queue.Event{ID: "e" + n, Number: n, Raw: n, Action: queue.Add, OccurredAt: time.Now(), ReceivedAt: time.Now()}
+				st, err := s.Enqueue(ctx, []queue.Event{ev, ev}) // the same event twice: created, then a duplicate
+				if err != nil || len(st) != 2 || st[0] != queue.Created || st[1] != queue.Duplicate {
+					errs <- fmt.Errorf("%s: %v %v", n, st, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if st, _ := s.Stats(ctx); st.Ready != callers*each {
+		t.Fatalf("%d entries ready, want %d", st.Ready, callers*each)
+	}
+	info, _ := rdb.Info(ctx, "commandstats").Result()
+	calls := 0
+	for _, l := range strings.Split(info, "\r\n") {
+		for _, cmd := range []string{"cmdstat_evalsha:calls=", "cmdstat_eval:calls="} {
+			if v, ok := strings.CutPrefix(l, cmd); ok {
+				n, _ := strconv.Atoi(strings.SplitN(v, ",", 2)[0])
+				calls += n
+			}
+		}
+	}
+	if calls == 0 || calls >= callers*each {
+		t.Fatalf("%d script calls for %d concurrent enqueues: not shared", calls, callers*each)
+	}
+	t.Logf("%d enqueues in %d script calls", callers*each, calls)
 }

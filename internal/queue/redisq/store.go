@@ -31,6 +31,8 @@ type Store struct {
 	now    func() time.Time
 
 	ready, leased, dead, age, rejections string
+
+	group enqueueGroup // concurrent enqueues share script calls
 }
 
 var _ queue.Queue = (*Store)(nil)
