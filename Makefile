@@ -2,7 +2,7 @@
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
-.PHONY: run test check unit fuzz bench load alerts
+.PHONY: run test check unit fuzz bench bench-intake load alerts
 
 run:
 	go run ./cmd/dncsync demo
@@ -32,3 +32,8 @@ alerts:
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./internal/phone/ ./internal/queue/... ./internal/intake/
+
+# Intake side by side with the tutorial's service (node, installed from ../shared/seed/node with npm ci):
+# writes its table into BENCHMARKS.md. BENCH_DURATION (default 10s) per configuration.
+bench-intake:
+	go test -count=1 -tags intakebench -run '^TestIntakeBench$$' -timeout 30m -v ./internal/intakebench/

@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,6 +20,11 @@ type Config struct {
 	Concurrency int
 	Batch       int // events per request; 1 sends single events
 	Distinct    int // distinct numbers cycled through (repeats exercise deduplication)
+	// Duration, when set, ends the run after this long (Requests then only caps it).
+	Duration time.Duration
+	// Mixed writes numbers in the formats senders use (E.164, national with punctuation,
+	// international with spaces) instead of one format.
+	Mixed bool
 }
 
 // Result summarizes a run.
@@ -49,15 +52,30 @@ func Run(ctx context.Context, cfg Config) Result {
 	if cfg.Distinct < 1 {
 		cfg.Distinct = 1_000_000
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency}, Timeout: 30 * time.Second}
+	if cfg.Requests < 1 {
+		cfg.Requests = int(^uint(0) >> 2)
+	}
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
 	var next atomic.Int64
 	var mu sync.Mutex
 	res := Result{Statuses: map[int]int{}}
-	lat := make([]time.Duration, 0, cfg.Requests)
+	lat := make([]time.Duration, 0, min(cfg.Requests, 1<<16))
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range cfg.Concurrency {
 		wg.Go(func() {
+			c, err := newConn(cfg.URL)
+			if err != nil {
+				mu.Lock()
+				res.Errors++
+				mu.Unlock()
+				return
+			}
+			defer c.close()
 			var body bytes.Buffer
 			for ctx.Err() == nil {
 				i := int(next.Add(1)) - 1
@@ -66,28 +84,21 @@ func Run(ctx context.Context, cfg Config) Result {
 				}
 				body.Reset()
 				writeBody(&body, i, cfg)
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL+"/webhook/opt-out", bytes.NewReader(body.Bytes()))
-				req.Header.Set("Content-Type", "application/json")
-				if cfg.Token != "" {
-					req.Header.Set("Authorization", "Bearer "+cfg.Token)
-				}
 				t0 := time.Now()
-				resp, err := client.Do(req)
+				status, err := c.do("/webhook/opt-out", cfg.Token, body.Bytes(), 30*time.Second)
 				d := time.Since(t0)
 				mu.Lock()
 				if err != nil {
-					res.Errors++
+					if ctx.Err() == nil { // not the end of a timed run
+						res.Errors++
+					}
 				} else {
-					res.Statuses[resp.StatusCode]++
+					res.Statuses[status]++
 					res.Requests++
 					res.Events += cfg.Batch
 					lat = append(lat, d)
 				}
 				mu.Unlock()
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
 			}
 		})
 	}
@@ -111,13 +122,20 @@ func writeBody(b *bytes.Buffer, i int, cfg Config) {
 		}
 		n := (i*cfg.Batch + j) % cfg.Distinct
 		// 212 555 XXXX style numbers across many valid US area codes: all valid, all distinct.
-		fmt.Fprintf(b, `{"eventType":"contact.opt_out","data":{"phoneNumber":"+1 %03d %03d %04d"}}`,
-			areaCodes[n%len(areaCodes)], 200+(n/10000/len(areaCodes))%800, (n/len(areaCodes))%10000)
+		area, exch, line := areaCodes[n%len(areaCodes)], 200+(n/10000/len(areaCodes))%800, (n/len(areaCodes))%10000
+		format := `+1 %03d %03d %04d`
+		if cfg.Mixed {
+			format = mixedFormats[(n/7)%len(mixedFormats)]
+		}
+		fmt.Fprintf(b, `{"eventType":"contact.opt_out","data":{"phoneNumber":"`+format+`"}}`, area, exch, line)
 	}
 	if cfg.Batch > 1 {
 		b.WriteByte(']')
 	}
 }
+
+// mixedFormats are how senders write the same US number.
+var mixedFormats = []string{`+1%03d%03d%04d`, `(%03d) %03d-%04d`, `%03d-%03d-%04d`, `+1 %03d %03d %04d`, `1 (%03d) %03d-%04d`}
 
 var areaCodes = []int{201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219,
 	224, 225, 228, 229, 231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260, 262, 267, 269, 270, 276,

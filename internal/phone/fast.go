@@ -1,8 +1,10 @@
 package phone
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -82,4 +84,113 @@ func phoneNumber(cc int32, nsn string) (*phonenumbers.PhoneNumber, bool) {
 		}
 	}
 	return num, true
+}
+
+// National numbers in the default region ("(415) 555-2671", "020 7946 0958") get the same treatment
+// where the region's national prefix is a plain digit string (or none) and the library's rule for
+// spotting it is that string itself: then the digits, with the prefix taken off when they start
+// with it, are the national number exactly when the library's national format of that number
+// gives back the digits sent. Anything else goes to the full parse.
+
+// regionPlan is what the national fast path needs of a region's metadata.
+type regionPlan struct {
+	cc       int32
+	prefixes []string // what the library strips as a national prefix, in its order; none: nothing
+}
+
+var regionPlans = sync.OnceValue(func() map[string]regionPlan {
+	out := map[string]regionPlan{}
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return out
+	}
+	for _, md := range coll.GetMetadata() {
+		// The rule for spotting a prefix, when it is a choice of plain digit strings ("0",
+		// "0|180020"), is those strings, tried in order as regexp alternatives are.
+		npfp := md.GetNationalPrefixForParsing()
+		if npfp == "" {
+			npfp = md.GetNationalPrefix()
+		}
+		var prefixes []string
+		if npfp != "" {
+			prefixes = strings.Split(npfp, "|")
+		}
+		if md.GetNationalPrefixTransformRule() != "" ||
+			slices.ContainsFunc(prefixes, func(p string) bool { return p == "" || !allDigits(p) }) {
+			continue
+		}
+		out[md.GetId()] = regionPlan{cc: md.GetCountryCode(), prefixes: prefixes}
+	}
+	return out
+})
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFastNational reads s, digits with only spaces, dashes, dots, slashes and parentheses, as a
+// national number of region.
+func parseFastNational(s, region string) (Number, bool) {
+	plan, ok := regionPlans()[region]
+	if !ok {
+		return Number{}, false
+	}
+	var b [maxDigits + 3]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == len(b) {
+				return Number{}, false
+			}
+			b[n] = c
+			n++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		default:
+			return Number{}, false
+		}
+	}
+	digits := string(b[:n])
+	nsn := digits
+	for _, p := range plan.prefixes {
+		if strings.HasPrefix(nsn, p) {
+			nsn = nsn[len(p):]
+			break
+		}
+	}
+	if len(nsn) < 2 {
+		return Number{}, false
+	}
+	num, ok := phoneNumber(plan.cc, nsn)
+	if !ok {
+		return Number{}, false
+	}
+	numRegion := phonenumbers.GetRegionCodeForNumber(num)
+	if !phonenumbers.IsValidNumberForRegion(num, numRegion) {
+		return Number{}, false
+	}
+	if onlyDigits(phonenumbers.Format(num, phonenumbers.NATIONAL)) != digits {
+		return Number{}, false
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	if d := len(e164) - 1; d < minDigits || d > maxDigits || !isE164Shape(e164) || mayStripPrefix(plan.cc, e164) {
+		return Number{}, false
+	}
+	return Number{E164: e164, Region: geoRegion(numRegion)}, true
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

@@ -25,11 +25,20 @@ func FuzzParse(f *testing.F) {
 		f.Add(tc.raw, tc.region)
 	}
 	f.Fuzz(func(t *testing.T, raw, region string) {
-		// The fast path must answer as the library's full parse does, wherever it answers.
-		if fast, ok := parseFast(strings.TrimSpace(raw)); ok {
-			num, err := phonenumbers.Parse(strings.TrimSpace(raw), "US")
+		// The fast paths must answer as the library's full parse does, wherever they answer.
+		s := strings.TrimSpace(raw)
+		if fast, ok := parseFast(s); ok {
+			num, err := phonenumbers.Parse(s, "US")
 			if err != nil || phonenumbers.Format(num, phonenumbers.E164) != fast.E164 || !phonenumbers.IsValidNumber(num) {
 				t.Fatalf("parseFast(%q) = %+v, the library reads %v (%v)", raw, fast, num, err)
+			}
+		}
+		if r, ok := canonicalRegion(region); ok {
+			if fast, ok := parseFastNational(s, r); ok {
+				num, err := phonenumbers.Parse(s, r)
+				if err != nil || phonenumbers.Format(num, phonenumbers.E164) != fast.E164 || !phonenumbers.IsValidNumber(num) {
+					t.Fatalf("parseFastNational(%q, %q) = %+v, the library reads %v (%v)", raw, r, fast, num, err)
+				}
 			}
 		}
 		n, err := Parse(raw, region)

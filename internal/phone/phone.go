@@ -175,6 +175,9 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	if n, ok := parseFast(s); ok {
 		return n, "", nil
 	}
+	if n, ok := parseFastNational(s, region); ok {
+		return n, "", nil
+	}
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil {
 		return Number{}, parseErrorReason(err), err

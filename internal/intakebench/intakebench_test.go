@@ -1,0 +1,310 @@
+//go:build intakebench
+
+// The intake benchmark: the real dncsync binary and the tutorial's Node.js service (run as
+// written) side by side in one run, on the same machine and the same Redis settings, driven by the
+// repository's load generator. `make bench-intake` runs it and writes the table into BENCHMARKS.md;
+// it asserts nothing about speed, it reports.
+package intakebench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/loadgen"
+	"github.com/dncsync/dncsync/internal/redistest"
+)
+
+const token = "bench-token-0123456789abcdef"
+
+// run is one measured configuration.
+type run struct {
+	Service     string // dncsync or tutorial
+	Store       string // redis or embedded
+	Batch       int
+	Concurrency int
+	Result      loadgen.Result
+	PeakRSS     int64 // bytes, VmHWM of the service process
+	Note        string
+}
+
+func TestIntakeBench(t *testing.T) {
+	dur := envDuration("BENCH_DURATION", 10*time.Second)
+	bin := buildDncsync(t)
+	tutorial := installTutorial(t)
+	var runs []run
+	for _, store := range []string{"redis", "embedded"} {
+		for _, batch := range []int{1, 100} {
+			for _, c := range []int{1, 16, 64} {
+				r := measureDncsync(t, bin, store, batch, c, dur)
+				t.Logf("%+v", r)
+				runs = append(runs, r)
+			}
+		}
+	}
+	if tutorial != "" {
+		for _, c := range []int{1, 16, 64} {
+			r := measureTutorial(t, tutorial, c, dur)
+			t.Logf("%+v", r)
+			runs = append(runs, r)
+		}
+	}
+	out := os.Getenv("BENCH_OUT")
+	if out == "" {
+		out = filepath.Join(repoRoot(t), "BENCHMARKS.md")
+	}
+	if err := writeSection(out, report(runs, dur, tutorial != "")); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", out)
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+func repoRoot(t *testing.T) string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}
+
+func buildDncsync(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "dncsync")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/dncsync")
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build dncsync: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// installTutorial copies the tutorial's service (TUTORIAL_DIR, default ../shared/seed/node beside
+// the repository) and installs its pinned dependencies with npm ci. Without node or the tutorial
+// it returns "" and the table has dncsync alone.
+func installTutorial(t *testing.T) string {
+	src := os.Getenv("TUTORIAL_DIR")
+	if src == "" {
+		src = filepath.Join(repoRoot(t), "..", "shared", "seed", "node")
+	}
+	if _, err := os.Stat(filepath.Join(src, "package-lock.json")); err != nil {
+		t.Logf("tutorial service not found at %s (set TUTORIAL_DIR): measuring dncsync alone", src)
+		return ""
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Logf("node not found (apt-get install -y nodejs npm): measuring dncsync alone")
+		return ""
+	}
+	dir := filepath.Join(os.TempDir(), "dncsync-intakebench-tutorial")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"package.json", "package-lock.json", "server.js"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	return dir
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// closedURL is a CXone that never answers: both services are measured at intake alone, as the
+// tutorial's own README suggests, so that neither spends the machine on its drain.
+const closedURL = "http://127.0.0.1:9"
+
+func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Duration) run {
+	port := freePort(t)
+	env := []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", port), "DNCSYNC_LOG_LEVEL=error",
+		"CXONE_API=v2", "CXONE_BASE_URL=" + closedURL, "CXONE_CLIENT_ID=x", "CXONE_CLIENT_SECRET=x",
+		"CXONE_DNC_LIST_ID=L1", "DNCSYNC_WEBHOOK_AUTH=token", "DNCSYNC_WEBHOOK_TOKEN=" + token}
+	if store == "redis" {
+		env = append(env, "REDIS_URL="+redistest.Start(t).URL())
+	} else {
+		env = append(env, "DNCSYNC_DATA_DIR="+t.TempDir())
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	r := run{Service: "dncsync", Store: store, Batch: batch, Concurrency: c}
+	r.Result, r.PeakRSS = measure(t, cmd, url+"/healthz", loadgen.Config{URL: url, Token: token, Concurrency: c,
+		Batch: batch, Duration: dur, Mixed: true})
+	if r.Result.Statuses[200] != r.Result.Requests {
+		r.Note = fmt.Sprintf("statuses %v; stderr %.200s", r.Result.Statuses, stderr.String())
+	}
+	return r
+}
+
+func measureTutorial(t *testing.T, dir string, c int, dur time.Duration) run {
+	port := freePort(t)
+	cmd := exec.Command("node", "server.js")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", port), "CXONE_BASE_URL=" + closedURL,
+		"CXONE_CLIENT_ID=x", "CXONE_CLIENT_SECRET=x", "CXONE_DNC_LIST_ID=L1", "REDIS_URL=" + redistest.Start(t).URL()}
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	r := run{Service: "tutorial", Store: "redis", Batch: 1, Concurrency: c}
+	// The tutorial has no health endpoint; a GET of its webhook path answers 404 once it listens.
+	r.Result, r.PeakRSS = measure(t, cmd, url+"/webhook/opt-out", loadgen.Config{URL: url, Concurrency: c,
+		Batch: 1, Duration: dur, Mixed: true})
+	if r.Result.Statuses[200] != r.Result.Requests {
+		r.Note = fmt.Sprintf("statuses %v", r.Result.Statuses)
+	}
+	return r
+}
+
+// measure starts cmd, waits until up answers, warms it up, loads it and reads its peak RSS.
+func measure(t *testing.T, cmd *exec.Cmd, up string, cfg loadgen.Config) (loadgen.Result, int64) {
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(up)
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not come up", cmd.Path)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	warm := cfg
+	warm.Duration, warm.Distinct = time.Second, 1000
+	loadgen.Run(context.Background(), warm)
+	res := loadgen.Run(context.Background(), cfg)
+	return res, peakRSS(cmd.Process.Pid)
+}
+
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func report(runs []run, dur time.Duration, withTutorial bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured %s by `make bench-intake` (%s per configuration). %s\n\n", time.Now().UTC().Format("2006-01-02"), dur, machine())
+	b.WriteString("Both services take the same single events (`{\"eventType\":\"contact.opt_out\",\"data\":{\"phoneNumber\":...}}`, ")
+	b.WriteString("numbers in five formats, all distinct: no cache helps), with their CXone at a closed port so that only intake ")
+	b.WriteString("is measured, each against its own fresh `redis-server` (append-only file, `appendfsync everysec`). dncsync ")
+	b.WriteString("authenticates every request (bearer token), writes each event with its audit record and answers after the write; ")
+	b.WriteString("the embedded store fsyncs before it answers. The load generator runs on the same two cores.\n\n")
+	b.WriteString("| service | store | events/request | concurrency | requests/s | events/s | p50 | p99 | peak RSS | note |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	tut := map[int]float64{}
+	for _, r := range runs {
+		if r.Service == "tutorial" {
+			tut[r.Concurrency] = float64(r.Result.Requests) / r.Result.Elapsed.Seconds()
+		}
+	}
+	for _, r := range runs {
+		rps := float64(r.Result.Requests) / r.Result.Elapsed.Seconds()
+		note := r.Note
+		if r.Service == "dncsync" && r.Batch == 1 && tut[r.Concurrency] > 0 {
+			note = strings.TrimSpace(fmt.Sprintf("%.1fx the tutorial %s", rps/tut[r.Concurrency], note))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.0f | %.0f | %s | %s | %.0f MiB | %s |\n", r.Service, r.Store, r.Batch,
+			r.Concurrency, rps, float64(r.Result.Events)/r.Result.Elapsed.Seconds(), ms(r.Result.P50), ms(r.Result.P99),
+			float64(r.PeakRSS)/(1<<20), note)
+	}
+	if !withTutorial {
+		b.WriteString("\nThe tutorial's service was not found (TUTORIAL_DIR) or node is missing: dncsync alone.\n")
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0]); len(f) >= 2 {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	version := func(name string, args ...string) string {
+		out, err := exec.Command(name, args...).Output()
+		if err != nil {
+			return name + " missing"
+		}
+		return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	}
+	return fmt.Sprintf("Machine: %d cores (%s)%s, %s, node %s, %s.", runtime.NumCPU(), cpu, mem, runtime.Version(),
+		version("node", "--version"), version("redis-server", "--version"))
+}
+
+// writeSection replaces the intake section of the benchmarks file (between its markers), or
+// appends it.
+func writeSection(path, body string) error {
+	const start, end = "<!-- bench-intake:start -->", "<!-- bench-intake:end -->"
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	section := start + "\n## Intake: dncsync and the tutorial's service, side by side\n\n" + body + end + "\n"
+	s := string(old)
+	if i, j := strings.Index(s, start), strings.Index(s, end); i >= 0 && j > i {
+		s = s[:i] + section + strings.TrimPrefix(s[j+len(end):], "\n")
+	} else {
+		if s != "" && !strings.HasSuffix(s, "\n\n") {
+			s += "\n"
+		}
+		s += section
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
+}
