@@ -27,13 +27,16 @@ while i <= #ARGV do
   else
     local key = prefix .. "item:" .. num
     local skey = prefix .. "state:" .. num
-    redis.call("HSETNX", skey, "first", recv)
-    local last = tonumber(redis.call("HGET", skey, "last") or "0")
-    if recv > last then redis.call("HSET", skey, "last", recv) end
+    -- One read and at most one write of the number's state: first receipt (never reset), last.
+    local conf = redis.call("HMGET", skey, "ca", "cocc", "first", "last")
+    if not conf[3] then
+      redis.call("HSET", skey, "first", recv, "last", recv)
+    elseif recv > tonumber(conf[4] or "0") then
+      redis.call("HSET", skey, "last", recv)
+    end
     local rec = {k = "received", at = tonumber(now), raw = raw, a = act, src = src, ch = ch, rsn = rsn, scp = scp,
       id = id, occ = occ, recv = recv, exp = tonumber(exp)}
     local cur = redis.call("HMGET", key, "a", "occ", "last", "exp")
-    local conf = redis.call("HMGET", skey, "ca", "cocc")
     local stale = false
     if not cur[1] and conf[1] then
       -- Nothing queued: compare with what CXone already has. Same rule as queue.Wins. A resync

@@ -1,13 +1,12 @@
 -- Shared by every script (prepended in scripts.go): the audit trail.
 -- A record is appended to the global stream {tag}:audit (export, trimming by time) and its stream
--- id to the number's list {tag}:hist:<number> (lookup); the number's state hash remembers the
--- newest id so that trimming never removes a number's last record. A record of no number (num "":
--- input with nothing to key it by) is kept in the stream only.
+-- id to the number's list {tag}:hist:<number> (lookup), whose last id is the number's newest
+-- record, which trimming keeps. A record of no number (num "": input with nothing to key it by) is
+-- kept in the stream only.
 local function audit(prefix, num, rec)
   local id = redis.call("XADD", prefix .. "audit", "*", "n", num, "r", cjson.encode(rec))
   if num ~= "" then
     redis.call("RPUSH", prefix .. "hist:" .. num, id)
-    redis.call("HSET", prefix .. "state:" .. num, "lastid", id)
   end
   return id
 end

@@ -13,7 +13,7 @@ for _, e in ipairs(entries) do
   last = id
   local num
   for j = 1, #f, 2 do if f[j] == "n" then num = f[j+1] end end
-  if num and redis.call("HGET", prefix .. "state:" .. num, "lastid") ~= id then
+  if num and redis.call("LINDEX", prefix .. "hist:" .. num, -1) ~= id then
     redis.call("XDEL", KEYS[1], id)
     redis.call("LREM", prefix .. "hist:" .. num, 1, id)
     removed = removed + 1
