@@ -21,7 +21,7 @@ import (
 // parseFast returns the number when s is '+' and digits with only spaces, dashes, dots, slashes
 // and parentheses between them, and those digits are a valid number as they stand.
 func parseFast(s string) (Number, bool) {
-	if len(s) < 2 || s[0] != '+' {
+	if len(s) < 2 || len(s) > maxInputLen || s[0] != '+' {
 		return Number{}, false
 	}
 	var b [maxDigits + 1]byte
@@ -137,8 +137,8 @@ func allDigits(s string) bool {
 // national number of region.
 func parseFastNational(s, region string) (Number, bool) {
 	plan, ok := regionPlans()[region]
-	if !ok {
-		return Number{}, false
+	if !ok || len(s) > maxInputLen {
+		return Number{}, false // the library refuses input over its length cap, whatever it holds
 	}
 	var b [maxDigits + 3]byte
 	n := 0
