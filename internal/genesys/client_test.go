@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,23 @@ func TestOneRefusedNumber(t *testing.T) {
 		if destination.KindOf(err) != destination.Config {
 			t.Errorf("all refused, contact %d: %v, want Config", i, err)
 		}
+	}
+	if n := all.sim.Stats().Requests[genesyssim.KindPatch][400]; n > 6 {
+		t.Errorf("%d requests to blame the request; the search should stop early", n)
+	}
+
+	// One number a batch, as at low traffic: two may be the numbers' fault, a third in a row with
+	// nothing accepted is the request's; one accepted request resets the count.
+	one := setup(t, genesyssim.Config{Refuse: func(n string) bool { return n != number(50) }}, nil)
+	var got []destination.Kind
+	for i := range 4 {
+		got = append(got, destination.KindOf(one.client.Add(context.Background(), contacts(number(i)))[0]))
+	}
+	noErrors(t, "an accepted one", one.client.Add(context.Background(), contacts(number(50))))
+	got = append(got, destination.KindOf(one.client.Add(context.Background(), contacts(number(60)))[0]))
+	want := []destination.Kind{destination.Permanent, destination.Permanent, destination.Config, destination.Config, destination.Permanent}
+	if !slices.Equal(got, want) {
+		t.Errorf("refusals one at a time: %v, want %v", got, want)
 	}
 }
 
