@@ -35,7 +35,7 @@ type Config struct {
 	// Default: 180 days, the documented limit.
 	MaxExpiry time.Duration
 	// MaxListSize is the most entries a list holds (else 400
-	// dnc.phone.numbers.per.list.limit.exceeded). Default: 1,000,000.
+	// dnc.phone.numbers.per.list.limit.exceeded). Default: 1,000,000, the simulator's choice.
 	MaxListSize int
 	// ExportPolls is how many GETs of .../export after a POST still show the previous export (or
 	// 404 when there is none) before the new one is ready. Default 1; negative: ready at once.
