@@ -40,7 +40,7 @@ func (c *Client) fetchToken(ctx context.Context) (destination.Token, error) {
 	resp, err := c.cfg.HTTP.Do(req.WithContext(ctx))
 	if err != nil {
 		e := noAnswer("token", err)
-		e.Op, e.Msg = "token", "no answer from the login host "+c.login
+		e.Msg = "no answer from the login host " + c.login
 		return destination.Token{}, e
 	}
 	defer resp.Body.Close()

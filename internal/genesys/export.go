@@ -165,9 +165,7 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 	}
 	resp, err := c.cfg.HTTP.Do(req)
 	if err != nil {
-		e := noAnswer("download", err)
-		e.Op = "download"
-		return nil, e
+		return nil, noAnswer("download", err)
 	}
 	defer resp.Body.Close()
 	switch {
@@ -177,6 +175,10 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 	case resp.StatusCode == http.StatusUnauthorized && tok != "":
 		c.c.tokens.Invalidate(tok)
 		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: "download", Status: resp.StatusCode, Msg: "the token was refused; try again"}
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden:
+		// A signed link that expired, or an export that was replaced: the next reconcile exports again.
+		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: "download", Status: resp.StatusCode,
+			Msg: "the export's link was refused; it may have expired"}
 	case resp.StatusCode != http.StatusOK:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return nil, statusError("download", response{status: resp.StatusCode, body: b, header: resp.Header})

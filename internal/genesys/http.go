@@ -50,7 +50,7 @@ func (c *caller) do(ctx context.Context, op, method, u string, body any) (respon
 		if err := c.pacer.Wait(ctx); err != nil {
 			return response{}, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "waiting for the rate limit", Err: err}
 		}
-		resp, err := c.send(ctx, method, u, tok, payload)
+		resp, err := c.send(ctx, op, method, u, tok, payload)
 		if err != nil {
 			return response{}, err
 		}
@@ -76,7 +76,7 @@ func (c *caller) do(ctx context.Context, op, method, u string, body any) (respon
 // send makes one HTTP exchange. A request other than GET that the server redirected is refused:
 // net/http would resend it as a GET after a 301, 302 or 303, and the GET's 2xx must never pass
 // for a write's.
-func (c *caller) send(ctx context.Context, method, u, tok string, payload []byte) (response, error) {
+func (c *caller) send(ctx context.Context, op, method, u, tok string, payload []byte) (response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var rd io.Reader
@@ -85,7 +85,7 @@ func (c *caller) send(ctx context.Context, method, u, tok string, payload []byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return response{}, configError("request", 0, "check GENESYS_API_URL (or GENESYS_REGION)")
+		return response{}, configError(op, 0, "check GENESYS_API_URL (or GENESYS_REGION)")
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
@@ -94,28 +94,28 @@ func (c *caller) send(ctx context.Context, method, u, tok string, payload []byte
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return response{}, noAnswer(method, err)
+		return response{}, noAnswer(op, err)
 	}
 	defer resp.Body.Close()
 	if method != http.MethodGet && resp.Request != nil && resp.Request.URL.String() != req.URL.String() {
-		return response{}, configError("request", resp.StatusCode, "the API redirected a "+method+
+		return response{}, configError(op, resp.StatusCode, "the API redirected a "+method+
 			"; set GENESYS_API_URL to the host it redirects to")
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return response{}, noAnswer(method, fmt.Errorf("read answer: %w", err))
+		return response{}, noAnswer(op, fmt.Errorf("read answer: %w", err))
 	}
 	return response{status: resp.StatusCode, body: b, header: resp.Header}, nil
 }
 
-// noAnswer is a transport failure: transient, with any URL in it redacted (paths carry no
-// numbers here, but a download link's query carries a signature).
-func noAnswer(method string, err error) *destination.Error {
+// noAnswer is a transport failure: transient, without the URL (paths carry no numbers here, but a
+// download link's query carries a signature).
+func noAnswer(op string, err error) *destination.Error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = ue.Err // the URL may carry a signed query
+		err = ue.Err
 	}
-	return &destination.Error{Kind: destination.Transient, Dest: Dest, Op: method, Msg: "no answer", Err: err}
+	return &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "no answer", Err: err}
 }
 
 // apiError is the API's error body (platform-client-sdk-go platformclientv2/apiresponse.go,
