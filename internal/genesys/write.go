@@ -218,6 +218,7 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, ru
 	switch {
 	case r.status/100 == 2:
 		c.refusedInARow.Store(0)
+		*run = (*run)[:0] // numbers refused before an accepted request were their own fault
 		p.setAll(out, nil)
 		return nil
 	case r.status == http.StatusBadRequest || r.status == http.StatusRequestEntityTooLarge || r.status == http.StatusUnprocessableEntity:
