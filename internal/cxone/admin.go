@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/destination"
 )
 
 // AdminConfig configures the admin profile (the real CXone Admin API's DNC groups).
@@ -302,11 +304,5 @@ func digitsToE164(s string) string {
 	return "+" + d
 }
 
-// shortText trims CXone's free text for an error message.
-func shortText(s string) string {
-	s = redactNumbers(strings.Join(strings.Fields(s), " ")) // before cutting, which could split a number
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
-}
+// shortText trims CXone's free text for an error message (destination.ShortText).
+func shortText(s string) string { return destination.ShortText(s) }

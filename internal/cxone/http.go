@@ -9,9 +9,9 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/destination"
 )
 
 // caller sends API requests with a cached token, through the pacer, retrying once on 401.
@@ -108,31 +108,10 @@ func (c *caller) send(ctx context.Context, method, url, tok string, payload []by
 }
 
 // maxRetryAfter caps a Retry-After: a pause longer than a lease would only make leases expire.
-const maxRetryAfter = 10 * time.Minute
+const maxRetryAfter = destination.MaxRetryAfter
 
 // retryAfter reads Retry-After as seconds or an HTTP date, capped; 0 when absent or unusable.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	return min(parseRetryAfter(h, now), maxRetryAfter)
-}
-
-func parseRetryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
+func retryAfter(h http.Header, now time.Time) time.Duration { return destination.RetryAfter(h, now) }
 
 // unexpected turns an answer the contract does not list into a transient error with a short,
 // log-safe excerpt (an HTML error page, an empty body, a changed JSON shape) and CXone's reason

@@ -1,45 +1,7 @@
 package cxone
 
-// redactNumbers hides anything that looks like a phone number, including formatted ones
-// ("(415) 555-2671"), not only long runs of digits: CXone's
-// per-record errors and results carry formattedPhone.
-func redactNumbers(s string) string {
-	b := []byte(s)
-	for i := 0; i < len(b); {
-		if !isDigit(b[i]) {
-			i++
-			continue
-		}
-		last, n := i, 0
-		for j := i; j < len(b); {
-			if isDigit(b[j]) {
-				n, last = n+1, j
-				j++
-				continue
-			}
-			k := j
-			for k < len(b) && k-j < 2 && isPhoneSep(b[k]) {
-				k++
-			}
-			if k == j || k == len(b) || !isDigit(b[k]) {
-				break
-			}
-			j = k
-		}
-		if n >= 7 {
-			for k := i; k <= last; k++ {
-				if isDigit(b[k]) {
-					b[k] = '#'
-				}
-			}
-		}
-		i = last + 1
-	}
-	return string(b)
-}
+import "github.com/dncsync/dncsync/internal/destination"
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isPhoneSep(c byte) bool {
-	return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '+'
-}
+// redactNumbers hides anything that looks like a phone number, including formatted ones: CXone's
+// per-record errors and results carry formattedPhone. The rule lives in the destination package.
+func redactNumbers(s string) string { return destination.RedactNumbers(s) }

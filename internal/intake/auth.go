@@ -1,16 +1,14 @@
 package intake
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/stdwebhook"
 )
 
 // Verifier authenticates a webhook sender from the request and its raw body.
@@ -45,67 +43,34 @@ func (t Token) Verify(r *http.Request, _ []byte) error {
 
 func (Token) Challenge() string { return `Bearer realm="dncsync"` }
 
-// Standard checks Standard Webhooks v1 signatures (DNCSYNC_WEBHOOK_AUTH=standard). Replays inside
-// the 5-minute window are caught by the store, which remembers webhook-id as the event id.
+// Standard checks Standard Webhooks v1 signatures (DNCSYNC_WEBHOOK_AUTH=standard) with the
+// stdwebhook package. Replays inside the 5-minute window are caught by the store, which remembers
+// webhook-id as the event id.
 type Standard struct {
 	secrets [][]byte
 	Now     func() time.Time
 }
 
 // Tolerance is how far webhook-timestamp may be from now.
-const Tolerance = 5 * time.Minute
+const Tolerance = stdwebhook.Tolerance
 
 // MinSecretBytes is the shortest webhook secret accepted: a shorter HMAC key can be guessed.
-const MinSecretBytes = 16
+const MinSecretBytes = stdwebhook.MinSecretBytes
 
 // NewStandard parses DNCSYNC_WEBHOOK_SECRET: space-separated "whsec_<base64>" secrets (rotation).
 func NewStandard(secrets string) (*Standard, error) {
-	s := &Standard{Now: time.Now}
-	for _, f := range strings.Fields(secrets) {
-		b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(f, "whsec_"))
-		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("DNCSYNC_WEBHOOK_SECRET: a secret is not whsec_ followed by base64")
-		}
-		if len(b) < MinSecretBytes {
-			return nil, fmt.Errorf("DNCSYNC_WEBHOOK_SECRET: a secret of %d bytes; use at least %d random bytes (whsec_$(openssl rand -base64 32))", len(b), MinSecretBytes)
-		}
-		s.secrets = append(s.secrets, b)
-	}
-	if len(s.secrets) == 0 {
+	b, err := stdwebhook.ParseSecrets(secrets)
+	if errors.Is(err, stdwebhook.ErrNoSecret) {
 		return nil, errors.New("DNCSYNC_WEBHOOK_SECRET is empty; set it to whsec_<base64 secret>")
 	}
-	return s, nil
+	if err != nil {
+		return nil, fmt.Errorf("DNCSYNC_WEBHOOK_SECRET: %w", err)
+	}
+	return &Standard{secrets: b, Now: time.Now}, nil
 }
 
 func (s *Standard) Verify(r *http.Request, body []byte) error {
-	id, ts, sigs := r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), r.Header.Get("webhook-signature")
-	if id == "" || ts == "" || sigs == "" {
-		return errors.New("missing webhook-id, webhook-timestamp or webhook-signature")
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return errors.New("webhook-timestamp is not Unix seconds")
-	}
-	if d := s.Now().Sub(time.Unix(sec, 0)); d > Tolerance || d < -Tolerance {
-		return errors.New("webhook-timestamp is more than 5 minutes from now")
-	}
-	for _, key := range s.secrets {
-		mac := hmac.New(sha256.New, key)
-		fmt.Fprintf(mac, "%s.%s.", id, ts)
-		mac.Write(body)
-		want := mac.Sum(nil)
-		for _, sig := range strings.Fields(sigs) {
-			v, b64, ok := strings.Cut(sig, ",")
-			if !ok || v != "v1" {
-				continue
-			}
-			got, err := base64.StdEncoding.DecodeString(b64)
-			if err == nil && hmac.Equal(got, want) {
-				return nil
-			}
-		}
-	}
-	return errors.New("no webhook-signature matches")
+	return stdwebhook.Verifier{Secrets: s.secrets, Tolerance: Tolerance, Now: s.Now}.Verify(r.Header, body)
 }
 
 func (*Standard) Challenge() string { return `Signature realm="dncsync"` }

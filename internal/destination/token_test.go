@@ -1,4 +1,4 @@
-package cxone
+package destination
 
 import (
 	"context"

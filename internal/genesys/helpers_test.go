@@ -1,0 +1,142 @@
+package genesys_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/genesys"
+	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
+)
+
+// clock is a settable time for the simulator; the pacer moves it on a 429, so that a pause costs
+// no real time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// pacer lets every request through and records 429 reports: the pusher's real pacer is tested on
+// its own. A pause advances the simulator's clock instead of sleeping.
+type pacer struct {
+	mu        sync.Mutex
+	clock     *clock
+	waits     int
+	throttled []time.Duration
+}
+
+func (p *pacer) Wait(ctx context.Context) error {
+	p.mu.Lock()
+	p.waits++
+	p.mu.Unlock()
+	return ctx.Err()
+}
+
+func (p *pacer) Throttled(d time.Duration) time.Duration {
+	p.mu.Lock()
+	p.throttled = append(p.throttled, d)
+	p.mu.Unlock()
+	pause := max(d, time.Second)
+	if p.clock != nil {
+		p.clock.Advance(pause)
+	}
+	return pause
+}
+
+func (p *pacer) OK() {}
+
+func (p *pacer) snapshot() (int, []time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waits, slices.Clone(p.throttled)
+}
+
+// bundle is one test's simulated organization and a client of it.
+type bundle struct {
+	sim    *genesyssim.Server
+	hosts  genesyssim.Hosts
+	clock  *clock
+	pacer  *pacer
+	client *genesys.Client
+	cfg    genesys.Config
+}
+
+// setup serves a simulator for cfg on its two hosts and returns a client of its list, logging in
+// and calling the API on their own hosts as a deployment would; change may alter the client's
+// config.
+func setup(t *testing.T, cfg genesyssim.Config, change func(*genesys.Config)) *bundle {
+	t.Helper()
+	b := &bundle{clock: &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	if cfg.Now == nil {
+		cfg.Now = b.clock.Now
+	}
+	b.sim = genesyssim.New(cfg)
+	var stop func()
+	b.hosts, stop = b.sim.StartHosts()
+	t.Cleanup(stop)
+	b.pacer = &pacer{clock: b.clock}
+	c := b.sim.Config()
+	b.cfg = genesys.Config{LoginURL: b.hosts.Login, APIURL: b.hosts.API, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		DNCListID: c.DNCListID, Pacer: b.pacer, Timeout: 2 * time.Second, ExportPoll: time.Millisecond}
+	if change != nil {
+		change(&b.cfg)
+	}
+	if err := b.cfg.Validate(); err != nil && change == nil {
+		t.Fatalf("the test's own config is invalid: %v", err)
+	}
+	b.client = genesys.NewWithClock(b.cfg, b.clock.Now)
+	return b
+}
+
+func (b *bundle) requests(kind string, status int) int { return b.sim.Stats().Requests[kind][status] }
+
+// number is the i-th test number, a valid NANP one.
+func number(i int) string { return fmt.Sprintf("+1415555%04d", i) }
+
+func contacts(numbers ...string) []destination.Contact {
+	out := make([]destination.Contact, len(numbers))
+	for i, n := range numbers {
+		out[i] = destination.Contact{Number: n, Reason: "opt_out", Source: "test"}
+	}
+	return out
+}
+
+// noErrors fails unless every result is nil.
+func noErrors(t *testing.T, what string, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: contact %d: %v", what, i, err)
+		}
+	}
+}
+
+func kinds(errs []error) []destination.Kind {
+	out := make([]destination.Kind, len(errs))
+	for i, err := range errs {
+		out[i] = -1
+		if err != nil {
+			out[i] = destination.KindOf(err)
+		}
+	}
+	return out
+}
+
+func errorsAs(err error, target **destination.Error) bool { return errors.As(err, target) }
