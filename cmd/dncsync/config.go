@@ -43,6 +43,7 @@ type config struct {
 	BatchLinger   time.Duration
 	DefaultRegion string
 	MaxAttempts   int
+	MaxLostLeases int
 	RetryBackoff  time.Duration
 	Lease         time.Duration
 	EventIDTTL    time.Duration
@@ -158,6 +159,7 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.dur(&c.BatchLinger, "batch-linger", "DNCSYNC_BATCH_LINGER", 250*time.Millisecond, "longest wait for a batch to fill")
 	e.str(&c.DefaultRegion, "default-region", "DNCSYNC_DEFAULT_REGION", "US", "region for numbers written without +")
 	e.int(&c.MaxAttempts, "max-attempts", "DNCSYNC_MAX_ATTEMPTS", 12, "failed pushes before an item is dead-lettered")
+	e.int(&c.MaxLostLeases, "max-lost-leases", "DNCSYNC_MAX_LOST_LEASES", 5, "leases of a number lost to a pusher that died before it is dead-lettered")
 	e.dur(&c.RetryBackoff, "retry-backoff", "DNCSYNC_RETRY_BACKOFF", 10*time.Second, "first retry delay of a failed push; doubles each attempt up to an hour")
 	e.dur(&c.Lease, "lease", "DNCSYNC_LEASE", 2*time.Minute, "how long a pusher holds a claimed batch")
 	e.dur(&c.EventIDTTL, "event-id-ttl", "DNCSYNC_EVENT_ID_TTL", 7*24*time.Hour, "how long event ids are remembered")
@@ -251,6 +253,9 @@ func (c *config) validate(e *envFlags) error {
 	}
 	if c.MaxAttempts < 1 {
 		add("DNCSYNC_MAX_ATTEMPTS=%d must be at least 1", c.MaxAttempts)
+	}
+	if c.MaxLostLeases < 1 {
+		add("DNCSYNC_MAX_LOST_LEASES=%d must be at least 1", c.MaxLostLeases)
 	}
 	if c.RetryBackoff <= 0 {
 		add("DNCSYNC_RETRY_BACKOFF must be positive, e.g. 10s")

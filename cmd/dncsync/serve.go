@@ -67,7 +67,7 @@ func openStore(cfg *config) (queue.Store, error) {
 	if cfg.RedisURL != "" {
 		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL})
 	}
-	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxAttempts: cfg.MaxAttempts})
+	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxLostLeases: cfg.MaxLostLeases})
 }
 
 func newVerifier(cfg *config) (intake.Verifier, error) {
@@ -106,7 +106,8 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	q := queue.Signaling(store, sig)
 	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
 		BatchSize: cfg.BatchSize, Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
-		Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
+		MaxLostLeases: cfg.MaxLostLeases,
+		Backoff:       pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
 		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
 	})
 	inMetrics := intake.NewMetrics(reg)

@@ -82,15 +82,15 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 		switch {
 		case kind == cxone.RateLimited:
 			healthy = true // CXone answered; the pacer holds everything until the pause ends
-			serr = p.q.Retry(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error(), false)
+			serr = p.q.Snooze(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Transient && outage:
 			// The wait grows with the outage, so a lone item that fails while nothing else is
 			// pushed slows to the back-off cap instead of retrying at the first step forever.
-			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+p.failing), err.Error(), false)
+			serr = p.q.Snooze(ctx, it, p.cfg.Backoff(it.Attempts+p.failing), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Config || cut:
-			serr = p.q.Retry(ctx, it, p.cfg.ConfigWait, err.Error(), false)
+			serr = p.q.Snooze(ctx, it, p.cfg.ConfigWait, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
 			healthy = healthy || kind == cxone.Permanent
@@ -98,7 +98,7 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			serr = p.q.DeadLetter(ctx, it, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("dead").Inc()
 		default:
-			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+1), err.Error(), true)
+			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+1), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("retry").Inc()
 		}
 		if serr != nil {

@@ -15,12 +15,15 @@ import (
 
 // Config tunes the drain. Zero values take the defaults in withDefaults.
 type Config struct {
-	BatchSize    int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
-	Linger       time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
-	Lease        time.Duration // how long a claim is held; longer than any push of one batch
-	MaxAttempts  int           // DNCSYNC_MAX_ATTEMPTS
-	Backoff      func(attempt int) time.Duration
-	RecoverEvery time.Duration // how often expired leases are looked for
+	BatchSize   int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
+	Linger      time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
+	Lease       time.Duration // how long a claim is held; longer than any push of one batch
+	MaxAttempts int           // DNCSYNC_MAX_ATTEMPTS
+	// MaxLostLeases dead-letters a number whose leases ran out this often: its pusher kept dying
+	// while it held it (DNCSYNC_MAX_LOST_LEASES).
+	MaxLostLeases int
+	Backoff       func(attempt int) time.Duration
+	RecoverEvery  time.Duration // how often expired leases are looked for
 	// ConfigWait is how long items wait after a failure that is the deployment's, not theirs
 	// (credentials, scopes, list id), before they are tried again without spending an attempt.
 	ConfigWait time.Duration
@@ -45,6 +48,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 12
+	}
+	if c.MaxLostLeases <= 0 {
+		c.MaxLostLeases = 5
 	}
 	if c.Backoff == nil {
 		c.Backoff = Backoff
@@ -135,7 +141,7 @@ func (p *Pusher) Run(ctx context.Context) error {
 // release gives claimed items back without spending an attempt.
 func (p *Pusher) release(ctx context.Context, batch []queue.Item) {
 	for _, it := range batch {
-		if err := p.q.Retry(ctx, it, 0, "released at shutdown", false); err != nil {
+		if err := p.q.Snooze(ctx, it, 0, "released at shutdown"); err != nil {
 			p.log.Warn("release at shutdown failed; the lease will expire and recovery retries", "err", err)
 			return
 		}
@@ -146,7 +152,7 @@ func (p *Pusher) recoverLoop(ctx context.Context) {
 	t := time.NewTicker(p.cfg.RecoverEvery)
 	defer t.Stop()
 	for {
-		n, err := p.q.Recover(ctx, p.cfg.Backoff, p.cfg.MaxAttempts)
+		n, err := p.q.Recover(ctx, p.cfg.MaxLostLeases)
 		if err != nil && ctx.Err() == nil {
 			p.log.Warn("recovering expired leases failed", "err", err)
 		} else if n > 0 {

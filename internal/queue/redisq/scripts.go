@@ -21,6 +21,8 @@ var (
 	deadSrc string
 	//go:embed lua/recover.lua
 	recoverSrc string
+	//go:embed lua/extend.lua
+	extendSrc string
 	//go:embed lua/reject.lua
 	rejectSrc string
 	//go:embed lua/trim.lua
@@ -36,6 +38,7 @@ var (
 	retryScript   = script(retrySrc)
 	deadScript    = script(deadSrc)
 	recoverScript = script(recoverSrc)
+	extendScript  = script(extendSrc)
 	rejectScript  = script(rejectSrc)
 	trimScript    = script(trimSrc)
 	redriveScript = script(redriveSrc)
