@@ -44,7 +44,7 @@ func (c Config) withDefaults() Config {
 		c.Linger = 250 * time.Millisecond
 	}
 	if c.Lease <= 0 {
-		c.Lease = 2 * time.Minute
+		c.Lease = 30 * time.Second
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 12
@@ -56,7 +56,8 @@ func (c Config) withDefaults() Config {
 		c.Backoff = Backoff
 	}
 	if c.RecoverEvery <= 0 {
-		c.RecoverEvery = c.Lease / 4
+		// Often enough that a dead pusher's batch waits little past its lease; one cheap query.
+		c.RecoverEvery = min(max(c.Lease/10, time.Second), 10*time.Second)
 	}
 	if c.ConfigWait <= 0 {
 		c.ConfigWait = time.Minute
@@ -106,10 +107,12 @@ func (p *Pusher) Run(ctx context.Context) error {
 	for {
 		batch, claimedAt, err := p.collect(ctx)
 		if len(batch) > 0 {
-			// The push ends before the lease does, and at the latest DrainTimeout after a stop
-			// signal; what it cut short is released without spending attempts.
-			pctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), claimedAt.Add(p.cfg.Lease-leaseMargin))
+			// The push is cut when its leases can no longer be held (the heartbeat fails until
+			// the lease is nearly out), and at the latest DrainTimeout after a stop signal; what
+			// it cut short is snoozed without spending attempts.
+			pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 			stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(p.cfg.DrainTimeout, cancel) })
+			stopHeartbeat := p.heartbeat(pctx, batch, claimedAt, cancel)
 			if ctx.Err() != nil {
 				p.release(pctx, batch)
 			} else if p.push(pctx, batch) {
@@ -121,6 +124,7 @@ func (p *Pusher) Run(ctx context.Context) error {
 				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
 				_ = sleepUntil(ctx, time.Now().Add(wait))
 			}
+			stopHeartbeat()
 			stopDrain()
 			cancel()
 		}
@@ -189,4 +193,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		reg.MustRegister(m.Latency, m.Items)
 	}
 	return m
+}
+
+// RegisterPacerMetrics exports the ceiling the pace adapts under. The pace itself and the 429
+// pause (CurrentRPM, PausedUntil) are exported with the operator metrics (dncsync_pacing_rpm,
+// dncsync_pacing_paused, dncsync_pacing_pause_seconds), read at scrape time from the shared
+// limiter when there is one, so every replica reports the same.
+func RegisterPacerMetrics(reg prometheus.Registerer, p *Pacer) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dncsync_pacing_ceiling_rpm",
+		Help: "The configured ceiling of the pace of CXone requests (CXONE_RATE_LIMIT_RPM).",
+	}, p.CeilingRPM))
 }

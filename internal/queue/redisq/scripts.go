@@ -31,6 +31,12 @@ var (
 	redriveSrc string
 	//go:embed lua/prelude.lua
 	prelude string
+	//go:embed lua/pace_take.lua
+	paceTakeSrc string
+	//go:embed lua/pace_throttle.lua
+	paceThrottleSrc string
+	//go:embed lua/pace_state.lua
+	paceStateSrc string
 
 	enqueueScript = script(enqueueSrc)
 	claimScript   = script(claimSrc)
@@ -42,6 +48,11 @@ var (
 	rejectScript  = script(rejectSrc)
 	trimScript    = script(trimSrc)
 	redriveScript = script(redriveSrc)
+
+	// The pace scripts write no audit record: they go without the prelude.
+	paceTakeScript     = redis.NewScript(paceTakeSrc)
+	paceThrottleScript = redis.NewScript(paceThrottleSrc)
+	paceStateScript    = redis.NewScript(paceStateSrc)
 )
 
 // script prepends the shared prelude (the audit helper) to a script's source.

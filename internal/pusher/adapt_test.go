@@ -1,0 +1,76 @@
+package pusher
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-6*max(1, math.Abs(b)) }
+
+func TestPaceUnderTheCeiling(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	if r := c.rate(queue.PaceState{}); !near(r, 1164) {
+		t.Fatalf("never throttled: %v, want 3%% under the ceiling", r)
+	}
+	// Long after a 429 at a rate above the ceiling, probing stops at the ceiling's pace.
+	t0 := time.Unix(1_700_000_000, 0)
+	st := queue.PaceState{Limit: 5000, Since: t0, Until: t0.Add(time.Second), Now: t0.Add(time.Hour)}
+	if r := c.rate(st); !near(r, 1164) {
+		t.Fatalf("an hour after a 429 above the ceiling: %v", r)
+	}
+}
+
+// After a 429 at rate W the pace restarts at beta*W once the pause ends, climbs to the plateau just
+// under W within rampUp, holds it, and then probes above it ever faster, up to the ceiling.
+func TestPaceAfterA429(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	t0 := time.Unix(1_700_000_000, 0)
+	end := t0.Add(time.Second) // the pause ends
+	st := func(at time.Duration) queue.PaceState {
+		return queue.PaceState{Limit: 1000, Since: t0, Until: end, Now: end.Add(at)}
+	}
+	plateau := 970.0
+	if r := c.rate(st(-500 * time.Millisecond)); !near(r, 700) {
+		t.Fatalf("during the pause: %v, want beta of the throttled rate", r)
+	}
+	if r := c.rate(st(0)); !near(r, 700) {
+		t.Fatalf("as the pause ends: %v, want 700", r)
+	}
+	prev := 700.0
+	for at := 100 * time.Millisecond; at < rampUp; at += 100 * time.Millisecond {
+		r := c.rate(st(at))
+		if r <= prev || r > plateau {
+			t.Fatalf("climb at %v: %v after %v, want rising up to %v", at, r, prev, plateau)
+		}
+		prev = r
+	}
+	for _, at := range []time.Duration{rampUp, rampUp + hold/2, rampUp + hold} {
+		if r := c.rate(st(at)); !near(r, plateau) {
+			t.Fatalf("hold at %v: %v, want the plateau %v", at, r, plateau)
+		}
+	}
+	if r := c.rate(st(rampUp + hold + probe)); !near(r, plateau*1.1) {
+		t.Fatalf("after probing for %v: %v, want 10%% over the plateau", probe, r)
+	}
+	if r := c.rate(st(rampUp + hold + 10*probe)); !near(r, 1164) {
+		t.Fatalf("probing long: %v, want the ceiling's pace", r)
+	}
+	// A limit far under the ceiling: the plateau is under it, never over.
+	low := queue.PaceState{Limit: 100, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
+	if r := c.rate(low); !near(r, 97) {
+		t.Fatalf("plateau under a low limit: %v", r)
+	}
+	// The same state gives the same rate: replicas sharing a limiter agree.
+	if a, b := c.rate(st(1234*time.Millisecond)), c.rate(st(1234*time.Millisecond)); a != b {
+		t.Fatalf("%v != %v", a, b)
+	}
+	if d := interval(1200); d != 50*time.Millisecond {
+		t.Fatalf("interval(1200) = %v", d)
+	}
+	if r := (pace{ceiling: 0.5, headroom: 0.03}).rate(queue.PaceState{}); r != floorRPM {
+		t.Fatalf("a ceiling under the floor: %v", r)
+	}
+}
