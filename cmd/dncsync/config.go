@@ -19,49 +19,50 @@ import (
 
 // config is every setting; each is an environment variable and a flag (README, Configuration).
 type config struct {
-	Port          int
-	RedisURL      string
-	DataDir       string
-	CXoneAPI      string
-	BaseURL       string
-	ClientID      string
-	ClientSecret  string
-	ListID        string
-	AuthURL       string
-	Region        string
-	DiscoveryURL  string
-	PhoneJSON     string
-	ClientAuth    string
-	AccessKeyID   string
-	AccessSecret  string
-	APIBase       string
-	APIVersion    string
-	GroupID       string
-	ExpiresAfter  time.Duration
-	RateLimitRPM  int
-	BatchSize     int
-	BatchLinger   time.Duration
-	DefaultRegion string
-	MaxAttempts   int
-	MaxLostLeases int
-	RetryBackoff  time.Duration
-	Lease         time.Duration
-	EventIDTTL    time.Duration
-	WebhookAuth   string
-	WebhookSecret string
-	WebhookToken  string
-	AdminToken    string
-	TwilioToken   string
-	PublicURL     string
-	StopWords     string
-	StartRemoves  bool
-	MetricsToken  string
-	UnsafeRedis   bool
-	AuditKeep     time.Duration
-	LogLevel      string
-	LogFormat     string
-	Shutdown      time.Duration
-	PprofAddr     string
+	Port             int
+	RedisURL         string
+	RedisMinReplicas int
+	DataDir          string
+	CXoneAPI         string
+	BaseURL          string
+	ClientID         string
+	ClientSecret     string
+	ListID           string
+	AuthURL          string
+	Region           string
+	DiscoveryURL     string
+	PhoneJSON        string
+	ClientAuth       string
+	AccessKeyID      string
+	AccessSecret     string
+	APIBase          string
+	APIVersion       string
+	GroupID          string
+	ExpiresAfter     time.Duration
+	RateLimitRPM     int
+	BatchSize        int
+	BatchLinger      time.Duration
+	DefaultRegion    string
+	MaxAttempts      int
+	MaxLostLeases    int
+	RetryBackoff     time.Duration
+	Lease            time.Duration
+	EventIDTTL       time.Duration
+	WebhookAuth      string
+	WebhookSecret    string
+	WebhookToken     string
+	AdminToken       string
+	TwilioToken      string
+	PublicURL        string
+	StopWords        string
+	StartRemoves     bool
+	MetricsToken     string
+	UnsafeRedis      bool
+	AuditKeep        time.Duration
+	LogLevel         string
+	LogFormat        string
+	Shutdown         time.Duration
+	PprofAddr        string
 }
 
 // envFlags defines flags whose defaults come from the environment, and records parse errors of
@@ -136,7 +137,8 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	c := &config{}
 	e := &envFlags{fs: fs}
 	e.int(&c.Port, "port", "PORT", 3000, "HTTP listen port")
-	e.secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL (redis:// or rediss://); unset: the embedded store")
+	e.secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL: redis:// or rediss:// (one server), ?master_name= (Sentinel), ?cluster=true (Cluster); unset: the embedded store")
+	e.int(&c.RedisMinReplicas, "redis-min-replicas", "DNCSYNC_REDIS_MIN_REPLICAS", 0, "Redis replicas that must hold an opt-out before it is acknowledged (WAIT); 0: the primary alone")
 	e.str(&c.DataDir, "data-dir", "DNCSYNC_DATA_DIR", "./data", "directory of the embedded store")
 	e.str(&c.CXoneAPI, "cxone-api", "CXONE_API", "", "CXone API profile: admin (real tenants) or v2")
 	e.str(&c.BaseURL, "cxone-base-url", "CXONE_BASE_URL", "", "CXone base URL (v2)")
@@ -253,6 +255,9 @@ func (c *config) validate(e *envFlags) error {
 	}
 	if c.MaxAttempts < 1 {
 		add("DNCSYNC_MAX_ATTEMPTS=%d must be at least 1", c.MaxAttempts)
+	}
+	if c.RedisMinReplicas < 0 {
+		add("DNCSYNC_REDIS_MIN_REPLICAS=%d must not be negative", c.RedisMinReplicas)
 	}
 	if c.MaxLostLeases < 1 {
 		add("DNCSYNC_MAX_LOST_LEASES=%d must be at least 1", c.MaxLostLeases)

@@ -66,7 +66,7 @@ type hooks struct {
 
 func openStore(cfg *config) (queue.Store, error) {
 	if cfg.RedisURL != "" {
-		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL})
+		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL, MinReplicas: cfg.RedisMinReplicas})
 	}
 	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxLostLeases: cfg.MaxLostLeases})
 }

@@ -35,6 +35,8 @@ type testBundle struct {
 type opts struct {
 	rpm   int // pacer and simulator rate; default 60000
 	redis *redistest.Server
+	url   string // REDIS_URL of another topology (Sentinel, Cluster) instead of redis
+	store redisq.Options
 	sim   cxonesim.Config
 }
 
@@ -44,12 +46,17 @@ func setup(t *testing.T, o opts) *testBundle {
 		o.rpm = 60000
 	}
 	var store queue.Queue
+	var limiter queue.Limiter
 	if o.redis != nil {
-		s, err := redisq.Open(o.redis.URL(), redisq.Options{Namespace: t.Name()})
+		o.url = o.redis.URL()
+	}
+	if o.url != "" {
+		o.store.Namespace = t.Name()
+		s, err := redisq.Open(o.url, o.store)
 		if err != nil {
 			t.Fatal(err)
 		}
-		store = s
+		store, limiter = s, s.Limiter()
 	} else {
 		s, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{})
 		if err != nil {
@@ -66,7 +73,7 @@ func setup(t *testing.T, o opts) *testBundle {
 	sim := cxonesim.New(simCfg)
 	url, stop := sim.Start()
 	t.Cleanup(stop)
-	pacer := pusher.NewPacer(o.rpm)
+	pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: o.rpm, Limiter: limiter})
 	client := cxone.NewV2(cxone.V2Config{BaseURL: url, ClientID: "id", ClientSecret: "secret", ListID: "list",
 		Pacer: pacer, Timeout: 2 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -639,4 +646,99 @@ func TestSharedPauseSeenByEveryReplica(t *testing.T) {
 	if err := other.Wait(short); err == nil {
 		t.Fatal("the other replica was granted a request during the pause")
 	}
+}
+
+// TestFailoverDuringDrainLosesNothing: the Redis primary crashes mid-drain while senders keep
+// posting; Sentinel promotes the replica and the old primary rejoins as its replica. With
+// MinReplicas 1 every acknowledged opt-out was on the replica, so every one reaches the list.
+func TestFailoverDuringDrainLosesNothing(t *testing.T) {
+	sen := redistest.StartSentinel(t)
+	b := setup(t, opts{url: sen.URL(), store: redisq.Options{MinReplicas: 1}, rpm: 3000})
+	b.cfg.BatchSize = 10
+	b.cfg.Lease = 3 * time.Second // leases whose extension the crash lost run out soon
+	t0 := time.Now()
+	first := nums(300, 0)
+	b.enqueue(t, queue.Add, first...)
+	b.start(t)
+	for len(b.sim.List()) < 30 {
+		if b.ctx.Err() != nil {
+			t.Fatal("the drain did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var mu sync.Mutex
+	accepted := append([]string(nil), first...)
+	var afterKill atomic.Int64
+	var killed atomic.Bool
+	sendCtx, stopSending := context.WithCancel(b.ctx)
+	var sender sync.WaitGroup
+	sender.Go(func() { // a sender that retries until answered 2xx, as webhook senders do
+		for i := 0; sendCtx.Err() == nil; i++ {
+			batch := nums(10, 1000+10*i)
+			now := time.Now().Truncate(time.Millisecond)
+			evs := make([]queue.Event, len(batch))
+			for j, n := range batch {
+				evs[j] = queue.Event{Number: n, Raw: n, Action: queue.Add, OccurredAt: now, ReceivedAt: now}
+			}
+			for sendCtx.Err() == nil {
+				if _, err := b.q.Enqueue(sendCtx, evs); err == nil {
+					mu.Lock()
+					accepted = append(accepted, batch...)
+					mu.Unlock()
+					if killed.Load() {
+						afterKill.Add(1)
+					}
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	st, err := b.q.Stats(b.ctx)
+	if err != nil || st.Depth() == 0 {
+		t.Fatalf("the primary must crash mid-drain: %+v %v", st, err)
+	}
+	sen.Primary.Kill()
+	killed.Store(true)
+	sen.WaitFailover(30 * time.Second)
+	t.Logf("failover after %v", time.Since(t0))
+	sen.RejoinAsReplica()
+	for afterKill.Load() < 3 {
+		if b.ctx.Err() != nil {
+			t.Fatalf("no opt-out acknowledged after the failover; sentinel log:\n%s", sen.Log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("acknowledged again after %v", time.Since(t0))
+	stopSending()
+	sender.Wait()
+	b.drained(t)
+	t.Logf("drained after %v", time.Since(t0))
+	mu.Lock()
+	defer mu.Unlock()
+	wantList(t, b.sim, accepted)
+}
+
+// TestDrainOnCluster: two pushers drain one queue on a three-master Redis Cluster, drawing from
+// its shared limiter.
+func TestDrainOnCluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	b := setup(t, opts{url: c.URL()})
+	all := nums(400, 0)
+	b.enqueue(t, queue.Add, all...)
+	other, err := redisq.Open(c.URL(), redisq.Options{Namespace: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: 60000, Limiter: other.Limiter()})
+	ctx, cancel := context.WithCancel(b.ctx)
+	done := make(chan struct{})
+	go func() { pusher.New(other, b.client, pacer, nil, b.cfg).Run(ctx); close(done) }()
+	b.start(t)
+	b.drained(t)
+	cancel()
+	<-done
+	wantList(t, b.sim, all)
 }
