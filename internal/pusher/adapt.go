@@ -12,7 +12,10 @@ import (
 // at beta of the rate that was throttled, climbs back within rampUp to a plateau a little under it,
 // holds there, and only after hold probes upward again, slowly at first (cubic, as CUBIC and the
 // AWS SDKs' adaptive retry mode do), so that the drain settles just under the real limit and
-// spends few requests finding it again.
+// spends few requests finding it again. A 429 at the top of the pace (the ceiling less headroom)
+// says little about the limit: a request that reached CXone a little late lets the next one seem
+// early to a bucket of one. It pauses and restarts the climb, but the plateau stays at the top;
+// if the limit really is lower, the climb meets it again under the top and learns it then.
 const (
 	// DefaultHeadroom is the share under the ceiling, or under a rate that drew a 429, to pace at:
 	// room for the jitter between a request's grant and its arrival at CXone.
@@ -23,6 +26,8 @@ const (
 	// probe is how long probing takes to go 10% over the plateau.
 	probe    = 30 * time.Second
 	floorRPM = 1.0
+	// topBand: a 429 at a rate this close to the top counts as one at the top.
+	topBand = 0.99
 )
 
 // pace computes the rate from a limiter's state: the same state gives every replica the same rate.
@@ -38,6 +43,9 @@ func (c pace) rate(st queue.PaceState) float64 {
 		return max(top, floorRPM)
 	}
 	plateau := min(top, st.Limit*(1-c.headroom))
+	if st.Limit >= top*topBand {
+		plateau = top
+	}
 	start := min(plateau, st.Limit*beta)
 	// The climb starts when the 429's pause ends: nothing was sent while it lasted.
 	origin := st.Since

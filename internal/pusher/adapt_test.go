@@ -58,6 +58,16 @@ func TestPaceAfterA429(t *testing.T) {
 	if r := c.rate(st(rampUp + hold + 10*probe)); !near(r, 1164) {
 		t.Fatalf("probing long: %v, want the ceiling's pace", r)
 	}
+	// A 429 at the top of the pace keeps the plateau at the top: the climb restarts, and meets the
+	// limit under the top if there is one.
+	atTop := queue.PaceState{Limit: 1164, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
+	if r := c.rate(atTop); !near(r, 1164) {
+		t.Fatalf("plateau after a 429 at the top: %v", r)
+	}
+	atTop.Now = end
+	if r := c.rate(atTop); !near(r, 1164*beta) {
+		t.Fatalf("restart after a 429 at the top: %v", r)
+	}
 	// A limit far under the ceiling: the plateau is under it, never over.
 	low := queue.PaceState{Limit: 100, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
 	if r := c.rate(low); !near(r, 97) {

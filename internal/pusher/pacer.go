@@ -35,6 +35,10 @@ type Pacer struct {
 	grantedAt  time.Time       // the limiter's time of this process's last grant
 	grantRPM   float64         // the rate of that grant
 	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
+
+	waiting sync.Mutex
+	waiters int
+	idle    chan struct{} // closed while no caller waits for its turn
 }
 
 var _ cxone.Pacer = (*Pacer)(nil)
@@ -50,7 +54,36 @@ func NewPacerWith(cfg PacerConfig) *Pacer {
 	if cfg.Limiter == nil {
 		cfg.Limiter = queue.NewLocalLimiter(nil)
 	}
-	return &Pacer{pace: pace{ceiling: float64(cfg.RPM), headroom: cfg.Headroom}, lim: cfg.Limiter}
+	idle := make(chan struct{})
+	close(idle)
+	return &Pacer{pace: pace{ceiling: float64(cfg.RPM), headroom: cfg.Headroom}, lim: cfg.Limiter, idle: idle}
+}
+
+// Idle is closed once no request of this process waits for its turn: the pusher collects its next
+// batch then, so that the batch fills while it waits for its own turn and batches in flight do not
+// split the work into half-full requests.
+func (p *Pacer) Idle() <-chan struct{} {
+	p.waiting.Lock()
+	defer p.waiting.Unlock()
+	return p.idle
+}
+
+func (p *Pacer) enter() {
+	p.waiting.Lock()
+	if p.waiters == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.waiters++
+	p.waiting.Unlock()
+}
+
+func (p *Pacer) leave() {
+	p.waiting.Lock()
+	p.waiters--
+	if p.waiters == 0 {
+		close(p.idle)
+	}
+	p.waiting.Unlock()
 }
 
 // limiterRetry bounds the wait before asking an unreachable limiter again.
@@ -58,6 +91,8 @@ const limiterRetry = time.Second
 
 // Wait blocks until the limiter grants one request.
 func (p *Pacer) Wait(ctx context.Context) error {
+	p.enter()
+	defer p.leave()
 	trouble := 0
 	for {
 		if err := sleepUntil(ctx, p.pausedLocally()); err != nil {

@@ -96,27 +96,37 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 	now := time.Now()
 	// CXone answering per record (even with failures) is up: only no answer at all is an outage.
 	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil || cxone.IsRecord(e) })
-	healthy := anyOK
-	// A second batch in a row that CXone took nothing of: an outage, not these items' fault.
-	outage := !anyOK && p.failing > 0
+	// CXone answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
+	healthy := anyOK || slices.ContainsFunc(errs, func(e error) bool {
+		k := cxone.KindOf(e)
+		return e != nil && (k == cxone.RateLimited || k == cxone.Permanent)
+	})
+	// A second batch in a row that CXone took nothing of: an outage, not these items' fault. The
+	// count moves before any item is settled, so that a batch in flight beside this one, whose
+	// items may be settled meanwhile, sees it.
+	failing := 0
+	if healthy {
+		p.failing.Store(0)
+	} else {
+		failing = int(p.failing.Add(1) - 1)
+	}
+	outage := !anyOK && failing > 0
 	for i, it := range items {
 		err := errs[i]
 		if err == nil {
 			ok = append(ok, it)
-			healthy = true
 			continue
 		}
 		kind := cxone.KindOf(err)
 		var serr error
 		switch {
-		case kind == cxone.RateLimited:
-			healthy = true // CXone answered; the pacer holds everything until the pause ends
+		case kind == cxone.RateLimited: // the pacer holds everything until the pause ends
 			serr = p.q.Snooze(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Transient && outage:
 			// The wait grows with the outage, so a lone item that fails while nothing else is
 			// pushed slows to the back-off cap instead of retrying at the first step forever.
-			serr = p.q.Snooze(ctx, it, p.cfg.Backoff(it.Attempts+p.failing), err.Error())
+			serr = p.q.Snooze(ctx, it, p.cfg.Backoff(it.Attempts+failing), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case cut:
 			serr = p.q.Snooze(ctx, it, 0, err.Error())
@@ -125,7 +135,6 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			serr = p.q.Snooze(ctx, it, p.cfg.ConfigWait, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
-			healthy = healthy || kind == cxone.Permanent
 			p.log.Error("dead-lettered", "number", phone.Mask(it.Number), "attempts", it.Attempts+1, "err", err)
 			serr = p.q.DeadLetter(ctx, it, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("dead").Inc()

@@ -5,6 +5,8 @@ package pusher
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,10 +17,18 @@ import (
 
 // Config tunes the drain. Zero values take the defaults in withDefaults.
 type Config struct {
-	BatchSize   int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
-	Linger      time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
-	Lease       time.Duration // how long a claim is held; longer than any push of one batch
-	MaxAttempts int           // DNCSYNC_MAX_ATTEMPTS
+	BatchSize int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
+	Linger    time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
+	// InFlight is how many batches are pushed at once (2 by default). One is collected at a time
+	// and the pacer still spaces every request; a second batch in flight lets one be settled (its
+	// acks written) and the next claimed while the other waits for its turn, so the store's writes
+	// do not stretch the interval between requests.
+	InFlight int
+	// Lease is how long a claim holds without a heartbeat: a batch whose pusher died is pushed
+	// again about this long after (DNCSYNC_LEASE). While a push is in flight its leases are
+	// extended every Lease/3.
+	Lease       time.Duration
+	MaxAttempts int // DNCSYNC_MAX_ATTEMPTS
 	// MaxLostLeases dead-letters a number whose leases ran out this often: its pusher kept dying
 	// while it held it (DNCSYNC_MAX_LOST_LEASES).
 	MaxLostLeases int
@@ -39,6 +49,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 50
+	}
+	if c.InFlight <= 0 {
+		c.InFlight = 2
 	}
 	if c.Linger <= 0 {
 		c.Linger = 250 * time.Millisecond
@@ -87,7 +100,12 @@ type Pusher struct {
 	log   *slog.Logger
 	// failing counts batches in a row of which CXone took nothing: an outage. While it lasts,
 	// transient failures spend no attempts, so that an outage of any length dead-letters nothing.
-	failing int
+	failing atomic.Int64
+	// collecting lets one batch be collected at a time, so that batches in flight do not split
+	// a trickle of work into half-full requests.
+	collecting sync.Mutex
+	// outage holds every batch (unix ns) after one that CXone took nothing of.
+	outage atomic.Int64
 }
 
 // New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).
@@ -102,10 +120,23 @@ func (p *Pusher) Run(ctx context.Context) error {
 	rctx, stopRecover := context.WithCancel(ctx)
 	defer stopRecover()
 	go p.recoverLoop(rctx)
+	var wg sync.WaitGroup
+	for range p.cfg.InFlight {
+		wg.Go(func() { p.work(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
 
-	storeDown := 0
+// work is one batch in flight: collect, push, settle, again, until ctx is done.
+func (p *Pusher) work(ctx context.Context) {
+	storeDown, failed := 0, 0
 	for {
+		p.collecting.Lock()
+		// After a batch CXone took nothing of, every batch in flight waits out the pause.
+		_ = sleepUntil(ctx, time.Unix(0, p.outage.Load()))
 		batch, claimedAt, err := p.collect(ctx)
+		p.collecting.Unlock()
 		if len(batch) > 0 {
 			// The push is cut when its leases can no longer be held (the heartbeat fails until
 			// the lease is nearly out), and at the latest DrainTimeout after a stop signal; what
@@ -113,23 +144,32 @@ func (p *Pusher) Run(ctx context.Context) error {
 			pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 			stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(p.cfg.DrainTimeout, cancel) })
 			stopHeartbeat := p.heartbeat(pctx, batch, claimedAt, cancel)
+			healthy := true
 			if ctx.Err() != nil {
 				p.release(pctx, batch)
-			} else if p.push(pctx, batch) {
-				p.failing = 0
 			} else {
-				// CXone took nothing: an outage, most likely. Back off as a whole.
-				p.failing++
-				wait := jitter(min(time.Minute, time.Second<<min(p.failing-1, 6)))
-				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
-				_ = sleepUntil(ctx, time.Now().Add(wait))
+				healthy = p.push(pctx, batch)
 			}
 			stopHeartbeat()
 			stopDrain()
 			cancel()
+			if healthy {
+				failed = 0
+			} else {
+				// CXone took nothing: an outage, most likely. Back off as a whole, longer with each
+				// batch of this worker in a row, but no longer than all batches failed in a row
+				// (another batch in flight may have got through meanwhile).
+				failed++
+				n := min(int64(failed), max(p.failing.Load(), 1))
+				wait := jitter(min(time.Minute, time.Second<<min(n-1, 6)))
+				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
+				until := time.Now().Add(wait).UnixNano()
+				for cur := p.outage.Load(); until > cur && !p.outage.CompareAndSwap(cur, until); cur = p.outage.Load() {
+				}
+			}
 		}
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if err != nil {
 			storeDown++
