@@ -386,7 +386,7 @@ func (r *replica) stop() {
 	}
 }
 
-// pace reads dncsync_pacing_requests_per_minute from the replica's metrics.
+// pace reads dncsync_pacing_rpm from the replica's metrics.
 func (r *replica) pace() float64 {
 	resp, err := http.Get(r.url + "/metrics")
 	if err != nil {
@@ -396,7 +396,7 @@ func (r *replica) pace() float64 {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		var v float64
-		if _, err := fmt.Sscanf(sc.Text(), "dncsync_pacing_requests_per_minute %g", &v); err == nil {
+		if _, err := fmt.Sscanf(sc.Text(), "dncsync_pacing_rpm %g", &v); err == nil {
 			return v
 		}
 	}
