@@ -1,6 +1,7 @@
 package pusher
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -82,5 +83,49 @@ func TestPaceAfterA429(t *testing.T) {
 	}
 	if r := (pace{ceiling: 0.5, headroom: 0.03}).rate(queue.PaceState{}); r != floorRPM {
 		t.Fatalf("a ceiling under the floor: %v", r)
+	}
+}
+
+func TestAnswerTimesMedian(t *testing.T) {
+	var a answerTimes
+	for i := range 7 {
+		a.add(time.Duration(i) * time.Millisecond)
+	}
+	if _, ok := a.usual(); ok {
+		t.Fatal("a median of 7 answers: too few to know what is usual")
+	}
+	a.add(100 * time.Millisecond)
+	if u, ok := a.usual(); !ok || u != 4*time.Millisecond {
+		t.Fatalf("median %v %v, want 4ms", u, ok)
+	}
+	for range 100 { // the ring keeps the latest
+		a.add(10 * time.Millisecond)
+	}
+	if u, _ := a.usual(); u != 10*time.Millisecond {
+		t.Fatalf("median after many %v", u)
+	}
+}
+
+// A slow answer holds the next grant by what it was late beyond the usual and the headroom.
+func TestLateAnswerHoldsTheNextGrant(t *testing.T) {
+	lim := queue.NewLocalLimiter(nil)
+	p := NewPacerWith(PacerConfig{RPM: 600, Limiter: lim}) // 103.1 ms apart, 3.1 ms of headroom
+	ctx := context.Background()
+	for range 10 {
+		p.Answered(time.Now().Add(-5 * time.Millisecond)) // usually 5 ms
+	}
+	if err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	granted, gap := p.grantedAt, interval(p.grantRPM)
+	p.Answered(granted) // a usual answer
+	if st, _ := lim.State(ctx); !st.Next.Equal(granted.Add(gap)) {
+		t.Fatalf("a usual answer moved the next grant to %v after this one", st.Next.Sub(granted))
+	}
+	time.Sleep(30 * time.Millisecond) // the answer comes 30 ms after the grant: 25 ms late
+	p.Answered(granted)
+	st, _ := lim.State(ctx)
+	if d := st.Next.Sub(granted) - gap; d < 20*time.Millisecond || d > 80*time.Millisecond {
+		t.Fatalf("after an answer 25 ms late the next grant waits %v more, want about 22 ms", d)
 	}
 }

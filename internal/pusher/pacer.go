@@ -3,6 +3,7 @@ package pusher
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,13 +36,17 @@ type Pacer struct {
 	grantedAt  time.Time       // the limiter's time of this process's last grant
 	grantRPM   float64         // the rate of that grant
 	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
+	answers    answerTimes     // how long recent answers took
 
 	waiting sync.Mutex
 	waiters int
 	idle    chan struct{} // closed while no caller waits for its turn
 }
 
-var _ cxone.Pacer = (*Pacer)(nil)
+var (
+	_ cxone.Pacer       = (*Pacer)(nil)
+	_ cxone.AnswerTimer = (*Pacer)(nil)
+)
 
 // NewPacer paces to at most rpm requests a minute, in this process alone.
 func NewPacer(rpm int) *Pacer { return NewPacerWith(PacerConfig{RPM: rpm}) }
@@ -188,6 +193,56 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	}
 	p.observe(st)
 	return max(st.Until.Sub(st.Now), 0)
+}
+
+// Answered learns how long the answer to a request let go at sent took. An answer slower than
+// usual by more than the headroom may have arrived that much late, which would make the next
+// request look early to a limit of one at a time: the next grant (of every replica) waits the
+// difference.
+func (p *Pacer) Answered(sent time.Time) {
+	took := time.Since(sent)
+	p.mu.Lock()
+	usual, ok := p.answers.usual()
+	p.answers.add(took)
+	gap := interval(p.grantRPM)
+	if p.grantRPM <= 0 {
+		gap = interval(p.pace.rate(p.estimateLocked()))
+	}
+	late := took - usual - time.Duration(float64(gap)*p.pace.headroom)
+	var until time.Time
+	if ok && late > 0 && !p.read.IsZero() {
+		until = p.st.Now.Add(sent.Add(gap + late).Sub(p.read)) // on the limiter's clock
+	}
+	p.mu.Unlock()
+	if until.IsZero() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = p.lim.Hold(ctx, until) // if it fails, the headroom is all the room there is
+}
+
+// answerTimes keeps the last answers' durations; usual is their median.
+type answerTimes struct {
+	ring [31]time.Duration
+	n    int
+}
+
+func (a *answerTimes) add(d time.Duration) {
+	a.ring[a.n%len(a.ring)] = d
+	a.n++
+}
+
+// usual is the median of the recent answers; ok is false until there are enough of them.
+func (a *answerTimes) usual() (time.Duration, bool) {
+	n := min(a.n, len(a.ring))
+	if n < 8 {
+		return 0, false
+	}
+	s := make([]time.Duration, n)
+	copy(s, a.ring[:n])
+	slices.Sort(s)
+	return s[n/2], true
 }
 
 // OK reports a request CXone answered, which ends the streak of 429s without Retry-After.

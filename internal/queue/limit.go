@@ -43,6 +43,9 @@ type Limiter interface {
 	// Limit t.RPM (and Streak+1 when there was no Retry-After). Either way every request pauses
 	// until at least now+RetryAfter, or now+Backoff by streak.
 	Throttle(ctx context.Context, t Throttle) (PaceState, error)
+	// Hold grants nothing before until (the limiter's clock): a request that arrived late must not
+	// make the next look early. It never moves the next grant earlier.
+	Hold(ctx context.Context, until time.Time) error
 	// Clear ends the streak of 429s without Retry-After: a request was answered.
 	Clear(ctx context.Context) error
 	// State reads the state without changing it.
@@ -95,6 +98,16 @@ func (l *LocalLimiter) Throttle(_ context.Context, t Throttle) (PaceState, error
 		l.st.Until = until
 	}
 	return l.st, nil
+}
+
+// Hold defers the next grant to until.
+func (l *LocalLimiter) Hold(_ context.Context, until time.Time) error {
+	l.mu.Lock()
+	if until.After(l.st.Next) {
+		l.st.Next = until
+	}
+	l.mu.Unlock()
+	return nil
 }
 
 // Clear ends the streak.

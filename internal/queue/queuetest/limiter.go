@@ -15,6 +15,7 @@ func RunLimiter(t *testing.T, open func(t *testing.T) queue.Limiter) {
 		"ThrottlePausesAll":     testThrottlePauses,
 		"OneEpisodePerOverload": testEpisodes,
 		"BackoffByStreak":       testBackoffStreak,
+		"HoldDefersTheNext":     testHold,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -140,5 +141,22 @@ func testBackoffStreak(t *testing.T, ctx context.Context, l queue.Limiter) {
 	st = throttle(t, ctx, l, queue.Throttle{GrantedAt: st.Now.Add(time.Hour), RPM: 60, RetryAfter: time.Second, Backoff: backoff})
 	if st.Streak != 0 {
 		t.Fatalf("a 429 with Retry-After grew the streak to %d", st.Streak)
+	}
+}
+
+func testHold(t *testing.T, ctx context.Context, l queue.Limiter) {
+	_, st := take(t, ctx, l, time.Millisecond)
+	if err := l.Hold(ctx, st.Now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	wait, held := take(t, ctx, l, time.Millisecond)
+	if wait < 59*time.Minute || !held.Next.Equal(st.Now.Add(time.Hour)) {
+		t.Fatalf("after Hold an hour ahead: wait %v, next %v", wait, held.Next)
+	}
+	if err := l.Hold(ctx, st.Now); err != nil { // earlier: no change
+		t.Fatal(err)
+	}
+	if _, again := take(t, ctx, l, time.Millisecond); !again.Next.Equal(held.Next) {
+		t.Fatalf("a Hold earlier than the next grant moved it to %v", again.Next)
 	}
 }

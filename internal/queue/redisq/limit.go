@@ -47,6 +47,11 @@ func (l *Limiter) Throttle(ctx context.Context, t queue.Throttle) (queue.PaceSta
 	return st, wrapPace(err)
 }
 
+// Hold defers the next grant of every replica to until.
+func (l *Limiter) Hold(ctx context.Context, until time.Time) error {
+	return wrap("pace hold", paceHoldScript.Run(ctx, l.s.rdb, []string{l.key}, until.UnixMicro()).Err())
+}
+
 // Clear ends the streak of 429s without Retry-After.
 func (l *Limiter) Clear(ctx context.Context) error {
 	return wrap("pace clear", l.s.rdb.HSet(ctx, l.key, "streak", 0).Err())

@@ -37,6 +37,8 @@ var (
 	paceThrottleSrc string
 	//go:embed lua/pace_state.lua
 	paceStateSrc string
+	//go:embed lua/pace_hold.lua
+	paceHoldSrc string
 
 	enqueueScript = script(enqueueSrc)
 	claimScript   = script(claimSrc)
@@ -53,6 +55,7 @@ var (
 	paceTakeScript     = redis.NewScript(paceTakeSrc)
 	paceThrottleScript = redis.NewScript(paceThrottleSrc)
 	paceStateScript    = redis.NewScript(paceStateSrc)
+	paceHoldScript     = redis.NewScript(paceHoldSrc)
 )
 
 // script prepends the shared prelude (the audit helper) to a script's source.
