@@ -35,6 +35,7 @@ type Pacer struct {
 	read       time.Time       // this process's clock when st was read
 	grantedAt  time.Time       // the limiter's time of this process's last grant
 	grantRPM   float64         // the rate of that grant
+	grants     [2]grant        // this process's last grants, for Answered
 	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
 	answers    answerTimes     // how long recent answers took
 
@@ -104,6 +105,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			return err
 		}
 		rpm := p.pace.rate(p.estimate())
+		asked := time.Now()
 		wait, st, err := p.lim.Take(ctx, interval(rpm))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -121,12 +123,16 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.mu.Lock()
 		p.observe(st)
 		if wait == 0 {
-			p.grantedAt, p.grantRPM = st.Now, rpm
+			p.grantedAt, p.grantRPM = st.Granted, rpm
+			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
 			p.mu.Unlock()
-			return nil
+			// A turn granted just ahead (queue.GrantAhead) starts at its time.
+			return sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now)))
 		}
 		p.mu.Unlock()
-		if err := sleepUntil(ctx, time.Now().Add(wait)); err != nil {
+		// Ask again a little before the turn: the limiter grants it for its time, and this process
+		// sleeps the rest instead of arriving a round trip late.
+		if err := sleepUntil(ctx, time.Now().Add(max(wait-queue.GrantAhead/2, 0))); err != nil {
 			return err
 		}
 	}
@@ -195,34 +201,46 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	return max(st.Until.Sub(st.Now), 0)
 }
 
-// Answered learns how long the answer to a request let go at sent took. An answer slower than
+// Answered learns how long the answer to a request let go at sent took, counted from when its turn
+// was asked for: a delay anywhere from the grant to CXone's answer counts. An answer slower than
 // usual by more than the headroom may have arrived that much late, which would make the next
 // request look early to a limit of one at a time: the next grant (of every replica) waits the
 // difference.
 func (p *Pacer) Answered(sent time.Time) {
-	took := time.Since(sent)
+	now := time.Now()
 	p.mu.Lock()
-	usual, ok := p.answers.usual()
-	p.answers.add(took)
-	gap := interval(p.grantRPM)
-	if p.grantRPM <= 0 {
-		gap = interval(p.pace.rate(p.estimateLocked()))
+	g := p.grants[0]
+	if g.asked.After(sent) { // a grant taken after this request was sent: its predecessor
+		g = p.grants[1]
 	}
-	late := took - usual - time.Duration(float64(gap)*p.pace.headroom)
-	var until time.Time
-	if ok && late > 0 && !p.read.IsZero() {
-		until = p.st.Now.Add(sent.Add(gap + late).Sub(p.read)) // on the limiter's clock
-	}
-	p.mu.Unlock()
-	if until.IsZero() {
+	if g.asked.IsZero() || g.asked.After(sent) {
+		p.mu.Unlock()
 		return
 	}
+	took := now.Sub(g.asked)
+	usual, fastest, ok := p.answers.usual()
+	p.answers.add(took)
+	gap := interval(g.rpm)
+	slack := time.Duration(float64(gap) * p.pace.headroom)
+	p.mu.Unlock()
+	if !ok || took-usual <= slack {
+		return
+	}
+	// It was late by up to took-usual, and the next request may arrive as fast as the fastest
+	// answer: hold the next grant so that even then the two arrive the limit's interval apart.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = p.lim.Hold(ctx, until) // if it fails, the headroom is all the room there is
+	_ = p.lim.Hold(ctx, g.at.Add(gap+took-fastest-slack)) // if it fails, the headroom is all there is
 }
 
-// answerTimes keeps the last answers' durations; usual is their median.
+// grant is one turn this process was given: when it asked (its clock), when the limiter granted
+// it (the limiter's clock), at what rate.
+type grant struct {
+	asked, at time.Time
+	rpm       float64
+}
+
+// answerTimes keeps the last answers' durations.
 type answerTimes struct {
 	ring [31]time.Duration
 	n    int
@@ -233,16 +251,17 @@ func (a *answerTimes) add(d time.Duration) {
 	a.n++
 }
 
-// usual is the median of the recent answers; ok is false until there are enough of them.
-func (a *answerTimes) usual() (time.Duration, bool) {
+// usual is the median of the recent answers, fastest their minimum; ok is false until there are
+// enough of them.
+func (a *answerTimes) usual() (usual, fastest time.Duration, ok bool) {
 	n := min(a.n, len(a.ring))
 	if n < 8 {
-		return 0, false
+		return 0, 0, false
 	}
 	s := make([]time.Duration, n)
 	copy(s, a.ring[:n])
 	slices.Sort(s)
-	return s[n/2], true
+	return s[n/2], s[0], true
 }
 
 // OK reports a request CXone answered, which ends the streak of 429s without Retry-After.

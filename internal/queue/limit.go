@@ -10,9 +10,12 @@ import (
 // rate. Times are the limiter's clock (Redis's for the shared limiter); Now says what that clock
 // read, so a reader can translate them to its own.
 type PaceState struct {
-	Now   time.Time // the limiter's clock when the state was read
-	Next  time.Time // no request is granted before this: the last grant plus its interval
-	Until time.Time // a 429 pause holds every request until then
+	Now  time.Time // the limiter's clock when the state was read
+	Next time.Time // no request is granted before this: the last grant plus its interval
+	// Granted is the time of the grant Take just made: Now, or up to GrantAhead later, when the
+	// caller is to send; zero when Take granted nothing.
+	Granted time.Time
+	Until   time.Time // a 429 pause holds every request until then
 	// Limit is the rate (requests a minute) at which the current 429 episode began, and Since when
 	// it began; zero: no 429 yet. Pacers derive their rate from these, so that every replica that
 	// shares the limiter runs at the same rate.
@@ -36,7 +39,8 @@ type Throttle struct {
 type Limiter interface {
 	// Take grants one request if the last grant is at least interval ago (the grant ends at the
 	// limiter's now: a request late for its turn does not make the next one early) and no 429
-	// pause holds. Otherwise wait is how long until one might be granted; nothing changes.
+	// pause holds; a turn due within GrantAhead is granted for then (st.Granted). Otherwise wait is
+	// how long until one might be granted; nothing changes.
 	Take(ctx context.Context, interval time.Duration) (wait time.Duration, st PaceState, err error)
 	// Throttle records a 429. A 429 to a request granted before the current episode began belongs
 	// to that episode: it can only lengthen the pause. Otherwise a new episode begins at now with
@@ -51,6 +55,10 @@ type Limiter interface {
 	// State reads the state without changing it.
 	State(ctx context.Context) (PaceState, error)
 }
+
+// GrantAhead: a turn due this soon is granted at once, for its time; the caller sleeps the rest
+// instead of asking again, which would make it late by a round trip to the limiter.
+const GrantAhead = time.Millisecond
 
 // LocalLimiter is a Limiter for one process (the embedded store's).
 type LocalLimiter struct {
@@ -74,12 +82,16 @@ func (l *LocalLimiter) Take(_ context.Context, interval time.Duration) (time.Dur
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	l.st.Now = now
+	l.st.Now, l.st.Granted = now, time.Time{}
 	wait := max(l.st.Until.Sub(now), l.st.Next.Sub(now), 0)
-	if wait == 0 {
-		l.st.Next = now.Add(interval)
+	if wait > GrantAhead {
+		return wait, l.st, nil
 	}
-	return wait, l.st, nil
+	l.st.Granted = now.Add(wait)
+	l.st.Next = l.st.Granted.Add(interval)
+	st := l.st
+	l.st.Granted = time.Time{}
+	return 0, st, nil
 }
 
 // Throttle records a 429.

@@ -46,28 +46,33 @@ func throttle(t *testing.T, ctx context.Context, l queue.Limiter, th queue.Throt
 
 func testGrants(t *testing.T, ctx context.Context, l queue.Limiter) {
 	wait, st := take(t, ctx, l, 20*time.Millisecond)
-	if wait != 0 || st.Now.IsZero() {
-		t.Fatalf("first Take waits %v (state %+v), want a grant", wait, st)
+	if wait != 0 || st.Now.IsZero() || !st.Granted.Equal(st.Now) {
+		t.Fatalf("first Take waits %v (state %+v), want a grant now", wait, st)
 	}
 	// The next grant is one interval after this one, on the limiter's clock.
-	if d := st.Next.Sub(st.Now); d != 20*time.Millisecond {
+	if d := st.Next.Sub(st.Granted); d != 20*time.Millisecond {
 		t.Fatalf("next grant %v after this one, want the interval", d)
 	}
 	wait, st2 := take(t, ctx, l, time.Millisecond) // asking with a shorter interval does not jump the turn
-	if wait <= 0 || wait > 20*time.Millisecond || !st2.Next.Equal(st.Next) {
-		t.Fatalf("second Take waits %v (next %v, was %v), want up to the interval and no change", wait,
-			st2.Next, st.Next)
+	if wait <= 0 || wait > 20*time.Millisecond || !st2.Next.Equal(st.Next) || !st2.Granted.IsZero() {
+		t.Fatalf("second Take waits %v (state %+v, next was %v), want up to the interval and no change", wait,
+			st2, st.Next)
 	}
-	time.Sleep(wait)
+	// Asked for just before its turn, a grant is made for the turn's time (or for now, if late).
+	time.Sleep(max(wait-queue.GrantAhead/2, 0))
 	for {
 		w, st3 := take(t, ctx, l, time.Hour)
-		if w == 0 {
-			if d := st3.Next.Sub(st3.Now); d != time.Hour {
-				t.Fatalf("next grant %v after the third, want its interval", d)
-			}
-			break
+		if w > 0 {
+			time.Sleep(w)
+			continue
 		}
-		time.Sleep(w)
+		if want := later(st3.Now, st.Next); !st3.Granted.Equal(want) || st3.Granted.Sub(st3.Now) > queue.GrantAhead {
+			t.Fatalf("granted for %v at %v; want %v, at most %v ahead", st3.Granted, st3.Now, want, queue.GrantAhead)
+		}
+		if d := st3.Next.Sub(st3.Granted); d != time.Hour {
+			t.Fatalf("next grant %v after the third, want its interval", d)
+		}
+		break
 	}
 	if w, _ := take(t, ctx, l, time.Hour); w < 59*time.Minute {
 		t.Fatalf("a Take within the interval waits %v, want about an hour", w)
@@ -75,6 +80,13 @@ func testGrants(t *testing.T, ctx context.Context, l queue.Limiter) {
 	if st.Limit != 0 || !st.Since.IsZero() || !st.Until.IsZero() || st.Streak != 0 {
 		t.Fatalf("a limiter never throttled has state %+v", st)
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func testThrottlePauses(t *testing.T, ctx context.Context, l queue.Limiter) {

@@ -25,7 +25,8 @@ func (s *Store) Limiter() *Limiter { return &Limiter{s: s, key: s.prefix + "pace
 
 // Take grants one request now, or says how long to wait.
 func (l *Limiter) Take(ctx context.Context, interval time.Duration) (time.Duration, queue.PaceState, error) {
-	res, err := paceTakeScript.Run(ctx, l.s.rdb, []string{l.key}, interval.Microseconds()).Slice()
+	res, err := paceTakeScript.Run(ctx, l.s.rdb, []string{l.key}, interval.Microseconds(),
+		queue.GrantAhead.Microseconds()).Slice()
 	if err != nil {
 		return 0, queue.PaceState{}, wrap("pace", err)
 	}
@@ -67,9 +68,10 @@ func (l *Limiter) State(ctx context.Context) (queue.PaceState, error) {
 	return st, wrapPace(err)
 }
 
-// decodePace reads {wait, now, next, until, limit, since, streak}: integers in µs, limit a string.
+// decodePace reads {wait, now, next, until, limit, since, streak, granted}: integers in µs, limit a
+// string.
 func decodePace(res []any) (time.Duration, queue.PaceState, error) {
-	if len(res) != 7 {
+	if len(res) != 8 {
 		return 0, queue.PaceState{}, fmt.Errorf("unexpected reply of %d fields", len(res))
 	}
 	num := func(v any) int64 {
@@ -91,7 +93,7 @@ func decodePace(res []any) (time.Duration, queue.PaceState, error) {
 	limit, _ := res[4].(string)
 	lim, _ := strconv.ParseFloat(limit, 64)
 	st := queue.PaceState{Now: at(res[1]), Next: at(res[2]), Until: at(res[3]), Limit: lim, Since: at(res[5]),
-		Streak: int(num(res[6]))}
+		Streak: int(num(res[6])), Granted: at(res[7])}
 	return time.Duration(num(res[0])) * time.Microsecond, st, nil
 }
 

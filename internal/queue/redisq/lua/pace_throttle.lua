@@ -6,7 +6,7 @@
 -- ARGV[4..] pauses in µs without a Retry-After, by streak (the last repeats)
 -- A 429 to a request granted before the current episode began belongs to it and only lengthens the
 -- pause; otherwise a new episode begins now at that rate. Same rule as queue.LocalLimiter.
--- Returns {0, now, next, until, limit, since, streak}.
+-- Returns {0, now, next, until, limit, since, streak, 0}.
 -- Lua would write a number as "1.7e+15", losing microseconds: int() writes every digit.
 local function int(x) return string.format("%.0f", x) end
 local t = redis.call("TIME")
@@ -30,4 +30,4 @@ if now + pause > untl then
   untl = now + pause
   redis.call("HSET", KEYS[1], "until", int(untl))
 end
-return {0, now, nxt, untl, limit, since, streak}
+return {0, now, nxt, untl, limit, since, streak, 0}
