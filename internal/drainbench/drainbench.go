@@ -430,10 +430,39 @@ func cleanEnv() []string {
 	return out
 }
 
+// Lease is DNCSYNC_LEASE in every scenario (the default).
+const Lease = 30 * time.Second
+
+// verdict says whether the run met the targets: every queued number listed; a drain at
+// 95% of the true cap or more with at most 1% of requests answered 429; after a kill, every number
+// listed within the lease and 10 s.
+func (r Result) verdict() string {
+	var miss []string
+	if r.Listed < r.Numbers || r.Err != "" {
+		miss = append(miss, "numbers not listed")
+	}
+	if r.Kill {
+		if r.Converge > Lease+10*time.Second {
+			miss = append(miss, "slow to converge")
+		}
+	} else {
+		if r.Rate() < 0.95*r.CapRate() {
+			miss = append(miss, "under 95%")
+		}
+		if r.Throttled*100 > r.Requests {
+			miss = append(miss, "over 1% 429s")
+		}
+	}
+	if len(miss) == 0 {
+		return "met"
+	}
+	return "missed: " + strings.Join(miss, ", ")
+}
+
 // Markdown writes the results as BENCHMARKS.md's table.
 func Markdown(w io.Writer, results []Result) {
-	fmt.Fprintln(w, "| scenario | replicas | store | configured / true limit (requests a minute) | numbers | drain | numbers a second | of the true cap | after the first 10 s | 429s / requests | converged after the kill | final pace |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(w, "| scenario | replicas | store | configured / true limit (requests a minute) | numbers | drain | numbers a second | of the true cap | after the first 10 s | 429s / requests | converged after the kill | final pace | targets |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, r := range results {
 		store := "embedded"
 		if r.Redis || r.Replicas > 1 {
@@ -460,9 +489,9 @@ func Markdown(w io.Writer, results []Result) {
 		} else if r.Settled > 0 {
 			settled = fmt.Sprintf("%.1f%%", 100*r.Settled/r.CapRate())
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %d / %d | %d%s | %.1f s | %s | %s | %s | %d / %d (%.2f%%) | %s | %.0f |\n",
+		fmt.Fprintf(w, "| %s | %d | %s | %d / %d | %d%s | %.1f s | %s | %s | %s | %d / %d (%.2f%%) | %s | %.0f | %s |\n",
 			name, r.Replicas, store, r.ConfigRPM, r.Limit.PerMinute, r.Numbers, lost, r.Drain.Seconds(), rate,
 			capShare, settled, r.Throttled, r.Requests, 100*float64(r.Throttled)/float64(max(r.Requests, 1)),
-			conv, r.FinalRPM)
+			conv, r.FinalRPM, r.verdict())
 	}
 }
