@@ -16,9 +16,10 @@ import (
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 )
 
-// TestDrainBench runs every scenario and writes the table to $BENCH_OUT (default BENCHMARKS.md at
-// the repository's root). $BENCH_SECONDS (default 60) is how long each drain would last at its
-// true cap; $BENCH_ONLY runs the scenarios whose name contains it.
+// TestDrainBench runs every scenario and writes its section of $BENCH_OUT (default BENCHMARKS.md
+// at the repository's root), between the markers it leaves there; the file's other sections stay.
+// $BENCH_SECONDS (default 60) is how long each drain would last at its true cap; $BENCH_ONLY runs
+// the scenarios whose name contains it.
 func TestDrainBench(t *testing.T) {
 	seconds := 60.0
 	if v := os.Getenv("BENCH_SECONDS"); v != "" {
@@ -64,7 +65,7 @@ func TestDrainBench(t *testing.T) {
 		results = append(results, r)
 	}
 	var doc bytes.Buffer
-	fmt.Fprintf(&doc, `# Drain benchmarks
+	fmt.Fprintf(&doc, `## The drain against CXone's rate limit (`+"`make bench-drain`"+`)
 
 Written by `+"`make bench-drain`"+` (internal/drainbench): the real `+"`dncsync serve`"+` binary, one or
 three replicas, against the CXone simulator (v2 profile) under each shape of rate limit. The queue
@@ -72,7 +73,7 @@ is filled before the replicas start; settings are the defaults (batches of %d, l
 `+"`CXONE_RATE_LIMIT_RPM`"+`. "Of the true cap" is numbers listed a second, first to last, over full
 batches at the simulator's limit, over the whole drain; "after the first 10 s" leaves out the time
 a pace takes to find a limit under the configured one. After a kill, "converged" is the time from
-the SIGKILL until every queued number was on the list. The targets (issue 9): at least 95%% of the
+the SIGKILL until every queued number was on the list. The targets: at least 95%% of the
 true cap with at most 1%% of requests answered 429 for every shape with 1 and 3 replicas; after a
 kill, every number listed within the lease (30 s) and 10 s; nothing lost.
 
@@ -81,10 +82,34 @@ while others ran are noisy). Each drain lasts about %.0f s at its true cap.
 
 `, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg(), seconds)
 	Markdown(&doc, results)
-	if err := os.WriteFile(out, doc.Bytes(), 0o644); err != nil {
+	if err := writeSection(out, doc.Bytes()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
+}
+
+const (
+	sectionBegin = "<!-- make bench-drain writes from here -->\n"
+	sectionEnd   = "<!-- to here -->\n"
+)
+
+// writeSection replaces the section between the markers in the file at path, or appends it.
+func writeSection(path string, section []byte) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	body := sectionBegin + string(section) + sectionEnd
+	doc := string(old)
+	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
+		doc = doc[:b] + body + doc[e+len(sectionEnd):]
+	} else {
+		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+			doc = strings.TrimRight(doc, "\n") + "\n\n"
+		}
+		doc += body
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func loadavg() string {
