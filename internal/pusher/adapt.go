@@ -28,6 +28,8 @@ const (
 	floorRPM = 1.0
 	// topBand: a 429 at a rate this close to the top counts as one at the top.
 	topBand = 0.99
+	// settle: how long a plateau must hold before one 429 no longer lowers it (throttledAt).
+	settle = 10 * time.Second
 )
 
 // pace computes the rate from a limiter's state: the same state gives every replica the same rate.
@@ -66,6 +68,24 @@ func (c pace) rate(st queue.PaceState) float64 {
 		r = plateau * (1 + 0.1*u*u*u)
 	}
 	return max(floorRPM, min(top, r))
+}
+
+// throttledAt is the rate a 429 to a request sent at rpm starts its episode at. Once the plateau has
+// held for settle, one 429 does not lower it: jitter that lets one request arrive a little early
+// would otherwise ratchet the pace down, 3% at a time. The climb restarts all the same, and if the
+// limit really fell, the climb meets it before settling and the next 429 lowers the plateau.
+func (c pace) throttledAt(st queue.PaceState, rpm float64) float64 {
+	if st.Limit <= 0 || st.Since.IsZero() {
+		return rpm
+	}
+	origin := st.Since
+	if st.Until.After(origin) {
+		origin = st.Until
+	}
+	if st.Now.Sub(origin) >= rampUp+settle {
+		return max(rpm, st.Limit)
+	}
+	return rpm
 }
 
 // interval is the least time between two grants at rate rpm.

@@ -86,6 +86,31 @@ func TestPaceAfterA429(t *testing.T) {
 	}
 }
 
+// One 429 after the plateau held does not lower it; during the climb, or soon after, it does.
+func TestThrottledAt(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	t0 := time.Unix(1_700_000_000, 0)
+	end := t0.Add(time.Second)
+	at := func(d time.Duration) queue.PaceState {
+		return queue.PaceState{Limit: 900, Since: t0, Until: end, Now: end.Add(d)}
+	}
+	if r := c.throttledAt(queue.PaceState{}, 1164); r != 1164 {
+		t.Fatalf("first 429: %v", r)
+	}
+	if r := c.throttledAt(at(time.Second), 800); r != 800 {
+		t.Fatalf("a 429 during the climb: %v, want the rate it was sent at", r)
+	}
+	if r := c.throttledAt(at(rampUp+settle/2), 873); r != 873 {
+		t.Fatalf("a 429 soon after the climb: %v, want the rate it was sent at", r)
+	}
+	if r := c.throttledAt(at(rampUp+settle), 873); r != 900 {
+		t.Fatalf("a 429 on a plateau that held: %v, want the episode's limit kept", r)
+	}
+	if r := c.throttledAt(at(rampUp+hold+probe), 960); r != 960 {
+		t.Fatalf("a 429 while probing above the limit: %v, want the probed rate", r)
+	}
+}
+
 func TestAnswerTimesMedian(t *testing.T) {
 	var a answerTimes
 	for i := range 7 {

@@ -183,6 +183,7 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	if th.RPM == 0 {
 		th.RPM = p.pace.rate(p.estimateLocked())
 	}
+	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
 	p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
