@@ -89,8 +89,8 @@ while others ran are noisy). Each drain lasts about %.0f s at its true cap.
 }
 
 const (
-	sectionBegin = "<!-- make bench-drain writes from here -->\n"
-	sectionEnd   = "<!-- to here -->\n"
+	sectionBegin = "<!-- bench-drain:start -->\n"
+	sectionEnd   = "<!-- bench-drain:end -->\n"
 )
 
 // writeSection replaces the section between the markers in the file at path, or appends it.
