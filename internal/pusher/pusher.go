@@ -37,6 +37,8 @@ type Config struct {
 	// ConfigWait is how long items wait after a failure that is the deployment's, not theirs
 	// (credentials, scopes, list id), before they are tried again without spending an attempt.
 	ConfigWait time.Duration
+	// OutageMax caps the pause after batches CXone took nothing of (1 s doubling); default a minute.
+	OutageMax time.Duration
 	// IdleCheck bounds the sleep when idle: other replicas' enqueues do not wake this process.
 	IdleCheck    time.Duration
 	DrainTimeout time.Duration // how long shutdown lets the in-flight batch finish
@@ -74,6 +76,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ConfigWait <= 0 {
 		c.ConfigWait = time.Minute
+	}
+	if c.OutageMax <= 0 {
+		c.OutageMax = time.Minute
 	}
 	if c.IdleCheck <= 0 {
 		c.IdleCheck = time.Second
@@ -156,15 +161,16 @@ func (p *Pusher) work(ctx context.Context) {
 			if healthy {
 				failed = 0
 			} else {
-				// CXone took nothing: an outage, most likely. Back off as a whole, longer with each
-				// batch of this worker in a row, but no longer than all batches failed in a row
-				// (another batch in flight may have got through meanwhile).
+				// CXone took nothing. Once is a lost answer as often as not; a second batch in a row
+				// (of this worker, and of all, since another batch in flight may have got through
+				// meanwhile) is an outage: back off as a whole, longer with each.
 				failed++
-				n := min(int64(failed), max(p.failing.Load(), 1))
-				wait := jitter(min(time.Minute, time.Second<<min(n-1, 6)))
-				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
-				until := time.Now().Add(wait).UnixNano()
-				for cur := p.outage.Load(); until > cur && !p.outage.CompareAndSwap(cur, until); cur = p.outage.Load() {
+				if n := min(int64(failed), p.failing.Load()); n >= 2 {
+					wait := jitter(min(p.cfg.OutageMax, time.Second<<min(n-2, 6)))
+					p.log.Warn("CXone accepted nothing from the last batches; pausing", "pause", wait)
+					until := time.Now().Add(wait).UnixNano()
+					for cur := p.outage.Load(); until > cur && !p.outage.CompareAndSwap(cur, until); cur = p.outage.Load() {
+					}
 				}
 			}
 		}

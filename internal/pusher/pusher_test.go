@@ -82,7 +82,7 @@ func setup(t *testing.T, o opts) *testBundle {
 	return &testBundle{ctx: ctx, q: queue.Signaling(store, sig), sig: sig, sim: sim, simURL: url, client: client, pacer: pacer,
 		cfg: pusher.Config{Linger: 5 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 50,
 			Backoff: func(int) time.Duration { return 20 * time.Millisecond }, IdleCheck: 50 * time.Millisecond,
-			RecoverEvery: 100 * time.Millisecond, ConfigWait: 50 * time.Millisecond}}
+			RecoverEvery: 100 * time.Millisecond, ConfigWait: 50 * time.Millisecond, OutageMax: 2 * time.Second}}
 }
 
 // start runs a pusher until the test ends; it returns a func that stops it and waits.
