@@ -2,7 +2,7 @@
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
-.PHONY: run test check unit fuzz bench bench-intake load alerts
+.PHONY: run test check unit fuzz bench bench-intake bench-drain load alerts
 
 run:
 	go run ./cmd/dncsync demo
@@ -37,3 +37,9 @@ bench:
 # writes its table into BENCHMARKS.md. BENCH_DURATION (default 10s) per configuration.
 bench-intake:
 	go test -count=1 -tags intakebench -run '^TestIntakeBench$$' -timeout 30m -v ./internal/intakebench/
+
+# The drain against the simulator's rate-limit shapes with the real binary; writes BENCHMARKS.md.
+# Heavy (about ten minutes): on a shared machine, run it under flock /tmp/dncsync-heavy.lock.
+# BENCH_SECONDS (default 60) sets each drain's length at its true cap; BENCH_ONLY picks scenarios.
+bench-drain:
+	go test -count=1 -tags drainbench -run '^TestDrainBench$$' -timeout 60m -v ./internal/drainbench/

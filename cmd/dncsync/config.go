@@ -19,48 +19,50 @@ import (
 
 // config is every setting; each is an environment variable and a flag (README, Configuration).
 type config struct {
-	Port          int
-	RedisURL      string
-	DataDir       string
-	CXoneAPI      string
-	BaseURL       string
-	ClientID      string
-	ClientSecret  string
-	ListID        string
-	AuthURL       string
-	Region        string
-	DiscoveryURL  string
-	PhoneJSON     string
-	ClientAuth    string
-	AccessKeyID   string
-	AccessSecret  string
-	APIBase       string
-	APIVersion    string
-	GroupID       string
-	ExpiresAfter  time.Duration
-	RateLimitRPM  int
-	BatchSize     int
-	BatchLinger   time.Duration
-	DefaultRegion string
-	MaxAttempts   int
-	RetryBackoff  time.Duration
-	Lease         time.Duration
-	EventIDTTL    time.Duration
-	WebhookAuth   string
-	WebhookSecret string
-	WebhookToken  string
-	AdminToken    string
-	TwilioToken   string
-	PublicURL     string
-	StopWords     string
-	StartRemoves  bool
-	MetricsToken  string
-	UnsafeRedis   bool
-	AuditKeep     time.Duration
-	LogLevel      string
-	LogFormat     string
-	Shutdown      time.Duration
-	PprofAddr     string
+	Port             int
+	RedisURL         string
+	RedisMinReplicas int
+	DataDir          string
+	CXoneAPI         string
+	BaseURL          string
+	ClientID         string
+	ClientSecret     string
+	ListID           string
+	AuthURL          string
+	Region           string
+	DiscoveryURL     string
+	PhoneJSON        string
+	ClientAuth       string
+	AccessKeyID      string
+	AccessSecret     string
+	APIBase          string
+	APIVersion       string
+	GroupID          string
+	ExpiresAfter     time.Duration
+	RateLimitRPM     int
+	BatchSize        int
+	BatchLinger      time.Duration
+	DefaultRegion    string
+	MaxAttempts      int
+	MaxLostLeases    int
+	RetryBackoff     time.Duration
+	Lease            time.Duration
+	EventIDTTL       time.Duration
+	WebhookAuth      string
+	WebhookSecret    string
+	WebhookToken     string
+	AdminToken       string
+	TwilioToken      string
+	PublicURL        string
+	StopWords        string
+	StartRemoves     bool
+	MetricsToken     string
+	UnsafeRedis      bool
+	AuditKeep        time.Duration
+	LogLevel         string
+	LogFormat        string
+	Shutdown         time.Duration
+	PprofAddr        string
 }
 
 // envFlags defines flags whose defaults come from the environment, and records parse errors of
@@ -135,7 +137,8 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	c := &config{}
 	e := &envFlags{fs: fs}
 	e.int(&c.Port, "port", "PORT", 3000, "HTTP listen port")
-	e.secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL (redis:// or rediss://); unset: the embedded store")
+	e.secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL: redis:// or rediss:// (one server), ?master_name= (Sentinel), ?cluster=true (Cluster); unset: the embedded store")
+	e.int(&c.RedisMinReplicas, "redis-min-replicas", "DNCSYNC_REDIS_MIN_REPLICAS", 0, "Redis replicas that must hold an opt-out before it is acknowledged (WAIT); 0: the primary alone")
 	e.str(&c.DataDir, "data-dir", "DNCSYNC_DATA_DIR", "./data", "directory of the embedded store")
 	e.str(&c.CXoneAPI, "cxone-api", "CXONE_API", "", "CXone API profile: admin (real tenants) or v2")
 	e.str(&c.BaseURL, "cxone-base-url", "CXONE_BASE_URL", "", "CXone base URL (v2)")
@@ -153,13 +156,14 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.str(&c.APIVersion, "cxone-api-version", "CXONE_API_VERSION", cxone.DefaultAdminAPIVersion, "Admin API version in the path (admin)")
 	e.str(&c.GroupID, "cxone-dnc-group-id", "CXONE_DNC_GROUP_ID", "", "CXone DNC group id (admin)")
 	e.dur(&c.ExpiresAfter, "dnc-expires-after", "DNCSYNC_DNC_EXPIRES_AFTER", 0, "expire DNC records this long after the push when an event has no expiresAt (admin); 0: never")
-	e.int(&c.RateLimitRPM, "rate-limit-rpm", "CXONE_RATE_LIMIT_RPM", 100, "requests a minute to CXone for the organization")
+	e.int(&c.RateLimitRPM, "rate-limit-rpm", "CXONE_RATE_LIMIT_RPM", 100, "ceiling of requests a minute to CXone for the organization, shared by every replica on one Redis; the pace adapts under it")
 	e.int(&c.BatchSize, "batch-size", "DNCSYNC_BATCH_SIZE", 50, "numbers per CXone request")
 	e.dur(&c.BatchLinger, "batch-linger", "DNCSYNC_BATCH_LINGER", 250*time.Millisecond, "longest wait for a batch to fill")
 	e.str(&c.DefaultRegion, "default-region", "DNCSYNC_DEFAULT_REGION", "US", "region for numbers written without +")
 	e.int(&c.MaxAttempts, "max-attempts", "DNCSYNC_MAX_ATTEMPTS", 12, "failed pushes before an item is dead-lettered")
+	e.int(&c.MaxLostLeases, "max-lost-leases", "DNCSYNC_MAX_LOST_LEASES", 5, "leases of a number lost to a pusher that died before it is dead-lettered")
 	e.dur(&c.RetryBackoff, "retry-backoff", "DNCSYNC_RETRY_BACKOFF", 10*time.Second, "first retry delay of a failed push; doubles each attempt up to an hour")
-	e.dur(&c.Lease, "lease", "DNCSYNC_LEASE", 2*time.Minute, "how long a pusher holds a claimed batch")
+	e.dur(&c.Lease, "lease", "DNCSYNC_LEASE", 30*time.Second, "how long a claimed batch is held without a heartbeat: a batch whose pusher died is pushed again about this long after")
 	e.dur(&c.EventIDTTL, "event-id-ttl", "DNCSYNC_EVENT_ID_TTL", 7*24*time.Hour, "how long event ids are remembered")
 	e.str(&c.WebhookAuth, "webhook-auth", "DNCSYNC_WEBHOOK_AUTH", "", "sender authentication: standard, token or none")
 	e.secret(&c.WebhookSecret, "webhook-secret", "DNCSYNC_WEBHOOK_SECRET", "Standard Webhooks secrets, whsec_..., space-separated")
@@ -252,6 +256,12 @@ func (c *config) validate(e *envFlags) error {
 	if c.MaxAttempts < 1 {
 		add("DNCSYNC_MAX_ATTEMPTS=%d must be at least 1", c.MaxAttempts)
 	}
+	if c.RedisMinReplicas < 0 {
+		add("DNCSYNC_REDIS_MIN_REPLICAS=%d must not be negative", c.RedisMinReplicas)
+	}
+	if c.MaxLostLeases < 1 {
+		add("DNCSYNC_MAX_LOST_LEASES=%d must be at least 1", c.MaxLostLeases)
+	}
 	if c.RetryBackoff <= 0 {
 		add("DNCSYNC_RETRY_BACKOFF must be positive, e.g. 10s")
 	}
@@ -279,8 +289,8 @@ func (c *config) validate(e *envFlags) error {
 			add("%s has spaces or line breaks around it; set it to the secret alone", env)
 		}
 	}
-	if c.Lease < 30*time.Second {
-		add("DNCSYNC_LEASE=%v must be at least 30s (longer than a CXone request)", c.Lease)
+	if c.Lease < 10*time.Second {
+		add("DNCSYNC_LEASE=%v must be at least 10s (a heartbeat extends it every third of it; default 30s)", c.Lease)
 	}
 	switch c.WebhookAuth {
 	case "standard":

@@ -36,6 +36,7 @@ type service struct {
 	store  queue.Store
 	client cxone.Client
 	pusher *pusher.Pusher
+	pacer  *pusher.Pacer // the pace of CXone requests, shared by every replica on one Redis
 	mux    *http.ServeMux
 	ready  *readiness
 	// sampler keeps the last hour of the queue for the status page.
@@ -65,9 +66,18 @@ type hooks struct {
 
 func openStore(cfg *config) (queue.Store, error) {
 	if cfg.RedisURL != "" {
-		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL})
+		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL, MinReplicas: cfg.RedisMinReplicas})
 	}
-	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxAttempts: cfg.MaxAttempts})
+	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxLostLeases: cfg.MaxLostLeases})
+}
+
+// limiterOf is the rate limiter every replica on the store shares (Redis); nil: the pacer keeps
+// its own (the embedded store serves one process).
+func limiterOf(store queue.Store) queue.Limiter {
+	if rs, ok := store.(*redisq.Store); ok {
+		return rs.Limiter()
+	}
+	return nil
 }
 
 func newVerifier(cfg *config) (intake.Verifier, error) {
@@ -96,7 +106,8 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newQueueCollector(store))
-	pacer := pusher.NewPacer(cfg.RateLimitRPM)
+	pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: cfg.RateLimitRPM, Limiter: limiterOf(store)})
+	pusher.RegisterPacerMetrics(reg, pacer)
 	reg.MustRegister(newOpsCollector(store, store, pacer))
 	recorder := &console.Recorder{}
 	counting := newCountingTransport(reg)
@@ -106,14 +117,15 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	q := queue.Signaling(store, sig)
 	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
 		BatchSize: cfg.BatchSize, Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
-		Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
+		MaxLostLeases: cfg.MaxLostLeases,
+		Backoff:       pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
 		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
 	})
 	inMetrics := intake.NewMetrics(reg)
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
 		Logger: log.With("component", "intake"), Metrics: inMetrics})
 
-	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, mux: http.NewServeMux()}
+	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, pacer: pacer, mux: http.NewServeMux()}
 	r := &routes{mux: s.mux} // lists the routes, which the API document must match (api_test.go)
 	r.HandleFunc("POST /webhook/opt-out", in.OptOut)
 	if cfg.TwilioToken != "" {

@@ -50,9 +50,13 @@ func (c *caller) do(ctx context.Context, op, method, url string, body any) (resp
 		if err := c.pacer.Wait(ctx); err != nil {
 			return response{}, &Error{Kind: Transient, Op: op, Msg: "waiting for the rate limit", Err: err}
 		}
+		sent := time.Now()
 		resp, err := c.send(ctx, method, url, tok, payload)
 		if err != nil {
 			return response{}, &Error{Kind: Transient, Op: op, Msg: "no answer", Err: err}
+		}
+		if t, ok := c.pacer.(AnswerTimer); ok {
+			t.Answered(sent)
 		}
 		switch resp.status {
 		case http.StatusUnauthorized:

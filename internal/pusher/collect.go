@@ -18,7 +18,15 @@ func (p *Pusher) collect(ctx context.Context) ([]queue.Item, time.Time, error) {
 	var claimedAt, deadline time.Time
 	for ctx.Err() == nil {
 		if len(batch) == 0 {
-			// Claim nothing while a 429 pause holds every request: leases would run out waiting.
+			// Wait until the batch ahead (in flight beside this one) has its turn: then this one
+			// fills while it waits for the next, instead of splitting the work with it.
+			select {
+			case <-p.pacer.Idle():
+			case <-ctx.Done():
+				return nil, claimedAt, nil
+			}
+			// Claim nothing while a 429 pause holds every request: the numbers would only wait
+			// leased, out of other replicas' reach.
 			if d := p.pacer.Delay(); d > p.cfg.Linger {
 				p.sleepFor(ctx, d-p.cfg.Linger)
 				continue

@@ -3,84 +3,353 @@ package pusher
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// Pacer spaces CXone requests evenly at the organization's rate limit (a burst of one, so the drain
-// runs at the limit and never into it) and holds every request while a 429's pause lasts.
+// PacerConfig configures a Pacer.
+type PacerConfig struct {
+	// RPM is the ceiling, requests a minute for the organization (CXONE_RATE_LIMIT_RPM).
+	RPM int
+	// Limiter keeps the pace; share one (the Redis store's) so that every replica draws from one
+	// limit. Nil: a limiter of this process alone.
+	Limiter queue.Limiter
+	// Headroom is the share under the ceiling, and under a rate that drew a 429, to pace at.
+	// 0: DefaultHeadroom.
+	Headroom float64
+}
+
+// Pacer gates every CXone request: one at a time at the adaptive pace (see adapt.go), all of them
+// held while a 429's pause lasts. Its state lives in its Limiter, so a status page of any replica
+// reads the same rate and pause.
 type Pacer struct {
-	lim *rate.Limiter
-	now func() time.Time
+	pace pace
+	lim  queue.Limiter
 
-	mu     sync.Mutex
-	until  time.Time // no request before this (429 pause)
-	streak int       // 429s in a row without a usable Retry-After
+	mu         sync.Mutex
+	st         queue.PaceState // as last read from the limiter
+	read       time.Time       // this process's clock when st was read
+	grantedAt  time.Time       // the limiter's time of this process's last grant
+	grantRPM   float64         // the rate of that grant
+	grants     [2]grant        // this process's last grants, for Answered
+	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
+	answers    answerTimes     // how long recent answers took
+
+	waiting sync.Mutex
+	waiters int
+	idle    chan struct{} // closed while no caller waits for its turn
 }
 
-var _ cxone.Pacer = (*Pacer)(nil)
+var (
+	_ cxone.Pacer       = (*Pacer)(nil)
+	_ cxone.AnswerTimer = (*Pacer)(nil)
+)
 
-// NewPacer paces to rpm requests a minute.
-func NewPacer(rpm int) *Pacer {
-	return &Pacer{lim: rate.NewLimiter(rate.Limit(float64(rpm)/60), 1), now: time.Now}
+// NewPacer paces to at most rpm requests a minute, in this process alone.
+func NewPacer(rpm int) *Pacer { return NewPacerWith(PacerConfig{RPM: rpm}) }
+
+// NewPacerWith returns a pacer for cfg.
+func NewPacerWith(cfg PacerConfig) *Pacer {
+	if cfg.Headroom <= 0 || cfg.Headroom >= 1 {
+		cfg.Headroom = DefaultHeadroom
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = queue.NewLocalLimiter(nil)
+	}
+	idle := make(chan struct{})
+	close(idle)
+	return &Pacer{pace: pace{ceiling: float64(cfg.RPM), headroom: cfg.Headroom}, lim: cfg.Limiter, idle: idle}
 }
 
-// Wait blocks until a request may go.
+// Idle is closed once no request of this process waits for its turn: the pusher collects its next
+// batch then, so that the batch fills while it waits for its own turn and batches in flight do not
+// split the work into half-full requests.
+func (p *Pacer) Idle() <-chan struct{} {
+	p.waiting.Lock()
+	defer p.waiting.Unlock()
+	return p.idle
+}
+
+func (p *Pacer) enter() {
+	p.waiting.Lock()
+	if p.waiters == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.waiters++
+	p.waiting.Unlock()
+}
+
+func (p *Pacer) leave() {
+	p.waiting.Lock()
+	p.waiters--
+	if p.waiters == 0 {
+		close(p.idle)
+	}
+	p.waiting.Unlock()
+}
+
+// limiterRetry bounds the wait before asking an unreachable limiter again.
+const limiterRetry = time.Second
+
+// Wait blocks until the limiter grants one request.
 func (p *Pacer) Wait(ctx context.Context) error {
+	p.enter()
+	defer p.leave()
+	trouble := 0
 	for {
-		if err := sleepUntil(ctx, p.pausedUntil()); err != nil {
+		if err := sleepUntil(ctx, p.pausedLocally()); err != nil {
 			return err
 		}
-		if err := p.lim.Wait(ctx); err != nil {
-			return err
+		rpm := p.pace.rate(p.estimate())
+		asked := time.Now()
+		wait, st, err := p.lim.Take(ctx, interval(rpm))
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// The store that keeps the shared pace is unreachable (a failover, say): ask again
+			// soon rather than fail a request that the store's return would let through.
+			trouble++
+			if err := sleepUntil(ctx, time.Now().Add(min(limiterRetry, 50*time.Millisecond<<min(trouble, 5)))); err != nil {
+				return err
+			}
+			continue
 		}
-		// A 429 may have arrived while this caller waited for its slot.
-		if !p.now().Before(p.pausedUntil()) {
-			return nil
+		trouble = 0
+		p.mu.Lock()
+		p.observe(st)
+		if wait == 0 {
+			p.grantedAt, p.grantRPM = st.Granted, rpm
+			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
+			p.mu.Unlock()
+			// A turn granted just ahead (queue.GrantAhead) starts at its time.
+			return sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now)))
+		}
+		p.mu.Unlock()
+		// Ask again a little before the turn: the limiter grants it for its time, and this process
+		// sleeps the rest instead of arriving a round trip late.
+		if err := sleepUntil(ctx, time.Now().Add(max(wait-queue.GrantAhead/2, 0))); err != nil {
+			return err
 		}
 	}
 }
 
-func (p *Pacer) pausedUntil() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.until
+// observe records a state read from the limiter. p.mu is held.
+func (p *Pacer) observe(st queue.PaceState) {
+	p.st, p.read = st, time.Now()
 }
 
-// Throttled pauses all requests for retryAfter or, without one, for a jittered exponential back-off
-// (1 s doubling to 60 s) that grows with each 429 in a row.
+// estimate is the last state read, advanced to now by this process's clock.
+func (p *Pacer) estimate() queue.PaceState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.estimateLocked()
+}
+
+func (p *Pacer) estimateLocked() queue.PaceState {
+	st := p.st
+	if p.read.IsZero() {
+		st.Now = time.Time{}
+		return st
+	}
+	st.Now = st.Now.Add(time.Since(p.read))
+	return st
+}
+
+// local translates a time of the limiter's clock to this process's.
+func (p *Pacer) local(t time.Time) time.Time {
+	if t.IsZero() || p.read.IsZero() {
+		return time.Time{}
+	}
+	return p.read.Add(t.Sub(p.st.Now))
+}
+
+func (p *Pacer) pausedLocally() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.localUntil
+}
+
+// Throttled reports a 429: every request of every replica sharing the limiter pauses for
+// retryAfter, or without one for a jittered back-off (1 s doubling to 60 s) that grows with each
+// 429 in a row; the pace drops and climbs back (adapt.go). It returns the pause applied.
 func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	d := retryAfter
-	if d <= 0 {
-		p.streak++
-		d = jitter(min(time.Minute, time.Second<<min(p.streak-1, 6)))
+	th := queue.Throttle{GrantedAt: p.grantedAt, RPM: p.grantRPM, RetryAfter: retryAfter, Backoff: throttleBackoff()}
+	if th.RPM == 0 {
+		th.RPM = p.pace.rate(p.estimateLocked())
 	}
-	if until := p.now().Add(d); until.After(p.until) {
-		p.until = until
+	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := p.lim.Throttle(ctx, th)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		// The shared limiter is unreachable: this process pauses alone.
+		d := queue.ThrottlePause(th, p.st.Streak+1)
+		if until := time.Now().Add(d); until.After(p.localUntil) {
+			p.localUntil = until
+		}
+		return d
+	}
+	p.observe(st)
+	return max(st.Until.Sub(st.Now), 0)
+}
+
+// Answered learns how long the answer to a request let go at sent took, counted from when its turn
+// was asked for: a delay anywhere from the grant to CXone's answer counts. An answer slower than
+// usual by more than the headroom may have arrived that much late, which would make the next
+// request look early to a limit of one at a time: the next grant (of every replica) waits the
+// difference.
+func (p *Pacer) Answered(sent time.Time) {
+	now := time.Now()
+	p.mu.Lock()
+	g := p.grants[0]
+	if g.asked.After(sent) { // a grant taken after this request was sent: its predecessor
+		g = p.grants[1]
+	}
+	if g.asked.IsZero() || g.asked.After(sent) {
+		p.mu.Unlock()
+		return
+	}
+	took := now.Sub(g.asked)
+	usual, fastest, ok := p.answers.usual()
+	p.answers.add(took)
+	gap := interval(g.rpm)
+	slack := time.Duration(float64(gap) * p.pace.headroom)
+	p.mu.Unlock()
+	if !ok || took-usual <= slack {
+		return
+	}
+	// It was late by up to took-usual, and the next request may arrive as fast as the fastest
+	// answer: hold the next grant so that even then the two arrive the limit's interval apart.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = p.lim.Hold(ctx, g.at.Add(gap+took-fastest-slack)) // if it fails, the headroom is all there is
+}
+
+// grant is one turn this process was given: when it asked (its clock), when the limiter granted
+// it (the limiter's clock), at what rate.
+type grant struct {
+	asked, at time.Time
+	rpm       float64
+}
+
+// answerTimes keeps the last answers' durations.
+type answerTimes struct {
+	ring [31]time.Duration
+	n    int
+}
+
+func (a *answerTimes) add(d time.Duration) {
+	a.ring[a.n%len(a.ring)] = d
+	a.n++
+}
+
+// usual is the median of the recent answers, fastest their minimum; ok is false until there are
+// enough of them.
+func (a *answerTimes) usual() (usual, fastest time.Duration, ok bool) {
+	n := min(a.n, len(a.ring))
+	if n < 8 {
+		return 0, 0, false
+	}
+	s := make([]time.Duration, n)
+	copy(s, a.ring[:n])
+	slices.Sort(s)
+	return s[n/2], s[0], true
+}
+
+// OK reports a request CXone answered, which ends the streak of 429s without Retry-After.
+func (p *Pacer) OK() {
+	p.mu.Lock()
+	streak := p.st.Streak
+	p.st.Streak = 0
+	p.mu.Unlock()
+	if streak == 0 {
+		return // nothing to clear: no write per request
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = p.lim.Clear(ctx) // if it fails, the next 429 pauses a little longer
+}
+
+// Delay is how long a request would wait now, by the last state read; it takes nothing.
+func (p *Pacer) Delay() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.estimateLocked()
+	d := max(time.Until(p.localUntil), 0)
+	if !st.Now.IsZero() {
+		d = max(d, st.Until.Sub(st.Now), st.Next.Sub(st.Now))
 	}
 	return d
 }
 
-// OK ends the back-off streak.
-func (p *Pacer) OK() {
+// stateMaxAge bounds how old a state CurrentRPM and PausedUntil report: a replica that sends
+// nothing itself reads the shared limiter again.
+const stateMaxAge = time.Second
+
+// fresh returns the state, read again from the limiter if the last read is older than stateMaxAge.
+func (p *Pacer) fresh() queue.PaceState {
 	p.mu.Lock()
-	p.streak = 0
+	stale := time.Since(p.read) > stateMaxAge
 	p.mu.Unlock()
+	if stale {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		st, err := p.lim.State(ctx)
+		cancel()
+		if err == nil {
+			p.mu.Lock()
+			p.observe(st)
+			p.mu.Unlock()
+		}
+	}
+	return p.estimate()
 }
 
-// Delay is how long a request would wait now, without taking a slot.
-func (p *Pacer) Delay() time.Duration {
-	now := p.now()
-	r := p.lim.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	r.CancelAt(now)
-	return max(d, p.pausedUntil().Sub(now))
+// CurrentRPM is the pace now, in requests a minute: the same on every replica sharing the limiter.
+func (p *Pacer) CurrentRPM() float64 {
+	st := p.fresh()
+	if st.Now.IsZero() {
+		return p.pace.rate(queue.PaceState{})
+	}
+	return p.pace.rate(st)
+}
+
+// CeilingRPM is the configured ceiling (CXONE_RATE_LIMIT_RPM).
+func (p *Pacer) CeilingRPM() float64 { return p.pace.ceiling }
+
+// PausedUntil is when the current 429 pause ends, on this process's clock; zero when none holds.
+func (p *Pacer) PausedUntil() time.Time {
+	st := p.fresh()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	until := p.localUntil
+	if !st.Until.IsZero() && st.Until.After(st.Now) {
+		if u := p.local(p.st.Until); u.After(until) {
+			until = u
+		}
+	}
+	if !until.After(time.Now()) {
+		return time.Time{}
+	}
+	return until
+}
+
+// throttleBackoff is the pause after a 429 without Retry-After, by streak: 1 s doubling to 60 s,
+// jittered so that replicas and processes do not come back in step.
+func throttleBackoff() []time.Duration {
+	out := make([]time.Duration, 7)
+	for i := range out {
+		out[i] = jitter(min(time.Minute, time.Second<<i))
+	}
+	return out
 }
 
 // jitter spreads d over [d/2, d] so that replicas and items do not retry in step.

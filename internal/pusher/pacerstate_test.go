@@ -7,8 +7,8 @@ import (
 
 func TestPacerState(t *testing.T) {
 	p := NewPacer(120)
-	if got := p.CurrentRPM(); got != 120 {
-		t.Fatalf("CurrentRPM = %v, want 120", got)
+	if got := p.CurrentRPM(); !near(got, 120*(1-DefaultHeadroom)) {
+		t.Fatalf("CurrentRPM = %v, want the ceiling less the headroom", got)
 	}
 	if u := p.PausedUntil(); u.After(time.Now()) {
 		t.Fatalf("a new pacer is paused until %v", u)
@@ -17,5 +17,8 @@ func TestPacerState(t *testing.T) {
 	p.Throttled(30 * time.Second)
 	if u := p.PausedUntil(); u.Before(before.Add(30*time.Second)) || u.After(time.Now().Add(30*time.Second)) {
 		t.Fatalf("after a 429 with Retry-After 30s, PausedUntil = %v (now %v)", u, time.Now())
+	}
+	if got := p.CurrentRPM(); got >= 120*(1-DefaultHeadroom) {
+		t.Fatalf("CurrentRPM = %v after a 429, want it lowered", got)
 	}
 }

@@ -11,13 +11,41 @@ import (
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// leaseMargin is kept free at the end of a lease: a push still running then is cut short and its
-// items released, rather than racing a recoverer that may hand them to another pusher.
-const leaseMargin = 5 * time.Second
+// suspectAfter is the number of lost leases from which an entry is pushed alone: its pushers died
+// while holding it more than once, so it may be what kills them. Pushed alone, a number that does
+// takes no batch mates down with it, and they stop counting lost leases towards dead-lettering.
+const suspectAfter = 2
 
 // push sends one batch and settles every item. It reports whether CXone took any of it, which
 // the caller uses to back off during an outage instead of spending every item's attempts.
+// A suspect (suspectAfter) goes alone, after the rest; further suspects wait for later batches.
 func (p *Pusher) push(ctx context.Context, batch []queue.Item) (healthy bool) {
+	var clean, suspects []queue.Item
+	for _, it := range batch {
+		if it.LostLeases >= suspectAfter {
+			suspects = append(suspects, it)
+		} else {
+			clean = append(clean, it)
+		}
+	}
+	if len(suspects) == 0 {
+		return p.pushBatch(ctx, batch)
+	}
+	for _, it := range suspects[1:] {
+		if err := p.q.Snooze(context.WithoutCancel(ctx), it, 0, "held back: its pushers died while holding it, so it goes alone"); err != nil {
+			p.log.Warn("releasing a suspect failed; its lease will expire and recovery retries", "err", err)
+		}
+	}
+	p.log.Warn("pushing a number alone: pushers died while holding it", "number", phone.Mask(suspects[0].Number),
+		"lost_leases", suspects[0].LostLeases)
+	if len(clean) > 0 {
+		healthy = p.pushBatch(ctx, clean)
+	}
+	return p.pushBatch(ctx, suspects[:1]) || healthy
+}
+
+// pushBatch sends one batch, adds and removes as one request each, and settles every item.
+func (p *Pusher) pushBatch(ctx context.Context, batch []queue.Item) (healthy bool) {
 	var adds, removes []queue.Item
 	for _, it := range batch {
 		if it.Action == queue.Remove {
@@ -60,45 +88,58 @@ func contacts(items []queue.Item) []cxone.Contact {
 	return out
 }
 
-// settle acks what CXone confirmed and decides the fate of the rest. cut is true when the push ran
-// out of lease: those failures are not the items' fault and spend no attempt.
+// settle acks what CXone confirmed and decides the fate of the rest. cut is true when the push was
+// cut short (its leases could not be held, or shutdown): those failures are not the items' fault;
+// they spend no attempt and are due again at once.
 func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, cut bool) bool {
 	var ok []queue.Item
 	now := time.Now()
 	// CXone answering per record (even with failures) is up: only no answer at all is an outage.
 	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil || cxone.IsRecord(e) })
-	healthy := anyOK
-	// A second batch in a row that CXone took nothing of: an outage, not these items' fault.
-	outage := !anyOK && p.failing > 0
+	// CXone answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
+	healthy := anyOK || slices.ContainsFunc(errs, func(e error) bool {
+		k := cxone.KindOf(e)
+		return e != nil && (k == cxone.RateLimited || k == cxone.Permanent)
+	})
+	// A second batch in a row that CXone took nothing of: an outage, not these items' fault. The
+	// count moves before any item is settled, so that a batch in flight beside this one, whose
+	// items may be settled meanwhile, sees it.
+	failing := 0
+	if healthy {
+		p.failing.Store(0)
+	} else {
+		failing = int(p.failing.Add(1) - 1)
+	}
+	outage := !anyOK && failing > 0
 	for i, it := range items {
 		err := errs[i]
 		if err == nil {
 			ok = append(ok, it)
-			healthy = true
 			continue
 		}
 		kind := cxone.KindOf(err)
 		var serr error
 		switch {
-		case kind == cxone.RateLimited:
-			healthy = true // CXone answered; the pacer holds everything until the pause ends
-			serr = p.q.Retry(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error(), false)
+		case kind == cxone.RateLimited: // the pacer holds everything until the pause ends
+			serr = p.q.Snooze(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Transient && outage:
 			// The wait grows with the outage, so a lone item that fails while nothing else is
 			// pushed slows to the back-off cap instead of retrying at the first step forever.
-			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+p.failing), err.Error(), false)
+			serr = p.q.Snooze(ctx, it, p.cfg.Backoff(it.Attempts+failing), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
-		case kind == cxone.Config || cut:
-			serr = p.q.Retry(ctx, it, p.cfg.ConfigWait, err.Error(), false)
+		case cut:
+			serr = p.q.Snooze(ctx, it, 0, err.Error())
+			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
+		case kind == cxone.Config:
+			serr = p.q.Snooze(ctx, it, p.cfg.ConfigWait, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
 		case kind == cxone.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
-			healthy = healthy || kind == cxone.Permanent
 			p.log.Error("dead-lettered", "number", phone.Mask(it.Number), "attempts", it.Attempts+1, "err", err)
 			serr = p.q.DeadLetter(ctx, it, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("dead").Inc()
 		default:
-			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+1), err.Error(), true)
+			serr = p.q.Retry(ctx, it, p.cfg.Backoff(it.Attempts+1), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("retry").Inc()
 		}
 		if serr != nil {

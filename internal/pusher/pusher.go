@@ -5,6 +5,8 @@ package pusher
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,15 +17,28 @@ import (
 
 // Config tunes the drain. Zero values take the defaults in withDefaults.
 type Config struct {
-	BatchSize    int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
-	Linger       time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
-	Lease        time.Duration // how long a claim is held; longer than any push of one batch
-	MaxAttempts  int           // DNCSYNC_MAX_ATTEMPTS
-	Backoff      func(attempt int) time.Duration
-	RecoverEvery time.Duration // how often expired leases are looked for
+	BatchSize int           // numbers per CXone request (DNCSYNC_BATCH_SIZE)
+	Linger    time.Duration // longest wait for a batch to fill (DNCSYNC_BATCH_LINGER)
+	// InFlight is how many batches are pushed at once (2 by default). One is collected at a time
+	// and the pacer still spaces every request; a second batch in flight lets one be settled (its
+	// acks written) and the next claimed while the other waits for its turn, so the store's writes
+	// do not stretch the interval between requests.
+	InFlight int
+	// Lease is how long a claim holds without a heartbeat: a batch whose pusher died is pushed
+	// again about this long after (DNCSYNC_LEASE). While a push is in flight its leases are
+	// extended every Lease/3.
+	Lease       time.Duration
+	MaxAttempts int // DNCSYNC_MAX_ATTEMPTS
+	// MaxLostLeases dead-letters a number whose leases ran out this often: its pusher kept dying
+	// while it held it (DNCSYNC_MAX_LOST_LEASES).
+	MaxLostLeases int
+	Backoff       func(attempt int) time.Duration
+	RecoverEvery  time.Duration // how often expired leases are looked for
 	// ConfigWait is how long items wait after a failure that is the deployment's, not theirs
 	// (credentials, scopes, list id), before they are tried again without spending an attempt.
 	ConfigWait time.Duration
+	// OutageMax caps the pause after batches CXone took nothing of (1 s doubling); default a minute.
+	OutageMax time.Duration
 	// IdleCheck bounds the sleep when idle: other replicas' enqueues do not wake this process.
 	IdleCheck    time.Duration
 	DrainTimeout time.Duration // how long shutdown lets the in-flight batch finish
@@ -37,23 +52,33 @@ func (c Config) withDefaults() Config {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 50
 	}
+	if c.InFlight <= 0 {
+		c.InFlight = 2
+	}
 	if c.Linger <= 0 {
 		c.Linger = 250 * time.Millisecond
 	}
 	if c.Lease <= 0 {
-		c.Lease = 2 * time.Minute
+		c.Lease = 30 * time.Second
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 12
+	}
+	if c.MaxLostLeases <= 0 {
+		c.MaxLostLeases = 5
 	}
 	if c.Backoff == nil {
 		c.Backoff = Backoff
 	}
 	if c.RecoverEvery <= 0 {
-		c.RecoverEvery = c.Lease / 4
+		// Often enough that a dead pusher's batch waits little past its lease; one cheap query.
+		c.RecoverEvery = min(max(c.Lease/10, time.Second), 10*time.Second)
 	}
 	if c.ConfigWait <= 0 {
 		c.ConfigWait = time.Minute
+	}
+	if c.OutageMax <= 0 {
+		c.OutageMax = time.Minute
 	}
 	if c.IdleCheck <= 0 {
 		c.IdleCheck = time.Second
@@ -80,7 +105,12 @@ type Pusher struct {
 	log   *slog.Logger
 	// failing counts batches in a row of which CXone took nothing: an outage. While it lasts,
 	// transient failures spend no attempts, so that an outage of any length dead-letters nothing.
-	failing int
+	failing atomic.Int64
+	// collecting lets one batch be collected at a time, so that batches in flight do not split
+	// a trickle of work into half-full requests.
+	collecting sync.Mutex
+	// outage holds every batch (unix ns) after one that CXone took nothing of.
+	outage atomic.Int64
 }
 
 // New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).
@@ -95,31 +125,57 @@ func (p *Pusher) Run(ctx context.Context) error {
 	rctx, stopRecover := context.WithCancel(ctx)
 	defer stopRecover()
 	go p.recoverLoop(rctx)
+	var wg sync.WaitGroup
+	for range p.cfg.InFlight {
+		wg.Go(func() { p.work(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
 
-	storeDown := 0
+// work is one batch in flight: collect, push, settle, again, until ctx is done.
+func (p *Pusher) work(ctx context.Context) {
+	storeDown, failed := 0, 0
 	for {
+		p.collecting.Lock()
+		// After a batch CXone took nothing of, every batch in flight waits out the pause.
+		_ = sleepUntil(ctx, time.Unix(0, p.outage.Load()))
 		batch, claimedAt, err := p.collect(ctx)
+		p.collecting.Unlock()
 		if len(batch) > 0 {
-			// The push ends before the lease does, and at the latest DrainTimeout after a stop
-			// signal; what it cut short is released without spending attempts.
-			pctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), claimedAt.Add(p.cfg.Lease-leaseMargin))
+			// The push is cut when its leases can no longer be held (the heartbeat fails until
+			// the lease is nearly out), and at the latest DrainTimeout after a stop signal; what
+			// it cut short is snoozed without spending attempts.
+			pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 			stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(p.cfg.DrainTimeout, cancel) })
+			stopHeartbeat := p.heartbeat(pctx, batch, claimedAt, cancel)
+			healthy := true
 			if ctx.Err() != nil {
 				p.release(pctx, batch)
-			} else if p.push(pctx, batch) {
-				p.failing = 0
 			} else {
-				// CXone took nothing: an outage, most likely. Back off as a whole.
-				p.failing++
-				wait := jitter(min(time.Minute, time.Second<<min(p.failing-1, 6)))
-				p.log.Warn("CXone accepted nothing from the last batch; pausing", "pause", wait)
-				_ = sleepUntil(ctx, time.Now().Add(wait))
+				healthy = p.push(pctx, batch)
 			}
+			stopHeartbeat()
 			stopDrain()
 			cancel()
+			if healthy {
+				failed = 0
+			} else {
+				// CXone took nothing. Once is a lost answer as often as not; a second batch in a row
+				// (of this worker, and of all, since another batch in flight may have got through
+				// meanwhile) is an outage: back off as a whole, longer with each.
+				failed++
+				if n := min(int64(failed), p.failing.Load()); n >= 2 {
+					wait := jitter(min(p.cfg.OutageMax, time.Second<<min(n-2, 6)))
+					p.log.Warn("CXone accepted nothing from the last batches; pausing", "pause", wait)
+					until := time.Now().Add(wait).UnixNano()
+					for cur := p.outage.Load(); until > cur && !p.outage.CompareAndSwap(cur, until); cur = p.outage.Load() {
+					}
+				}
+			}
 		}
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if err != nil {
 			storeDown++
@@ -135,7 +191,7 @@ func (p *Pusher) Run(ctx context.Context) error {
 // release gives claimed items back without spending an attempt.
 func (p *Pusher) release(ctx context.Context, batch []queue.Item) {
 	for _, it := range batch {
-		if err := p.q.Retry(ctx, it, 0, "released at shutdown", false); err != nil {
+		if err := p.q.Snooze(ctx, it, 0, "released at shutdown"); err != nil {
 			p.log.Warn("release at shutdown failed; the lease will expire and recovery retries", "err", err)
 			return
 		}
@@ -146,7 +202,7 @@ func (p *Pusher) recoverLoop(ctx context.Context) {
 	t := time.NewTicker(p.cfg.RecoverEvery)
 	defer t.Stop()
 	for {
-		n, err := p.q.Recover(ctx, p.cfg.Backoff, p.cfg.MaxAttempts)
+		n, err := p.q.Recover(ctx, p.cfg.MaxLostLeases)
 		if err != nil && ctx.Err() == nil {
 			p.log.Warn("recovering expired leases failed", "err", err)
 		} else if n > 0 {
@@ -183,4 +239,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		reg.MustRegister(m.Latency, m.Items)
 	}
 	return m
+}
+
+// RegisterPacerMetrics exports the ceiling the pace adapts under. The pace itself and the 429
+// pause (CurrentRPM, PausedUntil) are exported with the operator metrics (dncsync_pacing_rpm,
+// dncsync_pacing_paused, dncsync_pacing_pause_seconds), read at scrape time from the shared
+// limiter when there is one, so every replica reports the same.
+func RegisterPacerMetrics(reg prometheus.Registerer, p *Pacer) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dncsync_pacing_ceiling_rpm",
+		Help: "The configured ceiling of the pace of CXone requests (CXONE_RATE_LIMIT_RPM).",
+	}, p.CeilingRPM))
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ type testBundle struct {
 	q      queue.Queue
 	sig    *queue.Signal
 	sim    *cxonesim.Server
+	simURL string
 	client *cxone.V2
 	pacer  *pusher.Pacer
 	cfg    pusher.Config
@@ -32,6 +35,8 @@ type testBundle struct {
 type opts struct {
 	rpm   int // pacer and simulator rate; default 60000
 	redis *redistest.Server
+	url   string // REDIS_URL of another topology (Sentinel, Cluster) instead of redis
+	store redisq.Options
 	sim   cxonesim.Config
 }
 
@@ -41,12 +46,17 @@ func setup(t *testing.T, o opts) *testBundle {
 		o.rpm = 60000
 	}
 	var store queue.Queue
+	var limiter queue.Limiter
 	if o.redis != nil {
-		s, err := redisq.Open(o.redis.URL(), redisq.Options{Namespace: t.Name()})
+		o.url = o.redis.URL()
+	}
+	if o.url != "" {
+		o.store.Namespace = t.Name()
+		s, err := redisq.Open(o.url, o.store)
 		if err != nil {
 			t.Fatal(err)
 		}
-		store = s
+		store, limiter = s, s.Limiter()
 	} else {
 		s, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{})
 		if err != nil {
@@ -63,16 +73,16 @@ func setup(t *testing.T, o opts) *testBundle {
 	sim := cxonesim.New(simCfg)
 	url, stop := sim.Start()
 	t.Cleanup(stop)
-	pacer := pusher.NewPacer(o.rpm)
+	pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: o.rpm, Limiter: limiter})
 	client := cxone.NewV2(cxone.V2Config{BaseURL: url, ClientID: "id", ClientSecret: "secret", ListID: "list",
 		Pacer: pacer, Timeout: 2 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	sig := queue.NewSignal()
-	return &testBundle{ctx: ctx, q: queue.Signaling(store, sig), sig: sig, sim: sim, client: client, pacer: pacer,
+	return &testBundle{ctx: ctx, q: queue.Signaling(store, sig), sig: sig, sim: sim, simURL: url, client: client, pacer: pacer,
 		cfg: pusher.Config{Linger: 5 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 50,
 			Backoff: func(int) time.Duration { return 20 * time.Millisecond }, IdleCheck: 50 * time.Millisecond,
-			RecoverEvery: 100 * time.Millisecond, ConfigWait: 50 * time.Millisecond}}
+			RecoverEvery: 100 * time.Millisecond, ConfigWait: 50 * time.Millisecond, OutageMax: 2 * time.Second}}
 }
 
 // start runs a pusher until the test ends; it returns a func that stops it and waits.
@@ -404,4 +414,331 @@ func TestRedisRestartLosesNothing(t *testing.T) {
 	b.enqueue(t, queue.Add, second...)
 	b.drained(t)
 	wantList(t, b.sim, append(first, second...))
+}
+
+// TestRecoveredLeaseIsNotBackedOff: a pusher that died is not its numbers' failure. With a retry
+// back-off of an hour, only a recovery that puts them back in line at once drains them.
+func TestRecoveredLeaseIsNotBackedOff(t *testing.T) {
+	b := setup(t, opts{})
+	b.cfg.Backoff = func(int) time.Duration { return time.Hour }
+	all := nums(10, 0)
+	b.enqueue(t, queue.Add, all...)
+	if got, err := b.q.Claim(b.ctx, 10, 50*time.Millisecond); err != nil || len(got) != 10 {
+		t.Fatalf("claim: %d %v", len(got), err)
+	}
+	b.start(t)
+	if st := b.drained(t); st.Dead != 0 {
+		t.Fatalf("dead %d", st.Dead)
+	}
+	wantList(t, b.sim, all)
+}
+
+// recording is a client that notes the numbers of each add request.
+type recording struct {
+	cxone.Client
+	mu       sync.Mutex
+	requests [][]string
+}
+
+func (r *recording) Add(ctx context.Context, cs []cxone.Contact) []error {
+	r.mu.Lock()
+	var req []string
+	for _, c := range cs {
+		req = append(req, c.Number)
+	}
+	r.requests = append(r.requests, req)
+	r.mu.Unlock()
+	return r.Client.Add(ctx, cs)
+}
+
+// TestSuspectsArePushedAlone: numbers whose pushers died twice while holding them go one to a
+// request, so a number that kills pushers takes no batch mates with it.
+func TestSuspectsArePushedAlone(t *testing.T) {
+	b := setup(t, opts{})
+	suspects := nums(4, 0)
+	b.enqueue(t, queue.Add, suspects...)
+	for range 2 { // two pushers die holding them
+		if got, err := b.q.Claim(b.ctx, 10, 10*time.Millisecond); err != nil || len(got) != 4 {
+			t.Fatalf("claim: %d %v", len(got), err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if n, err := b.q.Recover(b.ctx, 5); err != nil || n != 4 {
+			t.Fatalf("recover: %d %v", n, err)
+		}
+	}
+	clean := nums(20, 100)
+	b.enqueue(t, queue.Add, clean...)
+	rec := &recording{Client: b.client}
+	p := pusher.New(b.q, rec, b.pacer, b.sig.C(), b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	go p.Run(ctx)
+	b.drained(t)
+	wantList(t, b.sim, append(suspects, clean...))
+	alone := map[string]bool{}
+	batched := 0
+	for _, req := range rec.requests {
+		if len(req) == 1 {
+			alone[req[0]] = true
+		} else {
+			batched += len(req)
+		}
+		for _, n := range req {
+			if slices.Contains(suspects, n) && len(req) != 1 {
+				t.Fatalf("suspect %s pushed in a request of %d", n, len(req))
+			}
+		}
+	}
+	if len(alone) < len(suspects) || batched == 0 {
+		t.Fatalf("requests %v: want each suspect alone and the clean numbers batched", rec.requests)
+	}
+}
+
+// slowFirst is a client whose first add takes longer than a lease.
+type slowFirst struct {
+	cxone.Client
+	delay time.Duration
+	once  sync.Once
+}
+
+func (s *slowFirst) Add(ctx context.Context, cs []cxone.Contact) []error {
+	s.once.Do(func() { time.Sleep(s.delay) })
+	return s.Client.Add(ctx, cs)
+}
+
+// counting counts what Recover recovered.
+type counting struct {
+	queue.Queue
+	recovered atomic.Int64
+}
+
+func (c *counting) Recover(ctx context.Context, maxLost int) (int, error) {
+	n, err := c.Queue.Recover(ctx, maxLost)
+	c.recovered.Add(int64(n))
+	return n, err
+}
+
+// TestHeartbeatHoldsALongPush: a push that lasts three leases keeps its leases, so no recoverer
+// hands its numbers to another pusher while CXone is still answering.
+func TestHeartbeatHoldsALongPush(t *testing.T) {
+	b := setup(t, opts{})
+	b.cfg.Lease = 900 * time.Millisecond
+	all := nums(10, 0)
+	b.enqueue(t, queue.Add, all...)
+	q := &counting{Queue: b.q}
+	slow := &slowFirst{Client: b.client, delay: 3 * b.cfg.Lease}
+	p := pusher.New(q, slow, b.pacer, b.sig.C(), b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	start := time.Now()
+	go p.Run(ctx)
+	b.drained(t)
+	if d := time.Since(start); d < slow.delay {
+		t.Fatalf("drained in %v: the slow push did not happen", d)
+	}
+	if n := q.recovered.Load(); n != 0 {
+		t.Fatalf("%d leases of a push in flight were recovered", n)
+	}
+	wantList(t, b.sim, all)
+}
+
+// TestAdaptsToALimitUnderTheCeiling: the organization's real limit is 25% under the configured one
+// (shared with another integration), as a strict bucket of one. The pacer must find it and keep
+// under it: pacing at the ceiling would draw a 429 for about every second request.
+func TestAdaptsToALimitUnderTheCeiling(t *testing.T) {
+	b := setup(t, opts{rpm: 1200, sim: cxonesim.Config{RatePerMinute: 900, Burst: 1}})
+	b.cfg.BatchSize = 4
+	all := nums(240, 0)
+	b.enqueue(t, queue.Add, all...)
+	b.start(t)
+	b.drained(t)
+	wantList(t, b.sim, all)
+	st := b.sim.Stats()
+	requests := 0
+	for _, n := range st.Requests[cxonesim.KindV2Add] {
+		requests += n
+	}
+	if st.RateLimited == 0 {
+		t.Fatal("no 429: the limit under the ceiling was never met, the test proves nothing")
+	}
+	t.Logf("%d of %d requests answered 429; pace now %.0f a minute", st.RateLimited, requests, b.pacer.CurrentRPM())
+	if st.RateLimited*5 > requests {
+		t.Fatalf("%d of %d requests answered 429: the pace did not adapt", st.RateLimited, requests)
+	}
+}
+
+// TestReplicasShareTheLimit: three pushers, each with its own store handle and pacer, draw from one
+// limiter in Redis: together they send at the limit, not three times it.
+func TestReplicasShareTheLimit(t *testing.T) {
+	srv := redistest.Start(t)
+	b := setup(t, opts{redis: srv, rpm: 1200, sim: cxonesim.Config{RatePerMinute: 1200, Burst: 1}})
+	b.cfg.BatchSize = 5
+	all := nums(300, 0)
+	b.enqueue(t, queue.Add, all...)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	recs := make([]*recording, 3)
+	for i := range recs {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: t.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: 1200, Limiter: s.Limiter()})
+		client := cxone.NewV2(cxone.V2Config{BaseURL: b.simURL, ClientID: "id", ClientSecret: "secret",
+			ListID: "list", Pacer: pacer, Timeout: 2 * time.Second})
+		recs[i] = &recording{Client: client}
+		p := pusher.New(s, recs[i], pacer, nil, b.cfg)
+		wg.Go(func() { p.Run(ctx) })
+	}
+	b.drained(t)
+	cancel()
+	wg.Wait()
+	wantList(t, b.sim, all)
+	for i, r := range recs {
+		if len(r.requests) == 0 {
+			t.Fatalf("replica %d sent nothing: the test proves nothing", i)
+		}
+	}
+	st := b.sim.Stats()
+	requests := 0
+	for _, n := range st.Requests[cxonesim.KindV2Add] {
+		requests += n
+	}
+	t.Logf("%d of %d requests answered 429", st.RateLimited, requests)
+	// Three replicas pacing alone at the limit would draw a 429 for most requests.
+	if st.RateLimited*10 > requests {
+		t.Fatalf("%d of %d requests answered 429", st.RateLimited, requests)
+	}
+}
+
+// TestSharedPauseSeenByEveryReplica: a 429 seen by one replica pauses all of them, and a replica that
+// sends nothing reports the same rate and pause (the status page of any replica).
+func TestSharedPauseSeenByEveryReplica(t *testing.T) {
+	srv := redistest.Start(t)
+	open := func() *pusher.Pacer {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "pause"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return pusher.NewPacerWith(pusher.PacerConfig{RPM: 600, Limiter: s.Limiter()})
+	}
+	a, other := open(), open()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.Throttled(time.Hour); p != time.Hour {
+		t.Fatalf("pause %v, want the Retry-After", p)
+	}
+	until := other.PausedUntil()
+	if d := time.Until(until); d < 59*time.Minute || d > time.Hour+time.Second {
+		t.Fatalf("the other replica sees the pause end in %v, want an hour", d)
+	}
+	if ra, rb := a.CurrentRPM(), other.CurrentRPM(); ra != rb || ra >= 600 {
+		t.Fatalf("rates %v and %v: want one rate, lowered by the 429", ra, rb)
+	}
+	short, stop := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer stop()
+	if err := other.Wait(short); err == nil {
+		t.Fatal("the other replica was granted a request during the pause")
+	}
+}
+
+// TestFailoverDuringDrainLosesNothing: the Redis primary crashes mid-drain while senders keep
+// posting; Sentinel promotes the replica and the old primary rejoins as its replica. With
+// MinReplicas 1 every acknowledged opt-out was on the replica, so every one reaches the list.
+func TestFailoverDuringDrainLosesNothing(t *testing.T) {
+	sen := redistest.StartSentinel(t)
+	b := setup(t, opts{url: sen.URL(), store: redisq.Options{MinReplicas: 1}, rpm: 3000})
+	b.cfg.BatchSize = 10
+	b.cfg.Lease = 3 * time.Second // leases whose extension the crash lost run out soon
+	t0 := time.Now()
+	first := nums(300, 0)
+	b.enqueue(t, queue.Add, first...)
+	b.start(t)
+	for len(b.sim.List()) < 30 {
+		if b.ctx.Err() != nil {
+			t.Fatal("the drain did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var mu sync.Mutex
+	accepted := append([]string(nil), first...)
+	var afterKill atomic.Int64
+	var killed atomic.Bool
+	sendCtx, stopSending := context.WithCancel(b.ctx)
+	var sender sync.WaitGroup
+	sender.Go(func() { // a sender that retries until answered 2xx, as webhook senders do
+		for i := 0; sendCtx.Err() == nil; i++ {
+			batch := nums(10, 1000+10*i)
+			now := time.Now().Truncate(time.Millisecond)
+			evs := make([]queue.Event, len(batch))
+			for j, n := range batch {
+				evs[j] = queue.Event{Number: n, Raw: n, Action: queue.Add, OccurredAt: now, ReceivedAt: now}
+			}
+			for sendCtx.Err() == nil {
+				if _, err := b.q.Enqueue(sendCtx, evs); err == nil {
+					mu.Lock()
+					accepted = append(accepted, batch...)
+					mu.Unlock()
+					if killed.Load() {
+						afterKill.Add(1)
+					}
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	st, err := b.q.Stats(b.ctx)
+	if err != nil || st.Depth() == 0 {
+		t.Fatalf("the primary must crash mid-drain: %+v %v", st, err)
+	}
+	sen.Primary.Kill()
+	killed.Store(true)
+	sen.WaitFailover(30 * time.Second)
+	t.Logf("failover after %v", time.Since(t0))
+	sen.RejoinAsReplica()
+	for afterKill.Load() < 3 {
+		if b.ctx.Err() != nil {
+			t.Fatalf("no opt-out acknowledged after the failover; sentinel log:\n%s", sen.Log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("acknowledged again after %v", time.Since(t0))
+	stopSending()
+	sender.Wait()
+	b.drained(t)
+	t.Logf("drained after %v", time.Since(t0))
+	mu.Lock()
+	defer mu.Unlock()
+	wantList(t, b.sim, accepted)
+}
+
+// TestDrainOnCluster: two pushers drain one queue on a three-master Redis Cluster, drawing from
+// its shared limiter.
+func TestDrainOnCluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	b := setup(t, opts{url: c.URL()})
+	all := nums(400, 0)
+	b.enqueue(t, queue.Add, all...)
+	other, err := redisq.Open(c.URL(), redisq.Options{Namespace: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: 60000, Limiter: other.Limiter()})
+	ctx, cancel := context.WithCancel(b.ctx)
+	done := make(chan struct{})
+	go func() { pusher.New(other, b.client, pacer, nil, b.cfg).Run(ctx); close(done) }()
+	b.start(t)
+	b.drained(t)
+	cancel()
+	<-done
+	wantList(t, b.sim, all)
 }

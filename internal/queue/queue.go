@@ -60,6 +60,10 @@ type Item struct {
 	Events          int // events merged into this entry
 	Attempts        int // failed pushes that counted
 	LastError       string
+	// LostLeases counts leases of this entry that ran out because the pusher holding them stopped
+	// (a crash, a kill, a lost connection): not failures of the number, but a number that keeps
+	// killing pushers is dead-lettered once they reach Recover's maxLost.
+	LostLeases int
 	// Version changes whenever a merged event changes what must be pushed (action or expiry).
 	// Ack compares it so that an event that arrived while the item was in flight is not lost.
 	Version int64
@@ -130,14 +134,25 @@ type Queue interface {
 	// An entry whose lease is no longer the claimed one is left alone; one whose Version changed
 	// since the claim goes back to ready at its old place in line.
 	Ack(ctx context.Context, items []Item) error
-	// Retry returns a leased entry to ready at now+delay, recording errMsg (and an AuditFailed record). countAttempt false is a
-	// snooze (a rate-limit wait) that does not spend an attempt.
-	Retry(ctx context.Context, item Item, delay time.Duration, errMsg string, countAttempt bool) error
+	// Extend moves the lease deadline of entries still held under their claim's token to now+lease:
+	// the heartbeat of a push in flight. It returns how many were still held; the others ran out and
+	// were recovered, and their answers will be ignored.
+	Extend(ctx context.Context, items []Item, lease time.Duration) (int, error)
+	// Retry returns a leased entry to ready at now+delay after a failure that is the entry's own: it
+	// spends an attempt, records errMsg and an AuditFailed record.
+	Retry(ctx context.Context, item Item, delay time.Duration, errMsg string) error
+	// Snooze returns a leased entry to ready at now+delay without spending an attempt: a wait that
+	// is not the entry's fault (a 429, an outage, a configuration failure, a release at shutdown).
+	// It records errMsg and an AuditFailed record as Retry does.
+	Snooze(ctx context.Context, item Item, delay time.Duration, errMsg string) error
 	// DeadLetter moves a leased entry to the dead-letter set with its last error (AuditDead).
 	DeadLetter(ctx context.Context, item Item, errMsg string) error
-	// Recover returns entries whose lease expired (their pusher died) to ready, counting an attempt
-	// and applying backoff so that an entry that kills its pusher ends up dead, not in a loop.
-	Recover(ctx context.Context, backoff func(attempts int) time.Duration, maxAttempts int) (int, error)
+	// Recover returns entries whose lease expired (their pusher stopped) to ready at once, at their
+	// place in line, without spending an attempt or applying a back-off: a lost lease is not the
+	// number's failure. Each one counts in LostLeases, with an AuditFailed record; an entry whose
+	// LostLeases reach maxLost is dead-lettered (AuditDead), so that a number that kills every pusher
+	// holding it ends dead, not in a loop.
+	Recover(ctx context.Context, maxLost int) (int, error)
 	// Redrive returns up to max dead-lettered entries to ready with fresh attempts (an operator's
 	// decision after fixing the cause), with an AuditRequeued record each; it returns how many.
 	Redrive(ctx context.Context, max int) (int, error)

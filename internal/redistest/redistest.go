@@ -19,6 +19,7 @@ type Server struct {
 	t    testing.TB
 	Addr string
 	dir  string
+	args []string // beyond the defaults of start
 	cmd  *exec.Cmd
 }
 
@@ -26,17 +27,28 @@ type Server struct {
 // binary the test is skipped, except under CI=true where a missing server is a failure.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startWith(t)
+}
+
+func startWith(t testing.TB, args ...string) *Server {
+	t.Helper()
+	need(t)
+	s := &Server{t: t, dir: t.TempDir(), args: args}
+	s.Addr = freeAddr(t)
+	s.start()
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// need skips the test without redis-server, except under CI=true where that is a failure.
+func need(t testing.TB) {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("redis-server not found on PATH; CI must install it (apt-get install -y redis-server)")
 		}
 		t.Skip("redis-server not found on PATH; install it to run the Redis tests")
 	}
-	s := &Server{t: t, dir: t.TempDir()}
-	s.Addr = freeAddr(t)
-	s.start()
-	t.Cleanup(s.Kill)
-	return s
 }
 
 // URL is the redis:// URL of the server.
@@ -45,9 +57,10 @@ func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
 func (s *Server) start() {
 	s.t.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1",
+	args := append([]string{"--port", port, "--bind", "127.0.0.1",
 		"--dir", s.dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-		"--maxmemory-policy", "noeviction", "--logfile", filepath.Join(s.dir, "redis.log"))
+		"--maxmemory-policy", "noeviction", "--logfile", filepath.Join(s.dir, "redis.log")}, s.args...)
+	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
@@ -71,6 +84,12 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
 	s.cmd = nil
+}
+
+// Log is the server's log so far, for a failure message.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+	return string(b)
 }
 
 // Restart starts the server again on the same address and data directory.

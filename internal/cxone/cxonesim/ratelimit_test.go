@@ -128,3 +128,61 @@ func TestBucketMath(t *testing.T) {
 		t.Errorf("Retry-After for 0 = %q, want at least 1", got)
 	}
 }
+
+func TestRateLimitFixedWindow(t *testing.T) {
+	clock := newFakeClock() // 12:00:00 exactly
+	e := newEnv(t, Config{Now: clock.Now})
+	e.sim.SetRateLimit(RateLimit{Shape: ShapeWindow, PerMinute: 3})
+	clock.Advance(20 * time.Second)
+	for i := range 3 {
+		if status, body := e.add(number(i)); status != http.StatusCreated {
+			t.Fatalf("call %d within the window: %d %s", i, status, body)
+		}
+	}
+	status, hdr, _ := e.call(http.MethodPost, e.contactsPath(), addBody(number(9)))
+	if status != http.StatusTooManyRequests || hdr.Get("Retry-After") != "40" {
+		t.Fatalf("4th call in the minute: %d Retry-After %q, want 429 and 40 (the rest of the minute)", status, hdr.Get("Retry-After"))
+	}
+	clock.Advance(39*time.Second + 500*time.Millisecond) // 0.5 s left: rounded up to 1
+	if _, hdr, _ := e.call(http.MethodPost, e.contactsPath(), addBody(number(9))); hdr.Get("Retry-After") != "1" {
+		t.Fatalf("Retry-After %q half a second before the next minute, want 1", hdr.Get("Retry-After"))
+	}
+	clock.Advance(500 * time.Millisecond) // 12:01:00: a new window, refused calls spent nothing
+	for i := range 3 {
+		if status, body := e.add(number(10 + i)); status != http.StatusCreated {
+			t.Fatalf("call %d in the next window: %d %s", i, status, body)
+		}
+	}
+	if status, _ := e.add(number(20)); status != http.StatusTooManyRequests {
+		t.Fatalf("4th call in the next window: %d", status)
+	}
+	if st := e.sim.Stats(); st.RateLimited != 3 {
+		t.Fatalf("429s %d, want 3", st.RateLimited)
+	}
+}
+
+// A true limit under the client's configuration, as a bucket of one: calls closer than
+// 60s/PerMinute are refused, whatever the client was told.
+func TestRateLimitBucketOfOne(t *testing.T) {
+	clock := newFakeClock()
+	e := newEnv(t, Config{RatePerMinute: 6000, Now: clock.Now})
+	e.sim.SetRateLimit(RateLimit{PerMinute: 900, Burst: 1}) // 66.7 ms apart
+	if status, _ := e.add(number(1)); status != http.StatusCreated {
+		t.Fatalf("first call: %d", status)
+	}
+	clock.Advance(60 * time.Millisecond)
+	status, hdr, _ := e.call(http.MethodPost, e.contactsPath(), addBody(number(2)))
+	if status != http.StatusTooManyRequests || hdr.Get("Retry-After") != "1" {
+		t.Fatalf("a call 60 ms after: %d Retry-After %q, want 429 and 1", status, hdr.Get("Retry-After"))
+	}
+	clock.Advance(7 * time.Millisecond)
+	if status, _ := e.add(number(2)); status != http.StatusCreated {
+		t.Fatalf("a call 67 ms after: %d", status)
+	}
+	e.sim.SetRateLimit(RateLimit{PerMinute: -1})
+	for i := range 50 {
+		if status, _ := e.add(number(100 + i)); status != http.StatusCreated {
+			t.Fatalf("unlimited call %d: %d", i, status)
+		}
+	}
+}

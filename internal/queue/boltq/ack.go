@@ -67,13 +67,22 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	return nil
 }
 
-// Retry returns a leased entry to ready at now+delay, with an AuditFailed record. A snooze
-// (countAttempt false) keeps the attempt count: waiting out a rate limit is not the entry's failure.
-// Nor is the failure of what the entry no longer asks for: if its Version changed since the claim,
-// its attempts start again.
-func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration, errMsg string, countAttempt bool) error {
+// Retry returns a leased entry to ready at now+delay, spending an attempt, with an AuditFailed
+// record. The failure of what the entry no longer asks for spends nothing: if its Version changed
+// since the claim, its attempts start again.
+func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration, errMsg string) error {
+	return s.requeue(ctx, "retry", item, delay, errMsg, true)
+}
+
+// Snooze returns a leased entry to ready at now+delay without spending an attempt (waiting out a
+// rate limit or an outage is not the entry's failure), with an AuditFailed record.
+func (s *Store) Snooze(ctx context.Context, item queue.Item, delay time.Duration, errMsg string) error {
+	return s.requeue(ctx, "snooze", item, delay, errMsg, false)
+}
+
+func (s *Store) requeue(ctx context.Context, op string, item queue.Item, delay time.Duration, errMsg string, spend bool) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("boltq: retry: %w", err)
+		return fmt.Errorf("boltq: %s: %w", op, err)
 	}
 	due := ms(s.now().Add(delay))
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -86,7 +95,7 @@ func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration,
 		switch {
 		case r.item.Version != item.Version:
 			r.item.Attempts = 0
-		case countAttempt:
+		case spend:
 			r.item.Attempts++
 		}
 		// The record names what was pushed and failed: the action as claimed.
@@ -96,7 +105,7 @@ func (s *Store) Retry(ctx context.Context, item queue.Item, delay time.Duration,
 		return t.move(r, stateReady, due)
 	})
 	if err != nil {
-		return unavailable("retry", err)
+		return unavailable(op, err)
 	}
 	return nil
 }

@@ -315,12 +315,12 @@ func TestRecoveriesRecorded(t *testing.T) {
 	s.Enqueue(ctx, []queue.Event{event("+14155550001", "", c.Now())})
 	s.Claim(ctx, 1, time.Minute)
 	c.add(2 * time.Minute)
-	if n, err := s.Recover(ctx, nil, 2); err != nil || n != 1 {
+	if n, err := s.Recover(ctx, 2); err != nil || n != 1 {
 		t.Fatalf("recover %d %v", n, err)
 	}
 	s.Claim(ctx, 1, time.Minute)
 	c.add(2 * time.Minute)
-	s.Recover(ctx, nil, 2)
+	s.Recover(ctx, 2)
 	st, trail := mustLookup(t, s, "+14155550001")
 	if st.State != queue.StateDead || st.LastError != errLeaseExpired || kindsOf(trail) != "received failed dead" ||
 		trail[1].Detail != errLeaseExpired || trail[2].Action != queue.Add {
@@ -329,7 +329,7 @@ func TestRecoveriesRecorded(t *testing.T) {
 	s.Enqueue(ctx, []queue.Event{event("+14155550002", "", c.Now())})
 	s.Claim(ctx, 1, time.Hour)
 	s.Close() // crashed holding +14155550002
-	s = openAt(t, path, Options{Now: c.Now, MaxAttempts: 1})
+	s = openAt(t, path, Options{Now: c.Now, MaxLostLeases: 1})
 	st, trail = mustLookup(t, s, "+14155550002")
 	if st.State != queue.StateDead || st.LastError != errOrphaned || kindsOf(trail) != "received dead" {
 		t.Fatalf("reclaimed at open: %+v %+v", st, trail)

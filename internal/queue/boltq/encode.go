@@ -15,6 +15,7 @@ import (
 // field means a new format byte and a decoder that still reads the old one.
 const (
 	recordV1    byte = 1
+	recordV2    byte = 2 // recordV1 and LostLeases
 	rejectionV1 byte = 1
 	rejectionV2 byte = 2 // adds Said and Key
 	auditV1     byte = 1
@@ -46,7 +47,7 @@ func encodeRecord(r *record) []byte {
 	it := &r.item
 	b := make([]byte, 0, 64+len(it.Action)+len(it.Raw)+len(it.Source)+len(it.Channel)+
 		len(it.Reason)+len(it.Scope)+len(it.LastError)+len(it.Lease))
-	b = append(b, recordV1, byte(r.state))
+	b = append(b, recordV2, byte(r.state))
 	b = binary.AppendVarint(b, r.at)
 	for _, s := range []string{string(it.Action), it.Raw, it.Source, it.Channel, it.Reason, it.Scope} {
 		b = appendString(b, s)
@@ -58,12 +59,14 @@ func encodeRecord(r *record) []byte {
 	b = binary.AppendVarint(b, int64(it.Attempts))
 	b = appendString(b, it.LastError)
 	b = binary.AppendVarint(b, it.Version)
-	return appendString(b, it.Lease)
+	b = appendString(b, it.Lease)
+	return binary.AppendVarint(b, int64(it.LostLeases))
 }
 
 func decodeRecord(number string, v []byte) (*record, error) {
 	d := decoder{b: v}
-	if f := d.byte(); f != recordV1 {
+	f := d.byte()
+	if f != recordV1 && f != recordV2 {
 		return nil, fmt.Errorf("record format %d unknown", f)
 	}
 	r := &record{state: state(d.byte()), at: d.varint()}
@@ -76,6 +79,9 @@ func decodeRecord(number string, v []byte) (*record, error) {
 	it.LastError = d.string()
 	it.Version = d.varint()
 	it.Lease = d.string()
+	if f >= recordV2 {
+		it.LostLeases = int(d.varint())
+	}
 	if err := d.done(); err != nil {
 		return nil, err
 	}

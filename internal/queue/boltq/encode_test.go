@@ -28,7 +28,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		Channel: "sms", Reason: "STOP", Scope: "brand-x", OccurredAt: at(1_700_000_000_001),
 		FirstReceivedAt: at(1_700_000_000_002), LastReceivedAt: at(1_700_000_000_003),
 		ExpiresAt: at(1_800_000_000_004), Events: 3, Attempts: 2, LastError: "cxone 503 ünïcode",
-		Version: 1 << 40, Lease: "0123456789abcdef0123456789abcdef",
+		Version: 1 << 40, Lease: "0123456789abcdef0123456789abcdef", LostLeases: 4,
 	}}
 	allSet(t, full.item)
 	zero := record{state: stateReady, item: queue.Item{Number: "+1"}} // zero times stay zero
@@ -57,11 +57,27 @@ func TestRecordDecodeRejectsDamage(t *testing.T) {
 	for name, bad := range map[string][]byte{
 		"trailing": append(append([]byte(nil), v...), 0),
 		"format":   append([]byte{9}, v[1:]...),
-		"state":    append([]byte{recordV1, 7}, v[2:]...),
+		"state":    append([]byte{recordV2, 7}, v[2:]...),
 	} {
 		if _, err := decodeRecord("+1", bad); err == nil {
 			t.Errorf("%s: damaged record decoded", name)
 		}
+	}
+}
+
+// A record written before LostLeases (format 1) still reads, with none lost.
+func TestRecordV1StillReads(t *testing.T) {
+	r := record{state: stateReady, at: 7, item: queue.Item{Number: "+1", Action: queue.Add, Attempts: 2,
+		Lease: "tok", LostLeases: 3}}
+	v := encodeRecord(&r)
+	v1 := append([]byte{recordV1}, v[1:len(v)-1]...) // format 1: no trailing LostLeases
+	got, err := decodeRecord("+1", v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.item.LostLeases = 0
+	if !reflect.DeepEqual(*got, r) {
+		t.Fatalf("format 1:\n got %+v\nwant %+v", *got, r)
 	}
 }
 

@@ -11,14 +11,13 @@ const errOrphaned = "lease held by a dncsync process that stopped; reclaimed at 
 
 // reclaimOrphans returns every lease found at open to ready at once. The file lock means no other
 // process can hold a lease, so each one belongs to a process that crashed: waiting for it to expire
-// would only delay the opt-outs it held. An attempt is counted, as Recover does, so that a number
+// would only delay the opt-outs it held. A lost lease is counted, as Recover does, so that a number
 // that crashes the process every time ends up dead-lettered instead of in a crash loop; the trail
 // records it as Recover does (AuditFailed, or AuditDead).
-func (s *Store) reclaimOrphans(maxAttempts int) error {
-	nowMs := ms(s.now())
+func (s *Store) reclaimOrphans(maxLost int) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		t := s.begin(tx)
-		_, err := t.expireLeases(math.MaxInt64, errOrphaned, maxAttempts, func(int) int64 { return nowMs })
+		_, err := t.expireLeases(math.MaxInt64, errOrphaned, maxLost)
 		return err
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
@@ -13,20 +12,22 @@ import (
 // errLeaseExpired is the LastError of an entry whose lease ran out (the same text as redisq's).
 const errLeaseExpired = "lease expired: the pusher holding it stopped answering"
 
-// Recover returns entries whose lease expired to ready at now+backoff(attempts), counting an
-// attempt (AuditFailed), and dead-letters those whose attempts reach maxAttempts (AuditDead).
+// Recover returns entries whose lease expired to ready at their first receipt (their place in line),
+// due at once and without spending an attempt: the pusher that held them stopped, which is not the
+// number's failure. Each counts a lost lease (AuditFailed); those whose lost leases reach maxLost
+// are dead-lettered (AuditDead), so that a number that kills its pusher every time ends dead.
 //
 // It also sweeps expired event ids: Recover runs periodically in the background, so the sweep
 // adds no latency to a webhook. The first round shares the recovery's commit; further rounds, only
 // while rounds come back full, are separate small transactions so that enqueues get the writer
 // lock in between. If a later round fails, the recovery is already committed: n is still right.
-func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Duration, maxAttempts int) (int, error) {
+func (s *Store) Recover(ctx context.Context, maxLost int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("boltq: recover: %w", err)
 	}
-	if maxAttempts < 1 {
+	if maxLost < 1 {
 		// Rather than guess between "never dead" and "always dead", refuse the misconfiguration.
-		return 0, fmt.Errorf("boltq: recover: maxAttempts %d, want at least 1", maxAttempts)
+		return 0, fmt.Errorf("boltq: recover: maxLost %d, want at least 1", maxLost)
 	}
 	now := s.now()
 	nowMs := ms(now)
@@ -34,13 +35,7 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		t := s.begin(tx)
 		var err error
-		n, err = t.expireLeases(nowMs, errLeaseExpired, maxAttempts, func(attempts int) int64 {
-			var delay time.Duration
-			if backoff != nil {
-				delay = backoff(attempts)
-			}
-			return ms(now.Add(delay))
-		})
+		n, err = t.expireLeases(nowMs, errLeaseExpired, maxLost)
 		if err != nil {
 			return err
 		}
@@ -63,10 +58,10 @@ func (s *Store) Recover(ctx context.Context, backoff func(attempts int) time.Dur
 	return n, nil
 }
 
-// expireLeases ends every lease with a deadline at or before deadline: an attempt is counted, msg
-// recorded (AuditFailed), and the entry goes back to ready at dueAt(attempts), or to dead
-// (AuditDead) once attempts reach maxAttempts (0: never). It returns how many it ended.
-func (t *txn) expireLeases(deadline int64, msg string, maxAttempts int, dueAt func(attempts int) int64) (int, error) {
+// expireLeases ends every lease with a deadline at or before deadline: a lost lease is counted, msg
+// recorded (AuditFailed), and the entry goes back to ready due at its first receipt, or to dead
+// (AuditDead) once its lost leases reach maxLost (0: never). It returns how many it ended.
+func (t *txn) expireLeases(deadline int64, msg string, maxLost int) (int, error) {
 	n := 0
 	for _, k := range due(t.leased, deadline, math.MaxInt) {
 		_, number := splitTimeKey(k)
@@ -80,10 +75,10 @@ func (t *txn) expireLeases(deadline int64, msg string, maxAttempts int, dueAt fu
 			}
 			continue
 		}
-		r.item.Attempts++
+		r.item.LostLeases++
 		r.item.LastError = msg
-		to, kind, at := stateReady, queue.AuditFailed, dueAt(r.item.Attempts)
-		if maxAttempts > 0 && r.item.Attempts >= maxAttempts {
+		to, kind, at := stateReady, queue.AuditFailed, ms(r.item.FirstReceivedAt)
+		if maxLost > 0 && r.item.LostLeases >= maxLost {
 			to, kind, at = stateDead, queue.AuditDead, ms(t.now())
 		}
 		if err := t.failure(r.item.Number, kind, r.item.Action, msg, true); err != nil {

@@ -22,8 +22,9 @@ import (
 type Options struct {
 	EventIDTTL time.Duration    // how long event ids are remembered; default 7 * 24h
 	Now        func() time.Time // for tests; default time.Now
-	// MaxAttempts dead-letters a lease found at open whose attempts reach it; 0: never.
-	MaxAttempts int
+	// MaxLostLeases dead-letters an entry whose lease is found at open (its process crashed) once
+	// its lost leases reach it, as Recover's maxLost; 0: never.
+	MaxLostLeases int
 }
 
 const (
@@ -116,7 +117,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.reclaimOrphans(opts.MaxAttempts); err != nil {
+	if err := s.reclaimOrphans(opts.MaxLostLeases); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
 	}

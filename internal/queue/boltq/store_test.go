@@ -67,7 +67,8 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 	it := queue.Item{Number: "+1", Lease: "x"}
 	_, errEnqueue := s.Enqueue(ctx, []queue.Event{event("+14155550001", "", now)})
 	_, errClaim := s.Claim(ctx, 1, time.Minute)
-	_, errRecover := s.Recover(ctx, nil, 3)
+	_, errRecover := s.Recover(ctx, 3)
+	_, errExtend := s.Extend(ctx, []queue.Item{{Number: "+1", Lease: "x"}}, time.Minute)
 	_, _, errNextDue := s.NextDue(ctx)
 	_, errStats := s.Stats(ctx)
 	_, errRejections := s.Rejections(ctx, 1)
@@ -78,7 +79,8 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 		"Enqueue": errEnqueue, "Claim": errClaim, "Recover": errRecover, "NextDue": errNextDue,
 		"Stats": errStats, "Rejections": errRejections, "Ping": s.Ping(ctx),
 		"Lookup": errLookup, "TrimAudit": errTrim, "Export": errExport,
-		"Ack": s.Ack(ctx, []queue.Item{it}), "Retry": s.Retry(ctx, it, 0, "", true),
+		"Ack": s.Ack(ctx, []queue.Item{it}), "Retry": s.Retry(ctx, it, 0, ""), "Snooze": s.Snooze(ctx, it, 0, ""),
+		"Extend":     errExtend,
 		"DeadLetter": s.DeadLetter(ctx, it, ""), "Reject": s.Reject(ctx, queue.Rejection{}),
 	} {
 		if !errors.Is(err, queue.ErrUnavailable) || !strings.HasPrefix(err.Error(), "boltq: ") {
@@ -132,7 +134,7 @@ func TestEventIDSweep(t *testing.T) {
 	if n := remembered(); n != bulk+1 {
 		t.Fatalf("remembered %d ids", n)
 	}
-	if _, err := s.Recover(ctx, nil, 3); err != nil {
+	if _, err := s.Recover(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	if n := remembered(); n != bulk+1 {
@@ -146,7 +148,7 @@ func TestEventIDSweep(t *testing.T) {
 		t.Fatalf("one round swept %d, left %d", swept, n)
 	}
 	// Recover goes on in further rounds while they come back full.
-	if _, err := s.Recover(ctx, nil, 3); err != nil {
+	if _, err := s.Recover(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	if n := remembered(); n != 0 {
@@ -228,10 +230,10 @@ func TestConcurrentEnqueueSharesCommits(t *testing.T) {
 	checkFile(t, path)
 }
 
-func TestRecoverRefusesNoAttempts(t *testing.T) {
+func TestRecoverRefusesNoLostLeases(t *testing.T) {
 	s := openAt(t, filepath.Join(t.TempDir(), "queue.db"), Options{})
-	if _, err := s.Recover(context.Background(), nil, 0); err == nil {
-		t.Fatal("maxAttempts 0 accepted")
+	if _, err := s.Recover(context.Background(), 0); err == nil {
+		t.Fatal("maxLost 0 accepted")
 	}
 }
 
@@ -263,7 +265,7 @@ func TestOpenReclaimsLeasesOfACrashedProcess(t *testing.T) {
 		t.Fatalf("claim: %d %v", len(got), err)
 	}
 	s.Close() // as if the process died holding an hour-long lease
-	s, err = Open(path, Options{MaxAttempts: 2})
+	s, err = Open(path, Options{MaxLostLeases: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,11 +273,11 @@ func TestOpenReclaimsLeasesOfACrashedProcess(t *testing.T) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("after reopen claimed %d (%v), want the 3 orphaned entries at once", len(got), err)
 	}
-	if got[0].Attempts != 1 || got[0].LastError != errOrphaned {
-		t.Fatalf("orphan not counted: %+v", got[0])
+	if got[0].LostLeases != 1 || got[0].Attempts != 0 || got[0].LastError != errOrphaned {
+		t.Fatalf("orphan not counted as a lost lease alone: %+v", got[0])
 	}
 	s.Close()
-	s, err = Open(path, Options{MaxAttempts: 2}) // a second crash with the same numbers leased
+	s, err = Open(path, Options{MaxLostLeases: 2}) // a second crash with the same numbers leased
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +295,7 @@ func TestAckOfChangedEntryResetsAttempts(t *testing.T) {
 	now := time.Now().Add(-time.Minute)
 	s.Enqueue(ctx, []queue.Event{event("+14155550001", "", now)})
 	items, _ := s.Claim(ctx, 1, time.Minute)
-	if err := s.Retry(ctx, items[0], 0, "503", true); err != nil {
+	if err := s.Retry(ctx, items[0], 0, "503"); err != nil {
 		t.Fatal(err)
 	}
 	items, _ = s.Claim(ctx, 1, time.Minute)

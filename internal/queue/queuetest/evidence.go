@@ -187,7 +187,7 @@ func testFailuresRecorded(t *testing.T, b *testBundle, ev queue.Evidence) {
 	const num = "+14155550001"
 	b.enqueue(t, b.ev(num, 0))
 	items := b.claim(t, 1)
-	if err := b.q.Retry(b.ctx, items[0], 0, "cxone add: transient (HTTP 503)", true); err != nil {
+	if err := b.q.Retry(b.ctx, items[0], 0, "cxone add: transient (HTTP 503)"); err != nil {
 		t.Fatal(err)
 	}
 	items = b.claim(t, 1)
@@ -397,7 +397,7 @@ func testFailureNamesPushedAction(t *testing.T, b *testBundle, ev queue.Evidence
 	rm := b.ev(num, 10)
 	rm.Action = queue.Remove
 	b.enqueue(t, rm)
-	if err := b.q.Retry(b.ctx, items[0], 0, "503", true); err != nil {
+	if err := b.q.Retry(b.ctx, items[0], 0, "503"); err != nil {
 		t.Fatal(err)
 	}
 	_, trail := lookup(t, b, ev, num)

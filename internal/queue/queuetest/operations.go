@@ -188,7 +188,7 @@ func testLastConfirmed(t *testing.T, b *testBundle, s store) {
 	}
 	b.enqueue(t, b.ev("+14155550001", 0))
 	items := b.claim(t, 1)
-	if err := b.q.Retry(b.ctx, items[0], 0, "cxone: 503", true); err != nil {
+	if err := b.q.Retry(b.ctx, items[0], 0, "cxone: 503"); err != nil {
 		t.Fatal(err)
 	}
 	if at, _ := s.LastConfirmed(b.ctx); !at.IsZero() {

@@ -114,6 +114,7 @@ func Run(t *testing.T, o Opener) {
 		"RetryAndSnooze":           testRetry,
 		"DeadLetterAndRevive":      testDeadLetter,
 		"RecoverExpiredLeases":     testRecover,
+		"ExtendKeepsLeases":        testExtend,
 		"RejectionsRecorded":       testRejections,
 		"StatsOldest":              testStatsOldest,
 		"ChangedInFlightNotDead":   testChangedNotDead,
@@ -267,7 +268,7 @@ func testOrdering(t *testing.T, b *testBundle) {
 	if items[0].Action != queue.Add || items[0].Events != 2 {
 		t.Fatalf("an older remove overrode a later add: %+v", items[0])
 	}
-	if err := b.q.Retry(b.ctx, items[0], 0, "again", false); err != nil {
+	if err := b.q.Snooze(b.ctx, items[0], 0, "again"); err != nil {
 		t.Fatal(err)
 	}
 	later := b.ev(num, 300)
@@ -277,7 +278,7 @@ func testOrdering(t *testing.T, b *testBundle) {
 	if items[0].Action != queue.Remove {
 		t.Fatalf("a later remove lost: %+v", items[0])
 	}
-	b.q.Retry(b.ctx, items[0], 0, "again", false)
+	b.q.Snooze(b.ctx, items[0], 0, "again")
 	tie := b.ev(num, 400)
 	tie.OccurredAt = later.OccurredAt // same instant as the remove: add wins
 	b.enqueue(t, tie)
@@ -333,7 +334,7 @@ func testStaleLease(t *testing.T, b *testBundle) {
 		t.Fatalf("claim: %v %v", first, err)
 	}
 	time.Sleep(20 * time.Millisecond)
-	if n, err := b.q.Recover(b.ctx, func(int) time.Duration { return 0 }, 10); err != nil || n != 1 {
+	if n, err := b.q.Recover(b.ctx, 10); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
 	second := b.claim(t, 1)
@@ -342,8 +343,14 @@ func testStaleLease(t *testing.T, b *testBundle) {
 	if err := b.q.Ack(b.ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.q.Retry(b.ctx, first[0], time.Hour, "late", true); err != nil {
+	if err := b.q.Retry(b.ctx, first[0], time.Hour, "late"); err != nil {
 		t.Fatal(err)
+	}
+	if err := b.q.Snooze(b.ctx, first[0], time.Hour, "late"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.q.Extend(b.ctx, first, time.Millisecond); err != nil || n != 0 {
+		t.Fatalf("Extend of a stale lease = %d, %v; want 0", n, err)
 	}
 	if err := b.q.DeadLetter(b.ctx, first[0], "late"); err != nil {
 		t.Fatal(err)
@@ -363,10 +370,10 @@ func testRetry(t *testing.T, b *testBundle) {
 	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1))
 	items := b.claim(t, 2)
 	before := time.Now()
-	if err := b.q.Retry(b.ctx, items[0], time.Hour, "boom", true); err != nil {
+	if err := b.q.Retry(b.ctx, items[0], time.Hour, "boom"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.q.Retry(b.ctx, items[1], 0, "slow down", false); err != nil {
+	if err := b.q.Snooze(b.ctx, items[1], 0, "slow down"); err != nil {
 		t.Fatal(err)
 	}
 	again := b.claim(t, 10)
@@ -385,8 +392,11 @@ func testRetry(t *testing.T, b *testBundle) {
 		t.Fatalf("stats %+v", s)
 	}
 	b.q.Ack(b.ctx, again)
-	if err := b.q.Retry(b.ctx, again[0], 0, "", true); err != nil {
+	if err := b.q.Retry(b.ctx, again[0], 0, ""); err != nil {
 		t.Fatal(err) // retrying an acked entry is a no-op, not an error
+	}
+	if err := b.q.Snooze(b.ctx, again[0], 0, ""); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -418,36 +428,76 @@ func testDeadLetter(t *testing.T, b *testBundle) {
 	}
 }
 
+// A lease that ran out is not the number's failure: the entry is due again at once, at its place
+// in line, with no attempt spent; only its lost leases count, up to dead-lettering.
 func testRecover(t *testing.T, b *testBundle) {
 	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1))
 	if _, err := b.q.Claim(b.ctx, 2, time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	live := b.ev("+14155550003", 2)
-	b.enqueue(t, live)
+	b.enqueue(t, b.ev("+14155550003", 2), b.ev("+14155550004", 3))
 	held := b.claim(t, 1) // a live lease must survive Recover
+	wantNumbers(t, held, "+14155550003")
 	time.Sleep(20 * time.Millisecond)
-	n, err := b.q.Recover(b.ctx, func(int) time.Duration { return 0 }, 2)
+	n, err := b.q.Recover(b.ctx, 2)
 	if err != nil || n != 2 {
 		t.Fatalf("Recover = %d, %v; want 2", n, err)
+	}
+	if due, ok, err := b.q.NextDue(b.ctx); err != nil || !ok || due.After(time.Now()) {
+		t.Fatalf("NextDue after recovery %v %v %v: a lost lease must not back off", due, ok, err)
 	}
 	got, err := b.q.Claim(b.ctx, 10, time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantNumbers(t, got, "+14155550001", "+14155550002")
-	if got[0].Attempts != 1 {
-		t.Fatalf("recovery did not count an attempt: %+v", got[0])
+	// Ahead of +14155550004, which arrived later: the recovered entries kept their place in line.
+	wantNumbers(t, got, "+14155550001", "+14155550002", "+14155550004")
+	if got[0].Attempts != 0 || got[0].LostLeases != 1 || got[0].LastError == "" || got[2].LostLeases != 0 {
+		t.Fatalf("recovery spent an attempt or did not count the lost lease: %+v", got)
 	}
 	time.Sleep(20 * time.Millisecond)
-	if n, err := b.q.Recover(b.ctx, func(int) time.Duration { return 0 }, 2); err != nil || n != 2 {
+	if n, err := b.q.Recover(b.ctx, 2); err != nil || n != 3 {
 		t.Fatalf("second Recover = %d, %v", n, err)
 	}
-	if s := b.stats(t); s.Dead != 2 || s.Leased != 1 || s.Ready != 0 {
-		t.Fatalf("entries that exhausted attempts through recovery not dead: %+v", s)
+	if s := b.stats(t); s.Dead != 2 || s.Leased != 1 || s.Ready != 1 {
+		t.Fatalf("entries that lost two leases not dead, or the one that lost one dead: %+v", s)
 	}
 	if err := b.q.Ack(b.ctx, held); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Extend keeps a lease alive past its first deadline, only for the holder of the token.
+func testExtend(t *testing.T, b *testBundle) {
+	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1))
+	items, err := b.q.Claim(b.ctx, 2, time.Millisecond)
+	if err != nil || len(items) != 2 {
+		t.Fatalf("claim %v %v", items, err)
+	}
+	if n, err := b.q.Extend(b.ctx, items, time.Hour); err != nil || n != 2 {
+		t.Fatalf("Extend = %d, %v; want 2", n, err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n, err := b.q.Recover(b.ctx, 5); err != nil || n != 0 {
+		t.Fatalf("Recover took %d extended leases (%v)", n, err)
+	}
+	if n, err := b.q.Extend(b.ctx, items[:1], time.Millisecond); err != nil || n != 1 {
+		t.Fatalf("Extend = %d, %v; want 1", n, err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n, err := b.q.Recover(b.ctx, 5); err != nil || n != 1 {
+		t.Fatalf("Recover = %d, %v; want the lease shortened by Extend", n, err)
+	}
+	again := b.claim(t, 10)
+	wantNumbers(t, again, "+14155550001")
+	if n, err := b.q.Extend(b.ctx, items, time.Hour); err != nil || n != 1 {
+		t.Fatalf("Extend with a recovered token = %d, %v; want only the entry still held", n, err)
+	}
+	if err := b.q.Ack(b.ctx, append(again, items[1])); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.stats(t); s.Depth() != 0 {
+		t.Fatalf("stats %+v", s)
 	}
 }
 
@@ -481,7 +531,7 @@ func testStatsOldest(t *testing.T, b *testBundle) {
 	if s := b.stats(t); !s.OldestReceived.Equal(b.base.Add(100 * time.Millisecond)) {
 		t.Fatalf("oldest %v, want %v", s.OldestReceived, b.base.Add(100*time.Millisecond))
 	}
-	b.q.Retry(b.ctx, items[0], time.Hour, "x", true) // and when it waits for a retry
+	b.q.Retry(b.ctx, items[0], time.Hour, "x") // and when it waits for a retry
 	if s := b.stats(t); !s.OldestReceived.Equal(b.base.Add(100 * time.Millisecond)) {
 		t.Fatalf("oldest after retry %v", s.OldestReceived)
 	}
@@ -525,7 +575,7 @@ func testChangedNotDead(t *testing.T, b *testBundle) {
 		t.Fatalf("entry after a changed dead-letter %+v", again[0])
 	}
 	b.enqueue(t, func() queue.Event { e := b.ev(num, 200); e.Action = queue.Remove; return e }())
-	if err := b.q.Retry(b.ctx, again[0], 0, "503", true); err != nil {
+	if err := b.q.Retry(b.ctx, again[0], 0, "503"); err != nil {
 		t.Fatal(err)
 	}
 	if third := b.claim(t, 1); third[0].Attempts != 0 || third[0].Action != queue.Remove {

@@ -74,6 +74,8 @@ func decodeItem(flat []any) queue.Item {
 			it.Events = int(n)
 		case "att":
 			it.Attempts = int(n)
+		case "lost":
+			it.LostLeases = int(n)
 		case "err":
 			it.LastError = v
 		case "ver":

@@ -119,7 +119,7 @@ func decodeState(number string, h map[string]string, queued, dead bool) queue.Nu
 // States scans every number's state hash (not rejection keys), a page of keys at a time.
 func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) error {
 	prefix := s.prefix + "state:"
-	iter := s.rdb.Scan(ctx, 0, prefix+"+*", 1000).Iterator()
+	iter := s.node(ctx).Scan(ctx, 0, prefix+"+*", 1000).Iterator()
 	var page []string
 	flush := func() error {
 		hs := make([]*redis.MapStringStringCmd, len(page))

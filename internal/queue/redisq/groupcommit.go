@@ -130,7 +130,7 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	res, err := enqueueScript.Run(ctx, s.rdb, []string{s.ready, s.leased, s.dead, s.age}, args...).StringSlice()
+	res, err := s.runDurable(ctx, enqueueScript, []string{s.ready, s.leased, s.dead, s.age}, args...).StringSlice()
 	if err != nil {
 		return nil, wrap("enqueue", err)
 	}

@@ -155,3 +155,15 @@ func TestGroupCommit(t *testing.T) {
 	}
 	t.Logf("%d enqueues in %d script calls", callers*each, calls)
 }
+
+func TestLimiter(t *testing.T) {
+	srv := redistest.Start(t)
+	queuetest.RunLimiter(t, func(t *testing.T) queue.Limiter {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("l%d", ns.Add(1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s.Limiter()
+	})
+}

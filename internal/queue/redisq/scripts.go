@@ -21,6 +21,8 @@ var (
 	deadSrc string
 	//go:embed lua/recover.lua
 	recoverSrc string
+	//go:embed lua/extend.lua
+	extendSrc string
 	//go:embed lua/reject.lua
 	rejectSrc string
 	//go:embed lua/trim.lua
@@ -29,6 +31,14 @@ var (
 	redriveSrc string
 	//go:embed lua/prelude.lua
 	prelude string
+	//go:embed lua/pace_take.lua
+	paceTakeSrc string
+	//go:embed lua/pace_throttle.lua
+	paceThrottleSrc string
+	//go:embed lua/pace_state.lua
+	paceStateSrc string
+	//go:embed lua/pace_hold.lua
+	paceHoldSrc string
 
 	enqueueScript = script(enqueueSrc)
 	claimScript   = script(claimSrc)
@@ -36,9 +46,16 @@ var (
 	retryScript   = script(retrySrc)
 	deadScript    = script(deadSrc)
 	recoverScript = script(recoverSrc)
+	extendScript  = script(extendSrc)
 	rejectScript  = script(rejectSrc)
 	trimScript    = script(trimSrc)
 	redriveScript = script(redriveSrc)
+
+	// The pace scripts write no audit record: they go without the prelude.
+	paceTakeScript     = redis.NewScript(paceTakeSrc)
+	paceThrottleScript = redis.NewScript(paceThrottleSrc)
+	paceStateScript    = redis.NewScript(paceStateSrc)
+	paceHoldScript     = redis.NewScript(paceHoldSrc)
 )
 
 // script prepends the shared prelude (the audit helper) to a script's source.

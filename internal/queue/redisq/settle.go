@@ -2,6 +2,7 @@ package redisq
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -26,15 +27,22 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	return nil
 }
 
-// Retry returns a leased entry to ready at now+delay.
-func (s *Store) Retry(ctx context.Context, it queue.Item, delay time.Duration, errMsg string, countAttempt bool) error {
-	count := "0"
-	if countAttempt {
-		count = "1"
-	}
+// Retry returns a leased entry to ready at now+delay, spending an attempt.
+func (s *Store) Retry(ctx context.Context, it queue.Item, delay time.Duration, errMsg string) error {
+	return s.requeue(ctx, "retry", it, delay, errMsg)
+}
+
+// Snooze returns a leased entry to ready at now+delay without spending an attempt.
+func (s *Store) Snooze(ctx context.Context, it queue.Item, delay time.Duration, errMsg string) error {
+	return s.requeue(ctx, "snooze", it, delay, errMsg)
+}
+
+// requeue runs retry.lua; op ("retry" or "snooze") names the transition in the script too.
+func (s *Store) requeue(ctx context.Context, op string, it queue.Item, delay time.Duration, errMsg string) error {
+	now := s.now()
 	err := retryScript.Run(ctx, s.rdb, []string{s.ready, s.leased},
-		s.prefix, it.Lease, it.Number, ms(s.now().Add(delay)), errMsg, count, ms(s.now()), it.Version, string(it.Action)).Err()
-	return wrap("retry", err)
+		s.prefix, it.Lease, it.Number, ms(now.Add(delay)), errMsg, op, ms(now), it.Version, string(it.Action)).Err()
+	return wrap(op, err)
 }
 
 // DeadLetter moves a leased entry to the dead-letter set.
@@ -47,15 +55,15 @@ func (s *Store) DeadLetter(ctx context.Context, it queue.Item, errMsg string) er
 // recoverBatch bounds one script call so a large backlog of expired leases does not block Redis.
 const recoverBatch = 500
 
-// Recover returns expired leases to ready with backoff, or to dead when out of attempts.
-func (s *Store) Recover(ctx context.Context, backoff func(int) time.Duration, maxAttempts int) (int, error) {
-	args := []any{s.prefix, ms(s.now()), recoverBatch, maxAttempts}
-	for a := 1; a <= maxAttempts; a++ {
-		args = append(args, backoff(a).Milliseconds())
+// Recover returns expired leases to ready at their place in line, or to dead once they lost maxLost.
+func (s *Store) Recover(ctx context.Context, maxLost int) (int, error) {
+	if maxLost < 1 {
+		return 0, fmt.Errorf("redisq: recover: maxLost %d, want at least 1", maxLost)
 	}
 	total := 0
 	for {
-		n, err := recoverScript.Run(ctx, s.rdb, []string{s.ready, s.leased, s.dead, s.age}, args...).Int()
+		n, err := recoverScript.Run(ctx, s.rdb, []string{s.ready, s.leased, s.dead, s.age},
+			s.prefix, ms(s.now()), recoverBatch, maxLost).Int()
 		if err != nil {
 			return total, wrap("recover", err)
 		}
@@ -64,6 +72,20 @@ func (s *Store) Recover(ctx context.Context, backoff func(int) time.Duration, ma
 			return total, nil
 		}
 	}
+}
+
+// Extend moves the deadline of the leases still held to now+lease, in one script call.
+func (s *Store) Extend(ctx context.Context, items []queue.Item, lease time.Duration) (int, error) {
+	if len(items) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, 2+2*len(items))
+	args = append(args, s.prefix, ms(s.now().Add(lease)))
+	for _, it := range items {
+		args = append(args, it.Number, it.Lease)
+	}
+	n, err := extendScript.Run(ctx, s.rdb, []string{s.leased}, args...).Int()
+	return n, wrap("extend", err)
 }
 
 // Redrive returns up to max dead entries to ready with fresh attempts.

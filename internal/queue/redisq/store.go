@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,6 +23,12 @@ type Options struct {
 	EventIDTTL time.Duration
 	// Now is the clock, for tests. Default time.Now.
 	Now func() time.Time
+	// MinReplicas is how many replicas must hold an enqueue before Enqueue returns (Redis WAIT),
+	// so that a failover to a replica loses no accepted opt-out. 0: the primary's write is enough.
+	MinReplicas int
+	// ReplicaTimeout bounds that wait; an enqueue that fewer replicas confirmed in time fails as
+	// unavailable (the sender retries; the retry is a duplicate, not a loss). Default 2s.
+	ReplicaTimeout time.Duration
 }
 
 // Store is a queue.Queue on Redis.
@@ -30,6 +38,9 @@ type Store struct {
 	ttl    time.Duration
 	now    func() time.Time
 
+	minReplicas    int
+	replicaTimeout time.Duration
+
 	ready, leased, dead, age, rejections string
 
 	group enqueueGroup // concurrent enqueues share script calls
@@ -37,22 +48,82 @@ type Store struct {
 
 var _ queue.Queue = (*Store)(nil)
 
-// Open connects to the Redis at url (redis:// or rediss://). It does not wait for the server: a
-// store that is down at start is retried by every call, and Ping tells readiness why.
-func Open(url string, opts Options) (*Store, error) {
-	o, err := redis.ParseURL(url)
+// Open connects to the Redis that url names. It does not wait for the server: a store that is
+// down at start is retried by every call, and Ping tells readiness why. The forms (go-redis's
+// URL parsers; README, "Redis topologies"):
+//
+//	redis://[user:password@]host:6379[/db]        one server; rediss:// for TLS
+//	redis://sentinel:26379?master_name=NAME[&addr=sentinel2:26379...][&password=...]
+//	                                              Sentinel: the host and addr are sentinels; the
+//	                                              URL's user:password authenticates to them,
+//	                                              password= and username= to the primary
+//	redis://[user:password@]node:6379?cluster=true[&addr=node2:6379...]
+//	                                              Cluster: seed nodes (any addr= makes it a cluster)
+func Open(rawURL string, opts Options) (*Store, error) {
+	rdb, err := Connect(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("redisq: REDIS_URL: %w", err)
+		return nil, err
 	}
-	// Webhook handlers each hold a connection for one script call; a larger pool than the default
-	// keeps intake from queueing on the pool at tens of thousands of requests a second.
-	o.PoolSize = 64
-	// No client-side retries: the scripts are not idempotent (a retried enqueue would answer
-	// "duplicate"); intake answers 503 and the pusher tries again instead.
-	o.MaxRetries = -1
-	// Callers' deadlines (a webhook's store timeout) bound each command, not only the socket timeouts.
-	o.ContextTimeoutEnabled = true
-	return New(redis.NewClient(o), opts), nil
+	return New(rdb, opts), nil
+}
+
+// Connect makes the client for one of Open's URL forms.
+func Connect(rawURL string) (redis.UniversalClient, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("redisq: REDIS_URL: %w", redactURL(err, rawURL))
+	}
+	q := u.Query()
+	cluster := q.Get("cluster")
+	q.Del("cluster")
+	u.RawQuery = q.Encode()
+	switch {
+	case q.Has("master_name"):
+		o, err := redis.ParseFailoverURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("redisq: REDIS_URL (Sentinel): %w", redactURL(err, rawURL))
+		}
+		o.PoolSize, o.MaxRetries, o.ContextTimeoutEnabled = poolSize, -1, true
+		return redis.NewFailoverClient(o), nil
+	case cluster == "true" || q.Has("addr"):
+		o, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("redisq: REDIS_URL (Cluster): %w", redactURL(err, rawURL))
+		}
+		// MaxRedirects (default 3) still follows MOVED and ASK during a failover.
+		o.PoolSize, o.MaxRetries, o.ContextTimeoutEnabled = poolSize, -1, true
+		return redis.NewClusterClient(o), nil
+	case cluster != "" && cluster != "false":
+		return nil, fmt.Errorf("redisq: REDIS_URL: cluster=%q, want true or false", cluster)
+	}
+	o, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("redisq: REDIS_URL: %w", redactURL(err, rawURL))
+	}
+	o.PoolSize, o.MaxRetries, o.ContextTimeoutEnabled = poolSize, -1, true
+	return redis.NewClient(o), nil
+}
+
+// Every client: webhook handlers each hold a connection for one script call, and a larger pool than
+// the default keeps intake from queueing on the pool at tens of thousands of requests a second. No
+// client-side retries: the scripts are not idempotent (a retried enqueue would answer "duplicate");
+// intake answers 503 and the pusher tries again instead. Callers' deadlines (a webhook's store
+// timeout) bound each command, not only the socket timeouts (ContextTimeoutEnabled).
+const poolSize = 64
+
+// redactURL keeps a password in the URL out of an error that will be logged.
+func redactURL(err error, rawURL string) error {
+	u, perr := url.Parse(rawURL)
+	if perr != nil || u.User == nil {
+		if perr != nil {
+			return errors.New("not a URL")
+		}
+		return err
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	}
+	return err
 }
 
 // New wraps an existing client.
@@ -66,8 +137,12 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.ReplicaTimeout <= 0 {
+		opts.ReplicaTimeout = 2 * time.Second
+	}
 	p := "{" + opts.Namespace + "}:"
 	return &Store{rdb: rdb, prefix: p, ttl: opts.EventIDTTL, now: opts.Now,
+		minReplicas: opts.MinReplicas, replicaTimeout: opts.ReplicaTimeout,
 		ready: p + "ready", leased: p + "leased", dead: p + "dead", age: p + "age", rejections: p + "rejections"}
 }
 
@@ -110,10 +185,11 @@ func wrap(op string, err error) error {
 // Managed services often forbid CONFIG GET: then it says nothing rather than guess.
 func (s *Store) DurabilityWarnings(ctx context.Context) []string {
 	var out []string
-	if v, err := s.rdb.ConfigGet(ctx, "appendonly").Result(); err == nil && v["appendonly"] != "yes" {
+	node := s.node(ctx) // in a cluster, the node that holds the queue's slot
+	if v, err := node.ConfigGet(ctx, "appendonly").Result(); err == nil && v["appendonly"] != "yes" {
 		out = append(out, "Redis runs without appendonly: a Redis restart loses accepted opt-outs; set appendonly yes")
 	}
-	if v, err := s.rdb.ConfigGet(ctx, "maxmemory-policy").Result(); err == nil {
+	if v, err := node.ConfigGet(ctx, "maxmemory-policy").Result(); err == nil {
 		if p := v["maxmemory-policy"]; p != "" && p != "noeviction" {
 			out = append(out, "Redis maxmemory-policy is "+p+": keys can be evicted, which loses opt-outs; set noeviction")
 		}

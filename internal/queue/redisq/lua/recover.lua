@@ -1,4 +1,5 @@
--- Return entries whose lease expired (their pusher died) to ready, or to dead when out of attempts.
+-- Return entries whose lease expired (their pusher stopped) to ready at their place in line, due at
+-- once and with no attempt spent; count the lost lease, and dead-letter those that lost too many.
 -- KEYS[1] ready  zset
 -- KEYS[2] leased zset
 -- KEYS[3] dead   zset
@@ -6,10 +7,9 @@
 -- ARGV[1] key prefix ("{tag}:")
 -- ARGV[2] now ms
 -- ARGV[3] max entries per call
--- ARGV[4] max attempts
--- ARGV[5..] delay ms before the next try, indexed by attempts after this one (1-based)
+-- ARGV[4] max lost leases: an entry whose lost leases reach it is dead-lettered
 -- Returns the number of entries recovered.
-local prefix, now, maxatt = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+local prefix, now, maxlost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local nums = redis.call("ZRANGE", KEYS[2], "-inf", now, "BYSCORE", "LIMIT", 0, tonumber(ARGV[3]))
 for _, num in ipairs(nums) do
   local key = prefix .. "item:" .. num
@@ -18,9 +18,9 @@ for _, num in ipairs(nums) do
     redis.call("HDEL", key, "lease")
     local msg = "lease expired: the pusher holding it stopped answering"
     redis.call("HSET", key, "err", msg)
-    local att = redis.call("HINCRBY", key, "att", 1)
+    local lost = redis.call("HINCRBY", key, "lost", 1)
     local act = redis.call("HGET", key, "a")
-    if att >= maxatt then
+    if lost >= maxlost then
       redis.call("ZREM", KEYS[4], num)
       redis.call("ZADD", KEYS[3], now, num)
       redis.call("HSET", prefix .. "state:" .. num, "st", "dead", "err", msg)
@@ -28,8 +28,7 @@ for _, num in ipairs(nums) do
     else
       redis.call("HSET", prefix .. "state:" .. num, "err", msg)
       audit(prefix, num, {k = "failed", at = now, a = act, d = msg})
-      local delay = tonumber(ARGV[4 + att]) or 0
-      redis.call("ZADD", KEYS[1], now + delay, num)
+      redis.call("ZADD", KEYS[1], redis.call("HGET", key, "first"), num)
     end
   end
 end

@@ -1,0 +1,133 @@
+//go:build drainbench
+
+package drainbench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+)
+
+// TestDrainBench runs every scenario and writes its section of $BENCH_OUT (default BENCHMARKS.md
+// at the repository's root), between the markers it leaves there; the file's other sections stay.
+// $BENCH_SECONDS (default 60) is how long each drain would last at its true cap; $BENCH_ONLY runs
+// the scenarios whose name contains it.
+func TestDrainBench(t *testing.T) {
+	seconds := 60.0
+	if v := os.Getenv("BENCH_SECONDS"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			t.Fatalf("BENCH_SECONDS=%q", v)
+		}
+		seconds = f
+	}
+	out := os.Getenv("BENCH_OUT")
+	if out == "" {
+		out = "../../BENCHMARKS.md"
+	}
+	n := func(rpm int) int { return int(seconds * float64(rpm) / 60 * BatchSize) }
+	bucket1 := cxonesim.RateLimit{Shape: cxonesim.ShapeBucket, PerMinute: 1200, Burst: 1}
+	window := cxonesim.RateLimit{Shape: cxonesim.ShapeWindow, PerMinute: 1200}
+	under := cxonesim.RateLimit{Shape: cxonesim.ShapeBucket, PerMinute: 900, Burst: 1}
+	kill := cxonesim.RateLimit{Shape: cxonesim.ShapeBucket, PerMinute: 600, Burst: 1}
+	scenarios := []Scenario{
+		{Name: "bucket of one", Limit: bucket1, ConfigRPM: 1200, Replicas: 1, Numbers: n(1200)},
+		{Name: "bucket of one", Limit: bucket1, ConfigRPM: 1200, Replicas: 1, Redis: true, Numbers: n(1200)},
+		{Name: "bucket of one", Limit: bucket1, ConfigRPM: 1200, Replicas: 3, Numbers: n(1200)},
+		{Name: "fixed window", Limit: window, ConfigRPM: 1200, Replicas: 1, Numbers: n(1200)},
+		{Name: "fixed window", Limit: window, ConfigRPM: 1200, Replicas: 3, Numbers: n(1200)},
+		{Name: "true limit 25% under", Limit: under, ConfigRPM: 1200, Replicas: 1, Numbers: n(900)},
+		{Name: "true limit 25% under", Limit: under, ConfigRPM: 1200, Replicas: 3, Numbers: n(900)},
+		{Name: "kill -9 mid-drain", Limit: kill, ConfigRPM: 600, Replicas: 3, Numbers: 2400, Kill: true},
+		{Name: "kill -9 mid-drain", Limit: kill, ConfigRPM: 600, Replicas: 1, Numbers: 2400, Kill: true},
+	}
+	only := os.Getenv("BENCH_ONLY")
+	bin := Build(t, t.TempDir())
+	load0 := loadavg()
+	start := time.Now()
+	var results []Result
+	for _, sc := range scenarios {
+		if only != "" && !strings.Contains(sc.Name, only) {
+			continue
+		}
+		r := Run(t, bin, sc)
+		var b bytes.Buffer
+		Markdown(&b, []Result{r})
+		t.Logf("%s%s", strings.SplitN(b.String(), "\n", 3)[2], r.Gaps)
+		results = append(results, r)
+	}
+	var doc bytes.Buffer
+	fmt.Fprintf(&doc, `## The drain against CXone's rate limit (`+"`make bench-drain`"+`)
+
+Written by `+"`make bench-drain`"+` (internal/drainbench): the real `+"`dncsync serve`"+` binary, one or
+three replicas, against the CXone simulator (v2 profile) under each shape of rate limit. The queue
+is filled before the replicas start; settings are the defaults (batches of %d, lease 30s) but for
+`+"`CXONE_RATE_LIMIT_RPM`"+`. "Of the true cap" is numbers listed a second, first to last, over full
+batches at the simulator's limit, over the whole drain; "after the first 10 s" leaves out the time
+a pace takes to find a limit under the configured one. After a kill, "converged" is the time from
+the SIGKILL until every queued number was on the list. The targets: at least 95%% of the
+true cap with at most 1%% of requests answered 429 for every shape with 1 and 3 replicas; after a
+kill, every number listed within the lease (30 s) and 10 s; nothing lost.
+
+Run %s on %d cores, %s; load average %s before, %s after (the machine is shared: figures taken
+while others ran are noisy). Each drain lasts about %.0f s at its true cap.
+
+`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg(), seconds)
+	Markdown(&doc, results)
+	if err := writeSection(out, doc.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", out)
+}
+
+const (
+	sectionBegin = "<!-- bench-drain:start -->\n"
+	sectionEnd   = "<!-- bench-drain:end -->\n"
+)
+
+// writeSection replaces the section between the markers in the file at path, or appends it.
+func writeSection(path string, section []byte) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	body := sectionBegin + string(section) + sectionEnd
+	doc := string(old)
+	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
+		doc = doc[:b] + body + doc[e+len(sectionEnd):]
+	} else {
+		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+			doc = strings.TrimRight(doc, "\n") + "\n\n"
+		}
+		doc += body
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func goVersion() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}

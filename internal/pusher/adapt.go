@@ -1,0 +1,94 @@
+package pusher
+
+import (
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// The adaptive pace. CXONE_RATE_LIMIT_RPM is a ceiling, not a target: the pacer runs a little under
+// it, and under whatever rate a 429 showed the server really allows (a burst-of-one bucket, a fixed
+// window, a limit the organization shares with other integrations). After a 429 the rate restarts
+// at beta of the rate that was throttled, climbs back within rampUp to a plateau a little under it,
+// holds there, and only after hold probes upward again, slowly at first (cubic, as CUBIC and the
+// AWS SDKs' adaptive retry mode do), so that the drain settles just under the real limit and
+// spends few requests finding it again. A 429 at the top of the pace (the ceiling less headroom)
+// says little about the limit: a request that reached CXone a little late lets the next one seem
+// early to a bucket of one. It pauses and restarts the climb, but the plateau stays at the top;
+// if the limit really is lower, the climb meets it again under the top and learns it then.
+const (
+	// DefaultHeadroom is the share under the ceiling, or under a rate that drew a 429, to pace at:
+	// room for the jitter between a request's grant and its arrival at CXone.
+	DefaultHeadroom = 0.03
+	beta            = 0.7
+	rampUp          = 3 * time.Second
+	hold            = time.Minute
+	// probe is how long probing takes to go 10% over the plateau.
+	probe    = 30 * time.Second
+	floorRPM = 1.0
+	// topBand: a 429 at a rate this close to the top counts as one at the top.
+	topBand = 0.99
+	// settle: how long a plateau must hold before one 429 no longer lowers it (throttledAt).
+	settle = 10 * time.Second
+)
+
+// pace computes the rate from a limiter's state: the same state gives every replica the same rate.
+type pace struct {
+	ceiling  float64 // requests a minute
+	headroom float64
+}
+
+// rate is the pace in requests a minute at st.Now.
+func (c pace) rate(st queue.PaceState) float64 {
+	top := c.ceiling * (1 - c.headroom)
+	if st.Limit <= 0 || st.Since.IsZero() {
+		return max(top, floorRPM)
+	}
+	plateau := min(top, st.Limit*(1-c.headroom))
+	if st.Limit >= top*topBand {
+		plateau = top
+	}
+	start := min(plateau, st.Limit*beta)
+	// The climb starts when the 429's pause ends: nothing was sent while it lasted.
+	origin := st.Since
+	if st.Until.After(origin) {
+		origin = st.Until
+	}
+	var r float64
+	switch t := st.Now.Sub(origin); {
+	case t <= 0:
+		r = start
+	case t < rampUp:
+		u := 1 - t.Seconds()/rampUp.Seconds()
+		r = plateau - (plateau-start)*u*u*u
+	case t < rampUp+hold:
+		r = plateau
+	default:
+		u := (t - rampUp - hold).Seconds() / probe.Seconds()
+		r = plateau * (1 + 0.1*u*u*u)
+	}
+	return max(floorRPM, min(top, r))
+}
+
+// throttledAt is the rate a 429 to a request sent at rpm starts its episode at. Once the plateau has
+// held for settle, one 429 does not lower it: jitter that lets one request arrive a little early
+// would otherwise ratchet the pace down, 3% at a time. The climb restarts all the same, and if the
+// limit really fell, the climb meets it before settling and the next 429 lowers the plateau.
+func (c pace) throttledAt(st queue.PaceState, rpm float64) float64 {
+	if st.Limit <= 0 || st.Since.IsZero() {
+		return rpm
+	}
+	origin := st.Since
+	if st.Until.After(origin) {
+		origin = st.Until
+	}
+	if st.Now.Sub(origin) >= rampUp+settle {
+		return max(rpm, st.Limit)
+	}
+	return rpm
+}
+
+// interval is the least time between two grants at rate rpm.
+func interval(rpm float64) time.Duration {
+	return time.Duration(float64(time.Minute) / rpm)
+}

@@ -1,0 +1,158 @@
+package pusher
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-6*max(1, math.Abs(b)) }
+
+func TestPaceUnderTheCeiling(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	if r := c.rate(queue.PaceState{}); !near(r, 1164) {
+		t.Fatalf("never throttled: %v, want 3%% under the ceiling", r)
+	}
+	// Long after a 429 at a rate above the ceiling, probing stops at the ceiling's pace.
+	t0 := time.Unix(1_700_000_000, 0)
+	st := queue.PaceState{Limit: 5000, Since: t0, Until: t0.Add(time.Second), Now: t0.Add(time.Hour)}
+	if r := c.rate(st); !near(r, 1164) {
+		t.Fatalf("an hour after a 429 above the ceiling: %v", r)
+	}
+}
+
+// After a 429 at rate W the pace restarts at beta*W once the pause ends, climbs to the plateau just
+// under W within rampUp, holds it, and then probes above it ever faster, up to the ceiling.
+func TestPaceAfterA429(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	t0 := time.Unix(1_700_000_000, 0)
+	end := t0.Add(time.Second) // the pause ends
+	st := func(at time.Duration) queue.PaceState {
+		return queue.PaceState{Limit: 1000, Since: t0, Until: end, Now: end.Add(at)}
+	}
+	plateau := 970.0
+	if r := c.rate(st(-500 * time.Millisecond)); !near(r, 700) {
+		t.Fatalf("during the pause: %v, want beta of the throttled rate", r)
+	}
+	if r := c.rate(st(0)); !near(r, 700) {
+		t.Fatalf("as the pause ends: %v, want 700", r)
+	}
+	prev := 700.0
+	for at := 100 * time.Millisecond; at < rampUp; at += 100 * time.Millisecond {
+		r := c.rate(st(at))
+		if r <= prev || r > plateau {
+			t.Fatalf("climb at %v: %v after %v, want rising up to %v", at, r, prev, plateau)
+		}
+		prev = r
+	}
+	for _, at := range []time.Duration{rampUp, rampUp + hold/2, rampUp + hold} {
+		if r := c.rate(st(at)); !near(r, plateau) {
+			t.Fatalf("hold at %v: %v, want the plateau %v", at, r, plateau)
+		}
+	}
+	if r := c.rate(st(rampUp + hold + probe)); !near(r, plateau*1.1) {
+		t.Fatalf("after probing for %v: %v, want 10%% over the plateau", probe, r)
+	}
+	if r := c.rate(st(rampUp + hold + 10*probe)); !near(r, 1164) {
+		t.Fatalf("probing long: %v, want the ceiling's pace", r)
+	}
+	// A 429 at the top of the pace keeps the plateau at the top: the climb restarts, and meets the
+	// limit under the top if there is one.
+	atTop := queue.PaceState{Limit: 1164, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
+	if r := c.rate(atTop); !near(r, 1164) {
+		t.Fatalf("plateau after a 429 at the top: %v", r)
+	}
+	atTop.Now = end
+	if r := c.rate(atTop); !near(r, 1164*beta) {
+		t.Fatalf("restart after a 429 at the top: %v", r)
+	}
+	// A limit far under the ceiling: the plateau is under it, never over.
+	low := queue.PaceState{Limit: 100, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
+	if r := c.rate(low); !near(r, 97) {
+		t.Fatalf("plateau under a low limit: %v", r)
+	}
+	// The same state gives the same rate: replicas sharing a limiter agree.
+	if a, b := c.rate(st(1234*time.Millisecond)), c.rate(st(1234*time.Millisecond)); a != b {
+		t.Fatalf("%v != %v", a, b)
+	}
+	if d := interval(1200); d != 50*time.Millisecond {
+		t.Fatalf("interval(1200) = %v", d)
+	}
+	if r := (pace{ceiling: 0.5, headroom: 0.03}).rate(queue.PaceState{}); r != floorRPM {
+		t.Fatalf("a ceiling under the floor: %v", r)
+	}
+}
+
+// One 429 after the plateau held does not lower it; during the climb, or soon after, it does.
+func TestThrottledAt(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	t0 := time.Unix(1_700_000_000, 0)
+	end := t0.Add(time.Second)
+	at := func(d time.Duration) queue.PaceState {
+		return queue.PaceState{Limit: 900, Since: t0, Until: end, Now: end.Add(d)}
+	}
+	if r := c.throttledAt(queue.PaceState{}, 1164); r != 1164 {
+		t.Fatalf("first 429: %v", r)
+	}
+	if r := c.throttledAt(at(time.Second), 800); r != 800 {
+		t.Fatalf("a 429 during the climb: %v, want the rate it was sent at", r)
+	}
+	if r := c.throttledAt(at(rampUp+settle/2), 873); r != 873 {
+		t.Fatalf("a 429 soon after the climb: %v, want the rate it was sent at", r)
+	}
+	if r := c.throttledAt(at(rampUp+settle), 873); r != 900 {
+		t.Fatalf("a 429 on a plateau that held: %v, want the episode's limit kept", r)
+	}
+	if r := c.throttledAt(at(rampUp+hold+probe), 960); r != 960 {
+		t.Fatalf("a 429 while probing above the limit: %v, want the probed rate", r)
+	}
+}
+
+func TestAnswerTimesMedian(t *testing.T) {
+	var a answerTimes
+	for i := range 7 {
+		a.add(time.Duration(i) * time.Millisecond)
+	}
+	if _, _, ok := a.usual(); ok {
+		t.Fatal("a median of 7 answers: too few to know what is usual")
+	}
+	a.add(100 * time.Millisecond)
+	if u, f, ok := a.usual(); !ok || u != 4*time.Millisecond || f != 0 {
+		t.Fatalf("median %v fastest %v %v, want 4ms and 0", u, f, ok)
+	}
+	for range 100 { // the ring keeps the latest
+		a.add(10 * time.Millisecond)
+	}
+	if u, f, _ := a.usual(); u != 10*time.Millisecond || f != 10*time.Millisecond {
+		t.Fatalf("median after many %v, fastest %v", u, f)
+	}
+}
+
+// A slow answer holds the next grant by what it was late beyond the usual and the headroom.
+func TestLateAnswerHoldsTheNextGrant(t *testing.T) {
+	lim := queue.NewLocalLimiter(nil)
+	p := NewPacerWith(PacerConfig{RPM: 600, Limiter: lim}) // 103.1 ms apart, 3.1 ms of headroom
+	ctx := context.Background()
+	for range 10 {
+		p.answers.add(5 * time.Millisecond) // usually 5 ms, at fastest 4 ms
+	}
+	p.answers.add(4 * time.Millisecond)
+	if err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	granted, gap := p.grantedAt, interval(p.grantRPM)
+	p.Answered(granted) // a usual answer
+	if st, _ := lim.State(ctx); !st.Next.Equal(granted.Add(gap)) {
+		t.Fatalf("a usual answer moved the next grant to %v after this one", st.Next.Sub(granted))
+	}
+	time.Sleep(30 * time.Millisecond) // the answer comes 30 ms after the grant: 25 ms late
+	p.Answered(granted)
+	st, _ := lim.State(ctx)
+	// Late by up to 25 ms, and the next may be 1 ms faster than usual: 26 ms less the headroom.
+	if d := st.Next.Sub(granted) - gap; d < 22*time.Millisecond || d > 80*time.Millisecond {
+		t.Fatalf("after an answer 25 ms late the next grant waits %v more, want about 23 ms", d)
+	}
+}

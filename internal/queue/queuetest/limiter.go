@@ -1,0 +1,174 @@
+package queuetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// RunLimiter is the conformance suite of a queue.Limiter; open returns a fresh one per test.
+func RunLimiter(t *testing.T, open func(t *testing.T) queue.Limiter) {
+	tests := map[string]func(*testing.T, context.Context, queue.Limiter){
+		"GrantsOneAtATime":      testGrants,
+		"ThrottlePausesAll":     testThrottlePauses,
+		"OneEpisodePerOverload": testEpisodes,
+		"BackoffByStreak":       testBackoffStreak,
+		"HoldDefersTheNext":     testHold,
+	}
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			fn(t, ctx, open(t))
+		})
+	}
+}
+
+func take(t *testing.T, ctx context.Context, l queue.Limiter, interval time.Duration) (time.Duration, queue.PaceState) {
+	t.Helper()
+	wait, st, err := l.Take(ctx, interval)
+	if err != nil {
+		t.Fatalf("Take: %v", err)
+	}
+	return wait, st
+}
+
+func throttle(t *testing.T, ctx context.Context, l queue.Limiter, th queue.Throttle) queue.PaceState {
+	t.Helper()
+	st, err := l.Throttle(ctx, th)
+	if err != nil {
+		t.Fatalf("Throttle: %v", err)
+	}
+	return st
+}
+
+func testGrants(t *testing.T, ctx context.Context, l queue.Limiter) {
+	wait, st := take(t, ctx, l, 20*time.Millisecond)
+	if wait != 0 || st.Now.IsZero() || !st.Granted.Equal(st.Now) {
+		t.Fatalf("first Take waits %v (state %+v), want a grant now", wait, st)
+	}
+	// The next grant is one interval after this one, on the limiter's clock.
+	if d := st.Next.Sub(st.Granted); d != 20*time.Millisecond {
+		t.Fatalf("next grant %v after this one, want the interval", d)
+	}
+	wait, st2 := take(t, ctx, l, time.Millisecond) // asking with a shorter interval does not jump the turn
+	if wait <= 0 || wait > 20*time.Millisecond || !st2.Next.Equal(st.Next) || !st2.Granted.IsZero() {
+		t.Fatalf("second Take waits %v (state %+v, next was %v), want up to the interval and no change", wait,
+			st2, st.Next)
+	}
+	// Asked for just before its turn, a grant is made for the turn's time (or for now, if late).
+	time.Sleep(max(wait-queue.GrantAhead/2, 0))
+	for {
+		w, st3 := take(t, ctx, l, time.Hour)
+		if w > 0 {
+			time.Sleep(w)
+			continue
+		}
+		if want := later(st3.Now, st.Next); !st3.Granted.Equal(want) || st3.Granted.Sub(st3.Now) > queue.GrantAhead {
+			t.Fatalf("granted for %v at %v; want %v, at most %v ahead", st3.Granted, st3.Now, want, queue.GrantAhead)
+		}
+		if d := st3.Next.Sub(st3.Granted); d != time.Hour {
+			t.Fatalf("next grant %v after the third, want its interval", d)
+		}
+		break
+	}
+	if w, _ := take(t, ctx, l, time.Hour); w < 59*time.Minute {
+		t.Fatalf("a Take within the interval waits %v, want about an hour", w)
+	}
+	if st.Limit != 0 || !st.Since.IsZero() || !st.Until.IsZero() || st.Streak != 0 {
+		t.Fatalf("a limiter never throttled has state %+v", st)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func testThrottlePauses(t *testing.T, ctx context.Context, l queue.Limiter) {
+	_, granted := take(t, ctx, l, time.Millisecond)
+	st := throttle(t, ctx, l, queue.Throttle{GrantedAt: granted.Now, RPM: 120, RetryAfter: time.Hour})
+	if st.Limit != 120 || st.Since.Before(granted.Now) || st.Streak != 0 || st.Until.Sub(st.Now) != time.Hour {
+		t.Fatalf("after a 429 with Retry-After: %+v", st)
+	}
+	wait, _ := take(t, ctx, l, time.Millisecond)
+	if wait < 59*time.Minute {
+		t.Fatalf("Take during the pause waits %v, want the rest of the hour", wait)
+	}
+	read, err := l.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.Limit != 120 || !read.Until.Equal(st.Until) || !read.Since.Equal(st.Since) {
+		t.Fatalf("State %+v, want what Throttle left %+v", read, st)
+	}
+}
+
+func testEpisodes(t *testing.T, ctx context.Context, l queue.Limiter) {
+	_, g1 := take(t, ctx, l, 0)
+	_, g2 := take(t, ctx, l, 0)
+	first := throttle(t, ctx, l, queue.Throttle{GrantedAt: g2.Now, RPM: 600, RetryAfter: time.Second})
+	// A 429 to a request granted before the episode began (another replica's, in flight) is the
+	// same overload: the rate the episode started at stays, the pause can only grow.
+	same := throttle(t, ctx, l, queue.Throttle{GrantedAt: g1.Now, RPM: 300, RetryAfter: time.Minute})
+	if same.Limit != 600 || !same.Since.Equal(first.Since) || same.Until.Sub(same.Now) != time.Minute {
+		t.Fatalf("a 429 of the same episode: %+v (first %+v)", same, first)
+	}
+	shorter := throttle(t, ctx, l, queue.Throttle{GrantedAt: g1.Now, RPM: 300, RetryAfter: time.Millisecond})
+	if !shorter.Until.Equal(same.Until) {
+		t.Fatalf("a shorter Retry-After shortened the pause: %v, was %v", shorter.Until, same.Until)
+	}
+	// A request granted after the episode began that is answered 429 starts a new one.
+	next := throttle(t, ctx, l, queue.Throttle{GrantedAt: same.Now.Add(time.Millisecond), RPM: 420, RetryAfter: time.Second})
+	if next.Limit != 420 || !next.Since.After(first.Since) {
+		t.Fatalf("a new episode: %+v, first %+v", next, first)
+	}
+}
+
+func testBackoffStreak(t *testing.T, ctx context.Context, l queue.Limiter) {
+	backoff := []time.Duration{time.Second, 3 * time.Second}
+	var st queue.PaceState
+	for i, want := range []time.Duration{time.Second, 3 * time.Second, 3 * time.Second} {
+		st = throttle(t, ctx, l, queue.Throttle{GrantedAt: st.Now.Add(time.Hour), RPM: 60, Backoff: backoff})
+		// Each pause starts at its own now, and the previous one ended before: it is the whole pause.
+		if st.Streak != i+1 || st.Until.Sub(st.Now) != want {
+			t.Fatalf("429 number %d without Retry-After: streak %d, pause %v, want %d and %v", i+1, st.Streak,
+				st.Until.Sub(st.Now), i+1, want)
+		}
+		if got := queue.ThrottlePause(queue.Throttle{Backoff: backoff}, st.Streak); got != want {
+			t.Fatalf("ThrottlePause for streak %d = %v, the limiter paused %v", st.Streak, got, want)
+		}
+	}
+	if err := l.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := l.State(ctx); err != nil || st.Streak != 0 {
+		t.Fatalf("after Clear: %+v %v", st, err)
+	}
+	// With a Retry-After the streak does not grow.
+	st = throttle(t, ctx, l, queue.Throttle{GrantedAt: st.Now.Add(time.Hour), RPM: 60, RetryAfter: time.Second, Backoff: backoff})
+	if st.Streak != 0 {
+		t.Fatalf("a 429 with Retry-After grew the streak to %d", st.Streak)
+	}
+}
+
+func testHold(t *testing.T, ctx context.Context, l queue.Limiter) {
+	_, st := take(t, ctx, l, time.Millisecond)
+	if err := l.Hold(ctx, st.Now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	wait, held := take(t, ctx, l, time.Millisecond)
+	if wait < 59*time.Minute || !held.Next.Equal(st.Now.Add(time.Hour)) {
+		t.Fatalf("after Hold an hour ahead: wait %v, next %v", wait, held.Next)
+	}
+	if err := l.Hold(ctx, st.Now); err != nil { // earlier: no change
+		t.Fatal(err)
+	}
+	if _, again := take(t, ctx, l, time.Millisecond); !again.Next.Equal(held.Next) {
+		t.Fatalf("a Hold earlier than the next grant moved it to %v", again.Next)
+	}
+}

@@ -1,0 +1,33 @@
+-- Record a 429 for every replica: one episode per overload, one pause for all.
+-- KEYS[1] pace hash (see pace_take.lua)
+-- ARGV[1] Redis time (µs) of the grant of the request answered 429
+-- ARGV[2] the rate (requests a minute) the replica ran at when it was granted
+-- ARGV[3] Retry-After in µs; 0: none
+-- ARGV[4..] pauses in µs without a Retry-After, by streak (the last repeats)
+-- A 429 to a request granted before the current episode began belongs to it and only lengthens the
+-- pause; otherwise a new episode begins now at that rate. Same rule as queue.LocalLimiter.
+-- Returns {0, now, next, until, limit, since, streak, 0}.
+-- Lua would write a number as "1.7e+15", losing microseconds: int() writes every digit.
+local function int(x) return string.format("%.0f", x) end
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local h = redis.call("HMGET", KEYS[1], "next", "until", "limit", "since", "streak")
+local nxt, untl, limit = tonumber(h[1]) or 0, tonumber(h[2]) or 0, h[3] or "0"
+local since, streak = tonumber(h[4]) or 0, tonumber(h[5]) or 0
+local ra = tonumber(ARGV[3])
+if since == 0 or tonumber(ARGV[1]) >= since then
+  if ra <= 0 then streak = streak + 1 end
+  limit, since = ARGV[2], now
+  redis.call("HSET", KEYS[1], "limit", limit, "since", int(since), "streak", streak)
+end
+local pause = ra
+if pause <= 0 then
+  local n = #ARGV - 3
+  pause = 0
+  if n > 0 then pause = tonumber(ARGV[3 + math.min(math.max(streak, 1), n)]) end
+end
+if now + pause > untl then
+  untl = now + pause
+  redis.call("HSET", KEYS[1], "until", int(untl))
+end
+return {0, now, nxt, untl, limit, since, streak, 0}
