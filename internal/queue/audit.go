@@ -42,6 +42,9 @@ type AuditRecord struct {
 	ReceivedAt time.Time `json:"receivedAt,omitzero"`
 	ExpiresAt  time.Time `json:"expiresAt,omitzero"`
 	Detail     string    `json:"detail,omitempty"` // rejection reason, CXone's answer, last error
+	// Destination names the destination a push record (confirmed, failed, dead, requeued, dropped)
+	// is about, when more than one is configured; empty: the only one.
+	Destination string `json:"destination,omitempty"`
 }
 
 // State is a number's standing, as /v1/numbers reports it.
@@ -72,6 +75,9 @@ type NumberState struct {
 	// ConfirmedExpires is the expiry CXone was last told for a confirmed add; zero: none.
 	ConfirmedExpires time.Time `json:"confirmedExpiresAt,omitzero"`
 	LastError        string    `json:"lastError,omitempty"`
+	// Destinations is each destination's own standing, when more than one is configured; State is
+	// then the worst of theirs (Worst), and the Confirmed fields and LastError are the primary's.
+	Destinations map[string]DestState `json:"destinations,omitempty"`
 }
 
 // At is s as it stands at now: a synced add whose confirmed expiry has passed is expired, since the
@@ -80,6 +86,16 @@ func (s NumberState) At(now time.Time) NumberState {
 	if s.State == StateSynced && s.ConfirmedAction == Add && !s.ConfirmedExpires.IsZero() &&
 		!s.ConfirmedExpires.After(now) {
 		s.State = StateExpired
+	}
+	if len(s.Destinations) > 0 {
+		ds := make(map[string]DestState, len(s.Destinations))
+		states := make([]State, 0, len(ds))
+		for n, d := range s.Destinations {
+			d = d.At(now)
+			ds[n] = d
+			states = append(states, d.State)
+		}
+		s.Destinations, s.State = ds, Worst(states...)
 	}
 	return s
 }

@@ -42,6 +42,9 @@ type Event struct {
 	// Resync re-pushes a number CXone lost (reconcile): it is queued even though it does not win
 	// over what CXone confirmed, since CXone no longer has it.
 	Resync bool
+	// Only names the one destination to queue the event for (reconcile of that destination);
+	// empty: every destination.
+	Only string
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.

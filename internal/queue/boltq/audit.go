@@ -132,37 +132,30 @@ func (t *txn) record(key string, st *numState, rec queue.AuditRecord) error {
 // the dead-letter of an entry that changed in flight, as in redisq); AuditDead always sets it and the
 // state dead.
 func (t *txn) failure(number string, kind queue.AuditKind, action queue.Action, detail string, setErr bool) error {
-	key := trailKey(number)
-	st, err := t.state(number, key)
-	if err != nil {
-		return err
-	}
-	if kind == queue.AuditDead {
-		st.State, setErr = queue.StateDead, true
-	}
-	if setErr {
-		st.LastError = detail
-	}
-	return t.record(key, st, queue.AuditRecord{Kind: kind, Number: number, Action: action, Detail: detail})
+	return t.destRecord(number, queue.AuditRecord{Kind: kind, Number: number, Action: action, Detail: detail},
+		func(st *queue.NumberState) {
+			if kind == queue.AuditDead {
+				st.State, setErr = queue.StateDead, true
+			}
+			if setErr {
+				st.LastError = detail
+			}
+		})
 }
 
 // confirmed records that CXone confirmed it, the item as claimed: its Action and OccurredAt are
 // what was pushed, whatever merged into the entry since.
 func (t *txn) confirmed(it queue.Item) error {
-	key := trailKey(it.Number)
-	st, err := t.state(it.Number, key)
-	if err != nil {
-		return err
-	}
-	st.State = queue.StateSynced
-	if it.Action == queue.Remove {
-		st.State = queue.StateRemoved
-	}
-	st.ConfirmedAction, st.ConfirmedOccur, st.ConfirmedExpires = it.Action, it.OccurredAt, atMs(it.ExpiresAt)
-	st.ConfirmedAt = time.UnixMilli(t.stamp()).UTC()
-	st.LastError = ""
-	return t.record(key, st, queue.AuditRecord{Kind: queue.AuditConfirmed, Number: it.Number, Action: it.Action,
-		OccurredAt: it.OccurredAt, ExpiresAt: atMs(it.ExpiresAt)})
+	return t.destRecord(it.Number, queue.AuditRecord{Kind: queue.AuditConfirmed, Number: it.Number, Action: it.Action,
+		OccurredAt: it.OccurredAt, ExpiresAt: atMs(it.ExpiresAt)}, func(st *queue.NumberState) {
+		st.State = queue.StateSynced
+		if it.Action == queue.Remove {
+			st.State = queue.StateRemoved
+		}
+		st.ConfirmedAction, st.ConfirmedOccur, st.ConfirmedExpires = it.Action, it.OccurredAt, atMs(it.ExpiresAt)
+		st.ConfirmedAt = time.UnixMilli(t.stamp()).UTC()
+		st.LastError = ""
+	})
 }
 
 // received updates the first and last receipt of a number.
@@ -222,7 +215,7 @@ func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (que
 	var found bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		h, found = queue.History{}, false
-		t := buckets(tx)
+		t := s.buckets(tx)
 		key := trailKey(number)
 		prefix := stateKey(key)
 		if v := t.trail.Get(prefix); v != nil {
@@ -262,10 +255,11 @@ func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (que
 				h.Records = append(h.Records, rec)
 			}
 		}
-		if t.queued(number, &h.State) {
+		queued, err := t.fill(number, &h.State)
+		if queued {
 			found = true
 		}
-		return nil
+		return err
 	})
 	if errors.Is(err, queue.ErrBadCursor) {
 		return queue.History{}, false, err
@@ -311,7 +305,7 @@ func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) er
 		var done bool
 		err := s.db.View(func(tx *bolt.Tx) error {
 			page, done = page[:0], true
-			t := buckets(tx)
+			t := s.buckets(tx)
 			c := t.trail.Cursor()
 			for k, v := c.Seek(from); k != nil && k[0] == '+'; k, v = c.Next() {
 				key, _, pointer, err := splitTrailKey(k)
@@ -329,7 +323,9 @@ func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) er
 				if err != nil {
 					return fmt.Errorf("state of %s: %w", key, err)
 				}
-				t.queued(key, &st.NumberState)
+				if _, err := t.fill(key, &st.NumberState); err != nil {
+					return err
+				}
 				page = append(page, st.NumberState.At(s.now()))
 			}
 			return nil
@@ -466,7 +462,7 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 		var resume uint64
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			removed, done, resume = 0, true, next
-			t := buckets(tx)
+			t := s.buckets(tx)
 			c := t.audit.Cursor()
 			if !started {
 				last, _ := c.Last()

@@ -53,7 +53,7 @@ func checkFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.db.View(func(tx *bolt.Tx) error { checkTx(t, buckets(tx)); return nil }); err != nil {
+	if err := s.db.View(func(tx *bolt.Tx) error { checkTx(t, s.buckets(tx)); return nil }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -193,4 +193,15 @@ func checkTrail(t *testing.T, b *txn) {
 func has(b *bolt.Bucket, k []byte) bool {
 	got, _ := b.Cursor().Seek(k)
 	return bytes.Equal(got, k)
+}
+
+func TestDestinations(t *testing.T) {
+	queuetest.RunDestinations(t, func(t *testing.T, names []string) queue.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{Destinations: names})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
 }

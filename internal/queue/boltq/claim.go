@@ -25,7 +25,7 @@ func (s *Store) Claim(ctx context.Context, limit int, lease time.Duration) ([]qu
 	var out []queue.Item
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		out = nil
-		t := buckets(tx)
+		t := s.buckets(tx)
 		for _, k := range due(t.ready, nowMs, limit) {
 			_, number := splitTimeKey(k)
 			r, err := t.get(number)
@@ -60,7 +60,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var at int64
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bReady).Cursor().First()
+		k, _ := tx.Bucket(s.d.ready).Cursor().First()
 		if k != nil {
 			at, _ = splitTimeKey(k)
 			ok = true

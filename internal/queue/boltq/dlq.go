@@ -26,7 +26,7 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]queue.DeadLetter,
 	var out []queue.DeadLetter
 	err := s.db.View(func(tx *bolt.Tx) error {
 		out = nil
-		t := buckets(tx)
+		t := s.buckets(tx)
 		for _, d := range t.oldestDead(limit) {
 			r, err := t.get(d.number)
 			if err != nil {
@@ -99,14 +99,9 @@ func (s *Store) DropDead(ctx context.Context, numbers []string, reason string) (
 			if err := t.remove(r); err != nil {
 				return err
 			}
-			key := trailKey(n)
-			st, err := t.state(n, key)
-			if err != nil {
-				return err
-			}
-			st.State = queue.StateDropped
-			if err := t.record(key, st, queue.AuditRecord{Kind: queue.AuditDropped, Number: n,
-				Action: r.item.Action, Detail: reason}); err != nil {
+			if err := t.destRecord(n, queue.AuditRecord{Kind: queue.AuditDropped, Number: n,
+				Action: r.item.Action, Detail: reason},
+				func(st *queue.NumberState) { st.State = queue.StateDropped }); err != nil {
 				return err
 			}
 			done = append(done, n)
@@ -154,7 +149,7 @@ func (s *Store) LastConfirmed(ctx context.Context) (time.Time, error) {
 	}
 	var at time.Time
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get(keyLastConfirmed); len(v) == 8 {
+		if v := tx.Bucket(bMeta).Get(s.d.lastConfirmed); len(v) == 8 {
 			at = time.UnixMilli(int64(binary.BigEndian.Uint64(v))).UTC()
 		}
 		return nil
@@ -167,5 +162,5 @@ func (s *Store) LastConfirmed(ctx context.Context) (time.Time, error) {
 
 // noteConfirmed records that this transaction confirmed a push (for LastConfirmed).
 func (t *txn) noteConfirmed(tx *bolt.Tx) error {
-	return tx.Bucket(bMeta).Put(keyLastConfirmed, binary.BigEndian.AppendUint64(nil, uint64(t.stamp())))
+	return tx.Bucket(bMeta).Put(t.d.lastConfirmed, binary.BigEndian.AppendUint64(nil, uint64(t.stamp())))
 }

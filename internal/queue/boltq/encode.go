@@ -19,6 +19,7 @@ const (
 	rejectionV1 byte = 1
 	rejectionV2 byte = 2 // adds Said and Key
 	auditV1     byte = 1
+	auditV2     byte = 2 // adds Destination; written only for records that have one
 	stateV1     byte = 1
 	stateV2     byte = 2 // adds ConfirmedExpires
 )
@@ -125,7 +126,11 @@ func decodeRejection(v []byte) (queue.Rejection, error) {
 func encodeAudit(r *queue.AuditRecord) []byte {
 	b := make([]byte, 0, 48+len(r.Number)+len(r.Kind)+len(r.Raw)+len(r.Action)+len(r.Source)+len(r.Channel)+
 		len(r.Reason)+len(r.Scope)+len(r.EventID)+len(r.Region)+len(r.Detail))
-	b = append(b, auditV1)
+	f := auditV1
+	if r.Destination != "" {
+		f = auditV2
+	}
+	b = append(b, f)
 	b = appendTime(b, r.At)
 	for _, s := range []string{r.Number, string(r.Kind), r.Raw, string(r.Action), r.Source, r.Channel, r.Reason,
 		r.Scope, r.EventID, r.Region} {
@@ -134,12 +139,17 @@ func encodeAudit(r *queue.AuditRecord) []byte {
 	for _, t := range []time.Time{r.OccurredAt, r.ReceivedAt, r.ExpiresAt} {
 		b = appendTime(b, t)
 	}
-	return appendString(b, r.Detail)
+	b = appendString(b, r.Detail)
+	if f == auditV2 {
+		b = appendString(b, r.Destination)
+	}
+	return b
 }
 
 func decodeAudit(v []byte) (queue.AuditRecord, error) {
 	d := decoder{b: v}
-	if f := d.byte(); f != auditV1 {
+	f := d.byte()
+	if f != auditV1 && f != auditV2 {
 		return queue.AuditRecord{}, fmt.Errorf("audit record format %d unknown", f)
 	}
 	var r queue.AuditRecord
@@ -149,13 +159,16 @@ func decodeAudit(v []byte) (queue.AuditRecord, error) {
 	r.Reason, r.Scope, r.EventID, r.Region = d.string(), d.string(), d.string(), d.string()
 	r.OccurredAt, r.ReceivedAt, r.ExpiresAt = d.time(), d.time(), d.time()
 	r.Detail = d.string()
+	if f == auditV2 {
+		r.Destination = d.string()
+	}
 	return r, d.done()
 }
 
 // peekAudit reads only the write time (unix ms) and the number of an encoded audit record.
 func peekAudit(v []byte) (at int64, number string, err error) {
 	d := decoder{b: v}
-	if f := d.byte(); f != auditV1 {
+	if f := d.byte(); f != auditV1 && f != auditV2 {
 		return 0, "", fmt.Errorf("audit record format %d unknown", f)
 	}
 	at, number = d.varint(), d.string()

@@ -113,7 +113,8 @@ func TestAuditRecordRoundTrip(t *testing.T) {
 	full := queue.AuditRecord{Kind: queue.AuditReceived, Number: "+14155552671", At: at(1_700_000_000_100),
 		Raw: "(415) 555-2671", Action: queue.Remove, Source: "crm", Channel: "sms", Reason: "STOP",
 		Scope: "brand-x", EventID: "evt-1", Region: "US", OccurredAt: at(1_700_000_000_001),
-		ReceivedAt: at(1_700_000_000_002), ExpiresAt: at(1_800_000_000_003), Detail: "cxone 503 ünïcode"}
+		ReceivedAt: at(1_700_000_000_002), ExpiresAt: at(1_800_000_000_003), Detail: "cxone 503 ünïcode",
+		Destination: "genesys"}
 	allSet(t, full)
 	zero := queue.AuditRecord{Kind: queue.AuditConfirmed, Number: "+1"} // zero times stay zero
 	for _, r := range []queue.AuditRecord{full, zero} {
@@ -144,7 +145,10 @@ func TestStateRoundTrip(t *testing.T) {
 		State: queue.StateRemoved, FirstRequestedAt: at(1_700_000_000_001), LastEventAt: at(1_700_000_000_002),
 		ConfirmedAction: queue.Remove, ConfirmedOccur: at(1_700_000_000_003), ConfirmedAt: at(1_700_000_000_004),
 		ConfirmedExpires: at(1_800_000_000_005), LastError: "cxone 400"}}
-	allSet(t, full.NumberState)
+	// Destinations is not stored: fill derives it from each destination's own state at read.
+	derived := full.NumberState
+	derived.Destinations = map[string]queue.DestState{"genesys": {}}
+	allSet(t, derived)
 	zero := numState{NumberState: queue.NumberState{Number: "+1"}}
 	for _, s := range []numState{full, zero} {
 		got, err := decodeState(s.Number, encodeState(&s))

@@ -21,6 +21,11 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 		if err := events[i].Validate(); err != nil {
 			return nil, fmt.Errorf("boltq: enqueue: event %d: %w", i, err)
 		}
+		if o := events[i].Only; o != "" {
+			if _, err := s.Dest(o); err != nil {
+				return nil, fmt.Errorf("boltq: enqueue: event %d: %w", i, err)
+			}
+		}
 		if len(events[i].Number) > maxNumberLen {
 			return nil, fmt.Errorf("boltq: enqueue: event %d: number longer than %d bytes", i, maxNumberLen)
 		}
@@ -72,32 +77,54 @@ func (t *txn) enqueue(in *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStat
 	rec := queue.AuditRecord{Kind: queue.AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
 		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: ev.ID,
 		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt}
+	status := queue.Stale
+	for _, d := range t.dests {
+		if ev.Only != "" && ev.Only != d.name {
+			continue
+		}
+		s, err := t.on(d).put(&ev, st, nowMs)
+		if err != nil {
+			return "", err
+		}
+		if s == queue.Created || (s == queue.Merged && status == queue.Stale) {
+			status = s
+		}
+	}
+	if status == queue.Stale {
+		rec.Kind = queue.AuditStale
+	}
+	return status, t.record(key, st, rec)
+}
+
+// put queues ev for t's destination; st is the number's state.
+func (t *txn) put(ev *queue.Event, st *numState, nowMs int64) (queue.EnqueueStatus, error) {
 	r, err := t.get(ev.Number)
 	if err != nil {
 		return "", err
 	}
-	// With nothing queued, an event that does not win over what CXone confirmed last would only
-	// push that again, or undo a newer request: it is kept as evidence and nothing else. A Resync
-	// (CXone lost the number) counts only while the confirmed state is still the one reconcile saw.
-	if r == nil && st.ConfirmedAction != "" {
-		stale := !queue.Wins(ev.OccurredAt, ev.Action, st.ConfirmedOccur, st.ConfirmedAction)
-		if ev.Resync {
-			stale = st.ConfirmedAction != ev.Action || ms(st.ConfirmedOccur) != ms(ev.OccurredAt)
-		}
-		if stale {
-			rec.Kind = queue.AuditStale
-			return queue.Stale, t.record(key, st, rec)
-		}
-	}
-	if err := t.record(key, st, rec); err != nil {
+	conf, err := t.destState(ev.Number, st)
+	if err != nil {
 		return "", err
 	}
+	// With nothing queued, an event that does not win over what the destination confirmed last
+	// would only push that again, or undo a newer request: it is kept as evidence and nothing else.
+	// A Resync (the destination lost the number) counts only while the confirmed state is still the
+	// one reconcile saw.
+	if r == nil && conf.ConfirmedAction != "" {
+		stale := !queue.Wins(ev.OccurredAt, ev.Action, conf.ConfirmedOccur, conf.ConfirmedAction)
+		if ev.Resync {
+			stale = conf.ConfirmedAction != ev.Action || ms(conf.ConfirmedOccur) != ms(ev.OccurredAt)
+		}
+		if stale {
+			return queue.Stale, nil
+		}
+	}
 	if r == nil {
-		r = &record{item: queue.NewItem(ev)}
+		r = &record{item: queue.NewItem(*ev)}
 		// Due at first receipt: the line is ordered by when requests arrived.
 		return queue.Created, t.move(r, stateReady, ms(r.item.FirstReceivedAt))
 	}
-	queue.Merge(&r.item, ev)
+	queue.Merge(&r.item, *ev)
 	if r.state != stateDead {
 		// Ready: its place in line is its first receipt, which a repeat does not change. Leased:
 		// the merge stays in place and Ack sees the new Version if it changed what to push.

@@ -22,7 +22,7 @@ func (s *Store) Extend(ctx context.Context, items []queue.Item, lease time.Durat
 	var n int
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
-		t := buckets(tx)
+		t := s.buckets(tx)
 		for _, it := range items {
 			r, err := t.holder(it)
 			if err != nil {

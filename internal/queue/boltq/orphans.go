@@ -17,7 +17,11 @@ const errOrphaned = "lease held by a dncsync process that stopped; reclaimed at 
 func (s *Store) reclaimOrphans(maxLost int) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		t := s.begin(tx)
-		_, err := t.expireLeases(math.MaxInt64, errOrphaned, maxLost)
-		return err
+		for _, d := range s.dests {
+			if _, err := t.on(d).expireLeases(math.MaxInt64, errOrphaned, maxLost); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -48,7 +48,7 @@ func (s *Store) Recover(ctx context.Context, maxLost int) (int, error) {
 	for round := 1; swept == sweepLimit && round < sweepRounds && ctx.Err() == nil; round++ {
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			var err error
-			swept, err = buckets(tx).sweep(nowMs, sweepLimit)
+			swept, err = s.buckets(tx).sweep(nowMs, sweepLimit)
 			return err
 		})
 		if err != nil {

@@ -55,14 +55,8 @@ func (t *txn) requeue(number string, now int64) (bool, error) {
 	if err := t.move(r, stateReady, now); err != nil {
 		return false, err
 	}
-	key := trailKey(number)
-	st, err := t.state(number, key)
-	if err != nil {
-		return false, err
-	}
-	st.LastError = ""
-	return true, t.record(key, st, queue.AuditRecord{Kind: queue.AuditRequeued, Number: number,
-		Action: r.item.Action, Detail: redriveDetail})
+	return true, t.destRecord(number, queue.AuditRecord{Kind: queue.AuditRequeued, Number: number,
+		Action: r.item.Action, Detail: redriveDetail}, func(st *queue.NumberState) { st.LastError = "" })
 }
 
 // deadEntry is a number in the dead index with the time it died.

@@ -18,7 +18,7 @@ func (s *Store) Stats(ctx context.Context) (queue.Stats, error) {
 	var st queue.Stats
 	err := s.db.View(func(tx *bolt.Tx) error {
 		st = queue.Stats{}
-		t := buckets(tx)
+		t := s.buckets(tx)
 		st.Ready = int64(t.ready.Stats().KeyN)
 		st.Leased = int64(t.leased.Stats().KeyN)
 		st.Dead = int64(t.dead.Stats().KeyN)

@@ -25,6 +25,9 @@ type Options struct {
 	// MaxLostLeases dead-letters an entry whose lease is found at open (its process crashed) once
 	// its lost leases reach it, as Recover's maxLost; 0: never.
 	MaxLostLeases int
+	// Destinations names the destinations each event is queued for (queue.CheckDestinations);
+	// the first one is the primary, the Store that Open returns. Default: one, "cxone".
+	Destinations []string
 }
 
 const (
@@ -50,8 +53,12 @@ type Store struct {
 	db  *bolt.DB
 	ttl time.Duration
 	now func() time.Time
-	// stalled counts writes still waiting for a commit their callers gave up on (write).
-	stalled atomic.Int64
+	// stalled counts writes still waiting for a commit their callers gave up on (write); shared by
+	// every destination's Store.
+	stalled *atomic.Int64
+	// d is the destination this Store acts for (Dest); dests are all of them, d among them.
+	d     *destBuckets
+	dests []*destBuckets
 }
 
 // maxStalled bounds the writes left waiting on a hung disk: past it, writes fail at once instead
@@ -87,6 +94,10 @@ func (s *Store) write(ctx context.Context, commit func(func(*bolt.Tx) error) err
 
 // Open opens or creates the store at path, creating its directory if needed.
 func Open(path string, opts Options) (*Store, error) {
+	dests, err := newDestBuckets(opts.Destinations)
+	if err != nil {
+		return nil, err
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("boltq: create data dir: %w", err)
@@ -106,11 +117,11 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
 	}
 	db.MaxBatchDelay = batchDelay
-	if err := db.Update(initBuckets); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error { return initBuckets(tx, dests) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
 	}
-	s := &Store{db: db, ttl: opts.EventIDTTL, now: opts.Now}
+	s := &Store{db: db, ttl: opts.EventIDTTL, now: opts.Now, stalled: new(atomic.Int64), d: dests[0], dests: dests}
 	if s.ttl <= 0 {
 		s.ttl = defaultEventIDTTL
 	}

@@ -143,7 +143,7 @@ func TestEventIDSweep(t *testing.T) {
 	c.add(time.Hour + time.Millisecond)
 	// One round deletes at most sweepLimit ids.
 	var swept int
-	s.db.Update(func(tx *bolt.Tx) (err error) { swept, err = buckets(tx).sweep(ms(c.Now()), sweepLimit); return err })
+	s.db.Update(func(tx *bolt.Tx) (err error) { swept, err = s.buckets(tx).sweep(ms(c.Now()), sweepLimit); return err })
 	if n := remembered(); swept != sweepLimit || n != bulk+1-sweepLimit {
 		t.Fatalf("one round swept %d, left %d", swept, n)
 	}

@@ -37,10 +37,15 @@ var (
 // longer match (layout 2 keys them per number) and go when the sweep reaches them, so an event
 // delivered again across the upgrade is not taken for a duplicate. A file of a newer layout is
 // refused.
-func initBuckets(tx *bolt.Tx) error {
+func initBuckets(tx *bolt.Tx, dests []*destBuckets) error {
 	for _, name := range [][]byte{bMeta, bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections,
 		bAudit, bTrail} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	for _, d := range dests {
+		if err := d.create(tx); err != nil {
 			return err
 		}
 	}
@@ -58,24 +63,29 @@ func initBuckets(tx *bolt.Tx) error {
 type txn struct {
 	items, ready, leased, dead, first, events, eventExp, rejections, audit, trail *bolt.Bucket
 
+	tx     *bolt.Tx
+	d      *destBuckets   // the destination whose queue items..first are (on)
+	dests  []*destBuckets // all of them
+	dstate *bolt.Bucket   // d's state bucket; nil for the primary
+
 	// now is the store's clock, for the time of audit records; see stamp.
 	now     func() time.Time
 	at      int64
 	stamped bool
 }
 
-func buckets(tx *bolt.Tx) *txn {
-	return &txn{
-		items: tx.Bucket(bItems), ready: tx.Bucket(bReady), leased: tx.Bucket(bLeased),
-		dead: tx.Bucket(bDead), first: tx.Bucket(bFirst), events: tx.Bucket(bEvents),
-		eventExp: tx.Bucket(bEventExp), rejections: tx.Bucket(bRejections),
-		audit: tx.Bucket(bAudit), trail: tx.Bucket(bTrail),
+// buckets is tx with the buckets of s's destination and the shared ones at hand.
+func (s *Store) buckets(tx *bolt.Tx) *txn {
+	t := &txn{
+		events: tx.Bucket(bEvents), eventExp: tx.Bucket(bEventExp), rejections: tx.Bucket(bRejections),
+		audit: tx.Bucket(bAudit), trail: tx.Bucket(bTrail), tx: tx, dests: s.dests,
 	}
+	return t.on(s.d)
 }
 
 // begin is buckets with the store's clock, which every write that records evidence needs.
 func (s *Store) begin(tx *bolt.Tx) *txn {
-	t := buckets(tx)
+	t := s.buckets(tx)
 	t.now = s.now
 	return t
 }

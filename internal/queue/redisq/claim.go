@@ -19,7 +19,7 @@ func (s *Store) Claim(ctx context.Context, max int, lease time.Duration) ([]queu
 	now := s.now()
 	tok := newToken()
 	res, err := claimScript.Run(ctx, s.rdb, []string{s.ready, s.leased},
-		s.prefix, ms(now), max, ms(now.Add(lease)), tok).Slice()
+		s.args(ms(now), max, ms(now.Add(lease)), tok)...).Slice()
 	if err != nil {
 		return nil, wrap("claim", err)
 	}

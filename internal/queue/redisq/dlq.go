@@ -37,7 +37,7 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]queue.DeadLetter,
 	hs := make([]*redis.MapStringStringCmd, len(z))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range z {
-			hs[i] = p.HGetAll(ctx, s.prefix+"item:"+m.Member.(string))
+			hs[i] = p.HGetAll(ctx, s.d.qp+"item:"+m.Member.(string))
 		}
 		return nil
 	})
@@ -60,7 +60,7 @@ func (s *Store) RedriveNumbers(ctx context.Context, numbers []string) ([]string,
 	if len(numbers) == 0 {
 		return nil, nil
 	}
-	args := append([]any{s.prefix, ms(s.now())}, anys(numbers)...)
+	args := append(s.args(ms(s.now())), anys(numbers)...)
 	out, err := requeueScript.Run(ctx, s.rdb, []string{s.dead, s.ready, s.age}, args...).StringSlice()
 	return out, wrap("redrive numbers", err)
 }
@@ -73,7 +73,7 @@ func (s *Store) DropDead(ctx context.Context, numbers []string, reason string) (
 	if len(numbers) == 0 {
 		return nil, nil
 	}
-	args := append([]any{s.prefix, ms(s.now()), reason}, anys(numbers)...)
+	args := append(s.args(ms(s.now()), reason), anys(numbers)...)
 	out, err := dropScript.Run(ctx, s.rdb, []string{s.dead}, args...).StringSlice()
 	return out, wrap("drop", err)
 }
@@ -105,7 +105,7 @@ func (s *Store) RejectionsSince(ctx context.Context, since time.Time, limit int)
 
 // LastConfirmed reads the time ack.lua writes with every confirmation.
 func (s *Store) LastConfirmed(ctx context.Context) (time.Time, error) {
-	v, err := s.rdb.Get(ctx, s.prefix+"lastack").Int64()
+	v, err := s.rdb.Get(ctx, s.d.qp+"lastack").Int64()
 	if err == redis.Nil {
 		return time.Time{}, nil
 	}

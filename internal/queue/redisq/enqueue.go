@@ -17,6 +17,11 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 		if err := ev.Validate(); err != nil {
 			return nil, fmt.Errorf("redisq: enqueue: %w", err)
 		}
+		if ev.Only != "" {
+			if _, err := s.DestStore(ev.Only); err != nil {
+				return nil, fmt.Errorf("redisq: enqueue: %w", err)
+			}
+		}
 	}
 	return s.enqueue(ctx, events)
 }

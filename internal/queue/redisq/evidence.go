@@ -30,6 +30,7 @@ type wireRecord struct {
 	Recv int64  `json:"recv"`
 	Exp  int64  `json:"exp"`
 	D    string `json:"d"`
+	Dst  string `json:"dst"`
 }
 
 func decodeRecord(number, raw string) (queue.AuditRecord, error) {
@@ -39,7 +40,8 @@ func decodeRecord(number, raw string) (queue.AuditRecord, error) {
 	}
 	return queue.AuditRecord{Kind: queue.AuditKind(w.K), Number: number, At: fromMS(w.At), Raw: w.Raw,
 		Action: queue.Action(w.A), Source: w.Src, Channel: w.Ch, Reason: w.Rsn, Scope: w.Scp, EventID: w.ID,
-		Region: w.Rg, OccurredAt: fromMS(w.Occ), ReceivedAt: fromMS(w.Recv), ExpiresAt: fromMS(w.Exp), Detail: w.D}, nil
+		Region: w.Rg, OccurredAt: fromMS(w.Occ), ReceivedAt: fromMS(w.Recv), ExpiresAt: fromMS(w.Exp), Detail: w.D,
+		Destination: w.Dst}, nil
 }
 
 func streamRecord(m redis.XMessage) (queue.AuditRecord, error) {
@@ -65,22 +67,17 @@ func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (que
 		}
 		before = pos
 	}
-	var state *redis.MapStringStringCmd
-	var queued *redis.IntCmd
-	var dead *redis.FloatCmd
+	var sr stateRead
 	var total *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		state = p.HGetAll(ctx, s.prefix+"state:"+number)
-		queued = p.Exists(ctx, s.prefix+"item:"+number)
-		dead = p.ZScore(ctx, s.dead, number)
+		sr = s.readState(ctx, p, number)
 		total = p.LLen(ctx, hist)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
 		return queue.History{}, false, wrap("lookup", err)
 	}
-	h := state.Val()
-	if len(h) == 0 && queued.Val() == 0 {
+	if !sr.found() {
 		return queue.History{}, false, nil
 	}
 	if before < 0 {
@@ -93,7 +90,7 @@ func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (que
 			return queue.History{}, false, wrap("lookup", err)
 		}
 	}
-	out := queue.History{State: decodeState(number, h, queued.Val() == 1, dead.Err() == nil).At(s.now())}
+	out := queue.History{State: s.decodeState(number, sr).At(s.now())}
 	if start > 0 && len(idv) > 0 {
 		out.Older = idv[0]
 	}
@@ -101,17 +98,62 @@ func (s *Store) Lookup(ctx context.Context, number string, page queue.Page) (que
 	return out, true, err
 }
 
-// decodeState reads a state hash; a queue entry overrides the stored state (pending or dead).
-func decodeState(number string, h map[string]string, queued, dead bool) queue.NumberState {
+// stateRead is a number's state hash and, per destination, whether it has an entry and whether
+// that entry is dead, read in one pipeline.
+type stateRead struct {
+	h      *redis.MapStringStringCmd
+	queued []*redis.IntCmd
+	dead   []*redis.FloatCmd
+}
+
+func (s *Store) readState(ctx context.Context, p redis.Pipeliner, number string) stateRead {
+	r := stateRead{h: p.HGetAll(ctx, s.prefix+"state:"+number)}
+	for _, d := range s.dests {
+		r.queued = append(r.queued, p.Exists(ctx, d.qp+"item:"+number))
+		r.dead = append(r.dead, p.ZScore(ctx, d.dead, number))
+	}
+	return r
+}
+
+func (r stateRead) found() bool {
+	if len(r.h.Val()) > 0 {
+		return true
+	}
+	for _, q := range r.queued {
+		if q.Val() == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeState reads a state hash; a queue entry overrides a destination's stored state (pending or
+// dead). The top-level Confirmed fields are the primary destination's; with more than one
+// destination, each one that knows the number is in Destinations (At makes State their worst).
+func (s *Store) decodeState(number string, r stateRead) queue.NumberState {
+	h := r.h.Val()
 	num := func(k string) time.Time { v, _ := strconv.ParseInt(h[k], 10, 64); return fromMS(v) }
-	st := queue.NumberState{Number: number, State: queue.State(h["st"]), FirstRequestedAt: num("first"),
-		LastEventAt: num("last"), ConfirmedAction: queue.Action(h["ca"]), ConfirmedOccur: num("cocc"),
-		ConfirmedAt: num("cat"), ConfirmedExpires: num("cexp"), LastError: h["err"]}
-	switch {
-	case dead:
-		st.State = queue.StateDead
-	case queued:
-		st.State = queue.StatePending
+	st := queue.NumberState{Number: number, FirstRequestedAt: num("first"), LastEventAt: num("last")}
+	for i, d := range s.dests {
+		ds := queue.DestState{State: queue.State(h["st"+d.sfx]), ConfirmedAction: queue.Action(h["ca"+d.sfx]),
+			ConfirmedOccur: num("cocc" + d.sfx), ConfirmedAt: num("cat" + d.sfx), ConfirmedExpires: num("cexp" + d.sfx),
+			LastError: h["err"+d.sfx]}
+		switch {
+		case r.dead[i].Err() == nil:
+			ds.State = queue.StateDead
+		case r.queued[i].Val() == 1:
+			ds.State = queue.StatePending
+		}
+		if i == 0 {
+			st.State, st.ConfirmedAction, st.ConfirmedOccur = ds.State, ds.ConfirmedAction, ds.ConfirmedOccur
+			st.ConfirmedAt, st.ConfirmedExpires, st.LastError = ds.ConfirmedAt, ds.ConfirmedExpires, ds.LastError
+		}
+		if len(s.dests) > 1 && ds.State != "" && ds.State != queue.StateRejected && ds.State != queue.StateIgnored {
+			if st.Destinations == nil {
+				st.Destinations = map[string]queue.DestState{}
+			}
+			st.Destinations[d.name] = ds
+		}
 	}
 	return st
 }
@@ -122,15 +164,10 @@ func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) er
 	iter := s.node(ctx).Scan(ctx, 0, prefix+"+*", 1000).Iterator()
 	var page []string
 	flush := func() error {
-		hs := make([]*redis.MapStringStringCmd, len(page))
-		qs := make([]*redis.IntCmd, len(page))
-		ds := make([]*redis.FloatCmd, len(page))
+		rs := make([]stateRead, len(page))
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, k := range page {
-				n := k[len(prefix):]
-				hs[i] = p.HGetAll(ctx, k)
-				qs[i] = p.Exists(ctx, s.prefix+"item:"+n)
-				ds[i] = p.ZScore(ctx, s.dead, n)
+				rs[i] = s.readState(ctx, p, k[len(prefix):])
 			}
 			return nil
 		})
@@ -138,7 +175,7 @@ func (s *Store) States(ctx context.Context, fn func(queue.NumberState) error) er
 			return wrap("states", err)
 		}
 		for i, k := range page {
-			st := decodeState(k[len(prefix):], hs[i].Val(), qs[i].Val() == 1, ds[i].Err() == nil)
+			st := s.decodeState(k[len(prefix):], rs[i])
 			if err := fn(st.At(s.now())); err != nil {
 				return err
 			}

@@ -46,7 +46,7 @@ type enqueueReq struct {
 
 // enqueue queues events for the next call and waits for it.
 func (s *Store) enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
-	g := &s.group
+	g := s.group
 	r := &enqueueReq{ctx: ctx, events: events}
 	g.mu.Lock()
 	var c *enqueueCall
@@ -96,7 +96,7 @@ func (g *enqueueGroup) take() *enqueueCall {
 func (s *Store) runCall(c *enqueueCall) {
 	c.res, c.err = s.callEnqueue(c)
 	close(c.done)
-	g := &s.group
+	g := s.group
 	g.mu.Lock()
 	g.inFlight--
 	var next *enqueueCall
@@ -111,8 +111,13 @@ func (s *Store) runCall(c *enqueueCall) {
 
 // callEnqueue sends the events of every request still waiting in one script call.
 func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
-	args := make([]any, 0, 3+12*c.events)
-	args = append(args, s.prefix, s.ttl.Milliseconds(), ms(s.now()))
+	args := make([]any, 0, 4+3*len(s.dests)+13*c.events)
+	args = append(args, s.prefix, s.ttl.Milliseconds(), ms(s.now()), len(s.dests))
+	keys := make([]string, 0, 4*len(s.dests))
+	for _, d := range s.dests {
+		args = append(args, d.qp, d.sfx, d.name)
+		keys = append(keys, d.ready, d.leased, d.dead, d.age)
+	}
 	n := 0
 	for _, r := range c.reqs {
 		if r.ctx.Err() != nil {
@@ -122,7 +127,7 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 		n += len(r.events)
 		for _, ev := range r.events {
 			args = append(args, ev.ID, ev.Number, string(ev.Action), ev.Raw, ev.Source, ev.Channel, ev.Reason,
-				ev.Scope, ms(ev.OccurredAt), ms(ev.ReceivedAt), strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync))
+				ev.Scope, ms(ev.OccurredAt), ms(ev.ReceivedAt), strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), ev.Only)
 		}
 	}
 	if n == 0 {
@@ -130,7 +135,7 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	res, err := s.runDurable(ctx, enqueueScript, []string{s.ready, s.leased, s.dead, s.age}, args...).StringSlice()
+	res, err := s.runDurable(ctx, enqueueScript, keys, args...).StringSlice()
 	if err != nil {
 		return nil, wrap("enqueue", err)
 	}

@@ -21,7 +21,7 @@ type Limiter struct {
 var _ queue.Limiter = (*Limiter)(nil)
 
 // Limiter returns the store's shared rate limiter.
-func (s *Store) Limiter() *Limiter { return &Limiter{s: s, key: s.prefix + "pace"} }
+func (s *Store) Limiter() *Limiter { return &Limiter{s: s, key: s.d.qp + "pace"} }
 
 // Take grants one request now, or says how long to wait.
 func (l *Limiter) Take(ctx context.Context, interval time.Duration) (time.Duration, queue.PaceState, error) {

@@ -167,3 +167,15 @@ func TestLimiter(t *testing.T) {
 		return s.Limiter()
 	})
 }
+
+func TestDestinations(t *testing.T) {
+	srv := redistest.Start(t)
+	queuetest.RunDestinations(t, func(t *testing.T, names []string) queue.Store {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("d%d", ns.Add(1)), Destinations: names})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

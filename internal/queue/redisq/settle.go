@@ -19,7 +19,7 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	}
 	now := ms(s.now())
 	for tok, quads := range byLease {
-		args := append([]any{s.prefix, tok, now}, quads...)
+		args := append(s.args(tok, now), quads...)
 		if err := ackScript.Run(ctx, s.rdb, []string{s.ready, s.leased, s.age}, args...).Err(); err != nil {
 			return wrap("ack", err)
 		}
@@ -41,14 +41,14 @@ func (s *Store) Snooze(ctx context.Context, it queue.Item, delay time.Duration, 
 func (s *Store) requeue(ctx context.Context, op string, it queue.Item, delay time.Duration, errMsg string) error {
 	now := s.now()
 	err := retryScript.Run(ctx, s.rdb, []string{s.ready, s.leased},
-		s.prefix, it.Lease, it.Number, ms(now.Add(delay)), errMsg, op, ms(now), it.Version, string(it.Action)).Err()
+		s.args(it.Lease, it.Number, ms(now.Add(delay)), errMsg, op, ms(now), it.Version, string(it.Action))...).Err()
 	return wrap(op, err)
 }
 
 // DeadLetter moves a leased entry to the dead-letter set.
 func (s *Store) DeadLetter(ctx context.Context, it queue.Item, errMsg string) error {
 	err := deadScript.Run(ctx, s.rdb, []string{s.leased, s.dead, s.age, s.ready},
-		s.prefix, it.Lease, it.Number, ms(s.now()), errMsg, it.Version, string(it.Action)).Err()
+		s.args(it.Lease, it.Number, ms(s.now()), errMsg, it.Version, string(it.Action))...).Err()
 	return wrap("dead-letter", err)
 }
 
@@ -63,7 +63,7 @@ func (s *Store) Recover(ctx context.Context, maxLost int) (int, error) {
 	total := 0
 	for {
 		n, err := recoverScript.Run(ctx, s.rdb, []string{s.ready, s.leased, s.dead, s.age},
-			s.prefix, ms(s.now()), recoverBatch, maxLost).Int()
+			s.args(ms(s.now()), recoverBatch, maxLost)...).Int()
 		if err != nil {
 			return total, wrap("recover", err)
 		}
@@ -79,8 +79,7 @@ func (s *Store) Extend(ctx context.Context, items []queue.Item, lease time.Durat
 	if len(items) == 0 {
 		return 0, nil
 	}
-	args := make([]any, 0, 2+2*len(items))
-	args = append(args, s.prefix, ms(s.now().Add(lease)))
+	args := s.args(ms(s.now().Add(lease)))
 	for _, it := range items {
 		args = append(args, it.Number, it.Lease)
 	}
@@ -90,6 +89,6 @@ func (s *Store) Extend(ctx context.Context, items []queue.Item, lease time.Durat
 
 // Redrive returns up to max dead entries to ready with fresh attempts.
 func (s *Store) Redrive(ctx context.Context, max int) (int, error) {
-	n, err := redriveScript.Run(ctx, s.rdb, []string{s.dead, s.ready, s.age}, s.prefix, ms(s.now()), max).Int()
+	n, err := redriveScript.Run(ctx, s.rdb, []string{s.dead, s.ready, s.age}, s.args(ms(s.now()), max)...).Int()
 	return n, wrap("redrive", err)
 }

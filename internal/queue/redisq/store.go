@@ -26,6 +26,9 @@ type Options struct {
 	// MinReplicas is how many replicas must hold an enqueue before Enqueue returns (Redis WAIT),
 	// so that a failover to a replica loses no accepted opt-out. 0: the primary's write is enough.
 	MinReplicas int
+	// Destinations names the destinations each event is queued for (queue.CheckDestinations);
+	// the first one is the primary, the Store that New returns. Default: one, "cxone".
+	Destinations []string
 	// ReplicaTimeout bounds that wait; an enqueue that fewer replicas confirmed in time fails as
 	// unavailable (the sender retries; the retry is a duplicate, not a loss). Default 2s.
 	ReplicaTimeout time.Duration
@@ -41,9 +44,13 @@ type Store struct {
 	minReplicas    int
 	replicaTimeout time.Duration
 
-	ready, leased, dead, age, rejections string
+	// d is the destination this Store acts for (Dest); dests are all of them, d among them.
+	d     *destQueue
+	dests []*destQueue
 
-	group enqueueGroup // concurrent enqueues share script calls
+	ready, leased, dead, age, rejections string // d's sets, and the store's rejections
+
+	group *enqueueGroup // concurrent enqueues share script calls, whichever destination's Store
 }
 
 var _ queue.Queue = (*Store)(nil)
@@ -64,7 +71,12 @@ func Open(rawURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(rdb, opts), nil
+	s, err := New(rdb, opts)
+	if err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Connect makes the client for one of Open's URL forms.
@@ -126,8 +138,9 @@ func redactURL(err error, rawURL string) error {
 	return err
 }
 
-// New wraps an existing client.
-func New(rdb redis.UniversalClient, opts Options) *Store {
+// New wraps an existing client. It fails only for destination names queue.CheckDestinations
+// refuses.
+func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "dncsync"
 	}
@@ -141,9 +154,15 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 		opts.ReplicaTimeout = 2 * time.Second
 	}
 	p := "{" + opts.Namespace + "}:"
+	dests, err := newDestQueues(p, opts.Destinations)
+	if err != nil {
+		return nil, err
+	}
+	d := dests[0]
 	return &Store{rdb: rdb, prefix: p, ttl: opts.EventIDTTL, now: opts.Now,
-		minReplicas: opts.MinReplicas, replicaTimeout: opts.ReplicaTimeout,
-		ready: p + "ready", leased: p + "leased", dead: p + "dead", age: p + "age", rejections: p + "rejections"}
+		minReplicas: opts.MinReplicas, replicaTimeout: opts.ReplicaTimeout, d: d, dests: dests,
+		ready: d.ready, leased: d.leased, dead: d.dead, age: d.age, rejections: p + "rejections",
+		group: &enqueueGroup{}}, nil
 }
 
 // Ping checks that the store can commit: a write, so that a Redis refusing writes (out of memory

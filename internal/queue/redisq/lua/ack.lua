@@ -2,19 +2,20 @@
 -- KEYS[1] ready  zset
 -- KEYS[2] leased zset
 -- KEYS[3] age    zset
--- ARGV[1] key prefix ("{tag}:")
--- ARGV[2] lease token of the claim
--- ARGV[3] now ms
--- ARGV[4..] five per entry: number, version seen at claim, action pushed, its occurredAt ms, the
+-- ARGV[1..4] the destination: key prefix ("{tag}:"), its queue prefix, state-field suffix, name (dest.go)
+-- ARGV[5] lease token of the claim
+-- ARGV[6] now ms
+-- ARGV[7..] five per entry: number, version seen at claim, action pushed, its occurredAt ms, the
 --   expiry CXone was told (ms; 0: none)
 -- An entry leased by someone else is left alone. One whose version moved (an event arrived in
 -- flight that changes what to push) goes back to ready at its first-receipt place in line.
 -- Returns the number of entries removed.
-local prefix, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+dest()
+local prefix, token, now = ARGV[1], ARGV[5], tonumber(ARGV[6])
 local done = 0
-for i = 4, #ARGV, 5 do
+for i = 7, #ARGV, 5 do
   local num, ver, act, occ, exp = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), tonumber(ARGV[i+4])
-  local key = prefix .. "item:" .. num
+  local key = QP .. "item:" .. num
   local cur = redis.call("HMGET", key, "lease", "ver", "first", "occ")
   if cur[1] == token then
     redis.call("ZREM", KEYS[2], num)
@@ -25,9 +26,9 @@ for i = 4, #ARGV, 5 do
     end
     local st = "synced"
     if act == "remove" then st = "removed" end
-    redis.call("HSET", prefix .. "state:" .. num, "ca", act, "cocc", occ, "cat", now, "cexp", exp, "st", st, "err", "")
+    redis.call("HSET", prefix .. "state:" .. num, "ca" .. SFX, act, "cocc" .. SFX, occ, "cat" .. SFX, now, "cexp" .. SFX, exp, "st" .. SFX, st, "err" .. SFX, "")
     audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ, exp = exp})
-    redis.call("SET", prefix .. "lastack", now) -- Operations.LastConfirmed
+    redis.call("SET", QP .. "lastack", now) -- Operations.LastConfirmed
     if cur[2] == ver then
       redis.call("DEL", key)
       redis.call("ZREM", KEYS[3], num)

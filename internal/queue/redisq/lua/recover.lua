@@ -4,15 +4,16 @@
 -- KEYS[2] leased zset
 -- KEYS[3] dead   zset
 -- KEYS[4] age    zset
--- ARGV[1] key prefix ("{tag}:")
--- ARGV[2] now ms
--- ARGV[3] max entries per call
--- ARGV[4] max lost leases: an entry whose lost leases reach it is dead-lettered
+-- ARGV[1..4] the destination: key prefix ("{tag}:"), its queue prefix, state-field suffix, name (dest.go)
+-- ARGV[5] now ms
+-- ARGV[6] max entries per call
+-- ARGV[7] max lost leases: an entry whose lost leases reach it is dead-lettered
 -- Returns the number of entries recovered.
-local prefix, now, maxlost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
-local nums = redis.call("ZRANGE", KEYS[2], "-inf", now, "BYSCORE", "LIMIT", 0, tonumber(ARGV[3]))
+dest()
+local prefix, now, maxlost = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[7])
+local nums = redis.call("ZRANGE", KEYS[2], "-inf", now, "BYSCORE", "LIMIT", 0, tonumber(ARGV[6]))
 for _, num in ipairs(nums) do
-  local key = prefix .. "item:" .. num
+  local key = QP .. "item:" .. num
   redis.call("ZREM", KEYS[2], num)
   if redis.call("EXISTS", key) == 1 then
     redis.call("HDEL", key, "lease")
@@ -23,10 +24,10 @@ for _, num in ipairs(nums) do
     if lost >= maxlost then
       redis.call("ZREM", KEYS[4], num)
       redis.call("ZADD", KEYS[3], now, num)
-      redis.call("HSET", prefix .. "state:" .. num, "st", "dead", "err", msg)
+      redis.call("HSET", prefix .. "state:" .. num, "st" .. SFX, "dead", "err" .. SFX, msg)
       audit(prefix, num, {k = "dead", at = now, a = act, d = msg})
     else
-      redis.call("HSET", prefix .. "state:" .. num, "err", msg)
+      redis.call("HSET", prefix .. "state:" .. num, "err" .. SFX, msg)
       audit(prefix, num, {k = "failed", at = now, a = act, d = msg})
       redis.call("ZADD", KEYS[1], redis.call("HGET", key, "first"), num)
     end
