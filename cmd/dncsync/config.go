@@ -1,20 +1,27 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/genesys"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/webhook"
 )
 
 // config is every setting; each is an environment variable and a flag (README, Configuration).
@@ -63,6 +70,19 @@ type config struct {
 	LogFormat        string
 	Shutdown         time.Duration
 	PprofAddr        string
+
+	Destinations string // DNCSYNC_DESTINATIONS, comma-separated; the first is the primary
+
+	GenesysRegion, GenesysLoginURL, GenesysAPIURL string
+	GenesysClientID, GenesysClientSecret          string
+	GenesysListID, GenesysLongExpiry              string
+	GenesysRPM, GenesysMaxBatch                   int
+
+	WebhookDestURL, WebhookDestSecret string
+	WebhookDestAllowHTTP              bool
+	WebhookDestMaxBatch               int
+	WebhookDestRPM                    int
+	WebhookDestTimeout                time.Duration
 }
 
 // envFlags defines flags whose defaults come from the environment, and records parse errors of
@@ -180,6 +200,23 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.str(&c.LogFormat, "log-format", "DNCSYNC_LOG_FORMAT", "json", "json or text")
 	e.str(&c.PprofAddr, "pprof-addr", "DNCSYNC_PPROF_ADDR", "", "serve Go's pprof profiles on this address (e.g. localhost:6060); unset: off")
 	e.dur(&c.Shutdown, "shutdown-timeout", "DNCSYNC_SHUTDOWN_TIMEOUT", 30*time.Second, "how long shutdown waits for in-flight work")
+
+	e.str(&c.Destinations, "destinations", "DNCSYNC_DESTINATIONS", queue.DefaultDestination, "where every opt-out goes, comma-separated: cxone, genesys, webhook; the first is the primary")
+	e.str(&c.GenesysRegion, "genesys-region", "GENESYS_REGION", genesys.DefaultRegion, "Genesys Cloud region: its domain (mypurecloud.com, mypurecloud.ie, ...) or AWS name (us-east-1, ...)")
+	e.str(&c.GenesysLoginURL, "genesys-login-url", "GENESYS_LOGIN_URL", "", "Genesys Cloud login host; unset: https://login.{region domain}")
+	e.str(&c.GenesysAPIURL, "genesys-api-url", "GENESYS_API_URL", "", "Genesys Cloud API host; unset: https://api.{region domain}")
+	e.str(&c.GenesysClientID, "genesys-client-id", "GENESYS_CLIENT_ID", "", "Genesys Cloud OAuth client id (client credentials)")
+	e.secret(&c.GenesysClientSecret, "genesys-client-secret", "GENESYS_CLIENT_SECRET", "Genesys Cloud OAuth client secret")
+	e.str(&c.GenesysListID, "genesys-dnc-list-id", "GENESYS_DNC_LIST_ID", "", "Genesys Cloud internal DNC list id")
+	e.str(&c.GenesysLongExpiry, "genesys-long-expiry", "GENESYS_LONG_EXPIRY", genesys.LongExpiryNone, "an expiry beyond the 180 days Genesys takes: none (sent without one) or clamp")
+	e.int(&c.GenesysRPM, "genesys-rate-limit-rpm", "GENESYS_RATE_LIMIT_RPM", genesys.DefaultRateLimitRPM, "ceiling of requests a minute to Genesys Cloud")
+	e.int(&c.GenesysMaxBatch, "genesys-max-batch", "GENESYS_MAX_BATCH", genesys.DefaultMaxBatch, "numbers per Genesys Cloud request")
+	e.str(&c.WebhookDestURL, "webhook-dest-url", "DNCSYNC_WEBHOOK_DEST_URL", "", "URL the webhook destination POSTs each batch to")
+	e.secret(&c.WebhookDestSecret, "webhook-dest-secret", "DNCSYNC_WEBHOOK_DEST_SECRET", "Standard Webhooks secret (whsec_...) the webhook destination signs with")
+	e.bool(&c.WebhookDestAllowHTTP, "webhook-dest-allow-http", "DNCSYNC_WEBHOOK_DEST_ALLOW_HTTP", false, "allow plain http to a non-loopback webhook destination")
+	e.int(&c.WebhookDestMaxBatch, "webhook-dest-max-batch", "DNCSYNC_WEBHOOK_DEST_MAX_BATCH", webhook.DefaultMaxBatch, "numbers per webhook destination request")
+	e.int(&c.WebhookDestRPM, "webhook-dest-rate-limit-rpm", "DNCSYNC_WEBHOOK_DEST_RATE_LIMIT_RPM", webhook.DefaultRateLimitRPM, "ceiling of requests a minute to the webhook destination")
+	e.dur(&c.WebhookDestTimeout, "webhook-dest-timeout", "DNCSYNC_WEBHOOK_DEST_TIMEOUT", webhook.DefaultTimeout, "bound of one webhook destination request")
 	return c, e
 }
 
@@ -189,6 +226,42 @@ func (c *config) validate(e *envFlags) error {
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.Port < 0 || c.Port > 65535 {
 		add("PORT=%d is not a TCP port", c.Port)
+	}
+	dests := c.destinations()
+	if err := queue.CheckDestinations(dests); err != nil {
+		add("DNCSYNC_DESTINATIONS=%q: %v", c.Destinations, err)
+	}
+	for _, d := range dests {
+		switch d {
+		case destCXone, destGenesys, destWebhook:
+		default:
+			add("DNCSYNC_DESTINATIONS: %q is not a destination; use cxone, genesys or webhook", d)
+		}
+	}
+	if slices.Contains(dests, destGenesys) {
+		if err := c.genesysConfig(nil, nil).Validate(); err != nil {
+			var de *destination.Error
+			if errors.As(err, &de) {
+				err = errors.New(de.Msg)
+			}
+			add("genesys destination: %v", err)
+		}
+		if c.GenesysRPM < 1 {
+			add("GENESYS_RATE_LIMIT_RPM=%d must be at least 1", c.GenesysRPM)
+		}
+		for env, v := range map[string]string{"GENESYS_LOGIN_URL": c.GenesysLoginURL, "GENESYS_API_URL": c.GenesysAPIURL} {
+			if v != "" && !secureURL(v) {
+				add("%s=%q must start with https:// (http:// only for a loopback host)", env, v)
+			}
+		}
+	}
+	if slices.Contains(dests, destWebhook) {
+		if _, err := webhook.New(c.webhookConfig(nil, nil)); err != nil {
+			add("webhook destination: %v", err)
+		}
+		if c.WebhookDestRPM < 1 {
+			add("DNCSYNC_WEBHOOK_DEST_RATE_LIMIT_RPM=%d must be at least 1", c.WebhookDestRPM)
+		}
 	}
 	switch c.CXoneAPI {
 	case "v2":
@@ -237,7 +310,9 @@ func (c *config) validate(e *envFlags) error {
 			add("DNCSYNC_DNC_EXPIRES_AFTER must not be negative")
 		}
 	case "":
-		add("CXONE_API is required: admin (the CXone Admin API of real tenants) or v2 (the tutorial's Outbound DNC API)")
+		if slices.Contains(dests, destCXone) {
+			add("CXONE_API is required: admin (the CXone Admin API of real tenants) or v2 (the tutorial's Outbound DNC API)")
+		}
 	default:
 		add("CXONE_API=%q is not a profile; set admin or v2", c.CXoneAPI)
 	}
@@ -284,7 +359,8 @@ func (c *config) validate(e *envFlags) error {
 	// every request would fail in a way that is hard to see. Refuse it, naming the variable.
 	for env, v := range map[string]string{"DNCSYNC_WEBHOOK_SECRET": c.WebhookSecret, "DNCSYNC_WEBHOOK_TOKEN": c.WebhookToken,
 		"DNCSYNC_ADMIN_TOKEN": c.AdminToken, "DNCSYNC_METRICS_TOKEN": c.MetricsToken, "TWILIO_AUTH_TOKEN": c.TwilioToken,
-		"CXONE_CLIENT_SECRET": c.ClientSecret, "CXONE_ACCESS_KEY_SECRET": c.AccessSecret, "REDIS_URL": c.RedisURL} {
+		"CXONE_CLIENT_SECRET": c.ClientSecret, "CXONE_ACCESS_KEY_SECRET": c.AccessSecret, "REDIS_URL": c.RedisURL,
+		"GENESYS_CLIENT_SECRET": c.GenesysClientSecret, "DNCSYNC_WEBHOOK_DEST_SECRET": c.WebhookDestSecret} {
 		if v != strings.TrimSpace(v) {
 			add("%s has spaces or line breaks around it; set it to the secret alone", env)
 		}
@@ -343,3 +419,43 @@ func secureURL(s string) bool {
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
 }
+
+// The destinations dncsync can push to (DNCSYNC_DESTINATIONS).
+const (
+	destCXone   = "cxone"
+	destGenesys = "genesys"
+	destWebhook = "webhook"
+)
+
+// destinations is DNCSYNC_DESTINATIONS as a list, the primary first.
+func (c *config) destinations() []string {
+	out := splitList(strings.ToLower(c.Destinations))
+	if len(out) == 0 {
+		return []string{queue.DefaultDestination}
+	}
+	return out
+}
+
+func (c *config) genesysConfig(pacer destination.Pacer, hc *http.Client) genesys.Config {
+	if pacer == nil {
+		pacer = noPacer{} // Validate only checks that one is wired
+	}
+	return genesys.Config{Region: c.GenesysRegion, LoginURL: c.GenesysLoginURL, APIURL: c.GenesysAPIURL,
+		ClientID: c.GenesysClientID, ClientSecret: c.GenesysClientSecret, DNCListID: c.GenesysListID,
+		MaxBatch: c.GenesysMaxBatch, LongExpiry: c.GenesysLongExpiry, Pacer: pacer, HTTP: hc}
+}
+
+func (c *config) webhookConfig(pacer destination.Pacer, hc *http.Client) webhook.Config {
+	if pacer == nil {
+		pacer = noPacer{}
+	}
+	return webhook.Config{URL: c.WebhookDestURL, Secret: c.WebhookDestSecret, AllowHTTP: c.WebhookDestAllowHTTP,
+		MaxBatch: c.WebhookDestMaxBatch, Timeout: c.WebhookDestTimeout, Pacer: pacer, HTTP: hc}
+}
+
+// noPacer stands in for the pusher's pacer where a destination's settings are only checked.
+type noPacer struct{}
+
+func (noPacer) Wait(ctx context.Context) error          { return ctx.Err() }
+func (noPacer) Throttled(d time.Duration) time.Duration { return d }
+func (noPacer) OK()                                     {}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
+	"github.com/dncsync/dncsync/internal/webhook/webhooksim"
 	"github.com/dncsync/dncsync/internal/phone"
 )
 
@@ -57,6 +60,27 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cfg.AccessKeyID, cfg.AccessSecret, cfg.GroupID = "demo-key", "demo-key-secret", "demo-list"
 		cfg.ClientID, cfg.ClientSecret, cfg.APIBase = "", "", "" // discovered from the token, as on a real tenant
 	}
+	// The other destinations, when DNCSYNC_DESTINATIONS names them, get their simulators too.
+	var extra []string
+	if slices.Contains(cfg.destinations(), destGenesys) {
+		g := genesyssim.New(genesyssim.Config{RatePerMinute: cfg.GenesysRPM})
+		gh, stop, err := g.ListenHosts("127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("start the Genesys Cloud simulator: %w", err)
+		}
+		defer stop()
+		gc := g.Config()
+		cfg.GenesysLoginURL, cfg.GenesysAPIURL = gh.Login, gh.API
+		cfg.GenesysClientID, cfg.GenesysClientSecret, cfg.GenesysListID = gc.ClientID, gc.ClientSecret, gc.DNCListID
+		extra = append(extra, "Genesys Cloud simulated at "+gh.API)
+	}
+	if slices.Contains(cfg.destinations(), destWebhook) {
+		wsim := webhooksim.New(webhooksim.Config{})
+		u, stop := wsim.Start()
+		defer stop()
+		cfg.WebhookDestURL, cfg.WebhookDestSecret = u, webhooksim.DefaultSecret
+		extra = append(extra, "a webhook receiver simulated at "+u)
+	}
 	if cfg.WebhookAuth == "" {
 		cfg.WebhookAuth = "none"
 	}
@@ -101,6 +125,9 @@ The status page: http://localhost:%d/ (sign in with the admin token above)
   CXONE_ACCESS_KEY_ID=demo-key CXONE_ACCESS_KEY_SECRET=demo-key-secret CXONE_DNC_GROUP_ID=demo-list \
   go run ./cmd/dncsync doctor --canary +14155550123
 `, hosts.Login, hosts.Discovery)
+	}
+	for _, e := range extra {
+		fmt.Fprintln(stdout, "Also:", e)
 	}
 	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 	return svc.run(ctx, ln)

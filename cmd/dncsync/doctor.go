@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/genesys"
+	"github.com/dncsync/dncsync/internal/webhook"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/pusher"
 )
@@ -80,11 +82,24 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	canary := fs.String("canary", "", "a test number you own: add it to the group, look it up and expire it again")
 	country := fs.String("country", "", "region for a --canary written without + (default DNCSYNC_DEFAULT_REGION)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	dest := fs.String("destination", destCXone, "the destination to check: cxone, genesys or webhook")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return errors.New("usage: dncsync doctor [--canary NUMBER] [--country GB]")
+		return errors.New("usage: dncsync doctor [--destination cxone|genesys|webhook] [--canary NUMBER] [--country GB]")
+	}
+	switch *dest {
+	case destGenesys, destWebhook:
+		if *canary != "" {
+			return errors.New("--canary checks CXone only")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return doctorOther(ctx, cfg, *dest, stdout)
+	case destCXone:
+	default:
+		return fmt.Errorf("--destination %q: use cxone, genesys or webhook", *dest)
 	}
 	if cfg.CXoneAPI == "" {
 		cfg.CXoneAPI = "admin" // doctor checks real tenants: the admin profile
@@ -300,4 +315,59 @@ func skillList(skills []cxone.Skill) string {
 		parts[i] = fmt.Sprintf("%s %q", s.ID, s.Name)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// doctorOther checks the genesys or webhook destination: its settings, then its login and list
+// (genesys) or that the receiver answers (webhook). It changes nothing.
+func doctorOther(ctx context.Context, cfg *config, dest string, stdout io.Writer) error {
+	d := &doctor{out: stdout, failed: map[string]bool{}}
+	fmt.Fprintf(stdout, "dncsync doctor: checking the %s destination\n", dest)
+	hc := &http.Client{}
+	switch dest {
+	case destGenesys:
+		gc := cfg.genesysConfig(pusher.NewPacer(cfg.GenesysRPM), hc)
+		d.run("settings", nil, func() string {
+			if err := gc.Validate(); err != nil {
+				return err.Error()
+			}
+			return ""
+		})
+		if d.failed["settings"] {
+			break
+		}
+		k := genesys.New(gc).Checks(ctx)
+		d.detail("login %s, API %s, list %s", k.Endpoints.LoginURL, k.Endpoints.APIURL, k.Endpoints.DNCListID)
+		d.run("login", nil, func() string {
+			if k.Login != nil {
+				return k.Login.Error() + " (check GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and GENESYS_REGION)"
+			}
+			return ""
+		})
+		d.run("dnc list", []string{"login"}, func() string {
+			if k.ListErr != nil {
+				return k.ListErr.Error() + " (check GENESYS_DNC_LIST_ID and the role's outbound:dncList:view)"
+			}
+			d.detail("list %q: type %s, contact method %s", k.List.Name, k.List.SourceType, k.List.ContactMethod)
+			return strings.Join(k.Problems, "; ")
+		})
+	case destWebhook:
+		var c *webhook.Client
+		d.run("settings", nil, func() string {
+			var err error
+			if c, err = webhook.New(cfg.webhookConfig(pusher.NewPacer(cfg.WebhookDestRPM), hc)); err != nil {
+				return err.Error()
+			}
+			return ""
+		})
+		d.run("receiver", []string{"settings"}, func() string {
+			if err := c.Ping(ctx); err != nil {
+				return err.Error() + " (check DNCSYNC_WEBHOOK_DEST_URL and that the receiver verifies DNCSYNC_WEBHOOK_DEST_SECRET)"
+			}
+			return ""
+		})
+	}
+	if !d.summary() {
+		return errChecksFailed
+	}
+	return nil
 }

@@ -64,7 +64,7 @@ func TestAdminEndToEnd(t *testing.T) {
 		t.Fatal("a dry run changed the group")
 	}
 	out, code = run("reconcile", "--server", p.url)
-	if code != 0 || !strings.Contains(out, "missing on CXone: 25 (re-queued 25)") {
+	if code != 0 || !strings.Contains(out, "missing from it: 25 (re-queued 25)") {
 		t.Fatalf("reconcile: exit %d\n%s", code, out)
 	}
 	waitForList(t, sim, rest, 60*time.Second)

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +26,7 @@ type opFlags struct {
 	fs     *flag.FlagSet
 	cfg    *config
 	server *string
+	dest   *string
 }
 
 func newOpFlags(name string, stderr io.Writer) (*opFlags, *envFlags) {
@@ -31,7 +34,8 @@ func newOpFlags(name string, stderr io.Writer) (*opFlags, *envFlags) {
 	fs.SetOutput(stderr)
 	cfg, ef := bindConfig(fs)
 	return &opFlags{fs: fs, cfg: cfg,
-		server: fs.String("server", "", "base URL of a running dncsync: ask it (uses DNCSYNC_ADMIN_TOKEN) instead of the store")}, ef
+		server: fs.String("server", "", "base URL of a running dncsync: ask it (uses DNCSYNC_ADMIN_TOKEN) instead of the store"),
+		dest:   fs.String("destination", "", "the destination whose dead letters these are (DNCSYNC_DESTINATIONS); default the first")}, ef
 }
 
 func (o *opFlags) parse(args []string, ef *envFlags) error {
@@ -45,7 +49,26 @@ func (o *opFlags) parse(args []string, ef *envFlags) error {
 }
 
 func (o *opFlags) client() lookup.Client {
-	return lookup.Client{Base: *o.server, Token: o.cfg.AdminToken}
+	return lookup.Client{Base: *o.server, Token: o.cfg.AdminToken, Destination: *o.dest}
+}
+
+// open opens the store for the destination --destination names (the primary by default).
+func (o *opFlags) open() (queue.Store, error) {
+	store, err := o.open()
+	if err != nil || *o.dest == "" {
+		return store, err
+	}
+	r, ok := store.(queue.Router)
+	if !ok {
+		store.Close()
+		return nil, errors.New("this store has no destinations")
+	}
+	view, err := r.Dest(*o.dest)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("--destination: %w (set DNCSYNC_DESTINATIONS as the service has it)", err)
+	}
+	return view, nil
 }
 
 // cmdStatus prints the queue, the compliance clock, the last push and the pace.
@@ -61,12 +84,12 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *o.server != "" {
 		st, err = o.client().Status(ctx)
 	} else {
-		store, oerr := openStoreBeside(o.cfg)
+		store, oerr := o.open()
 		if oerr != nil {
 			return oerr
 		}
 		defer store.Close()
-		st, err = lookup.ReadStatus(ctx, store, store, nil, time.Now())
+		st, err = readStatus(ctx, store, *o.dest)
 	}
 	if err != nil {
 		return err
@@ -112,6 +135,34 @@ func printStatus(w io.Writer, st lookup.Status, now time.Time) error {
 	default:
 		row("pacing", fmt.Sprintf("%.0f requests/min, not paused", p.RPM))
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(st.Destinations) == 0 {
+		return nil
+	}
+	// One line per destination: where the numbers wait.
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DESTINATION	DEPTH	IN FLIGHT	DEAD	OLDEST UNSYNCED	LAST PUSH	PACE")
+	for _, name := range slices.Sorted(maps.Keys(st.Destinations)) {
+		d := st.Destinations[name]
+		oldest, last, pace := "none", "never", "unknown"
+		if d.OldestUnsyncedAt != nil {
+			oldest = fmt.Sprintf("%s ago (%d bd)", ago(time.Duration(d.OldestUnsyncedAgeSeconds*float64(time.Second))),
+				d.OldestUnsyncedBusinessDays)
+		}
+		if d.LastPushAt != nil {
+			last = ago(now.Sub(*d.LastPushAt)) + " ago"
+		}
+		if d.Pacing != nil {
+			pace = fmt.Sprintf("%.0f/min", d.Pacing.RPM)
+			if d.Pacing.PausedUntil != nil {
+				pace += fmt.Sprintf(", 429 pause %.0fs", d.Pacing.PauseSeconds)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", name, d.Depth, d.Leased, d.Dead, oldest, last, pace)
+	}
 	return tw.Flush()
 }
 
@@ -148,7 +199,7 @@ func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			dl = d.DeadLetters
 		} else {
-			store, err := openStoreBeside(o.cfg)
+			store, err := o.open()
 			if err != nil {
 				return err
 			}
@@ -229,7 +280,7 @@ func retryAll(ctx context.Context, o *opFlags) (int, error) {
 			}
 		}
 	}
-	store, err := openStoreBeside(o.cfg)
+	store, err := o.open()
 	if err != nil {
 		return 0, err
 	}
@@ -264,7 +315,7 @@ func actOnNumbers(ctx context.Context, o *opFlags, args []string, verb string, s
 			}
 			nums[i] = n.E164
 		}
-		store, err := openStoreBeside(o.cfg)
+		store, err := o.open()
 		if err != nil {
 			return err
 		}
@@ -318,7 +369,7 @@ func cmdRejected(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		rs = r.Rejections
 	} else {
-		store, err := openStoreBeside(o.cfg)
+		store, err := o.open()
 		if err != nil {
 			return err
 		}
@@ -388,4 +439,22 @@ func versionLine(bi *debug.BuildInfo) string {
 		out += " " + settings["GOOS"] + "/" + a
 	}
 	return out
+}
+
+// readStatus reads the status from the store: of one destination if dest names one, else of all
+// (broken down by destination when there are several).
+func readStatus(ctx context.Context, store queue.Store, dest string) (lookup.Status, error) {
+	r, ok := store.(queue.Router)
+	if !ok || dest != "" || len(r.Destinations()) < 2 {
+		return lookup.ReadStatus(ctx, store, store, nil, time.Now())
+	}
+	var lanes []lookup.Lane
+	for _, n := range r.Destinations() {
+		v, err := r.Dest(n)
+		if err != nil {
+			return lookup.Status{}, err
+		}
+		lanes = append(lanes, lookup.Lane{Name: n, Store: v})
+	}
+	return lookup.ReadStatusAll(ctx, lanes, time.Now())
 }

@@ -20,10 +20,18 @@ const (
 	checkTimeout    = 5 * time.Second
 )
 
-// readiness serves /readyz: 200 when the store can commit and CXone login works, else 503 with
-// the reason per check.
+// readiness serves /readyz: 200 when the store can commit and a destination's login works, else
+// 503; the body has the result of each check ("store", and one per destination by its name). With
+// several destinations, one that cannot log in does not make the service unready: intake and the
+// other destinations still work, and its numbers wait for it (its metrics and alerts say so).
 type readiness struct {
-	store, login *cachedCheck
+	store  *cachedCheck
+	logins []namedCheck
+}
+
+type namedCheck struct {
+	name string
+	*cachedCheck
 }
 
 type pinger interface {
@@ -34,18 +42,27 @@ type loginer interface {
 	Login(ctx context.Context) error
 }
 
-func newReadiness(store pinger, client loginer) *readiness {
-	return &readiness{store: &cachedCheck{every: storeCheckEvery, check: store.Ping},
-		login: &cachedCheck{every: loginCheckEvery, check: client.Login}}
+func newReadiness(store pinger, lanes []*lane) *readiness {
+	rd := &readiness{store: &cachedCheck{every: storeCheckEvery, check: store.Ping}}
+	for _, l := range lanes {
+		rd.logins = append(rd.logins, namedCheck{l.name, &cachedCheck{every: loginCheckEvery, check: l.client.Login}})
+	}
+	return rd
 }
 
 func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	checks := map[string]string{"store": rd.store.result(r.Context()), "cxone": rd.login.result(r.Context())}
+	checks := map[string]string{"store": rd.store.result(r.Context())}
 	status := http.StatusOK
-	for _, v := range checks {
-		if v != "ok" {
-			status = http.StatusServiceUnavailable
-		}
+	if checks["store"] != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	loggedIn := false
+	for _, c := range rd.logins {
+		checks[c.name] = c.result(r.Context())
+		loggedIn = loggedIn || checks[c.name] == "ok"
+	}
+	if !loggedIn {
+		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/genesys"
 	"github.com/dncsync/dncsync/internal/lookup"
 	"github.com/dncsync/dncsync/internal/pusher"
 	"github.com/dncsync/dncsync/internal/reconcile"
@@ -24,6 +27,7 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	dryRun := fs.Bool("dry-run", false, "report only; change nothing")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	server := fs.String("server", "", "run it in the service at this URL (uses DNCSYNC_ADMIN_TOKEN)")
+	dest := fs.String("destination", "", "the destination to reconcile: cxone (admin profile) or genesys; default the first of DNCSYNC_DESTINATIONS")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,23 +36,43 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if len(ef.errs) > 0 {
 			return errors.Join(ef.errs...)
 		}
-		if err := (lookup.Client{Base: *server, Token: cfg.AdminToken}).Reconcile(ctx, *dryRun, &rep); err != nil {
+		if err := (lookup.Client{Base: *server, Token: cfg.AdminToken, Destination: *dest}).Reconcile(ctx, *dryRun, &rep); err != nil {
 			return err
 		}
 	} else {
 		if err := validateClient(cfg, ef); err != nil {
 			return err
 		}
-		if cfg.CXoneAPI != "admin" {
-			return errors.New("reconcile reads the DNC group, which exists in the admin profile (CXONE_API=admin)")
+		names := cfg.destinations()
+		name := *dest
+		if name == "" {
+			name = names[0]
+		}
+		if !slices.Contains(names, name) {
+			return fmt.Errorf("--destination %q is not in DNCSYNC_DESTINATIONS (%s)", name, strings.Join(names, ","))
+		}
+		var ls reconcile.Lister
+		switch name {
+		case destCXone:
+			if cfg.CXoneAPI != "admin" {
+				return errors.New("reconcile reads the DNC group, which exists in the admin profile (CXONE_API=admin)")
+			}
+			ls = newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{})
+		case destGenesys:
+			ls = genesys.New(cfg.genesysConfig(pusher.NewPacer(cfg.GenesysRPM), &http.Client{}))
+		default:
+			return fmt.Errorf("the %s destination cannot list its numbers: nothing to reconcile", name)
 		}
 		store, err := openStoreBeside(cfg)
 		if err != nil {
 			return err
 		}
 		defer store.Close()
-		admin := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{})
-		if rep, err = reconcile.Run(ctx, admin, store, store, *dryRun, time.Now()); err != nil {
+		label := ""
+		if len(names) > 1 {
+			label = name
+		}
+		if rep, err = reconcile.RunFor(ctx, ls, store, store, label, *dryRun, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -59,7 +83,7 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if rep.DryRun {
 		verb = "would re-queue"
 	}
-	fmt.Fprintf(stdout, "CXone group: %d numbers; dncsync synced: %d; missing on CXone: %d (%s %d)\n",
+	fmt.Fprintf(stdout, "the list: %d numbers; dncsync synced: %d; missing from it: %d (%s %d)\n",
 		rep.OnCXone, rep.Synced, len(rep.Missing), verb, len(rep.Missing))
 	fmt.Fprintf(stdout, "removed by dncsync but still listed: %d; listed but never seen by dncsync: %d\n",
 		len(rep.RemovedButOn), rep.UnknownOnCXone)

@@ -22,22 +22,18 @@ import (
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/lookup"
-	"github.com/dncsync/dncsync/internal/pusher"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
-	"github.com/dncsync/dncsync/internal/reconcile"
 )
 
 // service is the wired program of `dncsync serve`.
 type service struct {
-	cfg    *config
-	log    *slog.Logger
-	store  queue.Store
-	client cxone.Client
-	pusher *pusher.Pusher
-	pacer  *pusher.Pacer // the pace of CXone requests, shared by every replica on one Redis
-	mux    *http.ServeMux
+	cfg   *config
+	log   *slog.Logger
+	store queue.Store
+	lanes []*lane // one per destination, the primary first
+	mux   *http.ServeMux
 	ready  *readiness
 	// sampler keeps the last hour of the queue for the status page.
 	sampler *console.Sampler
@@ -65,10 +61,13 @@ type hooks struct {
 }
 
 func openStore(cfg *config) (queue.Store, error) {
+	dests := cfg.destinations()
 	if cfg.RedisURL != "" {
-		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL, MinReplicas: cfg.RedisMinReplicas})
+		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL, MinReplicas: cfg.RedisMinReplicas,
+			Destinations: dests})
 	}
-	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL, MaxLostLeases: cfg.MaxLostLeases})
+	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL,
+		MaxLostLeases: cfg.MaxLostLeases, Destinations: dests})
 }
 
 // limiterOf is the rate limiter every replica on the store shares (Redis); nil: the pacer keeps
@@ -104,28 +103,20 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newQueueCollector(store))
-	pacer := pusher.NewPacerWith(pusher.PacerConfig{RPM: cfg.RateLimitRPM, Limiter: limiterOf(store)})
-	pusher.RegisterPacerMetrics(reg, pacer)
-	reg.MustRegister(newOpsCollector(store, store, pacer))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	recorder := &console.Recorder{}
-	counting := newCountingTransport(reg)
-	counting.next = recorder // the status page lists recent requests to CXone
-	client := newClient(cfg, pacer, &http.Client{Transport: counting})
-	sig := queue.NewSignal()
-	q := queue.Signaling(store, sig)
-	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{
-		BatchSize: cfg.BatchSize, Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
-		MaxLostLeases: cfg.MaxLostLeases,
-		Backoff:       pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher"),
-		Metrics: pusher.NewMetrics(reg), OnSynced: h.onSynced,
-	})
+	lanes, err := newLanes(cfg, store, reg, recorder, log, h)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	primary := lanes[0]
+	q := queue.Signaling(store, signals(lanes)...) // an enqueue writes every destination's queue
 	inMetrics := intake.NewMetrics(reg)
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
 		Logger: log.With("component", "intake"), Metrics: inMetrics})
 
-	s := &service{cfg: cfg, log: log, store: store, client: client, pusher: p, pacer: pacer, mux: http.NewServeMux()}
+	s := &service{cfg: cfg, log: log, store: store, lanes: lanes, mux: http.NewServeMux()}
 	r := &routes{mux: s.mux} // lists the routes, which the API document must match (api_test.go)
 	r.HandleFunc("POST /webhook/opt-out", in.OptOut)
 	if cfg.TwilioToken != "" {
@@ -133,25 +124,24 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 			PublicURL: cfg.PublicURL, StopWords: splitList(cfg.StopWords), StartRemoves: cfg.StartRemoves}))
 	}
 	r.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	s.ready = newReadiness(store, client)
+	s.ready = newReadiness(store, lanes)
 	r.Handle("GET /readyz", s.ready)
 	r.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	lh := lookup.New(q, store, cfg.AdminToken, cfg.DefaultRegion)
-	if admin, ok := client.(*cxone.Admin); ok {
-		// Re-queued numbers go through the signaling queue, so the pusher wakes for them.
-		lh.Reconcile = func(ctx context.Context, dryRun bool) (any, error) {
-			return reconcile.Run(ctx, admin, q, store, dryRun, time.Now())
-		}
+	// Re-queued numbers go through the signaling queue, so the pushers wake for them.
+	lh.Reconcile = reconciler(lanes, q, store)
+	if len(lanes) > 1 {
+		lh.Lanes = opLanes(lanes)
 	}
 	lh.Register(r)
-	ops := lookup.NewOperator(lh, store, pacer)
+	ops := lookup.NewOperator(lh, primary.store, primary.pacer).WithDestinations(opLanes(lanes))
 	ops.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
 		Metrics: inMetrics})
 	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
-	s.sampler = &console.Sampler{Stats: store.Stats, Gatherer: reg}
-	(&console.Handler{Store: store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: pacer,
+	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
+	(&console.Handler{Store: primary.store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer,
 		Sampler: s.sampler, Recorder: recorder}).Register(r)
 	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
 	s.routes = r.patterns
@@ -194,14 +184,17 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	}
 	pctx, stopPusher := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = s.pusher.Run(pctx) })
+	for _, l := range s.lanes {
+		wg.Go(func() { _ = l.pusher.Run(pctx) })
+	}
 	wg.Go(func() { s.sampler.Run(pctx) })
 	wg.Go(func() {
 		queue.KeepAudit(pctx, s.store, s.cfg.AuditKeep, 6*time.Hour, s.log.With("component", "retention"))
 	})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", storeName(s.cfg), "cxone_api", s.cfg.CXoneAPI,
+	s.log.Info("dncsync serving", "addr", ln.Addr().String(), "store", storeName(s.cfg),
+		"destinations", s.cfg.destinations(), "cxone_api", s.cfg.CXoneAPI,
 		"rate_limit_rpm", s.cfg.RateLimitRPM, "batch_size", s.cfg.BatchSize, "webhook_auth", s.cfg.WebhookAuth)
 
 	var err error

@@ -20,6 +20,8 @@ type Client struct {
 	Base  string // e.g. http://localhost:3000
 	Token string
 	HTTP  *http.Client
+	// Destination names the destination of dead-letter calls; empty: the server's first.
+	Destination string
 }
 
 // Number fetches one number's answer: one page of its history (page zero: the newest).
@@ -65,9 +67,16 @@ func (c Client) Number(ctx context.Context, query string, page queue.Page) (Answ
 
 // Reconcile runs a reconcile in the service and decodes its report into into.
 func (c Client) Reconcile(ctx context.Context, dryRun bool, into any) error {
-	path := "/v1/reconcile"
+	q := url.Values{}
 	if dryRun {
-		path += "?dryRun=true"
+		q.Set("dryRun", "true")
+	}
+	if c.Destination != "" {
+		q.Set("destination", c.Destination)
+	}
+	path := "/v1/reconcile"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	return c.post(ctx, path, into)
 }
@@ -75,7 +84,11 @@ func (c Client) Reconcile(ctx context.Context, dryRun bool, into any) error {
 // Requeue sends up to max dead letters back to the queue; it returns how many.
 func (c Client) Requeue(ctx context.Context, max int) (int, error) {
 	var ans struct{ Requeued int }
-	err := c.post(ctx, fmt.Sprintf("/v1/dead-letters/requeue?max=%d", max), &ans)
+	path := fmt.Sprintf("/v1/dead-letters/requeue?max=%d", max)
+	if c.Destination != "" {
+		path += "&destination=" + url.QueryEscape(c.Destination)
+	}
+	err := c.post(ctx, path, &ans)
 	return ans.Requeued, err
 }
 

@@ -25,7 +25,28 @@ type Handler struct {
 	defaultRegion string
 	now           func() time.Time
 	// Reconcile, when set, serves POST /v1/reconcile[?dryRun=true] (admin profile).
-	Reconcile func(ctx context.Context, dryRun bool) (any, error)
+	// ?destination= names the destination (default the first); an unknown one is a 400.
+	Reconcile func(ctx context.Context, dest string, dryRun bool) (any, error)
+	// Lanes, with more than one destination, break /v1/stats down by destination and let
+	// /v1/dead-letters/requeue take ?destination= (default the first).
+	Lanes []Lane
+}
+
+// queueFor is the queue of the destination a request names; ok false after answering 400.
+func (h *Handler) queueFor(w http.ResponseWriter, name string) (queue.Queue, bool) {
+	if name == "" || (len(h.Lanes) == 0 && name == queue.DefaultDestination) {
+		return h.q, true
+	}
+	for i, l := range h.Lanes {
+		if l.Name == name {
+			if i == 0 {
+				return h.q, true
+			}
+			return l.Store, true
+		}
+	}
+	writeJSON(w, http.StatusBadRequest, errBody(fmt.Sprintf("destination %q is not configured", name)))
+	return nil, false
 }
 
 // New returns a Handler. token is DNCSYNC_ADMIN_TOKEN; empty disables the API (403).
@@ -57,9 +78,13 @@ func (h *Handler) requeue(w http.ResponseWriter, r *http.Request) {
 		}
 		max = n
 	}
+	q, ok := h.queueFor(w, r.URL.Query().Get("destination"))
+	if !ok {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
 	defer cancel()
-	n, err := h.q.Redrive(ctx, max)
+	n, err := q.Redrive(ctx, max)
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be written; retry later"))
@@ -67,6 +92,9 @@ func (h *Handler) requeue(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"requeued": n})
 }
+
+// ErrNoReconcile is Reconcile's answer for a destination whose list cannot be read.
+var ErrNoReconcile = errors.New("reconcile not available")
 
 func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 	if h.Reconcile == nil {
@@ -77,7 +105,15 @@ func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(31 * time.Minute))
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Minute)
 	defer cancel()
-	rep, err := h.Reconcile(ctx, r.URL.Query().Get("dryRun") == "true")
+	rep, err := h.Reconcile(ctx, r.URL.Query().Get("destination"), r.URL.Query().Get("dryRun") == "true")
+	if errors.Is(err, queue.ErrNoDestination) {
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+		return
+	}
+	if errors.Is(err, ErrNoReconcile) {
+		writeJSON(w, http.StatusNotImplemented, errBody(err.Error()))
+		return
+	}
 	if err != nil {
 		writeJSON(w, http.StatusBadGateway, errBody(err.Error()))
 		return
@@ -184,22 +220,48 @@ type Stats struct {
 	// The compliance clock: the oldest request not yet confirmed by CXone.
 	OldestUnsyncedAt         *time.Time `json:"oldestUnsyncedAt"`
 	OldestUnsyncedAgeSeconds float64    `json:"oldestUnsyncedAgeSeconds"`
+	// Destinations is each destination's own, when more than one is configured; the counts above
+	// are then their sums and the oldest request the oldest of theirs.
+	Destinations map[string]Stats `json:"destinations,omitempty"`
 }
 
 func (h *Handler) stats(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	st, err := h.q.Stats(ctx)
-	if err != nil {
-		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
-		return
+	lanes := h.Lanes
+	if len(lanes) == 0 {
+		lanes = []Lane{{Store: nil}}
 	}
-	out := Stats{Depth: st.Depth(), Ready: st.Ready, Leased: st.Leased, Dead: st.Dead}
-	if !st.OldestReceived.IsZero() {
-		t := st.OldestReceived.UTC()
-		out.OldestUnsyncedAt = &t
-		out.OldestUnsyncedAgeSeconds = h.now().Sub(t).Seconds()
+	var out Stats
+	for _, l := range lanes {
+		var q queue.Queue = h.q
+		if l.Store != nil {
+			q = l.Store
+		}
+		st, err := q.Stats(ctx)
+		if err != nil {
+			w.Header().Set("Retry-After", "5")
+			writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
+			return
+		}
+		one := Stats{Depth: st.Depth(), Ready: st.Ready, Leased: st.Leased, Dead: st.Dead}
+		if !st.OldestReceived.IsZero() {
+			t := st.OldestReceived.UTC()
+			one.OldestUnsyncedAt = &t
+			one.OldestUnsyncedAgeSeconds = h.now().Sub(t).Seconds()
+		}
+		if len(h.Lanes) == 0 {
+			out = one
+			break
+		}
+		if out.Destinations == nil {
+			out.Destinations = map[string]Stats{}
+		}
+		out.Destinations[l.Name] = one
+		out.Depth, out.Ready, out.Leased, out.Dead = out.Depth+one.Depth, out.Ready+one.Ready, out.Leased+one.Leased, out.Dead+one.Dead
+		if one.OldestUnsyncedAt != nil && (out.OldestUnsyncedAt == nil || one.OldestUnsyncedAt.Before(*out.OldestUnsyncedAt)) {
+			out.OldestUnsyncedAt, out.OldestUnsyncedAgeSeconds = one.OldestUnsyncedAt, one.OldestUnsyncedAgeSeconds
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -20,21 +20,28 @@ func (c Client) Status(ctx context.Context) (Status, error) {
 }
 
 // DeadLetters reads up to limit dead letters.
+// Destination, when set, names the destination whose dead letters these are.
 func (c Client) DeadLetters(ctx context.Context, limit int) (DeadLetters, error) {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if c.Destination != "" {
+		q.Set("destination", c.Destination)
+	}
 	var d DeadLetters
-	return d, c.call(ctx, http.MethodGet, "/v1/dead-letters?limit="+strconv.Itoa(limit), nil, &d)
+	return d, c.call(ctx, http.MethodGet, "/v1/dead-letters?"+q.Encode(), nil, &d)
 }
 
 // RetryDead re-queues the named dead letters.
 func (c Client) RetryDead(ctx context.Context, numbers []string) (NumbersAnswer, error) {
 	var a NumbersAnswer
-	return a, c.call(ctx, http.MethodPost, "/v1/dead-letters/retry", NumbersRequest{Numbers: numbers}, &a)
+	return a, c.call(ctx, http.MethodPost, "/v1/dead-letters/retry",
+		NumbersRequest{Numbers: numbers, Destination: c.Destination}, &a)
 }
 
 // DropDead drops the named dead letters with reason.
 func (c Client) DropDead(ctx context.Context, numbers []string, reason string) (NumbersAnswer, error) {
 	var a NumbersAnswer
-	return a, c.call(ctx, http.MethodPost, "/v1/dead-letters/drop", NumbersRequest{Numbers: numbers, Reason: reason}, &a)
+	return a, c.call(ctx, http.MethodPost, "/v1/dead-letters/drop",
+		NumbersRequest{Numbers: numbers, Reason: reason, Destination: c.Destination}, &a)
 }
 
 // Rejections reads up to limit rejections received since (zero: any time), newest first.

@@ -26,8 +26,46 @@ type Operator struct {
 	h             *Handler
 	ops           queue.Operations
 	pacing        Pacing // nil: not known (no pusher in this process)
+	lanes         []Lane // with more than one destination: each one's queue and pace
 	defaultRegion string
 	now           func() time.Time
+}
+
+// Lane is one destination's queue (queue.Router.Dest) and pace, for status and dead letters.
+type Lane struct {
+	Name   string
+	Store  queue.Store
+	Pacing Pacing // nil: not known
+}
+
+// WithDestinations makes status break down by destination and the dead-letter routes take a
+// destination (?destination= or "destination" in the body; default the first). With one lane it
+// changes nothing.
+func (o *Operator) WithDestinations(lanes []Lane) *Operator {
+	if len(lanes) > 1 {
+		o.lanes = lanes
+	}
+	return o
+}
+
+// lane is the destination a request names (the first when it names none); ok false after
+// answering 400 for an unknown one.
+func (o *Operator) lane(w http.ResponseWriter, name string) (queue.Operations, bool) {
+	if len(o.lanes) == 0 {
+		if name == "" || name == queue.DefaultDestination {
+			return o.ops, true
+		}
+	}
+	if name == "" && len(o.lanes) > 0 {
+		return o.lanes[0].Store, true
+	}
+	for _, l := range o.lanes {
+		if l.Name == name {
+			return l.Store, true
+		}
+	}
+	writeJSON(w, http.StatusBadRequest, errBody(fmt.Sprintf("destination %q is not configured", name)))
+	return nil, false
 }
 
 // NewOperator returns the operator's API over the store's operations, behind h's admin token.
@@ -56,6 +94,43 @@ type Status struct {
 	OldestUnsyncedBusinessDays int        `json:"oldestUnsyncedBusinessDays"`
 	LastPushAt                 *time.Time `json:"lastPushAt"` // CXone's last confirmation; null: never
 	Pacing                     *PaceState `json:"pacing"`     // null when not known (read from the store directly)
+	// Destinations is each destination's own status, when more than one is configured. The
+	// counts above are then their sums, the oldest request the oldest of theirs, the last push
+	// the least recent of theirs (null if one never confirmed), and pacing null.
+	Destinations map[string]Status `json:"destinations,omitempty"`
+}
+
+// ReadStatusAll reads each lane's status and their summary (Status.Destinations).
+func ReadStatusAll(ctx context.Context, lanes []Lane, now time.Time) (Status, error) {
+	out := Status{Destinations: map[string]Status{}}
+	var oldest, last time.Time
+	neverPushed := false
+	for _, l := range lanes {
+		st, err := ReadStatus(ctx, l.Store, l.Store, l.Pacing, now)
+		if err != nil {
+			return Status{}, fmt.Errorf("%s: %w", l.Name, err)
+		}
+		out.Destinations[l.Name] = st
+		out.Depth, out.Ready, out.Leased, out.Dead = out.Depth+st.Depth, out.Ready+st.Ready, out.Leased+st.Leased, out.Dead+st.Dead
+		if st.OldestUnsyncedAt != nil && (oldest.IsZero() || st.OldestUnsyncedAt.Before(oldest)) {
+			oldest = *st.OldestUnsyncedAt
+		}
+		switch {
+		case st.LastPushAt == nil:
+			neverPushed = true
+		case last.IsZero() || st.LastPushAt.Before(last):
+			last = *st.LastPushAt
+		}
+	}
+	if !oldest.IsZero() {
+		out.OldestUnsyncedAt = &oldest
+		out.OldestUnsyncedAgeSeconds = now.Sub(oldest).Seconds()
+		out.OldestUnsyncedBusinessDays = queue.BusinessDays(oldest, now)
+	}
+	if !neverPushed && !last.IsZero() {
+		out.LastPushAt = &last
+	}
+	return out, nil
 }
 
 // PaceState is the pusher's pace: requests a minute now, and the 429 pause if one lasts.
@@ -100,7 +175,13 @@ func ReadStatus(ctx context.Context, q queue.Queue, ops queue.Operations, pacing
 func (o *Operator) status(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	st, err := ReadStatus(ctx, o.h.q, o.ops, o.pacing, o.now())
+	var st Status
+	var err error
+	if len(o.lanes) > 0 {
+		st, err = ReadStatusAll(ctx, o.lanes, o.now())
+	} else {
+		st, err = ReadStatus(ctx, o.h.q, o.ops, o.pacing, o.now())
+	}
 	if err != nil {
 		unavailable(w, "read")
 		return
@@ -118,9 +199,13 @@ func (o *Operator) deadLetters(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	ops, ok := o.lane(w, r.URL.Query().Get("destination"))
+	if !ok {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	dl, err := o.ops.DeadLetters(ctx, limit)
+	dl, err := ops.DeadLetters(ctx, limit)
 	if err != nil {
 		unavailable(w, "read")
 		return
@@ -135,6 +220,8 @@ func (o *Operator) deadLetters(w http.ResponseWriter, r *http.Request) {
 type NumbersRequest struct {
 	Numbers []string `json:"numbers"`
 	Reason  string   `json:"reason,omitempty"` // drop: required, kept in the audit trail
+	// Destination names the destination whose dead letters these are; empty: the first.
+	Destination string `json:"destination,omitempty"`
 }
 
 // NumbersAnswer says which numbers were acted on and which were not dead letters.
@@ -182,13 +269,17 @@ func notIn(all, done []string) []string {
 }
 
 func (o *Operator) retry(w http.ResponseWriter, r *http.Request) {
-	_, numbers, ok := o.readNumbers(w, r)
+	req, numbers, ok := o.readNumbers(w, r)
+	if !ok {
+		return
+	}
+	ops, ok := o.lane(w, req.Destination)
 	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	done, err := o.ops.RedriveNumbers(ctx, numbers)
+	done, err := ops.RedriveNumbers(ctx, numbers)
 	if err != nil {
 		unavailable(w, "written")
 		return
@@ -205,9 +296,13 @@ func (o *Operator) drop(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errBody("reason is required: it is kept in the audit trail"))
 		return
 	}
+	ops, ok := o.lane(w, req.Destination)
+	if !ok {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	done, err := o.ops.DropDead(ctx, numbers, req.Reason)
+	done, err := ops.DropDead(ctx, numbers, req.Reason)
 	if err != nil {
 		unavailable(w, "written")
 		return

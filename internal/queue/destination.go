@@ -95,3 +95,15 @@ func Worst(states ...State) State {
 	}
 	return StatePending
 }
+
+// For is what destination dest says of the number: its entry in Destinations, or, with one
+// destination (no Destinations), the state itself. ok is false when dest does not know the number
+// (a destination added after the number's last request).
+func (s NumberState) For(dest string) (d DestState, ok bool) {
+	if len(s.Destinations) == 0 {
+		return DestState{State: s.State, ConfirmedAction: s.ConfirmedAction, ConfirmedOccur: s.ConfirmedOccur,
+			ConfirmedAt: s.ConfirmedAt, ConfirmedExpires: s.ConfirmedExpires, LastError: s.LastError}, true
+	}
+	d, ok = s.Destinations[dest]
+	return d, ok
+}

@@ -20,18 +20,21 @@ func (s *Signal) Notify() {
 // C receives after Notify.
 func (s *Signal) C() <-chan struct{} { return s.ch }
 
-// Signaling wraps q so that every successful Enqueue notifies s.
-func Signaling(q Queue, s *Signal) Queue { return signaling{Queue: q, s: s} }
+// Signaling wraps q so that every successful Enqueue notifies each of s (one per destination's
+// pusher).
+func Signaling(q Queue, s ...*Signal) Queue { return signaling{Queue: q, s: s} }
 
 type signaling struct {
 	Queue
-	s *Signal
+	s []*Signal
 }
 
 func (q signaling) Enqueue(ctx context.Context, events []Event) ([]EnqueueStatus, error) {
 	st, err := q.Queue.Enqueue(ctx, events)
 	if err == nil {
-		q.s.Notify()
+		for _, s := range q.s {
+			s.Notify()
+		}
 	}
 	return st, err
 }

@@ -28,8 +28,16 @@ type Report struct {
 	DryRun         bool     `json:"dryRun"`
 }
 
-// Run reconciles. With dryRun it only reports.
+// Run reconciles the only destination. With dryRun it only reports.
 func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun bool, now time.Time) (Report, error) {
+	return RunFor(ctx, l, q, ev, "", dryRun, now)
+}
+
+// RunFor reconciles destination dest of several (its list is l's): what dest confirmed and lacks
+// is queued again for dest only (queue.Event.Only), and so is a number another destination
+// confirmed on its list that dest never had (a destination added after the number was synced).
+// dest "": the only destination.
+func RunFor(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dest string, dryRun bool, now time.Time) (Report, error) {
 	on, err := l.AllNumbers(ctx)
 	if err != nil {
 		return Report{}, fmt.Errorf("read the CXone group: %w", err)
@@ -46,20 +54,31 @@ func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun
 			return nil // a Redis SCAN may return a key twice
 		}
 		known[st.Number] = true
+		ds, ok := st.For(dest)
+		if !ok {
+			// Never queued for dest: if another destination holds it on its list, dest should too.
+			if o, found := syncedElsewhere(st, now); found && !listed[st.Number] {
+				r.Missing = append(r.Missing, st.Number)
+				requeue = append(requeue, queue.Event{Number: st.Number, Raw: st.Number, Action: queue.Add,
+					Source: "reconcile", Reason: "on another destination's list, never sent to this one",
+					OccurredAt: o.ConfirmedOccur, ExpiresAt: o.ConfirmedExpires, ReceivedAt: now, Only: dest})
+			}
+			return nil
+		}
 		// A confirmed add past its confirmed expiry reads StateExpired: CXone rightly no longer
 		// blocks it, so it is not missing.
 		switch {
-		case st.ConfirmedAction == queue.Add && st.State == queue.StateSynced:
+		case ds.ConfirmedAction == queue.Add && ds.State == queue.StateSynced:
 			r.Synced++
 			if !listed[st.Number] {
 				r.Missing = append(r.Missing, st.Number)
 				// The same entry again, with the expiry CXone was told: a resync restores what was
 				// confirmed, never a longer or a shorter block.
 				requeue = append(requeue, queue.Event{Number: st.Number, Raw: st.Number, Action: queue.Add,
-					Source: "reconcile", Reason: "missing on CXone at reconcile", OccurredAt: st.ConfirmedOccur,
-					ExpiresAt: st.ConfirmedExpires, ReceivedAt: now, Resync: true})
+					Source: "reconcile", Reason: "missing on the list at reconcile", OccurredAt: ds.ConfirmedOccur,
+					ExpiresAt: ds.ConfirmedExpires, ReceivedAt: now, Resync: true, Only: dest})
 			}
-		case st.ConfirmedAction == queue.Remove && st.State == queue.StateRemoved && listed[st.Number]:
+		case ds.ConfirmedAction == queue.Remove && ds.State == queue.StateRemoved && listed[st.Number]:
 			r.RemovedButOn = append(r.RemovedButOn, st.Number)
 		}
 		return nil
@@ -85,4 +104,15 @@ func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun
 		r.Requeued += len(chunk)
 	}
 	return r, nil
+}
+
+// syncedElsewhere finds a destination that has the number on its list now (a confirmed add, not
+// expired).
+func syncedElsewhere(st queue.NumberState, now time.Time) (queue.DestState, bool) {
+	for _, d := range st.Destinations {
+		if d = d.At(now); d.ConfirmedAction == queue.Add && d.State == queue.StateSynced {
+			return d, true
+		}
+	}
+	return queue.DestState{}, false
 }
