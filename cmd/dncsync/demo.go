@@ -10,8 +10,8 @@ import (
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
-	"github.com/dncsync/dncsync/internal/webhook/webhooksim"
 	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/webhook/webhooksim"
 )
 
 // cmdDemo runs the whole service in one process: the embedded store in a temporary directory and

@@ -12,9 +12,9 @@ import (
 
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/genesys"
-	"github.com/dncsync/dncsync/internal/webhook"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/pusher"
+	"github.com/dncsync/dncsync/internal/webhook"
 )
 
 // errChecksFailed makes `dncsync doctor` exit 1 after its summary, with nothing printed after it.

@@ -34,7 +34,7 @@ type service struct {
 	store queue.Store
 	lanes []*lane // one per destination, the primary first
 	mux   *http.ServeMux
-	ready  *readiness
+	ready *readiness
 	// sampler keeps the last hour of the queue for the status page.
 	sampler *console.Sampler
 	routes  []string // the patterns registered on mux
