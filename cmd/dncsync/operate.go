@@ -54,7 +54,7 @@ func (o *opFlags) client() lookup.Client {
 
 // open opens the store for the destination --destination names (the primary by default).
 func (o *opFlags) open() (queue.Store, error) {
-	store, err := o.open()
+	store, err := openStoreBeside(o.cfg)
 	if err != nil || *o.dest == "" {
 		return store, err
 	}

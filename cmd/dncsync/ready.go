@@ -38,10 +38,6 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-type loginer interface {
-	Login(ctx context.Context) error
-}
-
 func newReadiness(store pinger, lanes []*lane) *readiness {
 	rd := &readiness{store: &cachedCheck{every: storeCheckEvery, check: store.Ping}}
 	for _, l := range lanes {
