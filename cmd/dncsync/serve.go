@@ -141,7 +141,7 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		Metrics: inMetrics})
 	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
-	(&console.Handler{Store: primary.store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer,
+	(&console.Handler{Store: primary.store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: opLanes(lanes),
 		Sampler: s.sampler, Recorder: recorder}).Register(r)
 	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
 	s.routes = r.patterns

@@ -33,7 +33,10 @@ type Handler struct {
 	Pacing        lookup.Pacing // may be nil
 	Sampler       *Sampler      // may be nil: no chart
 	Recorder      *Recorder     // may be nil: no recent requests
-	Now           func() time.Time
+	// Lanes, with more than one destination, sum up the tiles and the clock over all of them and
+	// add a table of each one's queue; the dead letters shown are the primary's (Store).
+	Lanes []lookup.Lane
+	Now   func() time.Time
 }
 
 const cookieName = "dncsync_console"

@@ -45,7 +45,14 @@ const (
 func (h *Handler) view(ctx context.Context, query string) view {
 	now := h.now()
 	v := view{Now: now, Query: query}
-	st, err := lookup.ReadStatus(ctx, h.Store, h.Store, h.Pacing, now)
+	var st lookup.Status
+	var err error
+	if len(h.Lanes) > 1 {
+		// The tiles and the clock sum up every destination; the table shows each one's.
+		st, err = lookup.ReadStatusAll(ctx, h.Lanes, now)
+	} else {
+		st, err = lookup.ReadStatus(ctx, h.Store, h.Store, h.Pacing, now)
+	}
 	if err != nil {
 		v.Error = "The store cannot be read right now; this page shows what it can."
 	}

@@ -13,33 +13,39 @@ import (
 
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/genesys"
+	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
 	"github.com/dncsync/dncsync/internal/pusher"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
 	"github.com/dncsync/dncsync/internal/redistest"
+	"github.com/dncsync/dncsync/internal/simfault"
 )
 
 // TestOrderingProperty: whatever order add and remove events for a few numbers arrive in, with
 // repeats, split over deliveries while the pusher runs against a faulty CXone, the final list is
 // the model's: per number the latest occurredAt wins, and add wins a tie.
+//
+// With two destinations (CXone and Genesys Cloud, faults on both), each list ends as the model's.
 func TestOrderingProperty(t *testing.T) {
 	srv := redistest.Start(t)
-	stores := map[string]func(rt *rapid.T, i int) queue.Queue{
-		"embedded": func(rt *rapid.T, i int) queue.Queue {
+	stores := map[string]func(rt *rapid.T, i int, dests []string) queue.Queue{
+		"embedded": func(rt *rapid.T, i int, dests []string) queue.Queue {
 			dir, err := os.MkdirTemp("", "dncsync-prop-")
 			if err != nil {
 				rt.Fatal(err)
 			}
-			s, err := boltq.Open(filepath.Join(dir, "q.db"), boltq.Options{})
+			s, err := boltq.Open(filepath.Join(dir, "q.db"), boltq.Options{Destinations: dests})
 			if err != nil {
 				rt.Fatal(err)
 			}
 			rt.Cleanup(func() { s.Close(); os.RemoveAll(dir) })
 			return s
 		},
-		"redis": func(rt *rapid.T, i int) queue.Queue {
-			s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("prop%d", i)})
+		"redis": func(rt *rapid.T, i int, dests []string) queue.Queue {
+			s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("prop%d-%d", len(dests), i),
+				Destinations: dests})
 			if err != nil {
 				rt.Fatal(err)
 			}
@@ -52,7 +58,14 @@ func TestOrderingProperty(t *testing.T) {
 			iter := 0
 			rapid.Check(t, func(rt *rapid.T) {
 				iter++
-				checkOrdering(rt, open(rt, iter))
+				checkOrdering(rt, open(rt, iter, nil), false)
+			})
+		})
+		t.Run(name+"/two-destinations", func(t *testing.T) {
+			iter := 0
+			rapid.Check(t, func(rt *rapid.T) {
+				iter++
+				checkOrdering(rt, open(rt, iter, []string{"cxone", "genesys"}), true)
 			})
 		})
 	}
@@ -64,7 +77,7 @@ type propEvent struct {
 	occ    int // ms after base
 }
 
-func checkOrdering(rt *rapid.T, store queue.Queue) {
+func checkOrdering(rt *rapid.T, store queue.Queue, twoDests bool) {
 	numbersPool := []string{"+14155550001", "+14155550002", "+442079460958"}
 	events := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) propEvent {
 		return propEvent{
@@ -86,17 +99,44 @@ func checkOrdering(rt *rapid.T, store queue.Queue) {
 	pacer := pusher.NewPacer(600000)
 	client := cxone.NewV2(cxone.V2Config{BaseURL: url, ClientID: "id", ClientSecret: "secret", ListID: "list",
 		Pacer: pacer, Timeout: 2 * time.Second})
-	sig := queue.NewSignal()
-	q := queue.Signaling(store, sig)
-	p := pusher.New(q, client, pacer, sig.C(), pusher.Config{BatchSize: 3, Linger: time.Millisecond,
+	pcfg := pusher.Config{BatchSize: 3, Linger: time.Millisecond,
 		Lease: 30 * time.Second, MaxAttempts: 1000, Backoff: func(int) time.Duration { return 5 * time.Millisecond },
-		IdleCheck: 10 * time.Millisecond, ConfigWait: 10 * time.Millisecond})
+		IdleCheck: 10 * time.Millisecond, ConfigWait: 10 * time.Millisecond, OutageMax: 20 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	pctx, stopPusher := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { p.Run(pctx) })
 	defer func() { stopPusher(); wg.Wait() }()
+	// One queue per destination, each drained by its own pusher; an enqueue wakes both.
+	queues := []queue.Queue{store}
+	var gsim *genesyssim.Server
+	sigs := []*queue.Signal{queue.NewSignal()}
+	if twoDests {
+		r := store.(queue.Router)
+		cxq, err := r.Dest("cxone")
+		if err != nil {
+			rt.Fatal(err)
+		}
+		gq, err := r.Dest("genesys")
+		if err != nil {
+			rt.Fatal(err)
+		}
+		queues = []queue.Queue{cxq, gq}
+		sigs = append(sigs, queue.NewSignal())
+		gsim = genesyssim.New(genesyssim.Config{RatePerMinute: -1, Seed: 5})
+		gsim.SetFaults(simfault.Faults{LostAfterApply: 0.15, ServerError: 0.1})
+		gh, gstop := gsim.StartHosts()
+		defer gstop()
+		gc := gsim.Config()
+		gpacer := pusher.NewPacer(600000)
+		gclient := genesys.New(genesys.Config{LoginURL: gh.Login, APIURL: gh.API, ClientID: gc.ClientID,
+			ClientSecret: gc.ClientSecret, DNCListID: gc.DNCListID, Pacer: gpacer, Timeout: 2 * time.Second})
+		gp := pusher.New(gq, gclient, gpacer, sigs[1].C(), pcfg)
+		wg.Go(func() { gp.Run(pctx) })
+	}
+	q := queue.Signaling(store, sigs...)
+	p := pusher.New(queues[0], client, pacer, sigs[0].C(), pcfg)
+	wg.Go(func() { p.Run(pctx) })
 
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	for i := 0; i < len(order); i += chunk {
@@ -113,20 +153,25 @@ func checkOrdering(rt *rapid.T, store queue.Queue) {
 		time.Sleep(time.Duration(rapid.IntRange(0, 3).Draw(rt, "pause")) * time.Millisecond)
 	}
 	want := model(events)
-	for {
-		st, err := q.Stats(ctx)
-		if err != nil {
-			rt.Fatal(err)
+	for _, dq := range queues {
+		for {
+			st, err := dq.Stats(ctx)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			if st.Depth() == 0 {
+				break
+			}
+			if ctx.Err() != nil {
+				rt.Fatalf("not drained: %+v", st)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		if st.Depth() == 0 {
-			break
-		}
-		if ctx.Err() != nil {
-			rt.Fatalf("not drained: %+v", st)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	for _, n := range numbersPool {
+		if gsim != nil && gsim.Has(n) != want[n] {
+			rt.Fatalf("%s on the Genesys list: %v, want %v (events %+v, delivery %v)", n, gsim.Has(n), want[n], events, order)
+		}
 		if got := sim.Has(n); got != want[n] {
 			trail := ""
 			if ev, ok := store.(queue.Evidence); ok {

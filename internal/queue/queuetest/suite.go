@@ -119,6 +119,7 @@ func Run(t *testing.T, o Opener) {
 		"StatsOldest":              testStatsOldest,
 		"ChangedInFlightNotDead":   testChangedNotDead,
 		"EventIDsPerNumber":        testEventIDPerNumber,
+		"RulesMatchWins":           testRulesMatchWins,
 	}
 	for _, n := range slices.Sorted(maps.Keys(tests)) {
 		t.Run(n, func(t *testing.T) { tests[n](t, setup(t, o)) })
