@@ -59,8 +59,8 @@ func parseFast(s string) (Number, bool) {
 		if !ok {
 			return Number{}, false
 		}
-		region := phonenumbers.GetRegionCodeForNumber(num)
-		if !phonenumbers.IsValidNumberForRegion(num, region) || phonenumbers.Format(num, phonenumbers.E164) != e164 {
+		region, valid := validRegion(num)
+		if !valid || phonenumbers.Format(num, phonenumbers.E164) != e164 {
 			return Number{}, false
 		}
 		return Number{E164: e164, Region: geoRegion(region)}, true
@@ -171,8 +171,8 @@ func parseFastNational(s, region string) (Number, bool) {
 	if !ok {
 		return Number{}, false
 	}
-	numRegion := phonenumbers.GetRegionCodeForNumber(num)
-	if !phonenumbers.IsValidNumberForRegion(num, numRegion) {
+	numRegion, valid := validRegion(num)
+	if !valid {
 		return Number{}, false
 	}
 	if onlyDigits(phonenumbers.Format(num, phonenumbers.NATIONAL)) != digits {
@@ -194,3 +194,40 @@ func onlyDigits(s string) string {
 	}
 	return b.String()
 }
+
+// validRegion is the library's region for num (GetRegionCodeForNumber) and whether num is valid
+// for it (IsValidNumberForRegion), judging validity once. Where a calling code has several
+// regions, the library picks a region that has no leading-digit rule only by validating the
+// number for it, with the very type patterns IsValidNumberForRegion would run again: about a
+// third of a fresh North American number's parse. So that pick is already the answer.
+func validRegion(num *phonenumbers.PhoneNumber) (string, bool) {
+	region := phonenumbers.GetRegionCodeForNumber(num)
+	if region == "" {
+		return "", false
+	}
+	if pickedByValidity()[region] {
+		return region, true
+	}
+	return region, phonenumbers.IsValidNumberForRegion(num, region)
+}
+
+// pickedByValidity are the regions GetRegionCodeForNumber returns only for a number valid there:
+// those that share their calling code with other regions and have no leading-digit rule.
+var pickedByValidity = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return out
+	}
+	for _, md := range coll.GetMetadata() {
+		id := md.GetId()
+		if id == phonenumbers.UNKNOWN_REGION || id == "001" || md.GetLeadingDigits() != "" {
+			continue
+		}
+		if regions := phonenumbers.GetRegionCodesForCountryCode(int(md.GetCountryCode())); len(regions) > 1 &&
+			slices.Contains(regions, id) {
+			out[id] = true
+		}
+	}
+	return out
+})

@@ -184,8 +184,8 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	}
 	// This is IsValidNumber unrolled: it computes the region too, which is
 	// costly for +1 (it tries each NANP region), and we need the region.
-	numRegion := phonenumbers.GetRegionCodeForNumber(num)
-	if !phonenumbers.IsValidNumberForRegion(num, numRegion) {
+	numRegion, valid := validRegion(num)
+	if !valid {
 		return Number{}, possibleReason(num), nil
 	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
