@@ -228,3 +228,26 @@ func pushErrors(t *testing.T, p *proc) int {
 	}
 	return 0
 }
+
+// TestToolsUseTheServiceDestinations: a tool that opens the store directly with fewer destinations
+// than the service runs with is refused (its numbers would never reach the others); with the same
+// list, an import queues for every destination and both lists get the numbers.
+func TestToolsUseTheServiceDestinations(t *testing.T) {
+	cx, env := startSim(t, 30000)
+	g, genv := startGenesys(t, 6000)
+	redisURL := redistest.Start(t).URL()
+	env = append(append(env, genv...), "DNCSYNC_DESTINATIONS=cxone,genesys", "REDIS_URL="+redisURL)
+	startServe(t, env...)
+
+	path, want := importFile(t, 300)
+	_, errOut, code := runCmd(t, []string{"REDIS_URL=" + redisURL}, "", "import", path)
+	if code == 0 || !strings.Contains(errOut, "DNCSYNC_DESTINATIONS=cxone,genesys") {
+		t.Fatalf("import with the default destinations: exit %d, stderr %q; want a refusal naming the service's list", code, errOut)
+	}
+	out, errOut, code := runCmd(t, []string{"REDIS_URL=" + redisURL, "DNCSYNC_DESTINATIONS=cxone,genesys"}, "", "import", path)
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errOut)
+	}
+	waitForList(t, cx, want, 60*time.Second)
+	waitForGenesys(t, g, want, 60*time.Second)
+}

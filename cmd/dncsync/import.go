@@ -101,6 +101,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer store.Close()
+		if err := sameDestinations(store, cfg); err != nil {
+			return err
+		}
 		sink = intake.StoreSink{Store: store, DefaultRegion: region}
 	}
 

@@ -102,6 +102,14 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		store.Close()
 		return nil, err
 	}
+	if rec, ok := store.(queue.Recorder); ok {
+		// For the tools that open the store directly (import, dlq, status): they check it.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := rec.RecordDestinations(ctx); err != nil {
+			log.Warn("could not record the destinations in the store (tools will not check theirs)", "err", err)
+		}
+		cancel()
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	recorder := &console.Recorder{}

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -15,7 +19,31 @@ func openStoreBeside(cfg *config) (queue.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (while serve runs on the embedded store, use --server)", err)
 	}
+	if err := sameDestinations(s, cfg); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// sameDestinations refuses to work on a store with other destinations than the service last
+// recorded: an import with fewer would leave its numbers callable on the others.
+func sameDestinations(s queue.Store, cfg *config) error {
+	rec, ok := s.(queue.Recorder)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got, err := rec.RecordedDestinations(ctx)
+	if err != nil || got == nil {
+		return err
+	}
+	if want := cfg.destinations(); !slices.Equal(got, want) {
+		return fmt.Errorf("the service runs with DNCSYNC_DESTINATIONS=%s, this command with %s: set the same, so that "+
+			"what it queues reaches every destination", strings.Join(got, ","), strings.Join(want, ","))
+	}
+	return nil
 }
 
 // validateClient checks the settings of a command that talks to CXone but serves no webhooks,

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -106,4 +107,15 @@ func (s NumberState) For(dest string) (d DestState, ok bool) {
 	}
 	d, ok = s.Destinations[dest]
 	return d, ok
+}
+
+// Recorder is a store that remembers the destinations the service runs with, so that a tool that
+// opens the store directly (import, dlq, status) can refuse to queue for fewer: an import that
+// queued for CXone alone while the service also pushes to Genesys Cloud would leave those numbers
+// callable there.
+type Recorder interface {
+	// RecordDestinations stores the list the store was opened with.
+	RecordDestinations(ctx context.Context) error
+	// RecordedDestinations returns the list last recorded; nil if none was.
+	RecordedDestinations(ctx context.Context) ([]string, error)
 }

@@ -1,7 +1,9 @@
 package boltq
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -168,4 +170,33 @@ func (t *txn) fill(number string, st *queue.NumberState) (bool, error) {
 		}
 	}
 	return queued, nil
+}
+
+var (
+	_               queue.Recorder = (*Store)(nil)
+	keyDestinations                = []byte("destinations") // in the meta bucket: the recorded list
+)
+
+// RecordDestinations stores the destination list in the meta bucket.
+func (s *Store) RecordDestinations(ctx context.Context) error {
+	v := []byte(strings.Join(s.Destinations(), ","))
+	if err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(keyDestinations, v) }); err != nil {
+		return unavailable("record destinations", err)
+	}
+	return nil
+}
+
+// RecordedDestinations reads the list RecordDestinations stored; nil if none.
+func (s *Store) RecordedDestinations(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(keyDestinations); len(v) > 0 {
+			out = strings.Split(string(v), ",")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("recorded destinations", err)
+	}
+	return out, nil
 }

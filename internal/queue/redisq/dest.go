@@ -1,7 +1,11 @@
 package redisq
 
 import (
+	"context"
 	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -75,4 +79,23 @@ func (s *Store) DestStore(name string) (*Store, error) {
 // args are a destination script's ARGV: the destination (prelude.lua, dest()), then more.
 func (s *Store) args(more ...any) []any {
 	return append([]any{s.prefix, s.d.qp, s.d.sfx, s.d.label}, more...)
+}
+
+var _ queue.Recorder = (*Store)(nil)
+
+// RecordDestinations stores the destination list under "{tag}:destinations".
+func (s *Store) RecordDestinations(ctx context.Context) error {
+	return wrap("record destinations", s.rdb.Set(ctx, s.prefix+"destinations", strings.Join(s.Destinations(), ","), 0).Err())
+}
+
+// RecordedDestinations reads the list RecordDestinations stored; nil if none.
+func (s *Store) RecordedDestinations(ctx context.Context) ([]string, error) {
+	v, err := s.rdb.Get(ctx, s.prefix+"destinations").Result()
+	if err == redis.Nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("recorded destinations", err)
+	}
+	return strings.Split(v, ","), nil
 }
