@@ -51,6 +51,15 @@ func CheckDestinations(names []string) error {
 	return nil
 }
 
+// DestinationNames is names as a store opens with them: checked (CheckDestinations), and the
+// default destination alone when there are none.
+func DestinationNames(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return []string{DefaultDestination}, nil
+	}
+	return names, CheckDestinations(names)
+}
+
 // DestState is one destination's standing for a number: what it last confirmed, and whether the
 // number waits for it.
 type DestState struct {

@@ -28,10 +28,8 @@ type destBuckets struct {
 }
 
 func newDestBuckets(names []string) ([]*destBuckets, error) {
-	if len(names) == 0 {
-		names = []string{queue.DefaultDestination}
-	}
-	if err := queue.CheckDestinations(names); err != nil {
+	names, err := queue.DestinationNames(names)
+	if err != nil {
 		return nil, fmt.Errorf("boltq: %w", err)
 	}
 	out := make([]*destBuckets, len(names))

@@ -28,10 +28,8 @@ type destQueue struct {
 }
 
 func newDestQueues(prefix string, names []string) ([]*destQueue, error) {
-	if len(names) == 0 {
-		names = []string{queue.DefaultDestination}
-	}
-	if err := queue.CheckDestinations(names); err != nil {
+	names, err := queue.DestinationNames(names)
+	if err != nil {
 		return nil, fmt.Errorf("redisq: %w", err)
 	}
 	out := make([]*destQueue, len(names))
