@@ -6,7 +6,6 @@ package cxone
 
 import (
 	"errors"
-	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
 )
@@ -24,9 +23,7 @@ type (
 // AnswerTimer is a Pacer that also learns how long answers take: Answered is called with the time
 // a request was let go, once its answer arrived. A slow answer may mean a late arrival, which
 // would make the next request look early to a limit of one at a time.
-type AnswerTimer interface {
-	Answered(sent time.Time)
-}
+type AnswerTimer = destination.AnswerTimer
 
 const (
 	Transient   = destination.Transient

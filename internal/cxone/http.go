@@ -55,9 +55,7 @@ func (c *caller) do(ctx context.Context, op, method, url string, body any) (resp
 		if err != nil {
 			return response{}, &Error{Kind: Transient, Op: op, Msg: "no answer", Err: err}
 		}
-		if t, ok := c.pacer.(AnswerTimer); ok {
-			t.Answered(sent)
-		}
+		destination.Answered(c.pacer, sent)
 		switch resp.status {
 		case http.StatusUnauthorized:
 			c.tokens.Invalidate(tok)

@@ -43,6 +43,21 @@ type Pacer interface {
 	OK()
 }
 
+// AnswerTimer is a Pacer that also learns how long answers take: Answered is called with the time
+// a request was let go, once its answer arrived. A slow answer may mean a late arrival, which
+// would make the next request look early to a limit of one at a time. Clients call it when their
+// pacer has it.
+type AnswerTimer interface {
+	Answered(sent time.Time)
+}
+
+// Answered tells p, if it is an AnswerTimer, that a request let go at sent has its answer.
+func Answered(p Pacer, sent time.Time) {
+	if t, ok := p.(AnswerTimer); ok {
+		t.Answered(sent)
+	}
+}
+
 // Kind says how the caller should treat a failure.
 type Kind int
 

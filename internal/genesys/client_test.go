@@ -90,6 +90,13 @@ func TestAddAndRemove(t *testing.T) {
 	if st := b.sim.Stats(); st.Removed != 2 || st.Added != 4 {
 		t.Errorf("stats %+v", st)
 	}
+	// Every paced request reported its answer, for the pace against a limit of one at a time.
+	b.pacer.mu.Lock()
+	waits, answered := b.pacer.waits, b.pacer.answered
+	b.pacer.mu.Unlock()
+	if waits == 0 || answered != waits {
+		t.Errorf("%d requests paced, %d answers reported to the pacer", waits, answered)
+	}
 }
 
 func TestLongExpiryClamp(t *testing.T) {

@@ -39,7 +39,14 @@ type pacer struct {
 	mu        sync.Mutex
 	clock     *clock
 	waits     int
+	answered  int // requests whose answers were reported (destination.AnswerTimer)
 	throttled []time.Duration
+}
+
+func (p *pacer) Answered(time.Time) {
+	p.mu.Lock()
+	p.answered++
+	p.mu.Unlock()
 }
 
 func (p *pacer) Wait(ctx context.Context) error {

@@ -50,10 +50,12 @@ func (c *caller) do(ctx context.Context, op, method, u string, body any) (respon
 		if err := c.pacer.Wait(ctx); err != nil {
 			return response{}, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "waiting for the rate limit", Err: err}
 		}
+		sent := time.Now()
 		resp, err := c.send(ctx, op, method, u, tok, payload)
 		if err != nil {
 			return response{}, err
 		}
+		destination.Answered(c.pacer, sent)
 		switch resp.status {
 		case http.StatusUnauthorized:
 			c.tokens.Invalidate(tok)

@@ -269,7 +269,11 @@ func (c *Client) post(ctx context.Context, op string, b Body) (response, error) 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	stdwebhook.Sign(req.Header, newID(c.now()), c.now(), payload, c.secrets...)
+	sent := time.Now()
 	resp, err := c.http.Do(req)
+	if err == nil {
+		destination.Answered(c.cfg.Pacer, sent)
+	}
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -24,7 +24,14 @@ import (
 type pacer struct {
 	mu        sync.Mutex
 	waits     int
+	answered  int // requests whose answers were reported (destination.AnswerTimer)
 	throttled []time.Duration
+}
+
+func (p *pacer) Answered(time.Time) {
+	p.mu.Lock()
+	p.answered++
+	p.mu.Unlock()
 }
 
 func (p *pacer) Wait(ctx context.Context) error {
@@ -121,6 +128,13 @@ func TestAddAndRemove(t *testing.T) {
 	}
 	if err := b.client.Ping(ctx); err != nil || b.sim.Stats().Pings != 1 {
 		t.Errorf("ping: %v", err)
+	}
+	// Every paced request reported its answer, for the pace against a limit of one at a time.
+	b.pacer.mu.Lock()
+	waits, answered := b.pacer.waits, b.pacer.answered
+	b.pacer.mu.Unlock()
+	if waits == 0 || answered != waits {
+		t.Errorf("%d requests paced, %d answers reported to the pacer", waits, answered)
 	}
 }
 

@@ -2,60 +2,38 @@ package cxonesim
 
 import (
 	"net/http"
-	"time"
+
+	"github.com/dncsync/dncsync/internal/simfault"
 )
 
 // Faults are probabilities (0..1) of misbehaviour, rolled once per API call
 // (never for the token endpoint or /sim/). At most one of the answering
 // faults (ExpireTokens, RateLimit429, ServerError, HTMLError, LostAfterApply)
 // applies to a request, checked in that order; Slow combines with any of them.
-type Faults struct {
-	// RateLimit429 answers 429 even though the bucket has room.
-	RateLimit429 float64
-	// RetryAfter is the Retry-After header of injected 429s: "" omits it,
-	// RetryAfterDate sends an HTTP-date 2s ahead, anything else is sent
-	// verbatim (e.g. "2", or garbage to test a client's parser). The admin
-	// profile ignores it: its 429s never carry Retry-After.
-	RetryAfter string
-	// ServerError answers 500, 502 or 503 (chosen at random) before the
-	// request is applied.
-	ServerError float64
-	// Slow delays the answer by SlowDelay. The delay happens before the
-	// request is applied; a client that times out meanwhile changes nothing.
-	Slow      float64
-	SlowDelay time.Duration
-	// LostAfterApply applies the request, then closes the connection without
-	// answering. The client sees a transport error and must converge on
-	// retry (v2: an add then yields 409, a remove 404; admin: both simply
-	// succeed again).
-	LostAfterApply float64
-	// ExpireTokens answers 401 to a valid token and invalidates it, as if it
-	// expired early.
-	ExpireTokens float64
-	// HTMLError answers 502 with an HTML body, like a misbehaving gateway.
-	HTMLError float64
-}
+// They are every simulator's (internal/simfault), with the same JSON at
+// /sim/faults. The admin profile ignores RetryAfter: its 429s never carry it.
+// A request lost after it was applied converges on retry (v2: an add then
+// yields 409, a remove 404; admin: both simply succeed again).
+type Faults = simfault.Faults
 
 // RetryAfterDate, as Faults.RetryAfter, sends an HTTP-date instead of seconds.
-const RetryAfterDate = "date"
+const RetryAfterDate = simfault.RetryAfterDate
 
 // Fault kinds, the keys of Stats.FaultsInjected. They match the JSON field
 // names of Faults.
 const (
-	FaultRateLimit429   = "rateLimit429"
-	FaultServerError    = "serverError"
-	FaultSlow           = "slow"
-	FaultLostAfterApply = "lostAfterApply"
-	FaultExpireTokens   = "expireTokens"
-	FaultHTMLError      = "htmlError"
+	FaultRateLimit429   = simfault.FaultRateLimit429
+	FaultServerError    = simfault.FaultServerError
+	FaultSlow           = simfault.FaultSlow
+	FaultLostAfterApply = simfault.FaultLostAfterApply
+	FaultExpireTokens   = simfault.FaultExpireTokens
+	FaultHTMLError      = simfault.FaultHTMLError
 )
 
 // SetFaults replaces the active faults; probabilities are clamped to 0..1.
 // It takes effect for requests admitted afterwards.
 func (s *Server) SetFaults(f Faults) {
-	for _, p := range []*float64{&f.RateLimit429, &f.ServerError, &f.Slow, &f.LostAfterApply, &f.ExpireTokens, &f.HTMLError} {
-		*p = min(max(*p, 0), 1)
-	}
+	f = f.Clamp()
 	s.mu.Lock()
 	s.faults = f
 	s.mu.Unlock()
