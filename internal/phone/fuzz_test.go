@@ -34,6 +34,14 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		if r, ok := canonicalRegion(region); ok {
+			// Validity on compiled patterns (valid.go) answers as the library does.
+			if num, err := phonenumbers.Parse(s, r); err == nil {
+				wantRegion := phonenumbers.GetRegionCodeForNumber(num)
+				wantValid := wantRegion != "" && phonenumbers.IsValidNumberForRegion(num, wantRegion)
+				if got, valid := validRegion(num); got != wantRegion || valid != wantValid {
+					t.Fatalf("validRegion(%q in %s) = %q %v, the library: %q %v", raw, r, got, valid, wantRegion, wantValid)
+				}
+			}
 			if fast, ok := parseFastNational(s, r); ok {
 				num, err := phonenumbers.Parse(s, r)
 				if err != nil || phonenumbers.Format(num, phonenumbers.E164) != fast.E164 || !phonenumbers.IsValidNumber(num) {

@@ -11,8 +11,8 @@ import (
 // every calling code, on national numbers of every length drawn at random and on each region's
 // example numbers (valid ones, which the random ones mostly are not).
 func TestValidRegionIsTheLibrarys(t *testing.T) {
-	if len(pickedByValidity()) == 0 || !pickedByValidity()["US"] {
-		t.Fatalf("pickedByValidity() = %v: the NANP's main region must be in it", pickedByValidity())
+	if len(metadata().byRegion) < 200 || len(metadata().nonGeo) == 0 {
+		t.Fatalf("metadata: %d regions, %d non-geographic entities", len(metadata().byRegion), len(metadata().nonGeo))
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	check := func(num *phonenumbers.PhoneNumber) {
@@ -20,6 +20,9 @@ func TestValidRegionIsTheLibrarys(t *testing.T) {
 		wantRegion := phonenumbers.GetRegionCodeForNumber(num)
 		wantValid := phonenumbers.IsValidNumberForRegion(num, wantRegion)
 		region, valid := validRegion(num)
+		if got, want := nationalSignificant(num), phonenumbers.GetNationalSignificantNumber(num); got != want {
+			t.Fatalf("nationalSignificant = %q, the library's %q", got, want)
+		}
 		if wantRegion == "" {
 			wantValid = false
 		}
@@ -51,7 +54,12 @@ func TestValidRegionIsTheLibrarys(t *testing.T) {
 				nsn = nsn*10 + uint64(r.IntN(10))
 			}
 			c := cc
-			check(&phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nsn})
+			num := &phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nsn}
+			if r.IntN(8) == 0 { // a national number with leading zeros, as Italy's
+				yes, zeros := true, int32(1+r.IntN(2))
+				num.ItalianLeadingZero, num.NumberOfLeadingZeros = &yes, &zeros
+			}
+			check(num)
 		}
 	}
 	if valid < 300 {
