@@ -26,23 +26,12 @@ func parseFast(s string) (Number, bool) {
 	}
 	var b [maxDigits + 1]byte
 	b[0] = '+'
-	n := 1
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if n == len(b) {
-				return Number{}, false
-			}
-			b[n] = c
-			n++
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
-		default:
-			return Number{}, false
-		}
+	n, ok := plainDigits(s[1:], b[1:])
+	if !ok {
+		return Number{}, false
 	}
-	e164 := string(b[:n])
-	if digits := n - 1; digits < minDigits || !isE164Shape(e164) {
+	e164 := string(b[:1+n])
+	if n < minDigits || !isE164Shape(e164) {
 		return Number{}, false
 	}
 	// Calling codes are prefix-free and 1 to 3 digits long, as the library reads them.
@@ -66,6 +55,27 @@ func parseFast(s string) (Number, bool) {
 		return Number{E164: e164, Region: geoRegion(region)}, true
 	}
 	return Number{}, false
+}
+
+// plainDigits copies the digits of s into b and returns how many, when s holds only digits and
+// the separators people type between them (spaces, dashes, dots, slashes, parentheses) and its
+// digits fit in b; ok is false otherwise.
+func plainDigits(s string, b []byte) (n int, ok bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == len(b) {
+				return 0, false
+			}
+			b[n] = c
+			n++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		default:
+			return 0, false
+		}
+	}
+	return n, true
 }
 
 // phoneNumber builds the library's number for calling code cc and national significant number nsn,
@@ -141,20 +151,9 @@ func parseFastNational(s, region string) (Number, bool) {
 		return Number{}, false // the library refuses input over its length cap, whatever it holds
 	}
 	var b [maxDigits + 3]byte
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if n == len(b) {
-				return Number{}, false
-			}
-			b[n] = c
-			n++
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
-		default:
-			return Number{}, false
-		}
+	n, ok := plainDigits(s, b[:])
+	if !ok {
+		return Number{}, false
 	}
 	digits := string(b[:n])
 	nsn := digits
