@@ -63,7 +63,7 @@ func TestAllNumbersFaults(t *testing.T) {
 	if err != nil || !slices.Equal(got, []string{number(1)}) {
 		t.Fatalf("under the rate limit: %v, %v", got, err)
 	}
-	if _, th := b.pacer.snapshot(); len(th) < 3 {
+	if th := b.pacer.Throttles(); len(th) < 3 {
 		t.Errorf("pauses %v: every step should have met the bucket", th)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/destination/destinationtest"
 	"github.com/dncsync/dncsync/internal/genesys"
 	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
 )
@@ -26,7 +27,7 @@ func TestLogin(t *testing.T) {
 	if n := b.requests(genesyssim.KindToken, 200); n != 1 {
 		t.Fatalf("%d token requests for two logins, want 1 (the token is cached)", n)
 	}
-	if w, _ := b.pacer.snapshot(); w != 0 {
+	if w, _ := b.pacer.Counts(); w != 0 {
 		t.Errorf("login used %d pacer slots; the login host is not the API", w)
 	}
 
@@ -91,9 +92,7 @@ func TestAddAndRemove(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	// Every paced request reported its answer, for the pace against a limit of one at a time.
-	b.pacer.mu.Lock()
-	waits, answered := b.pacer.waits, b.pacer.answered
-	b.pacer.mu.Unlock()
+	waits, answered := b.pacer.Counts()
 	if waits == 0 || answered != waits {
 		t.Errorf("%d requests paced, %d answers reported to the pacer", waits, answered)
 	}
@@ -249,7 +248,7 @@ func TestChecks(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := genesys.Config{ClientID: "id", ClientSecret: "secret", DNCListID: "list", Pacer: &pacer{}}
+	ok := genesys.Config{ClientID: "id", ClientSecret: "secret", DNCListID: "list", Pacer: &destinationtest.Pacer{}}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestRateLimited(t *testing.T) {
 					t.Errorf("contact %d: %v, want RateLimited with the pause applied", i, err)
 				}
 			}
-			if _, th := b.pacer.snapshot(); len(th) != 1 || th[0] != tc.want {
+			if th := b.pacer.Throttles(); len(th) != 1 || th[0] != tc.want {
 				t.Errorf("the pacer was told %v, want one pause of %v", th, tc.want)
 			}
 			if n := b.sim.Stats().Requests[genesyssim.KindPatch][429]; n != 1 {
@@ -47,7 +47,7 @@ func TestRateLimited(t *testing.T) {
 	if got := kinds(errs); got[0] != -1 || got[1] != -1 || got[2] != destination.RateLimited || got[3] != destination.RateLimited {
 		t.Fatalf("over the burst: %v", errs)
 	}
-	if _, th := b.pacer.snapshot(); len(th) != 1 || th[0] != time.Second {
+	if th := b.pacer.Throttles(); len(th) != 1 || th[0] != time.Second {
 		t.Fatalf("pauses %v, want the bucket's 1 s", th)
 	}
 	// The pacer's pause moved the clock: the rest goes through.

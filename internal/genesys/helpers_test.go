@@ -1,15 +1,14 @@
 package genesys_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/destination/destinationtest"
 	"github.com/dncsync/dncsync/internal/genesys"
 	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
 )
@@ -33,54 +32,12 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// pacer lets every request through and records 429 reports: the pusher's real pacer is tested on
-// its own. A pause advances the simulator's clock instead of sleeping.
-type pacer struct {
-	mu        sync.Mutex
-	clock     *clock
-	waits     int
-	answered  int // requests whose answers were reported (destination.AnswerTimer)
-	throttled []time.Duration
-}
-
-func (p *pacer) Answered(time.Time) {
-	p.mu.Lock()
-	p.answered++
-	p.mu.Unlock()
-}
-
-func (p *pacer) Wait(ctx context.Context) error {
-	p.mu.Lock()
-	p.waits++
-	p.mu.Unlock()
-	return ctx.Err()
-}
-
-func (p *pacer) Throttled(d time.Duration) time.Duration {
-	p.mu.Lock()
-	p.throttled = append(p.throttled, d)
-	p.mu.Unlock()
-	pause := max(d, time.Second)
-	if p.clock != nil {
-		p.clock.Advance(pause)
-	}
-	return pause
-}
-
-func (p *pacer) OK() {}
-
-func (p *pacer) snapshot() (int, []time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.waits, slices.Clone(p.throttled)
-}
-
 // bundle is one test's simulated organization and a client of it.
 type bundle struct {
 	sim    *genesyssim.Server
 	hosts  genesyssim.Hosts
 	clock  *clock
-	pacer  *pacer
+	pacer  *destinationtest.Pacer
 	client *genesys.Client
 	cfg    genesys.Config
 }
@@ -98,7 +55,7 @@ func setup(t *testing.T, cfg genesyssim.Config, change func(*genesys.Config)) *b
 	var stop func()
 	b.hosts, stop = b.sim.StartHosts()
 	t.Cleanup(stop)
-	b.pacer = &pacer{clock: b.clock}
+	b.pacer = &destinationtest.Pacer{Advance: b.clock.Advance}
 	c := b.sim.Config()
 	b.cfg = genesys.Config{LoginURL: b.hosts.Login, APIURL: b.hosts.API, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		DNCListID: c.DNCListID, Pacer: b.pacer, Timeout: 2 * time.Second, ExportPoll: time.Millisecond}

@@ -9,63 +9,27 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/destination/destinationtest"
 	"github.com/dncsync/dncsync/internal/simfault"
 	"github.com/dncsync/dncsync/internal/stdwebhook"
 	"github.com/dncsync/dncsync/internal/webhook"
 	"github.com/dncsync/dncsync/internal/webhook/webhooksim"
 )
 
-// pacer lets every request through and records 429 reports.
-type pacer struct {
-	mu        sync.Mutex
-	waits     int
-	answered  int // requests whose answers were reported (destination.AnswerTimer)
-	throttled []time.Duration
-}
-
-func (p *pacer) Answered(time.Time) {
-	p.mu.Lock()
-	p.answered++
-	p.mu.Unlock()
-}
-
-func (p *pacer) Wait(ctx context.Context) error {
-	p.mu.Lock()
-	p.waits++
-	p.mu.Unlock()
-	return ctx.Err()
-}
-
-func (p *pacer) Throttled(d time.Duration) time.Duration {
-	p.mu.Lock()
-	p.throttled = append(p.throttled, d)
-	p.mu.Unlock()
-	return max(d, time.Second)
-}
-
-func (p *pacer) OK() {}
-
-func (p *pacer) pauses() []time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.throttled)
-}
-
 type bundle struct {
 	sim    *webhooksim.Server
 	url    string
-	pacer  *pacer
+	pacer  *destinationtest.Pacer
 	client *webhook.Client
 }
 
 func setup(t *testing.T, cfg webhooksim.Config, change func(*webhook.Config)) *bundle {
 	t.Helper()
-	b := &bundle{sim: webhooksim.New(cfg), pacer: &pacer{}}
+	b := &bundle{sim: webhooksim.New(cfg), pacer: &destinationtest.Pacer{}}
 	var stop func()
 	b.url, stop = b.sim.Start()
 	t.Cleanup(stop)
@@ -130,9 +94,7 @@ func TestAddAndRemove(t *testing.T) {
 		t.Errorf("ping: %v", err)
 	}
 	// Every paced request reported its answer, for the pace against a limit of one at a time.
-	b.pacer.mu.Lock()
-	waits, answered := b.pacer.waits, b.pacer.answered
-	b.pacer.mu.Unlock()
+	waits, answered := b.pacer.Counts()
 	if waits == 0 || answered != waits {
 		t.Errorf("%d requests paced, %d answers reported to the pacer", waits, answered)
 	}
@@ -206,7 +168,7 @@ func TestFaults(t *testing.T) {
 				t.Errorf("%s, contact %d: %v", tc.name, i, err)
 			}
 		}
-		if got := b.pacer.pauses(); !slices.Equal(got, []time.Duration{tc.want}) {
+		if got := b.pacer.Throttles(); !slices.Equal(got, []time.Duration{tc.want}) {
 			t.Errorf("%s: pauses %v; want one, and the batch stopped", tc.name, got)
 		}
 	}
@@ -295,7 +257,7 @@ func TestSignatures(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	good := webhook.Config{URL: "https://crm.example.com/dnc", Secret: stdwebhook.NewSecret(), Pacer: &pacer{}}
+	good := webhook.Config{URL: "https://crm.example.com/dnc", Secret: stdwebhook.NewSecret(), Pacer: &destinationtest.Pacer{}}
 	if _, err := webhook.New(good); err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +308,7 @@ func receiver(t *testing.T, status int, body string) *httptest.Server {
 }
 
 func client(t *testing.T, u string, change func(*webhook.Config)) *webhook.Client {
-	cfg := webhook.Config{URL: u, Secret: webhooksim.DefaultSecret, Pacer: &pacer{}, Timeout: 2 * time.Second}
+	cfg := webhook.Config{URL: u, Secret: webhooksim.DefaultSecret, Pacer: &destinationtest.Pacer{}, Timeout: 2 * time.Second}
 	if change != nil {
 		change(&cfg)
 	}
