@@ -2,15 +2,29 @@
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
-.PHONY: run test check unit fuzz bench bench-intake bench-drain load alerts
+# The build's identity, stamped with -ldflags (a build with -buildvcs=false, or without .git as in
+# a container, has no VCS stamp of its own): dncsync version prints both.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS = -X github.com/dncsync/dncsync/internal/version.Version=$(VERSION) -X github.com/dncsync/dncsync/internal/version.Commit=$(COMMIT)
+
+.PHONY: run build image test check unit fuzz bench bench-intake bench-drain load alerts
 
 run:
-	go run ./cmd/dncsync demo
+	go run -ldflags "$(LDFLAGS)" ./cmd/dncsync demo
+
+build:
+	go build -trimpath -ldflags "$(LDFLAGS)" -o dncsync ./cmd/dncsync
+
+# The container image, tagged with the version (needs Docker or Podman; none runs on the dev machines).
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t dncsync:$(VERSION) .
 
 test: check unit fuzz alerts
 
 check:
-	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
+	@# Not tee /dev/stderr: reopening stderr truncates a log file it is redirected to.
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "$$out" >&2; echo "gofmt: the files above need formatting" >&2; exit 1; fi
 	go vet ./...
 	go run $(STATICCHECK) ./...
 

@@ -43,6 +43,8 @@ Usage:
                       the dead letters with their errors; re-queue or drop them (drops are kept in the trail)
   dncsync rejected list [--since T] [--json] [--server URL]
                       input that was not a valid number, newest first, to correct and resubmit
+  dncsync healthcheck [--ready] [--url URL]
+                      ask the service on this host whether it runs (or can take opt-outs): exit 0 or 1
   dncsync version     the build: version, commit, Go
   dncsync load --url URL [--requests N --concurrency C --batch B]
                       post webhooks at a running service and print the rate it sustained
@@ -105,6 +107,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDLQ(ctx, args[1:], stdout, stderr)
 	case "rejected":
 		err = cmdRejected(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(stdout)
 	default:

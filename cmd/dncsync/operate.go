@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +15,7 @@ import (
 	"github.com/dncsync/dncsync/internal/lookup"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/version"
 )
 
 // errTooOld makes `dncsync status` exit 1: the oldest unsynced request is older than --max-age.
@@ -405,40 +405,10 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-// cmdVersion prints the module version and the build's VCS stamp.
+// cmdVersion prints the build: the stamped version and commit, else the module's VCS stamp.
 func cmdVersion(stdout io.Writer) error {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		fmt.Fprintln(stdout, "dncsync (no build information)")
-		return nil
-	}
-	fmt.Fprintln(stdout, versionLine(bi))
+	fmt.Fprintln(stdout, version.String())
 	return nil
-}
-
-func versionLine(bi *debug.BuildInfo) string {
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	settings := map[string]string{}
-	for _, s := range bi.Settings {
-		settings[s.Key] = s.Value
-	}
-	out := "dncsync " + v + " " + bi.GoVersion
-	if rev := settings["vcs.revision"]; rev != "" {
-		out += " commit " + rev[:min(12, len(rev))]
-		if settings["vcs.modified"] == "true" {
-			out += "+dirty"
-		}
-		if t := settings["vcs.time"]; t != "" {
-			out += " " + t
-		}
-	}
-	if a := settings["GOARCH"]; a != "" {
-		out += " " + settings["GOOS"] + "/" + a
-	}
-	return out
 }
 
 // readStatus reads the status from the store: of one destination if dest names one, else of all

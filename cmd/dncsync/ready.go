@@ -46,18 +46,33 @@ func newReadiness(store pinger, lanes []*lane) *readiness {
 	return rd
 }
 
+// ServeHTTP answers the checks; ?exclude=NAME (repeatable, as Kubernetes' own /readyz takes it)
+// leaves checks out: exclude=destinations leaves out every login, so that a readiness probe takes
+// a replica out of the Service while its store cannot commit, but not for a destination's outage
+// (opt-outs must keep queueing while CXone is down).
 func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	checks := map[string]string{"store": rd.store.result(r.Context())}
-	status := http.StatusOK
-	if checks["store"] != "ok" {
-		status = http.StatusServiceUnavailable
+	excluded := map[string]bool{}
+	for _, n := range r.URL.Query()["exclude"] {
+		excluded[n] = true
 	}
-	loggedIn := false
+	checks := map[string]string{}
+	status := http.StatusOK
+	if !excluded["store"] {
+		checks["store"] = rd.store.result(r.Context())
+		if checks["store"] != "ok" {
+			status = http.StatusServiceUnavailable
+		}
+	}
+	loggedIn, asked := false, false
 	for _, c := range rd.logins {
+		if excluded["destinations"] || excluded[c.name] {
+			continue
+		}
+		asked = true
 		checks[c.name] = c.result(r.Context())
 		loggedIn = loggedIn || checks[c.name] == "ok"
 	}
-	if !loggedIn {
+	if asked && !loggedIn {
 		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Content-Type", "application/json")
