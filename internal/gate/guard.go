@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"math/bits"
@@ -118,9 +120,10 @@ func (r Result) Status() int {
 	return http.StatusUnauthorized
 }
 
-// Deny sets the headers of a refusal: the challenge of a 401, the Retry-After of a back-off.
+// Deny sets the headers of a refusal: the challenge of a 401 (none when challenge is empty), the
+// Retry-After of a back-off.
 func (r Result) Deny(w http.ResponseWriter, challenge string) {
-	if r.Verdict == Missing || r.Verdict == Wrong {
+	if (r.Verdict == Missing || r.Verdict == Wrong) && challenge != "" {
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
 	if r.RetryAfter > 0 {
@@ -134,6 +137,17 @@ func (r Result) Message() string {
 		return fmt.Sprintf("too many failed attempts from your address; try again in %s", r.RetryAfter.Round(time.Second))
 	}
 	return ""
+}
+
+// Key derives a key for label from the secret (HMAC-SHA256): what is signed with it stops being
+// valid when the secret changes. Nil when no secret is configured.
+func (g *Guard) Key(label string) []byte {
+	if !g.Enabled() {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(g.token))
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }
 
 // CheckBearer checks r's bearer token (Bearer).
