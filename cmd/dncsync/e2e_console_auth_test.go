@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
 	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
@@ -345,5 +349,51 @@ func TestOperatorOutputEscapesControlCharacters(t *testing.T) {
 	var ans struct{ History []struct{ Raw string } }
 	if err := json.Unmarshal([]byte(out), &ans); err != nil || len(ans.History) == 0 || ans.History[0].Raw != "\u202e1762-555 (514)\x1b[8m" {
 		t.Fatalf("lookup JSON does not decode to the raw text: %v %+v", err, ans)
+	}
+}
+
+// TestSignOutInChromium: a real browser signs in and out through the forms, on a host name that is
+// not loopback, so Chromium sends no Sec-Fetch-Site and the forms pass the cross-site check on their
+// Origin alone (under Referrer-Policy: no-referrer it would be "null" and refused). The cookie the
+// browser held is refused after the sign-out.
+func TestSignOutInChromium(t *testing.T) {
+	browser := chromium(t)
+	_, env := startSim(t, 6000)
+	p := startServe(t, append(env, "DNCSYNC_DATA_DIR="+t.TempDir(), "DNCSYNC_ADMIN_TOKEN="+adminToken)...)
+	u, _ := url.Parse(p.url)
+	base := "http://dncsync.test:" + u.Port()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("host-resolver-rules", "MAP dncsync.test 127.0.0.1"), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("chromium: %s: %v", what, err)
+		}
+	}
+	do("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(`input[name=token]`))
+	do("sign in", chromedp.SendKeys(`input[name=token]`, adminToken), chromedp.Submit(`input[name=token]`),
+		chromedp.WaitVisible(`#queue`))
+	cookies, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]*network.Cookie, error) {
+		res, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{})
+		return res.Cookies, err
+	})
+	if err != nil || len(cookies) != 1 {
+		t.Fatalf("the browser's cookies: %v %v", cookies, err)
+	}
+	held := &http.Cookie{Name: cookies[0].Name, Value: cookies[0].Value}
+	if pageStatus(t, p, held) != 200 {
+		t.Fatal("the browser's session does not open the page")
+	}
+	do("sign out", chromedp.Click(`header form button`), chromedp.WaitVisible(`input[name=token]`))
+	if got := pageStatus(t, p, held); got != http.StatusSeeOther {
+		t.Fatalf("the cookie the browser held, after its sign-out: %d, want a redirect to the login form", got)
 	}
 }
