@@ -51,6 +51,9 @@ const cookieName = "dncsync_console"
 
 // Register adds the routes to mux.
 func (h *Handler) Register(mux interface{ Handle(string, http.Handler) }) {
+	if h.Sessions == nil {
+		panic("console: Handler.Sessions is required: sign-outs must be recorded where every replica sees them")
+	}
 	h.csrf = http.NewCrossOriginProtection()
 	if u, err := url.Parse(h.PublicURL); err == nil && h.PublicURL != "" && u.Host != "" {
 		if h.csrf.AddTrustedOrigin(u.Scheme+"://"+u.Host) == nil {
