@@ -175,6 +175,7 @@ func TestFailedSignInsAreLoggedCountedAndBackedOff(t *testing.T) {
 	if len(lines) < gate.FreeFailures || len(lines) > 20 {
 		t.Fatalf("%d log lines for 500 failures, want a few:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
+	t.Logf("500 wrong tokens: %v; %d log lines", statuses, len(lines))
 	for _, l := range lines {
 		if strings.Contains(l, "guess") || strings.Contains(l, adminToken) || !strings.Contains(l, `"client":"127.0.0.1"`) {
 			t.Fatalf("log line %s: want the client, never the token sent", l)
