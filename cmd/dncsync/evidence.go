@@ -53,11 +53,10 @@ func cmdLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer store.Close()
-		region := *country
-		if region == "" {
-			region = cfg.DefaultRegion
+		key, err := lookup.Key(query, *country, cfg.DefaultRegion)
+		if err != nil {
+			return fmt.Errorf("--country %q: %w", *country, err)
 		}
-		key := lookup.Key(query, region)
 		if key == "" {
 			return errNotFound
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dncsync/dncsync/internal/lookup"
 	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/printable"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/version"
 )
@@ -217,8 +218,9 @@ func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "NUMBER\tACTION\tATTEMPTS\tDEAD SINCE\tFIRST RECEIVED\tLAST ERROR")
 		for _, d := range dl {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", d.Number, d.Action, d.Attempts, d.DeadAt.UTC().Format(time.RFC3339),
-				d.FirstReceivedAt.UTC().Format(time.RFC3339), oneLine(d.LastError, 120))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", printable.Escape(d.Number), printable.Escape(string(d.Action)),
+				d.Attempts, d.DeadAt.UTC().Format(time.RFC3339), d.FirstReceivedAt.UTC().Format(time.RFC3339),
+				printable.Cut(d.LastError, 120))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -386,8 +388,9 @@ func cmdRejected(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RECEIVED\tRAW\tREASON\tREGION\tSOURCE\tEVENT ID")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ReceivedAt.Format(time.RFC3339), oneLine(r.Raw, 40), r.Reason,
-			r.Region, r.Source, r.EventID)
+		// Every field but the time is the sender's, and shown escaped (printable).
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ReceivedAt.Format(time.RFC3339), printable.Cut(r.Raw, 40),
+			printable.Cut(r.Reason, 40), printable.Cut(r.Region, 10), printable.Cut(r.Source, 40), printable.Cut(r.EventID, 60))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/dncsync/dncsync/api"
 	"github.com/dncsync/dncsync/internal/console"
 	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/lookup"
 	"github.com/dncsync/dncsync/internal/queue"
@@ -134,8 +134,15 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	r.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.ready = newReadiness(store, lanes)
 	r.Handle("GET /readyz", s.ready)
-	r.Handle("GET /metrics", bearer(cfg.MetricsToken, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	lh := lookup.New(q, store, cfg.AdminToken, cfg.DefaultRegion)
+	authMetrics := gate.NewMetrics(reg)
+	metricsGuard := gate.New(gate.Config{Realm: "metrics", Token: cfg.MetricsToken, Logger: log.With("component", "auth"),
+		Metrics: authMetrics})
+	r.Handle("GET /metrics", bearer(metricsGuard, "dncsync-metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	// One guard for the admin token: the /v1 API and the status page's sign-in count a client's
+	// failures together.
+	admin := gate.New(gate.Config{Realm: "admin", Token: cfg.AdminToken, Logger: log.With("component", "auth"),
+		Metrics: authMetrics})
+	lh := lookup.New(q, store, admin, cfg.DefaultRegion)
 	// Re-queued numbers go through the signaling queue, so the pushers wake for them.
 	lh.Reconcile = reconciler(lanes, q, store)
 	if len(lanes) > 1 {
@@ -149,7 +156,13 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		Metrics: inMetrics})
 	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
-	(&console.Handler{Store: primary.store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: opLanes(lanes),
+	sessions, ok := store.(queue.Sessions)
+	if !ok {
+		store.Close()
+		return nil, fmt.Errorf("the %T store cannot keep console sessions", store)
+	}
+	(&console.Handler{Store: primary.store, Admin: admin, Sessions: sessions, PublicURL: cfg.PublicURL,
+		DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: opLanes(lanes),
 		Sampler: s.sampler, Recorder: recorder}).Register(r)
 	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
 	s.routes = r.patterns
@@ -255,19 +268,23 @@ func checkRedis(store queue.Store, cfg *config, log *slog.Logger) error {
 	return fmt.Errorf("refusing to start: %s; or set DNCSYNC_ALLOW_UNSAFE_REDIS=true to start anyway", strings.Join(problems, "; "))
 }
 
-// bearer guards h with "Authorization: Bearer token"; an empty token leaves h open.
-func bearer(token, realm string, h http.Handler) http.Handler {
-	if token == "" {
+// bearer guards h with g's bearer token; a guard without a token leaves h open.
+func bearer(g *gate.Guard, realm string, h http.Handler) http.Handler {
+	if !g.Enabled() {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := r.Header.Get("Authorization")
-		if len(got) < 7 || !strings.EqualFold(got[:7], "Bearer ") || subtle.ConstantTimeCompare([]byte(got[7:]), []byte(token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
-			http.Error(w, "Authorization: Bearer token required", http.StatusUnauthorized)
+		res := g.CheckBearer(r)
+		if res.Verdict == gate.OK {
+			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
+		res.Deny(w, `Bearer realm="`+realm+`"`)
+		msg := res.Message()
+		if msg == "" {
+			msg = "Authorization: Bearer token required"
+		}
+		http.Error(w, msg, res.Status())
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/printable"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -56,9 +57,11 @@ func validateClient(cfg *config, ef *envFlags) error {
 	return nil
 }
 
-// printJSON writes v indented, for people and scripts alike.
+// printJSON writes v indented, for people and scripts alike; the control characters that
+// encoding/json leaves in strings are escaped too (printable.JSON), so the same JSON is safe on a
+// terminal.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(printable.JSONWriter(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

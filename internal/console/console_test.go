@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 )
@@ -33,7 +34,8 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	h := &Handler{Store: s, Token: token, DefaultRegion: "US", Recorder: &Recorder{}}
+	h := &Handler{Store: s, Admin: gate.New(gate.Config{Realm: "admin", Token: token}), Sessions: s,
+		DefaultRegion: "US", Recorder: &Recorder{}}
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -101,7 +103,7 @@ func TestLoginCookieAndBearer(t *testing.T) {
 
 func TestDisabledWithoutToken(t *testing.T) {
 	b := setup(t)
-	b.h.Token = ""
+	b.h.Admin = gate.New(gate.Config{Realm: "admin"})
 	resp, body := get(t, noRedirect, b.srv.URL+"/", "Authorization", "Bearer ")
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "DNCSYNC_ADMIN_TOKEN") {
 		t.Fatalf("page without an admin token: %d\n%s", resp.StatusCode, body)

@@ -82,7 +82,8 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		v.Dead = dl[:min(len(dl), deadShown)]
 	}
 	if q := strings.TrimSpace(query); q != "" {
-		hist, found, err := h.Store.Lookup(ctx, lookup.Key(q, h.DefaultRegion), queue.Page{Limit: lookupShown})
+		key, _ := lookup.Key(q, "", h.DefaultRegion) // the configured region is valid (checked at start)
+		hist, found, err := h.Store.Lookup(ctx, key, queue.Page{Limit: lookupShown})
 		switch {
 		case err != nil:
 			v.LookupNote = "The store cannot be read right now."
@@ -96,6 +97,7 @@ func (h *Handler) view(ctx context.Context, query string) view {
 			}
 		}
 	}
+	escape(&v)
 	return v
 }
 

@@ -1,13 +1,12 @@
 package intake
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/stdwebhook"
 )
 
@@ -29,13 +28,11 @@ func (None) Challenge() string                  { return "" }
 type Token struct{ Token string }
 
 func (t Token) Verify(r *http.Request, _ []byte) error {
-	h := r.Header.Get("Authorization")
-	// The scheme name is case-insensitive (RFC 9110).
-	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
+	got, ok := gate.Bearer(r) // the one rule every bearer token of dncsync is read by
+	if !ok {
 		return errors.New("missing Authorization: Bearer token")
 	}
-	got := h[7:]
-	if subtle.ConstantTimeCompare([]byte(got), []byte(t.Token)) != 1 {
+	if !gate.Match(got, t.Token) {
 		return errors.New("wrong bearer token")
 	}
 	return nil

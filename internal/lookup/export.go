@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/printable"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -25,7 +26,7 @@ type Writer interface {
 func NewWriter(w io.Writer, format string) (Writer, error) {
 	switch format {
 	case "jsonl", "":
-		return &jsonlWriter{enc: json.NewEncoder(w)}, nil
+		return &jsonlWriter{enc: json.NewEncoder(printable.JSONWriter(w))}, nil
 	case "csv":
 		cw := csv.NewWriter(w)
 		if err := cw.Write(ExportFields); err != nil {
@@ -49,7 +50,9 @@ func (c *csvWriter) Write(r queue.AuditRecord) error {
 		r.Channel, r.Reason, r.Scope, r.EventID, r.Region, stamp(r.OccurredAt), stamp(r.ReceivedAt),
 		stamp(r.ExpiresAt), r.Detail}
 	for i := range row {
-		row[i] = SafeCell(row[i])
+		// Escaped for the terminal or spreadsheet it is read in (the jsonl export keeps the exact
+		// text), then kept from being run as a formula.
+		row[i] = SafeCell(printable.Escape(row[i]))
 	}
 	return c.w.Write(row)
 }

@@ -3,8 +3,8 @@
 package lookup
 
 import (
+	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/printable"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -21,7 +23,7 @@ import (
 type Handler struct {
 	q             queue.Queue
 	ev            queue.Evidence
-	token         string
+	admin         *gate.Guard
 	defaultRegion string
 	now           func() time.Time
 	// Reconcile, when set, serves POST /v1/reconcile[?dryRun=true] (admin profile).
@@ -49,9 +51,10 @@ func (h *Handler) queueFor(w http.ResponseWriter, name string) (queue.Queue, boo
 	return nil, false
 }
 
-// New returns a Handler. token is DNCSYNC_ADMIN_TOKEN; empty disables the API (403).
-func New(q queue.Queue, ev queue.Evidence, token, defaultRegion string) *Handler {
-	return &Handler{q: q, ev: ev, token: token, defaultRegion: defaultRegion, now: time.Now}
+// New returns a Handler. admin checks DNCSYNC_ADMIN_TOKEN and accounts for failed attempts (the
+// status page shares it); without a token the API answers 403.
+func New(q queue.Queue, ev queue.Evidence, admin *gate.Guard, defaultRegion string) *Handler {
+	return &Handler{q: q, ev: ev, admin: admin, defaultRegion: defaultRegion, now: time.Now}
 }
 
 // Router is where routes are registered: an *http.ServeMux, or a wrapper that also lists them.
@@ -121,22 +124,27 @@ func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rep)
 }
 
+// auth guards next with the admin token. Every answer under /v1 is no-store: most carry numbers and
+// what people sent, which no cache between here and the operator may keep.
 func (h *Handler) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.token == "" {
+		w.Header().Set("Cache-Control", "no-store")
+		switch res := h.admin.CheckBearer(r); res.Verdict {
+		case gate.OK:
+			next(w, r)
+		case gate.Disabled:
 			writeJSON(w, http.StatusForbidden, errBody("the /v1 API is disabled: set DNCSYNC_ADMIN_TOKEN to enable it"))
-			return
-		}
-		got := r.Header.Get("Authorization")
-		if len(got) < 7 || !strings.EqualFold(got[:7], "Bearer ") ||
-			subtle.ConstantTimeCompare([]byte(got[7:]), []byte(h.token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="dncsync-admin"`)
+		case gate.Throttled:
+			res.Deny(w, challenge)
+			writeJSON(w, res.Status(), errBody(res.Message()))
+		default:
+			res.Deny(w, challenge)
 			writeJSON(w, http.StatusUnauthorized, errBody("Authorization: Bearer $DNCSYNC_ADMIN_TOKEN required"))
-			return
 		}
-		next(w, r)
 	})
 }
+
+const challenge = `Bearer realm="dncsync-admin"`
 
 // Answer is the JSON of GET /v1/numbers/{number}.
 type Answer struct {
@@ -155,13 +163,25 @@ func NewAnswer(query string, h queue.History) Answer {
 	return Answer{NumberState: h.State, Query: query, History: h.Records, NextBefore: h.Older}
 }
 
-// Key is where a query is looked up: its E.164 when it is a valid number (in region, default the
-// configured one), otherwise the rejection key of the raw input.
-func Key(query, region string) string {
-	if n, err := phone.Parse(query, region); err == nil {
-		return n.E164
+// ErrBadRegion refuses a country that is not a region, for a query that needs one.
+var ErrBadRegion = errors.New("country is not a known region (ISO 3166 code such as US or GB)")
+
+// Key is where a query is looked up: its E.164 when it is a valid number, otherwise the rejection
+// key of the raw input. A query in international form ("+" and the country code) names its country
+// and region is ignored; any other is read in region (empty: defaultRegion), which must then be a
+// region (ErrBadRegion).
+func Key(query, region, defaultRegion string) (string, error) {
+	if strings.HasPrefix(strings.TrimSpace(query), "+") {
+		region = defaultRegion
+	} else if region == "" {
+		region = defaultRegion
+	} else if !phone.ValidRegion(region) {
+		return "", ErrBadRegion
 	}
-	return queue.RejectionKey(query)
+	if n, err := phone.Parse(query, region); err == nil {
+		return n.E164, nil
+	}
+	return queue.RejectionKey(query), nil
 }
 
 // ParsePage reads ?limit= and ?before= (a cursor from an earlier answer's nextBefore).
@@ -179,16 +199,16 @@ func ParsePage(limit, before string) (queue.Page, error) {
 
 func (h *Handler) number(w http.ResponseWriter, r *http.Request) {
 	query := r.PathValue("number")
-	region := r.URL.Query().Get("country")
-	if region == "" {
-		region = h.defaultRegion
-	}
 	page, err := ParsePage(r.URL.Query().Get("limit"), r.URL.Query().Get("before"))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
 		return
 	}
-	key := Key(query, region)
+	key, err := Key(query, r.URL.Query().Get("country"), h.defaultRegion)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+		return
+	}
 	if key == "" {
 		writeJSON(w, http.StatusNotFound, errBody("never seen"))
 		return
@@ -268,12 +288,19 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request) {
 
 func errBody(msg string) map[string]string { return map[string]string{"error": msg} }
 
+// writeJSON answers v as JSON, with the control characters encoding/json leaves in strings
+// escaped too (printable.JSON): the answer is often read in a terminal.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, "could not encode the answer", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_, _ = w.Write(printable.JSON(buf.Bytes()))
 }
 
 // ErrNotFound is returned by a Client lookup of a number never seen.
