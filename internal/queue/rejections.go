@@ -63,15 +63,15 @@ func (l RejectionLimits) Check() error {
 // RejectionStats is what a store holds of rejected input and what it turned away. The counters
 // only grow (from when the store was created, or upgraded to keep them).
 type RejectionStats struct {
-	Kept       int64 `json:"kept"`       // rejections held now
-	Cap        int64 `json:"cap"`        // RejectionLimits.Cap
-	Recorded   int64 `json:"recorded"`   // rejections written
-	Duplicates int64 `json:"duplicates"` // the same rejection again (Identity): not written
-	Shed       int64 `json:"shed"`       // the oldest, dropped past the cap
-	Skipped    int64 `json:"skipped"`    // not written while the store was past MaxFill of its limit
+	Kept       int64 // rejections held now
+	Cap        int64 // RejectionLimits.Cap
+	Recorded   int64 // rejections written
+	Duplicates int64 // the same rejection again (Identity): not written
+	Shed       int64 // the oldest, dropped past the cap
+	Skipped    int64 // not written while the store was past MaxFill of its limit
 	// Fill is the share of its limit the store uses now; -1 when it has no limit known (Redis
 	// without maxmemory, a filesystem that does not say).
-	Fill float64 `json:"fill"`
+	Fill float64
 }
 
 // RejectionKeeper is what the stores' rejection bounds add to Evidence and Operations.

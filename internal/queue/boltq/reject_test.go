@@ -3,7 +3,10 @@ package boltq
 import (
 	"context"
 	"fmt"
+	"math"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +101,26 @@ func TestOpenLayoutBeforeRejectionLimits(t *testing.T) {
 	}
 	s.Close()
 	checkFile(t, path)
+}
+
+// The filesystem's fill is df's Use%: used of used and available to a process without root's
+// reserve.
+func TestUsageIsTheFilesystemsAsDfSaysIt(t *testing.T) {
+	dir := t.TempDir()
+	used, limit, err := usage(dir)
+	if err != nil {
+		t.Skipf("no filesystem usage here: %v", err)
+	}
+	out, err := exec.Command("df", "-P", dir).Output()
+	if err != nil {
+		t.Skipf("no df here: %v", err)
+	}
+	f := strings.Fields(strings.Split(strings.TrimSpace(string(out)), "\n")[1])
+	pct, err := strconv.Atoi(strings.TrimSuffix(f[4], "%"))
+	if err != nil {
+		t.Fatalf("df said %q", out)
+	}
+	if got := math.Ceil(float64(used) * 100 / float64(limit)); math.Abs(got-float64(pct)) > 1 {
+		t.Fatalf("used %d of %d: %v%%, df says %d%%", used, limit, got, pct)
+	}
 }
