@@ -132,7 +132,9 @@ func TestImportRerunRecordsNoNewRejection(t *testing.T) {
 			list := func() []string {
 				t.Helper()
 				out, errOut, code := runCmd(t, env, "", "rejected", "list", "--json")
-				var got struct{ Rejections []struct{ Raw, EventID, SHA256 string } }
+				var got struct {
+					Rejections []struct{ Raw, EventID, SHA256 string }
+				}
 				if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 					t.Fatalf("rejected list: exit %d %v\n%s\n%s", code, err, out, errOut)
 				}
@@ -154,7 +156,9 @@ func TestImportRerunRecordsNoNewRejection(t *testing.T) {
 				}
 			}
 			out, _, code := runCmd(t, env, "", "status", "--json")
-			var st struct{ Rejections struct{ Kept, Recorded, Duplicates int } }
+			var st struct {
+				Rejections struct{ Kept, Recorded, Duplicates int }
+			}
 			if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 ||
 				st.Rejections.Kept != 3 || st.Rejections.Recorded != 3 || st.Rejections.Duplicates != 3 {
 				t.Fatalf("status: exit %d %+v %v\n%s", code, st, err, out)
@@ -188,7 +192,9 @@ func TestJunkLeavesRoomForOptOutsOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("filesystem %.0f%% full before the junk", fill()*100)
-	var rs struct{ Rejections struct{ Recorded, Skipped int64 } }
+	var rs struct {
+		Rejections struct{ Recorded, Skipped int64 }
+	}
 	for i := 0; ; i += 100 {
 		if i >= 40000 {
 			t.Fatalf("40,000 junk events and nothing skipped; filesystem %.0f%% full, %+v", fill()*100, rs.Rejections)
