@@ -259,3 +259,49 @@ func TestRejectionsOfTheReleaseBefore(t *testing.T) {
 		t.Fatalf("stats %+v, %v", st, err)
 	}
 }
+
+// One call with a thousand rejections stops writing them once Redis passes the fill, not only when
+// it was past it at the start: reject.lua reads used_memory again every 64 written.
+func TestLargeRejectBatchStopsAtTheFill(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "fill"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	if err := s.Reject(ctx, queue.Rejection{Raw: "1", Reason: "too_short"}); err != nil { // scripts loaded
+		t.Fatal(err)
+	}
+	// A Redis of about 10 MB, 80% full as INFO reads it then. The batch's own arguments count while
+	// the script runs (about 1 MB); what it writes (about 0.7 MB) passes 90% part-way.
+	for i := range 10 {
+		if err := rdb.Set(ctx, fmt.Sprintf("ballast%d", i), strings.Repeat("b", 1<<20), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := infoField(info, "used_memory") * 100 / 80
+	if err := rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(limit, 10)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.ConfigSet(ctx, "maxmemory", "0")
+	rs := make([]queue.Rejection, 1000)
+	for i := range rs {
+		rs[i] = queue.Rejection{Raw: fmt.Sprintf("12%d", i), Body: strings.Repeat("x", 2000), Reason: "too_short",
+			EventID: fmt.Sprintf("e%d", i), ReceivedAt: time.Now()}
+	}
+	if err := s.Reject(ctx, rs...); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.RejectionStats(ctx)
+	if err != nil || st.Skipped == 0 || st.Recorded == 1 || st.Recorded+st.Skipped != 1001 {
+		t.Fatalf("stats %+v, %v: want the batch cut off part-way, at the fill", st, err)
+	}
+	t.Logf("recorded %d of the batch, skipped %d; Redis %.1f%% full", st.Recorded-1, st.Skipped, st.Fill*100)
+}

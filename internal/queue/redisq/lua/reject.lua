@@ -17,12 +17,15 @@
 -- Returns {recorded, duplicates, skipped, shed}.
 local prefix, now, cap, maxfill = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 
--- crowded: is Redis past maxfill of maxmemory? Read once, when the first rejection is to be
--- written. A server that has no maxmemory, or will not tell (INFO refused), is not crowded.
-local crowded
+local recorded, dups, skipped = 0, 0, 0
+
+-- is_crowded: is Redis past maxfill of maxmemory? Read before the first rejection is written, and
+-- again every 64 written (a batch of a thousand large ones is megabytes). A server that has no
+-- maxmemory, or will not tell (INFO refused), is not crowded.
+local crowded, checked = false, nil
 local function is_crowded()
-  if crowded == nil then
-    crowded = false
+  if maxfill < 1 and not crowded and (checked == nil or recorded - checked >= 64) then
+    checked = recorded
     local info = redis.pcall("INFO", "memory")
     if type(info) == "string" then
       local used = tonumber(string.match(info, "used_memory:(%d+)"))
@@ -32,8 +35,6 @@ local function is_crowded()
   end
   return crowded
 end
-
-local recorded, dups, skipped = 0, 0, 0
 for i = 5, #ARGV, 15 do
   local kind, k, raw, body, said, reason = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
   local region, src, ch, id, recv, valid = ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9], tonumber(ARGV[i+10]), ARGV[i+11] == "1"
