@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -46,18 +45,6 @@ func (l RejectionLimits) OrDefaults() RejectionLimits {
 		l.MaxFill = DefaultRejectionMaxFill
 	}
 	return l
-}
-
-// Check says what is wrong with limits given as settings (zero is not a setting: it means the
-// default only in code).
-func (l RejectionLimits) Check() error {
-	if l.Cap < 1 {
-		return fmt.Errorf("the rejection cap %d must be at least 1", l.Cap)
-	}
-	if l.MaxFill <= 0 || l.MaxFill > 1 {
-		return fmt.Errorf("the rejection fill %v must be above 0 and at most 1", l.MaxFill)
-	}
-	return nil
 }
 
 // RejectionStats is what a store holds of rejected input and what it turned away. The counters

@@ -80,13 +80,12 @@ func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 		return nil
 	}
 	bounded := make([]queue.Rejection, len(rs))
-	crowded := false
+	rejected := false
 	for i, r := range rs {
 		bounded[i] = r.Bound()
-		if bounded[i].Kind == queue.AuditRejected && !crowded {
-			crowded = s.crowded()
-		}
+		rejected = rejected || bounded[i].Kind == queue.AuditRejected
 	}
+	crowded := rejected && s.crowded()
 	err := s.write(ctx, s.db.Batch, func(tx *bolt.Tx) error {
 		t := s.begin(tx)
 		st, err := t.rejStats()
@@ -235,7 +234,10 @@ func (t *txn) forgetRecord(key string, seq uint64) error {
 // TrimRejections drops the rejections received before cutoff and the oldest past the cap, from
 // the front, in transactions of at most trimBatch.
 func (s *Store) TrimRejections(ctx context.Context, cutoff time.Time) (int, error) {
-	cut := max(ms(cutoff), 1)
+	var cut int64 // 0: no cutoff (the cap only), as redisq reads a zero time
+	if !cutoff.IsZero() {
+		cut = max(ms(cutoff), 1)
+	}
 	total := 0
 	for {
 		if err := ctx.Err(); err != nil {
