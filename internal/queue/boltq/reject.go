@@ -144,16 +144,16 @@ func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
 func (t *txn) shed(st *rejStats, cap int64, most int, cut int64) (int, error) {
 	n := 0
 	for n < most {
+		over := st.kept > cap
+		if !over && cut <= 0 {
+			return n, nil
+		}
 		k, v := t.rejections.Cursor().First()
 		if k == nil {
 			st.kept = 0 // nothing is kept, whatever the counter said
 			return n, nil
 		}
-		over := st.kept > cap
 		if !over {
-			if cut <= 0 {
-				return n, nil
-			}
 			r, err := decodeRejection(v)
 			if err != nil {
 				return n, fmt.Errorf("rejection %x: %w", k, err)
