@@ -66,6 +66,9 @@ type config struct {
 	MetricsToken     string
 	UnsafeRedis      bool
 	AuditKeep        time.Duration
+	RejectionKeep    time.Duration
+	RejectionCap     int
+	RejectionFill    float64
 	LogLevel         string
 	LogFormat        string
 	Shutdown         time.Duration
@@ -140,6 +143,18 @@ func (e *envFlags) bool(p *bool, name, env string, def bool, usage string) {
 	e.fs.BoolVar(p, name, def, usage+" ($"+env+")")
 }
 
+func (e *envFlags) float(p *float64, name, env string, def float64, usage string) {
+	if v, ok := os.LookupEnv(env); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q is not a number such as 0.9", env, v))
+		} else {
+			def = f
+		}
+	}
+	e.fs.Float64Var(p, name, def, usage+" ($"+env+")")
+}
+
 func (e *envFlags) dur(p *time.Duration, name, env string, def time.Duration, usage string) {
 	if v, ok := os.LookupEnv(env); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -196,6 +211,9 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.secret(&c.MetricsToken, "metrics-token", "DNCSYNC_METRICS_TOKEN", "bearer token for GET /metrics; unset: /metrics is open")
 	e.bool(&c.UnsafeRedis, "allow-unsafe-redis", "DNCSYNC_ALLOW_UNSAFE_REDIS", false, "start even when Redis would lose accepted opt-outs (eviction, no appendonly); only if you know why")
 	e.dur(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
+	e.dur(&c.RejectionKeep, "rejection-retention", "DNCSYNC_REJECTION_RETENTION", queue.DefaultRejectionRetention, "how long rejected input is kept, with its audit record")
+	e.int(&c.RejectionCap, "rejection-cap", "DNCSYNC_REJECTION_CAP", queue.DefaultRejectionCap, "most rejections kept; past it the oldest are shed (counted)")
+	e.float(&c.RejectionFill, "rejection-max-fill", "DNCSYNC_REJECTION_MAX_FILL", queue.DefaultRejectionMaxFill, "share of the store's limit (Redis maxmemory; the embedded store's filesystem) past which rejections are counted, not written, leaving the rest to opt-outs")
 	e.str(&c.LogLevel, "log-level", "DNCSYNC_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.str(&c.LogFormat, "log-format", "DNCSYNC_LOG_FORMAT", "json", "json or text")
 	e.str(&c.PprofAddr, "pprof-addr", "DNCSYNC_PPROF_ADDR", "", "serve Go's pprof profiles on this address (e.g. localhost:6060); unset: off")
@@ -349,6 +367,15 @@ func (c *config) validate(e *envFlags) error {
 	if c.AuditKeep < 24*time.Hour {
 		add("DNCSYNC_AUDIT_RETENTION=%v is shorter than a day; compliance asks for years (default 43800h)", c.AuditKeep)
 	}
+	if c.RejectionKeep < time.Hour {
+		add("DNCSYNC_REJECTION_RETENTION=%v must be at least 1h (default 2160h, 90 days)", c.RejectionKeep)
+	}
+	if c.RejectionCap < 1 {
+		add("DNCSYNC_REJECTION_CAP=%d must be at least 1 (default %d)", c.RejectionCap, queue.DefaultRejectionCap)
+	}
+	if c.RejectionFill <= 0 || c.RejectionFill > 1 {
+		add("DNCSYNC_REJECTION_MAX_FILL=%v must be above 0 and at most 1 (default %v)", c.RejectionFill, queue.DefaultRejectionMaxFill)
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		add("DNCSYNC_ADMIN_TOKEN must be at least 16 characters")
 	}
@@ -386,6 +413,11 @@ func (c *config) validate(e *envFlags) error {
 		add("DNCSYNC_WEBHOOK_AUTH=%q must be standard, token or none", c.WebhookAuth)
 	}
 	return errors.Join(errs...)
+}
+
+// rejectionLimits are the store's limits on rejected input (validate checked them).
+func (c *config) rejectionLimits() queue.RejectionLimits {
+	return queue.RejectionLimits{Cap: c.RejectionCap, MaxFill: c.RejectionFill}
 }
 
 // cxoneRegion is the form of a login region: na1, au1, eu1, ...

@@ -136,6 +136,9 @@ func printStatus(w io.Writer, st lookup.Status, now time.Time) error {
 	default:
 		row("pacing", fmt.Sprintf("%.0f requests/min, not paused", p.RPM))
 	}
+	if r := st.Rejections; r != nil {
+		row("rejections", rejectionsLine(r))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -412,6 +415,16 @@ func oneLine(s string, n int) string {
 func cmdVersion(stdout io.Writer) error {
 	fmt.Fprintln(stdout, version.String())
 	return nil
+}
+
+// rejectionsLine says what the store holds of rejected input and what it turned away.
+func rejectionsLine(r *lookup.RejectionStats) string {
+	out := fmt.Sprintf("%d kept (cap %d), %d recorded, %d duplicates, %d shed past the cap, %d not written near the store's limit",
+		r.Kept, r.Cap, r.Recorded, r.Duplicates, r.Shed, r.Skipped)
+	if r.StoreFill != nil {
+		out += fmt.Sprintf("; store %.0f%% full", *r.StoreFill*100)
+	}
+	return out
 }
 
 // readStatus reads the status from the store: of one destination if dest names one, else of all

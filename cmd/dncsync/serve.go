@@ -64,10 +64,10 @@ func openStore(cfg *config) (queue.Store, error) {
 	dests := cfg.destinations()
 	if cfg.RedisURL != "" {
 		return redisq.Open(cfg.RedisURL, redisq.Options{EventIDTTL: cfg.EventIDTTL, MinReplicas: cfg.RedisMinReplicas,
-			Destinations: dests})
+			Destinations: dests, Rejections: cfg.rejectionLimits()})
 	}
 	return boltq.Open(filepath.Join(cfg.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: cfg.EventIDTTL,
-		MaxLostLeases: cfg.MaxLostLeases, Destinations: dests})
+		MaxLostLeases: cfg.MaxLostLeases, Destinations: dests, Rejections: cfg.rejectionLimits()})
 }
 
 // limiterOf is the rate limiter every replica on the store shares (Redis); nil: the pacer keeps
@@ -111,7 +111,8 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 		cancel()
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newRejectionCollector(store))
 	recorder := &console.Recorder{}
 	lanes, err := newLanes(cfg, store, reg, recorder, log, h)
 	if err != nil {
@@ -210,7 +211,8 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	}
 	wg.Go(func() { s.sampler.Run(pctx) })
 	wg.Go(func() {
-		queue.KeepAudit(pctx, s.store, s.cfg.AuditKeep, 6*time.Hour, s.log.With("component", "retention"))
+		queue.KeepAudit(pctx, s.store, queue.Retention{Audit: s.cfg.AuditKeep, Rejections: s.cfg.RejectionKeep},
+			6*time.Hour, s.log.With("component", "retention"))
 	})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -243,6 +243,40 @@ type Stats struct {
 	// Destinations is each destination's own, when more than one is configured; the counts above
 	// are then their sums and the oldest request the oldest of theirs.
 	Destinations map[string]Stats `json:"destinations,omitempty"`
+	// Rejections is what the store holds of rejected input and turned away (the whole store's,
+	// not a destination's).
+	Rejections *RejectionStats `json:"rejections,omitempty"`
+}
+
+// RejectionStats is queue.RejectionStats as the API shows it.
+type RejectionStats struct {
+	Kept       int64 `json:"kept"`
+	Cap        int64 `json:"cap"`
+	Recorded   int64 `json:"recorded"`
+	Duplicates int64 `json:"duplicates"`
+	Shed       int64 `json:"shed"`    // the oldest, past the cap
+	Skipped    int64 `json:"skipped"` // not written: the store was past its share for rejections
+	// StoreFill is the share of its limit the store uses; null when it has none known.
+	StoreFill *float64 `json:"storeFill"`
+}
+
+// ReadRejections reads the rejection counts of a store that keeps them (queue.RejectionKeeper);
+// nil for one that does not.
+func ReadRejections(ctx context.Context, s any) (*RejectionStats, error) {
+	k, ok := s.(queue.RejectionKeeper)
+	if !ok {
+		return nil, nil
+	}
+	st, err := k.RejectionStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &RejectionStats{Kept: st.Kept, Cap: st.Cap, Recorded: st.Recorded, Duplicates: st.Duplicates,
+		Shed: st.Shed, Skipped: st.Skipped}
+	if st.Fill >= 0 {
+		out.StoreFill = &st.Fill
+	}
+	return out, nil
 }
 
 func (h *Handler) stats(w http.ResponseWriter, r *http.Request) {
@@ -283,6 +317,13 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request) {
 			out.OldestUnsyncedAt, out.OldestUnsyncedAgeSeconds = one.OldestUnsyncedAt, one.OldestUnsyncedAgeSeconds
 		}
 	}
+	rej, err := ReadRejections(ctx, h.ev)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errBody("the store cannot be read; retry later"))
+		return
+	}
+	out.Rejections = rej
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -130,6 +130,14 @@ func ReadStatusAll(ctx context.Context, lanes []Lane, now time.Time) (Status, er
 	if !neverPushed && !last.IsZero() {
 		out.LastPushAt = &last
 	}
+	// The rejections are the whole store's: told once, not per destination.
+	for name, st := range out.Destinations {
+		if out.Rejections == nil {
+			out.Rejections = st.Rejections
+		}
+		st.Rejections = nil
+		out.Destinations[name] = st
+	}
 	return out, nil
 }
 
@@ -160,6 +168,9 @@ func ReadStatus(ctx context.Context, q queue.Queue, ops queue.Operations, pacing
 	if !last.IsZero() {
 		t := last.UTC()
 		out.LastPushAt = &t
+	}
+	if out.Rejections, err = ReadRejections(ctx, ops); err != nil {
+		return Status{}, err
 	}
 	if pacing != nil {
 		p := &PaceState{RPM: pacing.CurrentRPM()}
@@ -329,7 +340,12 @@ type Rejection struct {
 	Channel    string    `json:"channel,omitempty"`
 	EventID    string    `json:"eventId,omitempty"`
 	ReceivedAt time.Time `json:"receivedAt"`
-	Body       string    `json:"body,omitempty"` // the event or row as received, possibly truncated
+	// Body is the event or row as received: its first 256 bytes (queue.MaxBodyLen). SHA256 and
+	// Bytes are the hash and size of the whole text as received (the body, or the raw number when
+	// there is none); absent for a rejection kept before they were.
+	Body   string `json:"body,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	Bytes  int    `json:"bytes,omitempty"`
 }
 
 // Rejections is the JSON of GET /v1/rejections.
@@ -343,7 +359,7 @@ func ToRejections(rs []queue.Rejection) []Rejection {
 	for i, r := range rs {
 		out[i] = Rejection{Raw: r.Raw, Number: r.Number, Reason: r.Reason, Said: r.Said, Region: r.Region,
 			Source: r.Source, Channel: r.Channel,
-			EventID: r.EventID, ReceivedAt: r.ReceivedAt.UTC(), Body: r.Body}
+			EventID: r.EventID, ReceivedAt: r.ReceivedAt.UTC(), Body: r.Body, SHA256: r.Hash, Bytes: r.Bytes}
 	}
 	return out
 }

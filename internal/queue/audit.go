@@ -156,6 +156,7 @@ type Store interface {
 	Queue
 	Evidence
 	Operations
+	RejectionKeeper
 }
 
 // RejectionKey is the key under which rejections of raw input are kept and looked up: its digits

@@ -10,8 +10,10 @@ import (
 // bounds keep what that costs the store small and fixed, so that no sender can fill it. They are
 // defined once here, and both stores and intake apply them through Bound.
 const (
-	MaxRawLen    = 256  // the number as received
-	MaxBodyLen   = 4096 // a rejected event as received
+	MaxRawLen = 256 // the number as received
+	// MaxBodyLen is how much of a rejected event (or row) as received is kept: its first bytes,
+	// beside the SHA-256 and the size of the whole (Rejection.Hash, Rejection.Bytes).
+	MaxBodyLen   = 256
 	MaxSaidLen   = 1024 // free text a person wrote, and an event's reason
 	MaxLabelLen  = 128  // source, channel, scope, region, reason codes
 	MaxEventID   = 256  // longer ids are kept as their digest
@@ -19,7 +21,8 @@ const (
 	truncatedTag = "…"
 )
 
-// Bound returns r cut to the limits above, with Kind and Key set.
+// Bound returns r cut to the limits above, with Kind, Key, Hash and Bytes set. The hash and size
+// are of the text as received, before the cut (a second Bound keeps them).
 func (r Rejection) Bound() Rejection {
 	if r.Kind == "" {
 		r.Kind = AuditRejected
@@ -30,8 +33,16 @@ func (r Rejection) Bound() Rejection {
 			r.Key = RejectionKey(r.Raw)
 		}
 	}
+	if r.Hash == "" {
+		text := r.Body
+		if text == "" {
+			text = r.Raw // input with no event around it (an SMS sender)
+		}
+		sum := sha256.Sum256([]byte(text))
+		r.Hash, r.Bytes = hex.EncodeToString(sum[:]), len(text)
+	}
 	r.Raw = Cut(r.Raw, MaxRawLen)
-	r.Body = Cut(r.Body, MaxBodyLen)
+	r.Body = Prefix(r.Body, MaxBodyLen)
 	r.Said = Cut(r.Said, MaxSaidLen)
 	r.Reason = Cut(r.Reason, MaxLabelLen)
 	r.Region = Cut(r.Region, MaxLabelLen)
@@ -44,7 +55,18 @@ func (r Rejection) Bound() Rejection {
 // Size is what r costs the store in text bytes, for the rejected-bytes metric.
 func (r Rejection) Size() int {
 	return len(r.Key) + len(r.Raw) + len(r.Body) + len(r.Said) + len(r.Reason) + len(r.Region) +
-		len(r.Source) + len(r.Channel) + len(r.EventID)
+		len(r.Source) + len(r.Channel) + len(r.EventID) + len(r.Hash)
+}
+
+// Identity is what makes a rejection (after Bound) the same as one recorded before: the same event
+// id, the same text (Hash) and the same key; one event can be refused under several keys (each of
+// its numbers). A rejection without an event id has none (""): each receipt of it is recorded.
+func (r Rejection) Identity() string {
+	if r.EventID == "" || r.Hash == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(r.EventID + "\x00" + r.Hash + "\x00" + r.Key))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Bound cuts an accepted event's free-text fields to the limits above. The number is E.164 and
@@ -66,6 +88,18 @@ func BoundID(id string) string {
 	}
 	sum := sha256.Sum256([]byte(id))
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Prefix is s up to its first n bytes, without splitting a UTF-8 character and without a mark:
+// the whole is known by its hash and size.
+func Prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Cut shortens s to at most n bytes without splitting a UTF-8 character, marking the cut.

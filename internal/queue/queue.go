@@ -94,7 +94,7 @@ type Rejection struct {
 	// Empty: the record is kept under the raw input's RejectionKey.
 	Number     string
 	Raw        string // the phone number field as received
-	Body       string // the event as received (JSON), possibly truncated
+	Body       string // the event as received (JSON): its first MaxBodyLen bytes once bounded
 	Said       string // what the person said, when it is not the number (an SMS reply's text)
 	Reason     string // why: a stable code such as too_short, expires_in_past or sms_no_keyword
 	Region     string
@@ -105,6 +105,10 @@ type Rejection struct {
 	// Key is where the record is kept and looked up; Bound sets it (Number, or RejectionKey(Raw)
 	// of the raw input before it was cut).
 	Key string
+	// Hash is the hex SHA-256 of the text as received (Body, or Raw when there is no body) and
+	// Bytes its size: what proves the whole without keeping it. Bound sets both.
+	Hash  string
+	Bytes int
 }
 
 // Stats is a snapshot of the queue for metrics and readiness.
@@ -125,7 +129,10 @@ type Queue interface {
 	// for the number (queue.Wins) creates no entry: Stale.
 	Enqueue(ctx context.Context, events []Event) ([]EnqueueStatus, error)
 	// Reject records input that was not acted on (rejected or ignored), bounded (Rejection.Bound),
-	// all in one write.
+	// all in one write. Rejected input is held to RejectionLimits: a rejection recorded before
+	// (Rejection.Identity) is not recorded again, none is written while the store is crowded, and
+	// past the cap the oldest are shed; each is counted (RejectionStats). Ignored words are kept as
+	// evidence of what a person said, outside those limits.
 	Reject(ctx context.Context, rs ...Rejection) error
 	// Rejections returns up to limit recorded rejections (not ignored words), newest first.
 	Rejections(ctx context.Context, limit int) ([]Rejection, error)

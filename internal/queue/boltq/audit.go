@@ -168,30 +168,33 @@ func received(st *numState, at time.Time) {
 	}
 }
 
-// rejected records r (bounded, with its Key) in its key's trail. A record of a valid number joins
-// that number's trail and leaves the state of a number seen before alone; one of raw input sets
-// its rejection key's state and receipt times; one with no key joins the log only.
-func (t *txn) rejected(r *queue.Rejection) error {
+// rejected records r (bounded, with its Key) in its key's trail and returns the record's sequence.
+// A record of a valid number joins that number's trail and leaves the state of a number seen before
+// alone; one of raw input sets its rejection key's state and receipt times; one with no key joins
+// the log only.
+func (t *txn) rejected(r *queue.Rejection) (uint64, error) {
 	rec := queue.AuditRecord{Kind: r.Kind, Number: r.Key, Raw: r.Raw, Reason: r.Said, Detail: r.Reason,
 		Region: r.Region, Source: r.Source, Channel: r.Channel, EventID: r.EventID, ReceivedAt: r.ReceivedAt}
 	if r.Key == "" {
-		return t.record("", nil, rec)
+		err := t.record("", nil, rec)
+		return t.audit.Sequence(), err
 	}
 	key := trailKey(r.Key)
 	st, err := t.state(r.Key, key)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	switch {
 	case r.Number == "":
 		received(st, r.ReceivedAt)
 		st.State = queue.State(r.Kind)
-	case st.newest == 0:
+	case st.newest == 0 && st.State == "":
 		// A valid number never seen: only words that asked for nothing, or a refused event. Its
 		// first request is still to come, so the receipt times stay unset (as in redisq).
 		st.State = queue.State(r.Kind) // "rejected" or "ignored", the state of the same name
 	}
-	return t.record(key, st, rec)
+	err = t.record(key, st, rec)
+	return t.audit.Sequence(), err
 }
 
 var _ queue.Evidence = (*Store)(nil)
@@ -515,47 +518,7 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 		started, next = true, resume
 		total += removed
 		if done {
-			return total, s.trimRejections(ctx, cut)
+			return total, nil
 		}
 	}
-}
-
-// trimRejections drops raw rejected input received before cut (the audit trail keeps each
-// rejection key's newest record), a batch per transaction; sequence order is arrival order.
-func (s *Store) trimRejections(ctx context.Context, cut int64) error {
-	for ctx.Err() == nil {
-		more := false
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bRejections)
-			var victims [][]byte
-			c := b.Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if len(victims) == trimBatch {
-					more = true
-					break
-				}
-				r, err := decodeRejection(v)
-				if err != nil {
-					return fmt.Errorf("rejection %x: %w", k, err)
-				}
-				if ms(r.ReceivedAt) >= cut {
-					break
-				}
-				victims = append(victims, append([]byte(nil), k...))
-			}
-			for _, k := range victims {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return unavailable("trim rejections", err)
-		}
-		if !more {
-			return nil
-		}
-	}
-	return ctx.Err()
 }

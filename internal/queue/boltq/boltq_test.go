@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dncsync/dncsync/internal/queue"
@@ -113,6 +114,38 @@ func checkTx(t *testing.T, b *txn) {
 		return nil
 	})
 	checkTrail(t, b)
+	checkRejections(t, b)
+}
+
+// checkRejections checks that the kept counter is the number of rejections, and that every
+// identity kept names a rejection of that identity, and every rejection with one has it kept.
+func checkRejections(t *testing.T, b *txn) {
+	t.Helper()
+	st, err := b.rejStats()
+	if err != nil {
+		t.Error(err)
+	}
+	if n := b.rejections.Stats().KeyN; int64(n) != st.kept {
+		t.Errorf("%d rejections, the counter says %d kept", n, st.kept)
+	}
+	idents := 0
+	b.rejections.ForEach(func(k, v []byte) error {
+		r, err := decodeRejection(v)
+		if err != nil {
+			t.Errorf("rejection %x: %v", k, err)
+			return nil
+		}
+		if id := r.Identity(); id != "" {
+			idents++
+			if !bytes.Equal(b.seen.Get([]byte(id)), k) {
+				t.Errorf("rejection %x: identity %s not kept", k, id)
+			}
+		}
+		return nil
+	})
+	if n := b.seen.Stats().KeyN; n != idents {
+		t.Errorf("%d identities kept for %d rejections that have one", n, idents)
+	}
 }
 
 // checkTrail checks the audit buckets: every record has its pointer and every pointer its
@@ -203,5 +236,22 @@ func TestDestinations(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
+	})
+}
+
+func TestRejections(t *testing.T) {
+	queuetest.RunRejections(t, func(t *testing.T, lim queue.RejectionLimits) (queue.Store, func()) {
+		path := filepath.Join(t.TempDir(), "queue.db")
+		var used atomic.Uint64 // of 100: the filesystem as the store sees it
+		s, err := Open(path, Options{Rejections: lim,
+			Usage: func() (uint64, uint64, error) { return used.Load(), 100, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			s.Close()
+			checkFile(t, path)
+		})
+		return s, func() { used.Store(95) }
 	})
 }

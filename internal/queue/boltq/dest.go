@@ -76,7 +76,8 @@ func (s *Store) Destinations() []string {
 func (s *Store) Dest(name string) (queue.Store, error) {
 	for _, d := range s.dests {
 		if d.name == name {
-			v := &Store{db: s.db, ttl: s.ttl, now: s.now, d: d, dests: s.dests, stalled: s.stalled}
+			v := &Store{db: s.db, ttl: s.ttl, now: s.now, d: d, dests: s.dests, stalled: s.stalled,
+				rejLimits: s.rejLimits, usage: s.usage}
 			return v, nil
 		}
 	}

@@ -18,6 +18,7 @@ const (
 	recordV2    byte = 2 // recordV1 and LostLeases
 	rejectionV1 byte = 1
 	rejectionV2 byte = 2 // adds Said and Key
+	rejectionV3 byte = 3 // adds Hash, Bytes and the sequence of the rejection's audit record
 	auditV1     byte = 1
 	auditV2     byte = 2 // adds Destination; written only for records that have one
 	stateV1     byte = 1
@@ -92,33 +93,50 @@ func decodeRecord(number string, v []byte) (*record, error) {
 	return r, nil
 }
 
-func encodeRejection(r queue.Rejection) []byte {
-	b := make([]byte, 0, 16+len(r.Raw)+len(r.Body)+len(r.Reason)+len(r.Region)+len(r.Source)+
-		len(r.Channel)+len(r.EventID)+len(r.Said)+len(r.Key))
-	b = append(b, rejectionV2)
+// encodeRejection encodes r (bounded) with the sequence of its audit record (0: none), which
+// dropping it deletes with it.
+func encodeRejection(r queue.Rejection, audit uint64) []byte {
+	b := make([]byte, 0, 32+len(r.Raw)+len(r.Body)+len(r.Reason)+len(r.Region)+len(r.Source)+
+		len(r.Channel)+len(r.EventID)+len(r.Said)+len(r.Key)+len(r.Hash))
+	b = append(b, rejectionV3)
 	for _, s := range []string{r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel, r.EventID} {
 		b = appendString(b, s)
 	}
 	b = appendTime(b, r.ReceivedAt)
 	b = appendString(b, r.Said)
-	return appendString(b, r.Key)
+	b = appendString(b, r.Key)
+	b = appendString(b, r.Hash)
+	b = binary.AppendVarint(b, int64(r.Bytes))
+	return binary.AppendUvarint(b, audit)
 }
 
 func decodeRejection(v []byte) (queue.Rejection, error) {
+	r, _, err := decodeStoredRejection(v)
+	return r, err
+}
+
+// decodeStoredRejection reads every format; a rejection written before rejectionV3 has no hash and
+// no audit record sequence (0), and its body may be as long as that build kept (4 KiB).
+func decodeStoredRejection(v []byte) (queue.Rejection, uint64, error) {
 	d := decoder{b: v}
 	f := d.byte()
-	if f != rejectionV1 && f != rejectionV2 {
-		return queue.Rejection{}, fmt.Errorf("rejection format %d unknown", f)
+	if f < rejectionV1 || f > rejectionV3 {
+		return queue.Rejection{}, 0, fmt.Errorf("rejection format %d unknown", f)
 	}
 	r := queue.Rejection{Kind: queue.AuditRejected, Raw: d.string(), Body: d.string(), Reason: d.string(),
 		Region: d.string(), Source: d.string(), Channel: d.string(), EventID: d.string(), ReceivedAt: d.time()}
-	if f == rejectionV2 {
+	if f >= rejectionV2 {
 		r.Said, r.Key = d.string(), d.string()
 		if strings.HasPrefix(r.Key, "+") {
 			r.Number = r.Key // the number was valid; another field was refused
 		}
 	}
-	return r, d.done()
+	var audit uint64
+	if f >= rejectionV3 {
+		r.Hash, r.Bytes = d.string(), int(d.varint())
+		audit = d.uvarint()
+	}
+	return r, audit, d.done()
 }
 
 // encodeAudit encodes an audit record, its number included (the log is keyed by sequence). At

@@ -2,6 +2,7 @@ package boltq
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,14 +86,30 @@ func TestRejectionRoundTrip(t *testing.T) {
 	r := queue.Rejection{Kind: queue.AuditRejected, Number: "+14155552671", Raw: "(415) 555-2671",
 		Body: `{"phoneNumber":"(415) 555-2671","expiresAt":"2001-01-01T00:00:00Z"}`, Said: "stop please",
 		Reason: "expires_in_past", Region: "US", Source: "web", Channel: "form", EventID: "e1",
-		ReceivedAt: at(1_700_000_000_777), Key: "+14155552671"}
+		ReceivedAt: at(1_700_000_000_777), Key: "+14155552671", Hash: strings.Repeat("ab", 32), Bytes: 70}
 	allSet(t, r)
-	got, err := decodeRejection(encodeRejection(r))
-	if err != nil || !reflect.DeepEqual(got, r) {
-		t.Fatalf("round trip: %+v, %v; want %+v", got, err, r)
+	got, audit, err := decodeStoredRejection(encodeRejection(r, 1234))
+	if err != nil || !reflect.DeepEqual(got, r) || audit != 1234 {
+		t.Fatalf("round trip: %+v (audit %d), %v; want %+v", got, audit, err, r)
 	}
-	if _, err := decodeRejection(encodeRejection(r)[:5]); err == nil {
+	if _, err := decodeRejection(encodeRejection(r, 1)[:5]); err == nil {
 		t.Fatal("a truncated rejection decoded")
+	}
+}
+
+// A rejection written by the build before the limits (format 2: no hash, no size, no audit record
+// of its own) still reads.
+func TestRejectionV2StillReads(t *testing.T) {
+	r := queue.Rejection{Kind: queue.AuditRejected, Raw: "12", Body: strings.Repeat("x", 4096), Reason: "too_short",
+		ReceivedAt: at(1_700_000_000_000), Key: "rejected:12"}
+	b := []byte{rejectionV2}
+	for _, s := range []string{r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel, r.EventID} {
+		b = appendString(b, s)
+	}
+	b = appendString(appendString(appendTime(b, r.ReceivedAt), r.Said), r.Key)
+	got, audit, err := decodeStoredRejection(b)
+	if err != nil || !reflect.DeepEqual(got, r) || audit != 0 {
+		t.Fatalf("format 2: %+v (audit %d), %v; want %+v", got, audit, err, r)
 	}
 }
 

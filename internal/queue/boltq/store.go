@@ -28,6 +28,12 @@ type Options struct {
 	// Destinations names the destinations each event is queued for (queue.CheckDestinations);
 	// the first one is the primary, the Store that Open returns. Default: one, "cxone".
 	Destinations []string
+	// Rejections bounds rejected input (queue.RejectionLimits); the zero value is the defaults.
+	// The store's limit that MaxFill is a share of is the filesystem holding the file (fill.go).
+	Rejections queue.RejectionLimits
+	// Usage reports the bytes used and the limit that Rejections.MaxFill compares, for tests;
+	// default: the filesystem's (usage).
+	Usage func() (used, limit uint64, err error)
 }
 
 const (
@@ -40,10 +46,12 @@ const (
 	// one fsync, so waiting about that long already fills the batches (see BenchmarkEnqueue).
 	batchDelay = 2 * time.Millisecond
 	// format is the layout of the buckets, checked at open so that an older build refuses a file
-	// a newer one has changed rather than misreading it. Layout 2 added the audit trail; a file of
-	// layout 1 (formatNoAudit) is upgraded at open (initBuckets).
-	format        byte = 2
-	formatNoAudit byte = 1
+	// a newer one has changed rather than misreading it. Layout 2 added the audit trail, layout 3
+	// the rejections' limits; files of layouts 1 (formatNoAudit) and 2 (formatNoRejStats) are
+	// upgraded at open (initBuckets).
+	format           byte = 3
+	formatNoAudit    byte = 1
+	formatNoRejStats byte = 2
 )
 
 var _ queue.Store = (*Store)(nil)
@@ -59,6 +67,9 @@ type Store struct {
 	// d is the destination this Store acts for (Dest); dests are all of them, d among them.
 	d     *destBuckets
 	dests []*destBuckets
+
+	rejLimits queue.RejectionLimits
+	usage     func() (used, limit uint64, err error)
 }
 
 // maxStalled bounds the writes left waiting on a hung disk: past it, writes fail at once instead
@@ -121,7 +132,11 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
 	}
-	s := &Store{db: db, ttl: opts.EventIDTTL, now: opts.Now, stalled: new(atomic.Int64), d: dests[0], dests: dests}
+	s := &Store{db: db, ttl: opts.EventIDTTL, now: opts.Now, stalled: new(atomic.Int64), d: dests[0], dests: dests,
+		rejLimits: opts.Rejections.OrDefaults(), usage: opts.Usage}
+	if s.usage == nil {
+		s.usage = func() (uint64, uint64, error) { return usage(dir) }
+	}
 	if s.ttl <= 0 {
 		s.ttl = defaultEventIDTTL
 	}

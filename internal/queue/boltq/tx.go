@@ -24,11 +24,15 @@ var (
 	// Layout 2: the audit trail (audit.go).
 	bAudit = []byte("audit") // sequence (8 bytes BE) -> encoded queue.AuditRecord: the log, in write order
 	bTrail = []byte("trail") // trail key + 0x00 -> encoded numState; trail key + 0x00 + sequence -> nothing
+	// Layout 3: rejections held to their limits (reject.go).
+	bRejSeen = []byte("rejseen") // queue.Rejection.Identity -> its sequence in rejections
 )
 
 var (
 	keyFormat = []byte("format")
 	keyProbe  = []byte("probe") // last readiness probe (Ping): a write that proves the disk commits
+	// keyRejStats holds the rejection counters (rejStats); "kept" is what the cap compares.
+	keyRejStats = []byte("rejstats")
 )
 
 // initBuckets creates what is missing and checks the layout. A file of layout 1 (no audit trail)
@@ -36,10 +40,11 @@ var (
 // queued entries have no trail before the upgrade. Its event ids were keyed by id alone; they no
 // longer match (layout 2 keys them per number) and go when the sweep reaches them, so an event
 // delivered again across the upgrade is not taken for a duplicate. A file of a newer layout is
-// refused.
+// refused. A file of layout 2 gets the rejection counters, starting from the rejections it holds;
+// those keep their format (no hash, no audit record of their own to drop with them).
 func initBuckets(tx *bolt.Tx, dests []*destBuckets) error {
 	for _, name := range [][]byte{bMeta, bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections,
-		bAudit, bTrail} {
+		bAudit, bTrail, bRejSeen} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -51,7 +56,13 @@ func initBuckets(tx *bolt.Tx, dests []*destBuckets) error {
 	}
 	meta := tx.Bucket(bMeta)
 	switch v := meta.Get(keyFormat); {
-	case v == nil, len(v) == 1 && v[0] == formatNoAudit:
+	case v == nil, len(v) == 1 && (v[0] == formatNoAudit || v[0] == formatNoRejStats):
+		if meta.Get(keyRejStats) == nil {
+			st := rejStats{kept: int64(tx.Bucket(bRejections).Stats().KeyN)}
+			if err := meta.Put(keyRejStats, st.encode()); err != nil {
+				return err
+			}
+		}
 		return meta.Put(keyFormat, []byte{format})
 	case len(v) != 1 || v[0] != format:
 		return fmt.Errorf("file has layout %v, this build reads %d", v, format)
@@ -61,7 +72,7 @@ func initBuckets(tx *bolt.Tx, dests []*destBuckets) error {
 
 // txn is one transaction with its buckets at hand.
 type txn struct {
-	items, ready, leased, dead, first, events, eventExp, rejections, audit, trail *bolt.Bucket
+	items, ready, leased, dead, first, events, eventExp, rejections, audit, trail, seen *bolt.Bucket
 
 	tx     *bolt.Tx
 	d      *destBuckets   // the destination whose queue items..first are (on)
@@ -78,7 +89,7 @@ type txn struct {
 func (s *Store) buckets(tx *bolt.Tx) *txn {
 	t := &txn{
 		events: tx.Bucket(bEvents), eventExp: tx.Bucket(bEventExp), rejections: tx.Bucket(bRejections),
-		audit: tx.Bucket(bAudit), trail: tx.Bucket(bTrail), tx: tx, dests: s.dests,
+		audit: tx.Bucket(bAudit), trail: tx.Bucket(bTrail), seen: tx.Bucket(bRejSeen), tx: tx, dests: s.dests,
 	}
 	return t.on(s.d)
 }

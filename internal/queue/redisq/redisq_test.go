@@ -179,3 +179,129 @@ func TestDestinations(t *testing.T) {
 		return s
 	})
 }
+
+func TestRejections(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	queuetest.RunRejections(t, func(t *testing.T, lim queue.RejectionLimits) (queue.Store, func()) {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("r%d", ns.Add(1)), Rejections: lim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		crowd := func() {
+			// maxmemory just above used_memory: past 90% of it, with room for an opt-out or two.
+			info, err := rdb.Info(context.Background(), "memory").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			used := infoField(info, "used_memory")
+			if err := rdb.ConfigSet(context.Background(), "maxmemory", strconv.FormatInt(used*100/95, 10)).Err(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { rdb.ConfigSet(context.Background(), "maxmemory", "0") })
+		}
+		return s, crowd
+	})
+}
+
+func infoField(info, name string) int64 {
+	for _, l := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// Rejections that the release before the limits wrote (a 4 KiB body, no hash, no audit record id,
+// no identity) are listed, counted, trimmed and shed like the others.
+func TestRejectionsOfTheReleaseBefore(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "old", Rejections: queue.RejectionLimits{Cap: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	received := time.Now().Add(-time.Hour).UnixMilli()
+	for i := range 3 {
+		err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "{old}:rejections", Values: []any{"raw", fmt.Sprint(i), "body",
+			strings.Repeat("x", 4096), "reason", "too_short", "region", "US", "source", "web", "channel", "",
+			"event_id", fmt.Sprintf("e%d", i), "received", received + int64(i), "said", "", "key", fmt.Sprintf("rejected:%d", i)}}).Err()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := s.Rejections(ctx, 10)
+	if err != nil || len(rs) != 3 || len(rs[0].Body) != 4096 || rs[0].Hash != "" || rs[0].EventID != "e2" {
+		t.Fatalf("rejections of the release before: %+v, %v", len(rs), err)
+	}
+	if st, err := s.RejectionStats(ctx); err != nil || st.Kept != 3 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	// A new one sheds the oldest past the cap of 3; the trim drops those received an hour ago.
+	if err := s.Reject(ctx, queue.Rejection{Raw: "12", Body: "{}", Reason: "too_short", EventID: "new", ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := s.Rejections(ctx, 10); len(rs) != 3 || rs[0].EventID != "new" || rs[2].EventID != "e1" {
+		t.Fatalf("after a new rejection: %+v", rs)
+	}
+	if n, err := s.TrimRejections(ctx, time.Now().Add(-time.Minute)); err != nil || n != 2 {
+		t.Fatalf("trim removed %d, %v; want the 2 old ones left", n, err)
+	}
+	st, err := s.RejectionStats(ctx)
+	if err != nil || st.Kept != 1 || st.Shed != 1 || st.Recorded != 1 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+}
+
+// One call with a thousand rejections stops writing them once Redis passes the fill, not only when
+// it was past it at the start: reject.lua reads used_memory again every 64 written.
+func TestLargeRejectBatchStopsAtTheFill(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: "fill"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	if err := s.Reject(ctx, queue.Rejection{Raw: "1", Reason: "too_short"}); err != nil { // scripts loaded
+		t.Fatal(err)
+	}
+	// A Redis of about 10 MB, 80% full as INFO reads it then. The batch's own arguments count while
+	// the script runs (about 1 MB); what it writes (about 0.7 MB) passes 90% part-way.
+	for i := range 10 {
+		if err := rdb.Set(ctx, fmt.Sprintf("ballast%d", i), strings.Repeat("b", 1<<20), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := infoField(info, "used_memory") * 100 / 80
+	if err := rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(limit, 10)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.ConfigSet(ctx, "maxmemory", "0")
+	rs := make([]queue.Rejection, 1000)
+	for i := range rs {
+		rs[i] = queue.Rejection{Raw: fmt.Sprintf("12%d", i), Body: strings.Repeat("x", 2000), Reason: "too_short",
+			EventID: fmt.Sprintf("e%d", i), ReceivedAt: time.Now()}
+	}
+	if err := s.Reject(ctx, rs...); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.RejectionStats(ctx)
+	if err != nil || st.Skipped == 0 || st.Recorded == 1 || st.Recorded+st.Skipped != 1001 {
+		t.Fatalf("stats %+v, %v: want the batch cut off part-way, at the fill", st, err)
+	}
+	t.Logf("recorded %d of the batch, skipped %d; Redis %.1f%% full", st.Recorded-1, st.Skipped, st.Fill*100)
+}

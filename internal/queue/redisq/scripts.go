@@ -27,6 +27,10 @@ var (
 	rejectSrc string
 	//go:embed lua/trim.lua
 	trimSrc string
+	//go:embed lua/rejections.lua
+	rejectionsSrc string
+	//go:embed lua/trim_rejections.lua
+	trimRejectionsSrc string
 	//go:embed lua/redrive.lua
 	redriveSrc string
 	//go:embed lua/prelude.lua
@@ -47,9 +51,11 @@ var (
 	deadScript    = script(deadSrc)
 	recoverScript = script(recoverSrc)
 	extendScript  = script(extendSrc)
-	rejectScript  = script(rejectSrc)
+	rejectScript  = script(rejectionsSrc + "\n" + rejectSrc)
 	trimScript    = script(trimSrc)
 	redriveScript = script(redriveSrc)
+	// Both scripts that drop rejections share how (rejections.lua).
+	trimRejectionsScript = script(rejectionsSrc + "\n" + trimRejectionsSrc)
 
 	// The pace scripts write no audit record: they go without the prelude.
 	paceTakeScript     = redis.NewScript(paceTakeSrc)

@@ -32,6 +32,9 @@ type Options struct {
 	// ReplicaTimeout bounds that wait; an enqueue that fewer replicas confirmed in time fails as
 	// unavailable (the sender retries; the retry is a duplicate, not a loss). Default 2s.
 	ReplicaTimeout time.Duration
+	// Rejections bounds rejected input (queue.RejectionLimits); the zero value is the defaults.
+	// MaxFill is a share of the server's maxmemory (used_memory, read by reject.lua).
+	Rejections queue.RejectionLimits
 }
 
 // Store is a queue.Queue on Redis.
@@ -49,6 +52,8 @@ type Store struct {
 	dests []*destQueue
 
 	ready, leased, dead, age, rejections string // d's sets, and the store's rejections
+	rejSeen, rejStats                    string // the rejections' identities and counters
+	rejLimits                            queue.RejectionLimits
 
 	group *enqueueGroup // concurrent enqueues share script calls, whichever destination's Store
 }
@@ -162,6 +167,7 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 	return &Store{rdb: rdb, prefix: p, ttl: opts.EventIDTTL, now: opts.Now,
 		minReplicas: opts.MinReplicas, replicaTimeout: opts.ReplicaTimeout, d: d, dests: dests,
 		ready: d.ready, leased: d.leased, dead: d.dead, age: d.age, rejections: p + "rejections",
+		rejSeen: p + "rejseen", rejStats: p + "rejstats", rejLimits: opts.Rejections.OrDefaults(),
 		group: &enqueueGroup{}}, nil
 }
 
