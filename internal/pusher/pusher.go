@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -111,6 +112,8 @@ type Pusher struct {
 	collecting sync.Mutex
 	// outage holds every batch (unix ns) after one that CXone took nothing of.
 	outage atomic.Int64
+	// attr decides whether a refusal is the number's or the deployment's.
+	attr destination.Attribution
 }
 
 // New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).

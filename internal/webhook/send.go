@@ -233,7 +233,9 @@ func (p part) apply(op string, body []byte, out []error) {
 		case StatusOK, "":
 			continue
 		case StatusRejected:
-			err = &destination.Error{Kind: destination.Permanent, Dest: Dest, Op: op, Record: true, Msg: "the receiver rejected the number: " + reason}
+			// The receiver's word, but a receiver that rejects every number (a contract it no
+			// longer speaks) would read the same: the pusher decides whose fault it is.
+			err = &destination.Error{Kind: destination.Refused, Dest: Dest, Op: op, Record: true, Msg: "the receiver rejected the number: " + reason}
 		default: // StatusRetry, or a status this contract does not know: never a success
 			err = &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Record: true, Msg: "the receiver did not apply the number (" +
 				destination.ShortText(res.Status) + "): " + reason}

@@ -106,7 +106,7 @@ func TestResults(t *testing.T) {
 	for _, always := range []bool{false, true} {
 		b := setup(t, webhooksim.Config{Reject: func(n string) bool { return n == bad }, AlwaysResults: always}, nil)
 		errs := b.client.Add(ctx, contacts(number(1), number(2), bad))
-		if errs[0] != nil || errs[1] != nil || destination.KindOf(errs[2]) != destination.Permanent || !destination.IsRecord(errs[2]) {
+		if errs[0] != nil || errs[1] != nil || destination.KindOf(errs[2]) != destination.Refused || !destination.IsRecord(errs[2]) {
 			t.Fatalf("always %v: %v", always, errs)
 		}
 	}

@@ -129,6 +129,7 @@ type Server struct {
 	pending  []Change // changes awaiting delivery to onChange
 	draining bool     // some goroutine is delivering pending changes
 	group    groupState
+	refuse   func(number string) bool // SetRefuse
 }
 
 // New returns a simulator for cfg. It does not listen; use Start or Listen,
