@@ -302,7 +302,7 @@ func active(res []cxone.SearchResult, group string) bool {
 // typeHint points at the wire settings when CXone refused the request rather than the number.
 func typeHint(err error, cfg *config) string {
 	var e *cxone.Error
-	if !errors.As(err, &e) || (e.Status != http.StatusBadRequest && e.Kind != cxone.Config) {
+	if !errors.As(err, &e) || (e.Status != http.StatusBadRequest && e.Kind != cxone.Config && e.Kind != cxone.Refused) {
 		return ""
 	}
 	return fmt.Sprintf("; if CXone refused the request's shape, try CXONE_PHONE_JSON=string or number (now %s) or another CXONE_API_VERSION (now %s)",

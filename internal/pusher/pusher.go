@@ -49,6 +49,9 @@ type Config struct {
 	OnSynced func(it queue.Item, at time.Time)
 }
 
+// DefaultConfigWait is Config.ConfigWait's default (DNCSYNC_CONFIG_WAIT).
+const DefaultConfigWait = time.Minute
+
 func (c Config) withDefaults() Config {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 50
@@ -76,7 +79,7 @@ func (c Config) withDefaults() Config {
 		c.RecoverEvery = min(max(c.Lease/10, time.Second), 10*time.Second)
 	}
 	if c.ConfigWait <= 0 {
-		c.ConfigWait = time.Minute
+		c.ConfigWait = DefaultConfigWait
 	}
 	if c.OutageMax <= 0 {
 		c.OutageMax = time.Minute
