@@ -350,6 +350,23 @@ func doctorOther(ctx context.Context, cfg *config, dest string, stdout io.Writer
 			d.detail("list %q: type %s, contact method %s", k.List.Name, k.List.SourceType, k.List.ContactMethod)
 			return strings.Join(k.Problems, "; ")
 		})
+		d.run("campaigns", []string{"login"}, func() string {
+			switch {
+			case k.CampaignsErr != nil:
+				return k.CampaignsErr.Error()
+			case k.NoCampaign():
+				d.detail("WARNING: no outbound campaign checks list %s: numbers written to it are accepted and block no call",
+					k.Endpoints.DNCListID)
+				return "no outbound campaign checks DNC list " + k.Endpoints.DNCListID +
+					", so it blocks no call; add it to the DNC lists of the campaigns that dial these people"
+			}
+			var names []string
+			for _, c := range k.Campaigns {
+				names = append(names, fmt.Sprintf("%q (%s)", c.Name, c.Status))
+			}
+			d.detail("campaigns that check the list: %s", strings.Join(names, ", "))
+			return ""
+		})
 	case destWebhook:
 		var c *webhook.Client
 		d.run("settings", nil, func() string {
