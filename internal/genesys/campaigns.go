@@ -62,9 +62,9 @@ func (c *Client) Campaigns(ctx context.Context) ([]Campaign, error) {
 		}
 		var ans struct {
 			Entities *[]struct {
-				ID             string `json:"id"`
-				Name           string `json:"name"`
-				CampaignStatus string `json:"campaignStatus"`
+				ID             string      `json:"id"`
+				Name           string      `json:"name"`
+				CampaignStatus string      `json:"campaignStatus"`
 				DNCLists       []entityRef `json:"dncLists"`
 			} `json:"entities"`
 			PageCount int `json:"pageCount"`

@@ -107,7 +107,9 @@ type Check struct {
 
 // NoCampaign reports that the campaigns were read and none checks the list: numbers written to it
 // block no call.
-func (k Check) NoCampaign() bool { return k.Login == nil && k.CampaignsErr == nil && len(k.Campaigns) == 0 }
+func (k Check) NoCampaign() bool {
+	return k.Login == nil && k.CampaignsErr == nil && len(k.Campaigns) == 0
+}
 
 // OK reports whether the destination can take numbers and they block calls.
 func (k Check) OK() bool {
