@@ -125,7 +125,7 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	a := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{})
+	a := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}, nil)
 	ep := a.Endpoints()
 
 	d.run("login", nil, func() string {

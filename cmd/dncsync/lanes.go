@@ -67,7 +67,7 @@ func newLanes(cfg *config, store queue.Store, reg *prometheus.Registry, recorder
 		hc := &http.Client{Transport: counting}
 		switch name {
 		case destCXone:
-			l.client = newClient(cfg, l.pacer, hc)
+			l.client = newClient(cfg, l.pacer, hc, log.With("component", "cxone"))
 		case destGenesys:
 			l.client = genesys.New(cfg.genesysConfig(l.pacer, hc))
 		case destWebhook:

@@ -130,6 +130,8 @@ type Server struct {
 	draining bool     // some goroutine is delivering pending changes
 	group    groupState
 	refuse   func(number string) bool // SetRefuse
+	// expiredLayout writes expiredDate in admin answers; "": RFC 3339 (SetExpiredDateLayout).
+	expiredLayout string
 }
 
 // New returns a simulator for cfg. It does not listen; use Start or Listen,
