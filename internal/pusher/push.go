@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/cxone"
-	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -96,13 +95,16 @@ func contacts(items []queue.Item) []cxone.Contact {
 func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, cut bool) bool {
 	var ok []queue.Item
 	now := time.Now()
-	batch := p.attr.Batch()
-	// CXone answering per record (even with failures) is up: only no answer at all is an outage.
-	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil || cxone.IsRecord(e) })
+	batch := p.attribute(items, errs)
+	// CXone answering per record (even with failures) is up: only no answer at all is an outage. A
+	// refusal held as the deployment's is no sign of health: refusing everything pauses too.
+	anyOK := slices.ContainsFunc(errs, func(e error) bool {
+		return e == nil || (cxone.IsRecord(e) && cxone.KindOf(e) != cxone.Config)
+	})
 	// CXone answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
 	healthy := anyOK || slices.ContainsFunc(errs, func(e error) bool {
 		k := cxone.KindOf(e)
-		return e != nil && (k == cxone.RateLimited || k == cxone.Permanent || k == destination.Refused)
+		return e != nil && (k == cxone.RateLimited || k == cxone.Permanent)
 	})
 	// A second batch in a row that CXone took nothing of: an outage, not these items' fault. The
 	// count moves before any item is settled, so that a batch in flight beside this one, whose
@@ -120,8 +122,6 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			ok = append(ok, it)
 			continue
 		}
-		// A refusal is the number's only once the destination accepted another number since.
-		err = p.attr.Attribute(batch, opOf(it), it.Number, err)
 		kind := cxone.KindOf(err)
 		var serr error
 		switch {
@@ -151,13 +151,7 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			p.log.Warn("settling a failed item failed; its lease will expire and recovery retries", "err", serr)
 		}
 	}
-	confirmed := map[string][]string{}
-	for _, it := range ok {
-		confirmed[opOf(it)] = append(confirmed[opOf(it)], it.Number)
-	}
-	for op, numbers := range confirmed {
-		p.attr.Accepted(batch, op, numbers)
-	}
+	p.accepted(batch, ok)
 	if len(ok) > 0 {
 		if err := p.q.Ack(ctx, ok); err != nil {
 			// CXone has them; the lease expires and a re-push meets "already listed": it converges.
@@ -178,14 +172,6 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 		p.log.Debug("batch pushed", "items", len(items))
 	}
 	return healthy
-}
-
-// opOf is the operation an item is pushed with, as pushBatch splits them.
-func opOf(it queue.Item) string {
-	if it.Action == queue.Remove {
-		return "remove"
-	}
-	return "add"
 }
 
 func retryAfter(err error) time.Duration {
