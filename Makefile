@@ -35,6 +35,7 @@ fuzz:
 	go test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/phone/
 	go test -run='^$$' -fuzz='^FuzzParseEvent$$' -fuzztime=$(FUZZTIME) ./internal/intake/
 	go test -run='^$$' -fuzz='^FuzzImportReader$$' -fuzztime=$(FUZZTIME) ./internal/intake/
+	go test -run='^$$' -fuzz='^FuzzParseAdminTime$$' -fuzztime=$(FUZZTIME) ./internal/cxone/
 
 # The Prometheus alert rules: syntax, and their unit tests (promtool is in Debian's prometheus package).
 alerts:

@@ -46,7 +46,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	res, err := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}).Search(ctx, n.E164)
+	res, err := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}, nil).Search(ctx, n.E164)
 	if err != nil {
 		return err
 	}

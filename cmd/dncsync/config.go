@@ -20,6 +20,7 @@ import (
 	"github.com/dncsync/dncsync/internal/genesys"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/phone"
+	"github.com/dncsync/dncsync/internal/pusher"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/webhook"
 )
@@ -53,6 +54,7 @@ type config struct {
 	MaxAttempts      int
 	MaxLostLeases    int
 	RetryBackoff     time.Duration
+	ConfigWait       time.Duration
 	Lease            time.Duration
 	EventIDTTL       time.Duration
 	WebhookAuth      string
@@ -198,6 +200,7 @@ func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	e.int(&c.MaxAttempts, "max-attempts", "DNCSYNC_MAX_ATTEMPTS", 12, "failed pushes before an item is dead-lettered")
 	e.int(&c.MaxLostLeases, "max-lost-leases", "DNCSYNC_MAX_LOST_LEASES", 5, "leases of a number lost to a pusher that died before it is dead-lettered")
 	e.dur(&c.RetryBackoff, "retry-backoff", "DNCSYNC_RETRY_BACKOFF", 10*time.Second, "first retry delay of a failed push; doubles each attempt up to an hour")
+	e.dur(&c.ConfigWait, "config-wait", "DNCSYNC_CONFIG_WAIT", pusher.DefaultConfigWait, "how long numbers wait, without spending attempts, after a failure that is the deployment's (credentials, list id, a refusal the destination did not explain) before they are tried again")
 	e.dur(&c.Lease, "lease", "DNCSYNC_LEASE", 30*time.Second, "how long a claimed batch is held without a heartbeat: a batch whose pusher died is pushed again about this long after")
 	e.dur(&c.EventIDTTL, "event-id-ttl", "DNCSYNC_EVENT_ID_TTL", 7*24*time.Hour, "how long event ids are remembered")
 	e.str(&c.WebhookAuth, "webhook-auth", "DNCSYNC_WEBHOOK_AUTH", "", "sender authentication: standard, token or none")
@@ -354,6 +357,9 @@ func (c *config) validate(e *envFlags) error {
 	}
 	if c.MaxLostLeases < 1 {
 		add("DNCSYNC_MAX_LOST_LEASES=%d must be at least 1", c.MaxLostLeases)
+	}
+	if c.ConfigWait <= 0 {
+		add("DNCSYNC_CONFIG_WAIT=%v must be positive (default %v)", c.ConfigWait, pusher.DefaultConfigWait)
 	}
 	if c.RetryBackoff <= 0 {
 		add("DNCSYNC_RETRY_BACKOFF must be positive, e.g. 10s")

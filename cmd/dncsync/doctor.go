@@ -125,7 +125,7 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	a := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{})
+	a := newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}, nil)
 	ep := a.Endpoints()
 
 	d.run("login", nil, func() string {
@@ -302,7 +302,7 @@ func active(res []cxone.SearchResult, group string) bool {
 // typeHint points at the wire settings when CXone refused the request rather than the number.
 func typeHint(err error, cfg *config) string {
 	var e *cxone.Error
-	if !errors.As(err, &e) || (e.Status != http.StatusBadRequest && e.Kind != cxone.Config) {
+	if !errors.As(err, &e) || (e.Status != http.StatusBadRequest && e.Kind != cxone.Config && e.Kind != cxone.Refused) {
 		return ""
 	}
 	return fmt.Sprintf("; if CXone refused the request's shape, try CXONE_PHONE_JSON=string or number (now %s) or another CXONE_API_VERSION (now %s)",
@@ -349,6 +349,23 @@ func doctorOther(ctx context.Context, cfg *config, dest string, stdout io.Writer
 			}
 			d.detail("list %q: type %s, contact method %s", k.List.Name, k.List.SourceType, k.List.ContactMethod)
 			return strings.Join(k.Problems, "; ")
+		})
+		d.run("campaigns", []string{"login"}, func() string {
+			switch {
+			case k.CampaignsErr != nil:
+				return k.CampaignsErr.Error()
+			case k.NoCampaign():
+				d.detail("WARNING: no outbound campaign checks list %s: numbers written to it are accepted and block no call",
+					k.Endpoints.DNCListID)
+				return "no outbound campaign checks DNC list " + k.Endpoints.DNCListID +
+					", so it blocks no call; add it to the DNC lists of the campaigns that dial these people"
+			}
+			var names []string
+			for _, c := range k.Campaigns {
+				names = append(names, fmt.Sprintf("%q (%s)", c.Name, c.Status))
+			}
+			d.detail("campaigns that check the list: %s", strings.Join(names, ", "))
+			return ""
 		})
 	case destWebhook:
 		var c *webhook.Client

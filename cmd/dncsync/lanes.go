@@ -67,7 +67,7 @@ func newLanes(cfg *config, store queue.Store, reg *prometheus.Registry, recorder
 		hc := &http.Client{Transport: counting}
 		switch name {
 		case destCXone:
-			l.client = newClient(cfg, l.pacer, hc)
+			l.client = newClient(cfg, l.pacer, hc, log.With("component", "cxone"))
 		case destGenesys:
 			l.client = genesys.New(cfg.genesysConfig(l.pacer, hc))
 		case destWebhook:
@@ -81,7 +81,7 @@ func newLanes(cfg *config, store queue.Store, reg *prometheus.Registry, recorder
 		}
 		pc := pusher.Config{
 			BatchSize: batch, Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
-			MaxLostLeases: cfg.MaxLostLeases, Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour),
+			MaxLostLeases: cfg.MaxLostLeases, Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), ConfigWait: cfg.ConfigWait,
 			DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher", "destination", name),
 			Metrics: pusher.NewMetrics(lreg),
 		}

@@ -57,7 +57,7 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			if cfg.CXoneAPI != "admin" {
 				return errors.New("reconcile reads the DNC group, which exists in the admin profile (CXONE_API=admin)")
 			}
-			ls = newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{})
+			ls = newAdmin(cfg, pusher.NewPacer(cfg.RateLimitRPM), &http.Client{}, nil)
 		case destGenesys:
 			ls = genesys.New(cfg.genesysConfig(pusher.NewPacer(cfg.GenesysRPM), &http.Client{}))
 		default:

@@ -171,9 +171,9 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 }
 
 // newClient builds the configured CXone profile.
-func newClient(cfg *config, pacer cxone.Pacer, hc *http.Client) cxone.Client {
+func newClient(cfg *config, pacer cxone.Pacer, hc *http.Client, log *slog.Logger) cxone.Client {
 	if cfg.CXoneAPI == "admin" {
-		return newAdmin(cfg, pacer, hc)
+		return newAdmin(cfg, pacer, hc, log)
 	}
 	return newV2(cfg, pacer, hc)
 }
@@ -183,12 +183,13 @@ func newV2(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.V2 {
 		ListID: cfg.ListID, Pacer: pacer, HTTP: hc})
 }
 
-func newAdmin(cfg *config, pacer cxone.Pacer, hc *http.Client) *cxone.Admin {
+// newAdmin builds the admin profile; log nil: slog's default.
+func newAdmin(cfg *config, pacer cxone.Pacer, hc *http.Client, log *slog.Logger) *cxone.Admin {
 	return cxone.NewAdmin(cxone.AdminConfig{AuthURL: cfg.authURL(), DiscoveryURL: cfg.DiscoveryURL,
 		AccessKeyID: cfg.AccessKeyID, AccessKeySecret: cfg.AccessSecret, ClientID: cfg.ClientID,
 		ClientSecret: cfg.ClientSecret, ClientAuthMethod: cfg.ClientAuth, APIBase: cfg.APIBase,
 		APIVersion: cfg.APIVersion, GroupID: cfg.GroupID, PhoneJSON: cfg.PhoneJSON, ExpiresAfter: cfg.ExpiresAfter,
-		Pacer: pacer, HTTP: hc})
+		Pacer: pacer, HTTP: hc, Logger: log})
 }
 
 // run serves on ln until ctx is done, then shuts down in order: stop intake (in-flight requests

@@ -3,9 +3,11 @@ package cxone
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +47,7 @@ type AdminConfig struct {
 	Pacer            Pacer
 	HTTP             *http.Client  // default: a client without its own timeout
 	Timeout          time.Duration // per request; default 15 s
+	Logger           *slog.Logger  // default: slog.Default()
 }
 
 // DefaultRegion is the login region when neither CXONE_AUTH_URL nor CXONE_REGION is set: the
@@ -112,6 +115,16 @@ type Admin struct {
 	apiBase       *lazyValue // from CXONE_API_BASE or the tenant's configuration
 	tenant        atomic.Pointer[string]
 	noOrderBy     atomic.Bool // the list call refused orderBy once: page without it
+
+	unreadMu     sync.Mutex
+	unreadShapes map[string]bool // expiredDate shapes not read, already logged
+}
+
+func (a *Admin) log() *slog.Logger {
+	if a.cfg.Logger != nil {
+		return a.cfg.Logger
+	}
+	return slog.Default()
 }
 
 var _ Client = (*Admin)(nil)

@@ -348,7 +348,7 @@ func TestAdminSimConvergesUnderFaults(t *testing.T) {
 				batch := pending[b:min(b+4, len(pending))]
 				for i, err := range do(batch) {
 					switch cxone.KindOf(err) {
-					case cxone.Permanent:
+					case cxone.Permanent, cxone.Refused:
 						t.Fatalf("%s: a fault dead-lettered a number: %v", op, err)
 					}
 					if err != nil {

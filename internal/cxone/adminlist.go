@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -24,13 +23,17 @@ type Record struct {
 	FormattedPhone string
 	DateCollected  time.Time // zero when absent or in a format not understood
 	ExpiredDate    time.Time // zero: no expiry
+	// ExpiryUnread is an expiredDate given in a shape dncsync does not read (ExpiredDate is then
+	// zero): the record counts as expired, so that reconcile re-adds the number rather than trust
+	// an end it cannot read to be "never".
+	ExpiryUnread   bool
 	LastUpdateTime time.Time
 }
 
 // Active reports whether the record still blocks calls at now: removing a number only expires its
-// record, which the group may go on listing.
+// record, which the group may go on listing. A record whose expiredDate could not be read is not.
 func (r Record) Active(now time.Time) bool {
-	return r.ExpiredDate.IsZero() || r.ExpiredDate.After(now)
+	return !r.ExpiryUnread && (r.ExpiredDate.IsZero() || r.ExpiredDate.After(now))
 }
 
 type dncRecord struct {
@@ -104,13 +107,15 @@ func (a *Admin) ListRecords(ctx context.Context, skip, top int) (records []Recor
 		if numberKey(n) == "" {
 			n = string(d.FormattedPhone)
 		}
+		expired, ok := a.expiredDate(d.ExpiredDate)
 		records[i] = Record{
 			Number:         digitsToE164(n),
 			PhoneNumber:    string(d.PhoneNumber),
 			FormattedPhone: string(d.FormattedPhone),
-			DateCollected:  parseAdminTime(d.DateCollected),
-			ExpiredDate:    parseAdminTime(d.ExpiredDate),
-			LastUpdateTime: parseAdminTime(d.LastUpdateTime),
+			DateCollected:  adminTime(d.DateCollected),
+			ExpiredDate:    expired,
+			ExpiryUnread:   !ok,
+			LastUpdateTime: adminTime(d.LastUpdateTime),
 		}
 	}
 	return records, total, nil
@@ -198,12 +203,14 @@ type SearchResult struct {
 	FormattedPhone string
 	DateCollected  time.Time
 	ExpiredDate    time.Time // zero: no expiry
+	ExpiryUnread   bool      // as Record.ExpiryUnread
 	LastUpdateTime time.Time
 }
 
-// Active reports whether the number is still blocked by this group at now.
+// Active reports whether the number is still blocked by this group at now; not when its
+// expiredDate could not be read.
 func (s SearchResult) Active(now time.Time) bool {
-	return s.ExpiredDate.IsZero() || s.ExpiredDate.After(now)
+	return !s.ExpiryUnread && (s.ExpiredDate.IsZero() || s.ExpiredDate.After(now))
 }
 
 // Search returns the DNC groups (of any group, not only CXONE_DNC_GROUP_ID) that hold e164.
@@ -253,30 +260,11 @@ func (a *Admin) Search(ctx context.Context, e164 string) ([]SearchResult, error)
 	}
 	out := make([]SearchResult, len(found))
 	for i, f := range found {
+		expired, ok := a.expiredDate(f.ExpiredDate)
 		out[i] = SearchResult{GroupID: string(f.GroupID), GroupName: f.GroupName,
 			PhoneNumber: string(f.PhoneNumber), FormattedPhone: string(f.FormattedPhone),
-			DateCollected: parseAdminTime(f.DateCollected), ExpiredDate: parseAdminTime(f.ExpiredDate),
-			LastUpdateTime: parseAdminTime(f.LastUpdateTime)}
+			DateCollected: adminTime(f.DateCollected), ExpiredDate: expired, ExpiryUnread: !ok,
+			LastUpdateTime: adminTime(f.LastUpdateTime)}
 	}
 	return out, nil
-}
-
-// adminTimeLayouts are the date forms the Admin API is seen to use, and the MM/DD/YYYY form
-// expiredDate is sent in; times without a zone are UTC.
-var adminTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02",
-	expiredDateLayout, expiredDateLayout + " 15:04:05"}
-
-// parseAdminTime reads a date; zero when empty or not understood, since a listing should not fail
-// on one odd date.
-func parseAdminTime(s string) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}
-	}
-	for _, l := range adminTimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
 }

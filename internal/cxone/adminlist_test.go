@@ -298,25 +298,6 @@ func TestAdminSearch(t *testing.T) {
 	}
 }
 
-func TestParseAdminTime(t *testing.T) {
-	for in, want := range map[string]time.Time{
-		"2031-01-01T00:00:00Z":      time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
-		"2031-01-01T00:00:00.5Z":    time.Date(2031, 1, 1, 0, 0, 0, 5e8, time.UTC),
-		"2031-01-01T01:00:00+01:00": time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
-		"2031-01-01T00:00:00":       time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
-		"2031-01-01T00:00:00.123":   time.Date(2031, 1, 1, 0, 0, 0, 123e6, time.UTC),
-		"2031-01-01":                time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
-		"01/02/2031":                time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC),
-		"01/02/2031 13:04:05":       time.Date(2031, 1, 2, 13, 4, 5, 0, time.UTC),
-		"":                          {},
-		"soon":                      {},
-	} {
-		if got := parseAdminTime(in); !got.Equal(want) {
-			t.Errorf("parseAdminTime(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 func TestAdminSearchErrorHidesTheNumber(t *testing.T) {
 	f := newAdminFake(t)
 	f.setAPI(func(w http.ResponseWriter, r *http.Request) {

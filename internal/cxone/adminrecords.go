@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/phone"
 )
 
@@ -81,7 +82,7 @@ type adminBatch struct {
 // Add puts the contacts in the DNC group. CXone answers per record, so one refused number does not
 // fail the others.
 func (a *Admin) Add(ctx context.Context, contacts []Contact) []error {
-	return requestProblem(a.write(ctx, "add", http.MethodPost, contacts))
+	return a.write(ctx, "add", http.MethodPost, contacts)
 }
 
 // Remove expires the contacts' records; a number that was not in the group is a success.
@@ -93,7 +94,7 @@ func (a *Admin) write(ctx context.Context, op, method string, contacts []Contact
 	out := make([]error, len(contacts))
 	b := a.batch(op, contacts, out)
 	if len(b.digits) > 0 {
-		a.send(ctx, op, method, b, out)
+		a.send(ctx, op, method, b, out, &destination.Probe{})
 	}
 	return out
 }
@@ -192,7 +193,11 @@ func (b adminBatch) setAll(out []error, err error) {
 	}
 }
 
-func (a *Admin) send(ctx context.Context, op, method string, b adminBatch, out []error) {
+func (a *Admin) send(ctx context.Context, op, method string, b adminBatch, out []error, probe *destination.Probe) {
+	if probe.Exhausted() {
+		b.setAll(out, destination.Unsent("", op))
+		return
+	}
 	u, err := a.recordsURL(ctx, op)
 	if err != nil {
 		b.setAll(out, err)
@@ -210,14 +215,19 @@ func (a *Admin) send(ctx context.Context, op, method string, b adminBatch, out [
 			b.setAll(out, unexpected(op, r))
 			return
 		}
+		probe.Accepted()
 		b.apply(op, results, out)
 	case (r.status == http.StatusBadRequest || r.status == http.StatusUnprocessableEntity) && len(b.digits) > 1:
 		// A whole-batch refusal may be one bad number: halve so that it cannot fail the others.
 		h := len(b.digits) / 2
-		a.send(ctx, op, method, b.sub(0, h), out)
-		a.send(ctx, op, method, b.sub(h, len(b.digits)), out)
+		a.send(ctx, op, method, b.sub(0, h), out, probe)
+		a.send(ctx, op, method, b.sub(h, len(b.digits)), out, probe)
 	default:
-		b.setAll(out, statusError(op, r))
+		err := statusError(op, r)
+		if err.Kind == Refused {
+			probe.Refused()
+		}
+		b.setAll(out, err)
 	}
 }
 
@@ -315,7 +325,9 @@ func (b adminBatch) inOrder(results []recordResult) bool {
 
 // recordError classifies one record's result. An invalid date is the request's fault (the
 // expiredDate format), not the number's: Config, so that no number is dead-lettered for it.
-// Another "invalid" is the number's own fault and final; anything else may pass on a retry.
+// Another "invalid" is Refused: "Invalid phone number" would read the same for a phoneNumber of
+// the wrong JSON type (CXONE_PHONE_JSON), so the pusher decides whose fault it is. Anything else
+// may pass on a retry.
 func recordError(op string, res recordResult) error {
 	if *res.Success {
 		return nil
@@ -328,7 +340,7 @@ func recordError(op string, res recordResult) error {
 		return &Error{Kind: Config, Op: op, Record: true,
 			Msg: "CXone refused the record's expiredDate (sent as MM/DD/YYYY): " + shortText(res.Error)}
 	case strings.Contains(msg, "invalid"):
-		return &Error{Kind: Permanent, Op: op, Msg: "CXone refused the number: " + shortText(res.Error)}
+		return &Error{Kind: Refused, Op: op, Record: true, Msg: "CXone refused the number: " + shortText(res.Error)}
 	}
 	text := shortText(res.Error)
 	if text == "" {

@@ -40,7 +40,7 @@ func TestAdminAddMapsResultsByNumber(t *testing.T) {
 		{Number: "4155552671"},   // not E.164: never sent
 	}
 	errs := a.Add(context.Background(), contacts)
-	want := []string{"ok", "permanent", "transient", "transient", "ok", "permanent"}
+	want := []string{"ok", "refused", "transient", "transient", "ok", "permanent"}
 	if got := kinds(errs); !sameStrings(got, want) {
 		t.Fatalf("results %v, want %v (%v)", got, want, errs)
 	}
@@ -151,7 +151,7 @@ func TestAdminRemove(t *testing.T) {
 			a, _ := newTestAdmin(f, func(c *AdminConfig) { c.ExpiresAfter = time.Hour })
 			errs := a.Remove(context.Background(), []Contact{{Number: "+14155552671"}, {Number: "+14155550100"},
 				{Number: "+14155550101"}, {Number: "+14155550102"}, {Number: "+14155550103"}})
-			want := []string{"ok", "ok", "permanent", "transient", "transient"}
+			want := []string{"ok", "ok", "refused", "transient", "transient"}
 			if got := kinds(errs); !sameStrings(got, want) {
 				t.Fatalf("results %v, want %v (%v)", got, want, errs)
 			}
@@ -168,7 +168,7 @@ func TestAdminResultsWithoutNumbers(t *testing.T) {
 		want          []string
 	}{
 		{"all succeeded", `{"success":true},{"success":true}`, []string{"ok", "ok"}},
-		{"mixed", `{"success":true},{"success":false,"error":"Invalid phone number"}`, []string{"ok", "permanent"}},
+		{"mixed", `{"success":true},{"success":false,"error":"Invalid phone number"}`, []string{"ok", "refused"}},
 		{"fewer", `{"success":true}`, []string{"transient", "transient"}},
 		{"more", `{"success":true},{"success":true},{"success":true}`, []string{"transient", "transient"}},
 		{"none", ``, []string{"transient", "transient"}},
@@ -198,7 +198,7 @@ func TestAdminResultNumberForms(t *testing.T) {
 	a, _ := newTestAdmin(f, nil)
 	errs := a.Add(context.Background(), []Contact{{Number: "+14155552671"}, {Number: "+14155550100"},
 		{Number: "+442079460958"}})
-	if got, want := kinds(errs), []string{"ok", "permanent", "ok"}; !sameStrings(got, want) {
+	if got, want := kinds(errs), []string{"ok", "refused", "ok"}; !sameStrings(got, want) {
 		t.Fatalf("results %v, want %v (%v)", got, want, errs)
 	}
 }
@@ -211,9 +211,9 @@ func TestAdminResultsMatchedByPositionOrDigits(t *testing.T) {
 		want          []string
 	}{
 		{"in order, formatted", `{"success":true,"formattedPhone":"1 (415) 555-2671"},{"success":false,"formattedPhone":"+1 415.555.0100","error":"Invalid phone number"},{"success":true}`,
-			[]string{"ok", "permanent", "ok"}},
+			[]string{"ok", "refused", "ok"}},
 		{"swapped", `{"success":false,"formattedPhone":"(415) 555-0100","error":"Invalid phone number"},{"success":true,"formattedPhone":"+1-415-555-2671"},{"success":true,"formattedPhone":"+44 20 7946 0958"}`,
-			[]string{"ok", "permanent", "ok"}},
+			[]string{"ok", "refused", "ok"}},
 		{"swapped, one without a number", `{"success":true,"phoneNumber":"4155550100"},{"success":true},{"success":true,"phoneNumber":"442079460958"}`,
 			[]string{"transient", "ok", "ok"}},
 		{"a number not sent", `{"success":true,"phoneNumber":"4155552671"},{"success":true,"phoneNumber":"9995550000"},{"success":true,"phoneNumber":"442079460958"}`,
@@ -353,7 +353,7 @@ func TestAdminStatusErrors(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		want   Kind
-	}{{404, Config}, {403, Config}, {409, Config}, {503, Transient}} { // a whole batch refused: the request, not the numbers
+	}{{404, Config}, {403, Config}, {409, Refused}, {503, Transient}} { // a refusal that names no cause: the pusher decides
 		f := newAdminFake(t)
 		f.setAPI(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, tc.status, `{"error":"x"}`) })
 		a, _ := newTestAdmin(f, nil)
@@ -391,7 +391,7 @@ func TestAdminAddSplitsABatchCXoneRefuses(t *testing.T) {
 		in = append(in, Contact{Number: fmt.Sprintf("+1415555010%d", i)})
 	}
 	errs := a.Add(context.Background(), in)
-	if got, want := kinds(errs), []string{"ok", "ok", "permanent", "ok", "ok"}; !sameStrings(got, want) {
+	if got, want := kinds(errs), []string{"ok", "ok", "refused", "ok", "ok"}; !sameStrings(got, want) {
 		t.Fatalf("results %v, want %v (%v)", got, want, errs)
 	}
 	mu.Lock()

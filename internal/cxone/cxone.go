@@ -4,11 +4,7 @@
 // rate limit and pauses together on a 429.
 package cxone
 
-import (
-	"errors"
-
-	"github.com/dncsync/dncsync/internal/destination"
-)
+import "github.com/dncsync/dncsync/internal/destination"
 
 // The pusher's interface and errors live in the destination package; these names keep the CXone
 // code and its callers reading as they did.
@@ -30,6 +26,7 @@ const (
 	RateLimited = destination.RateLimited
 	Permanent   = destination.Permanent
 	Config      = destination.Config
+	Refused     = destination.Refused
 )
 
 // IsRecord reports whether err is a per-record failure in a 2xx answer.
@@ -37,27 +34,3 @@ func IsRecord(err error) bool { return destination.IsRecord(err) }
 
 // KindOf classifies any error; errors that are not *Error are transient.
 func KindOf(err error) Kind { return destination.KindOf(err) }
-
-// requestProblem reclassifies a batch of which CXone refused every number as a Config failure:
-// when all of them fail, the request is at fault (an API version, a size limit), not the numbers,
-// and dead-lettering the whole queue at full speed would be the worst answer.
-func requestProblem(out []error) []error {
-	if len(out) < 2 {
-		return out
-	}
-	for _, err := range out {
-		if KindOf(err) != Permanent {
-			return out
-		}
-	}
-	for i, err := range out {
-		var e *Error
-		if errors.As(err, &e) {
-			c := *e
-			c.Kind = Config
-			c.Msg = "CXone refused every number of a batch, so the request is at fault; check the API version and limits: " + c.Msg
-			out[i] = &c
-		}
-	}
-	return out
-}

@@ -137,14 +137,16 @@ func statusDescription(r response) string {
 	return " (CXone: " + d + ")"
 }
 
-// statusError classifies a status the profile did not expect for op.
+// statusError classifies a status the profile did not expect for op. Another 4xx is a refusal
+// that names no cause CXone documents: Refused, whose fault the pusher decides (an API version or
+// a format the public sources do not settle would read the same as a bad number).
 func statusError(op string, r response) *Error {
 	e := unexpected(op, r)
 	switch {
 	case r.status == http.StatusForbidden || r.status == http.StatusNotFound:
 		e.Kind = Config
 	case r.status >= 400 && r.status < 500 && r.status != http.StatusRequestTimeout && r.status != 425:
-		e.Kind = Permanent
+		e.Kind = Refused
 	}
 	return e
 }

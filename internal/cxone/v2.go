@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/destination"
 )
 
 // V2Config configures the v2 profile (the tutorial's Outbound DNC API contract).
@@ -133,13 +135,17 @@ func (v *V2) Add(ctx context.Context, contacts []Contact) []error {
 	for i := range idx {
 		idx[i] = i
 	}
-	v.add(ctx, contacts, idx, out)
-	return requestProblem(out)
+	v.add(ctx, contacts, idx, out, &destination.Probe{})
+	return out
 }
 
-func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error) {
+func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error, probe *destination.Probe) {
 	var conflicts []int
 	for len(idx) > 0 {
+		if probe.Exhausted() {
+			setAll(out, idx, destination.Unsent("", "add"))
+			return
+		}
 		body := struct {
 			Contacts []v2Contact `json:"contacts"`
 		}{make([]v2Contact, len(idx))}
@@ -153,6 +159,7 @@ func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error) {
 		}
 		switch {
 		case r.status == http.StatusOK || r.status == http.StatusCreated:
+			probe.Accepted()
 			setAll(out, idx, nil)
 			idx = nil
 		case r.status == http.StatusConflict:
@@ -166,11 +173,15 @@ func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error) {
 		case (r.status == http.StatusBadRequest || r.status == http.StatusUnprocessableEntity ||
 			r.status == http.StatusRequestEntityTooLarge) && len(idx) > 1:
 			h := len(idx) / 2
-			v.add(ctx, all, idx[:h], out)
-			v.add(ctx, all, idx[h:], out)
+			v.add(ctx, all, idx[:h], out, probe)
+			v.add(ctx, all, idx[h:], out, probe)
 			idx = nil
 		default:
-			setAll(out, idx, statusError("add", r))
+			err := statusError("add", r)
+			if err.Kind == Refused {
+				probe.Refused()
+			}
+			setAll(out, idx, err)
 			return
 		}
 	}
@@ -223,14 +234,24 @@ func (v *V2) upsert(ctx context.Context, c Contact) error {
 // Remove deletes each number; 404 (not there) is a success.
 func (v *V2) Remove(ctx context.Context, contacts []Contact) []error {
 	out := make([]error, len(contacts))
+	var probe destination.Probe
 	for i, c := range contacts {
+		if probe.Exhausted() {
+			out[i] = destination.Unsent("", "remove")
+			continue
+		}
 		r, err := v.c.do(ctx, "remove", http.MethodDelete, v.contactURL(c.Number), nil)
 		switch {
 		case err != nil:
 			out[i] = err
 		case r.status == http.StatusNoContent || r.status == http.StatusOK || r.status == http.StatusNotFound:
+			probe.Accepted()
 		default:
-			out[i] = statusError("remove", r)
+			e := statusError("remove", r)
+			if e.Kind == Refused {
+				probe.Refused()
+			}
+			out[i] = e
 		}
 		if KindOf(out[i]) == RateLimited {
 			for j := i + 1; j < len(out); j++ {

@@ -17,6 +17,9 @@ type Contact struct {
 	Reason    string
 	Source    string
 	ExpiresAt time.Time // zero: no end
+	// OccurredAt is when the person asked (the event that decides the action), so that a
+	// destination that carries it lets its receiver order a late retry against a newer action.
+	OccurredAt time.Time
 }
 
 // Client is one destination: a do-not-call list of one platform (CXone, Genesys Cloud, a webhook).
@@ -67,11 +70,17 @@ const (
 	Transient Kind = iota
 	// RateLimited (429) waits and retries without spending an attempt.
 	RateLimited
-	// Permanent failures are the item's own (the destination rejects this number): dead-letter it.
+	// Permanent failures are the item's own, its content named as the cause (dncsync's own checks
+	// of the number): dead-letter it.
 	Permanent
 	// Config failures are the deployment's (credentials, scopes, list id): nothing an item can fix,
 	// so items wait without spending attempts while an operator is told.
 	Config
+	// Refused is a destination refusing a number without an answer that names the number's content
+	// as the cause: the number's fault, or the request's (an API version, a format the public
+	// sources do not settle). The pusher decides with an Attribution: Config until the
+	// destination has accepted another number since, Permanent after.
+	Refused
 )
 
 func (k Kind) String() string {
@@ -82,6 +91,8 @@ func (k Kind) String() string {
 		return "permanent"
 	case Config:
 		return "config"
+	case Refused:
+		return "refused"
 	}
 	return "transient"
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
@@ -21,7 +22,7 @@ const SourceInternal = "rds"
 type ListInfo struct {
 	ID, Name      string
 	SourceType    string // dncSourceType: rds (internal), rds_custom, dnc.com, gryphon
-	ContactMethod string // Phone, Email or Any
+	ContactMethod string // Phone, Any, Email or WhatsApp
 	Division      string // its name, else its id
 	Size          int    // entries, expired ones included; -1 when not given
 	ImportState   string // importStatus.state, "" when not given
@@ -97,20 +98,38 @@ type Check struct {
 	Login     error    // nil: the OAuth client logged in
 	List      ListInfo // valid when ListErr is nil
 	ListErr   error
-	Problems  []string // what stops the list from taking numbers, for an operator
+	Problems  []string // what stops the list from taking numbers, or from blocking calls with them
+	// Campaigns are the outbound campaigns that check the list (valid when CampaignsErr is nil);
+	// none is a problem of its own (NoCampaign).
+	Campaigns    []Campaign
+	CampaignsErr error
 }
 
-// OK reports whether the destination can take numbers.
-func (k Check) OK() bool { return k.Login == nil && k.ListErr == nil && len(k.Problems) == 0 }
+// NoCampaign reports that the campaigns were read and none checks the list: numbers written to it
+// block no call.
+func (k Check) NoCampaign() bool {
+	return k.Login == nil && k.CampaignsErr == nil && len(k.Campaigns) == 0
+}
 
-// Checks logs in and reads the list: that it exists, is internal and is for phone numbers. It
-// changes nothing.
+// OK reports whether the destination can take numbers and they block calls.
+func (k Check) OK() bool {
+	return k.Login == nil && k.ListErr == nil && len(k.Problems) == 0 && k.CampaignsErr == nil && !k.NoCampaign()
+}
+
+// callMethods are the list contact methods whose numbers block calls (the ContactMethodEnum of
+// DncList is Email, Phone, Any and WhatsApp, platform-client-sdk-java build/docs/DncList.md):
+// numbers on an Email or WhatsApp list block no call.
+var callMethods = []string{"Phone", "Any"}
+
+// Checks logs in, reads the list (that it exists, is internal and is for phone calls) and the
+// campaigns that check it. It changes nothing.
 func (c *Client) Checks(ctx context.Context) Check {
 	k := Check{Endpoints: c.Endpoints(), Login: c.Login(ctx)}
 	if k.Login != nil {
-		k.ListErr = k.Login
+		k.ListErr, k.CampaignsErr = k.Login, k.Login
 		return k
 	}
+	k.Campaigns, k.CampaignsErr = c.Campaigns(ctx)
 	k.List, k.ListErr = c.ListInfo(ctx)
 	if k.ListErr != nil {
 		return k
@@ -118,8 +137,9 @@ func (c *Client) Checks(ctx context.Context) Check {
 	if !k.List.Internal() {
 		k.Problems = append(k.Problems, "the list's type is "+quote(k.List.SourceType)+": only internal (rds) lists take numbers through the API")
 	}
-	if k.List.ContactMethod == "Email" {
-		k.Problems = append(k.Problems, "the list is for e-mail addresses, not phone numbers")
+	if !slices.Contains(callMethods, k.List.ContactMethod) {
+		k.Problems = append(k.Problems, "the list's contact method is "+quote(k.List.ContactMethod)+
+			": numbers on it block no call; use an internal list whose contact method is Phone")
 	}
 	return k
 }

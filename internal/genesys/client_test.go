@@ -149,8 +149,8 @@ func TestOneRefusedNumber(t *testing.T) {
 	errs := b.client.Add(context.Background(), contacts(ns...))
 	for i, err := range errs {
 		switch {
-		case i == 5 && (destination.KindOf(err) != destination.Permanent || !destination.IsRecord(err)):
-			t.Errorf("the refused number: %v, want a Permanent record error", err)
+		case i == 5 && (destination.KindOf(err) != destination.Refused || !destination.IsRecord(err)):
+			t.Errorf("the refused number: %v, want a Refused record error (the pusher decides whose fault it is)", err)
 		case i == 5 && strings.Contains(err.Error(), "4155550005"):
 			t.Errorf("the error quotes the number: %v", err)
 		case i != 5 && err != nil:
@@ -164,28 +164,28 @@ func TestOneRefusedNumber(t *testing.T) {
 		t.Errorf("a bad number lowered the batch size to %d", n)
 	}
 
-	// Every number refused: the request is at fault, not the numbers.
+	// Every number refused: after destination.ProbeLimit numbers refused alone with none accepted,
+	// the rest of the batch is not sent (Config: it waits without spending attempts).
 	all := setup(t, genesyssim.Config{Refuse: func(string) bool { return true }}, nil)
-	for i, err := range all.client.Add(context.Background(), contacts(ns[:4]...)) {
-		if destination.KindOf(err) != destination.Config {
-			t.Errorf("all refused, contact %d: %v, want Config", i, err)
-		}
+	got := kinds(all.client.Add(context.Background(), contacts(ns[:4]...)))
+	want := []destination.Kind{destination.Refused, destination.Refused, destination.Refused, destination.Config}
+	if !slices.Equal(got, want) {
+		t.Errorf("all refused: %v, want %v", got, want)
 	}
 	if n := all.sim.Stats().Requests[genesyssim.KindPatch][400]; n > 6 {
 		t.Errorf("%d requests to blame the request; the search should stop early", n)
 	}
 
-	// One number a batch, as at low traffic: two may be the numbers' fault, a third in a row with
-	// nothing accepted is the request's; one accepted request resets the count.
+	// One number a batch, as at low traffic: the client never blames the number itself, however
+	// many calls were refused or accepted before (that is the pusher's Attribution).
 	one := setup(t, genesyssim.Config{Refuse: func(n string) bool { return n != number(50) }}, nil)
-	var got []destination.Kind
+	got = nil
 	for i := range 4 {
 		got = append(got, destination.KindOf(one.client.Add(context.Background(), contacts(number(i)))[0]))
 	}
 	noErrors(t, "an accepted one", one.client.Add(context.Background(), contacts(number(50))))
 	got = append(got, destination.KindOf(one.client.Add(context.Background(), contacts(number(60)))[0]))
-	want := []destination.Kind{destination.Permanent, destination.Permanent, destination.Config, destination.Config, destination.Permanent}
-	if !slices.Equal(got, want) {
+	if want := slices.Repeat([]destination.Kind{destination.Refused}, 5); !slices.Equal(got, want) {
 		t.Errorf("refusals one at a time: %v, want %v", got, want)
 	}
 }

@@ -98,8 +98,6 @@ type Client struct {
 	c        caller
 	now      func() time.Time
 	maxBatch atomic.Int64 // DefaultMaxBatch or MaxBatch, lowered when the API refuses a size
-
-	refusedInARow atomic.Int64 // single numbers refused since the API last accepted a request
 }
 
 var _ destination.Client = (*Client)(nil)

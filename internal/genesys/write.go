@@ -89,7 +89,7 @@ func (c *Client) write(ctx context.Context, op string, contacts []destination.Co
 	}
 	u := c.api + "/api/v2/outbound/dnclists/" + url.PathEscape(c.cfg.DNCListID) + "/phonenumbers"
 	var stop error
-	var run []part // numbers refused by this call, until the request is blamed instead
+	var probe destination.Probe
 	for _, p := range c.plan(op, contacts, out) {
 		size := int(c.maxBatch.Load())
 		for lo := 0; lo < len(p.numbers); lo += size {
@@ -99,7 +99,7 @@ func (c *Client) write(ctx context.Context, op string, contacts []destination.Co
 				q.setAll(out, stop)
 				continue
 			}
-			stop = c.send(ctx, op, u, q, out, &run)
+			stop = c.send(ctx, op, u, q, out, &probe)
 		}
 	}
 	return out
@@ -204,8 +204,13 @@ var requestCodes = map[string]string{
 var sizeCodes = map[string]bool{"constraint.validation": true, "request.entity.too.large": true}
 
 // send sends one request and settles its numbers in out. It returns the error that should stop the
-// rest of the batch: a 429, or a fault of the deployment.
-func (c *Client) send(ctx context.Context, op, u string, p part, out []error, run *[]part) (stop error) {
+// rest of the batch: a 429, or a fault of the deployment (also when probe is exhausted).
+func (c *Client) send(ctx context.Context, op, u string, p part, out []error, probe *destination.Probe) (stop error) {
+	if probe.Exhausted() {
+		err := destination.Unsent(Dest, op)
+		p.setAll(out, err)
+		return err
+	}
 	action := "Add"
 	if op == "remove" {
 		action = "Remove"
@@ -217,8 +222,7 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, ru
 	}
 	switch {
 	case r.status/100 == 2:
-		c.refusedInARow.Store(0)
-		*run = (*run)[:0] // numbers refused before an accepted request were their own fault
+		probe.Accepted()
 		p.setAll(out, nil)
 		return nil
 	case r.status == http.StatusBadRequest || r.status == http.StatusRequestEntityTooLarge || r.status == http.StatusUnprocessableEntity:
@@ -234,46 +238,28 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, ru
 		return err
 	}
 	if len(p.numbers) == 1 {
-		return c.refused(op, r, p, out, run)
+		// The API refused this number alone, with a code that does not name the request's fault.
+		// Its codes do not name a number's content unambiguously either ("invalid.value" would read
+		// the same for a format the API stopped taking), so the pusher decides whose fault it is.
+		probe.Refused()
+		p.setAll(out, &destination.Error{Kind: destination.Refused, Dest: Dest, Op: op, Status: r.status, Record: true,
+			Msg: "Genesys Cloud refused the number" + describe(r)})
+		return nil
 	}
 	// The API refuses a request whole and may not say which number it minds: halve, so that one
 	// bad number cannot fail the others.
 	h := len(p.numbers) / 2
-	if stop := c.send(ctx, op, u, p.sub(0, h), out, run); stop != nil {
+	if stop := c.send(ctx, op, u, p.sub(0, h), out, probe); stop != nil {
 		p.sub(h, len(p.numbers)).setAll(out, stop)
 		return stop
 	}
-	if stop := c.send(ctx, op, u, p.sub(h, len(p.numbers)), out, run); stop != nil {
+	if stop := c.send(ctx, op, u, p.sub(h, len(p.numbers)), out, probe); stop != nil {
 		return stop
 	}
 	if allOK(p, out) && (r.status == http.StatusRequestEntityTooLarge || sizeCodes[code]) {
 		c.lowerBatch(len(p.numbers) - h) // both halves passed: it was the size
 	}
 	return nil
-}
-
-// refusalTrip is how many numbers refused in a row, with no request accepted in between, make the
-// client blame the request rather than the numbers.
-const refusalTrip = 3
-
-// refused settles a request of one number that the API refused with a code that does not name the
-// request's fault. It is the number's fault (Permanent), unless numbers keep being refused with
-// nothing accepted in between: then the request is at fault (a format, a limit) and dead-lettering
-// the whole queue at full speed would be the worst answer, so the numbers refused by this call and
-// the rest of the batch wait as Config.
-func (c *Client) refused(op string, r response, p part, out []error, run *[]part) error {
-	if c.refusedInARow.Add(1) < refusalTrip {
-		p.setAll(out, &destination.Error{Kind: destination.Permanent, Dest: Dest, Op: op, Status: r.status, Record: true,
-			Msg: "Genesys Cloud refused the number" + describe(r)})
-		*run = append(*run, p)
-		return nil
-	}
-	err := configError(op, r.status, "Genesys Cloud refused every number sent lately and accepted none, so the request is "+
-		"more likely at fault than the numbers"+describe(r))
-	for _, q := range append(*run, p) {
-		q.setAll(out, err)
-	}
-	return err
 }
 
 // stopping is err when it should stop the rest of a batch, else nil.

@@ -77,7 +77,8 @@ func (p *Pusher) pushBatch(ctx context.Context, batch []queue.Item) (healthy boo
 func contacts(items []queue.Item) []cxone.Contact {
 	out := make([]cxone.Contact, len(items))
 	for i, it := range items {
-		out[i] = cxone.Contact{Number: it.Number, Reason: it.Reason, Source: it.Source, ExpiresAt: it.ExpiresAt}
+		out[i] = cxone.Contact{Number: it.Number, Reason: it.Reason, Source: it.Source, ExpiresAt: it.ExpiresAt,
+			OccurredAt: it.OccurredAt}
 		if out[i].Reason == "" {
 			out[i].Reason = "opt_out"
 		}
@@ -94,8 +95,12 @@ func contacts(items []queue.Item) []cxone.Contact {
 func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, cut bool) bool {
 	var ok []queue.Item
 	now := time.Now()
-	// CXone answering per record (even with failures) is up: only no answer at all is an outage.
-	anyOK := slices.ContainsFunc(errs, func(e error) bool { return e == nil || cxone.IsRecord(e) })
+	batch := p.attribute(items, errs)
+	// CXone answering per record (even with failures) is up: only no answer at all is an outage. A
+	// refusal held as the deployment's is no sign of health: refusing everything pauses too.
+	anyOK := slices.ContainsFunc(errs, func(e error) bool {
+		return e == nil || (cxone.IsRecord(e) && cxone.KindOf(e) != cxone.Config)
+	})
 	// CXone answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
 	healthy := anyOK || slices.ContainsFunc(errs, func(e error) bool {
 		k := cxone.KindOf(e)
@@ -146,6 +151,7 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			p.log.Warn("settling a failed item failed; its lease will expire and recovery retries", "err", serr)
 		}
 	}
+	p.accepted(batch, ok)
 	if len(ok) > 0 {
 		if err := p.q.Ack(ctx, ok); err != nil {
 			// CXone has them; the lease expires and a re-push meets "already listed": it converges.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	OnSynced func(it queue.Item, at time.Time)
 }
 
+// DefaultConfigWait is Config.ConfigWait's default (DNCSYNC_CONFIG_WAIT).
+const DefaultConfigWait = time.Minute
+
 func (c Config) withDefaults() Config {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 50
@@ -75,7 +79,7 @@ func (c Config) withDefaults() Config {
 		c.RecoverEvery = min(max(c.Lease/10, time.Second), 10*time.Second)
 	}
 	if c.ConfigWait <= 0 {
-		c.ConfigWait = time.Minute
+		c.ConfigWait = DefaultConfigWait
 	}
 	if c.OutageMax <= 0 {
 		c.OutageMax = time.Minute
@@ -111,6 +115,8 @@ type Pusher struct {
 	collecting sync.Mutex
 	// outage holds every batch (unix ns) after one that CXone took nothing of.
 	outage atomic.Int64
+	// attr decides whether a refusal is the number's or the deployment's.
+	attr destination.Attribution
 }
 
 // New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).

@@ -225,17 +225,24 @@ func TestPacedUnderTheLimit(t *testing.T) {
 	}
 }
 
+// A number CXone refuses is isolated from its batch, held while nothing else was accepted since
+// (its batch mates do not count), and dead-lettered once a later batch got through.
 func TestPoisonNumberDeadLettersAlone(t *testing.T) {
 	b := setup(t, opts{})
 	good := nums(49, 0)
 	b.enqueue(t, queue.Add, good...)
 	b.enqueue(t, queue.Add, "+1234") // CXone refuses it as not E.164
 	b.start(t)
+	b.waitStats(t, "the good numbers synced, the refused one held", held(t, func(st queue.Stats) bool {
+		return st.Ready == 1 && st.Leased == 0 && b.sim.Stats().Requests[cxonesim.KindV2Add][400] >= 3
+	}))
+	more := nums(5, 100)
+	b.enqueue(t, queue.Add, more...)
 	st := b.drained(t)
 	if st.Dead != 1 {
 		t.Fatalf("dead letters %d, want 1", st.Dead)
 	}
-	wantList(t, b.sim, good)
+	wantList(t, b.sim, append(good, more...))
 }
 
 func TestOutageDeadLettersNothing(t *testing.T) {

@@ -3,9 +3,9 @@
 // standard-webhooks/standard-webhooks repository), in one place for the intake, which verifies
 // senders, and for the webhook destination, which signs what it sends.
 //
-// A message carries three headers: webhook-id (unique per message, the key for idempotency),
-// webhook-timestamp (Unix seconds) and webhook-signature, a space-separated list of
-// "v1,<base64 HMAC-SHA256>" entries. The HMAC is over "{id}.{timestamp}.{body}" with the secret's
+// A message carries three headers: webhook-id (unique per message and the same when it is sent
+// again, the key for idempotency), webhook-timestamp (Unix seconds) and webhook-signature, a
+// space-separated list of "v1,<base64 HMAC-SHA256>" entries. The HMAC is over "{id}.{timestamp}.{body}" with the secret's
 // bytes as key; a secret is written "whsec_" followed by its bytes in base64. Several entries let
 // a sender sign with an old and a new secret while rotating, and several secrets let a receiver
 // accept both.
@@ -40,6 +40,42 @@ const Tolerance = 5 * time.Minute
 
 // MinSecretBytes is the shortest secret accepted: a shorter HMAC key can be guessed.
 const MinSecretBytes = 16
+
+// A sender's signing secret: "random, between 24 bytes (192 bits) and 64 bytes (512 bits)" in
+// the specification (its "Symmetric signatures" section). Verifying stays at MinSecretBytes, for
+// senders that chose shorter ones; what dncsync signs with is held to the specification.
+const (
+	MinSigningSecretBytes = 24
+	MaxSigningSecretBytes = 64
+)
+
+// SigningSecretError is a secret to sign with of fewer than MinSigningSecretBytes or more than
+// MaxSigningSecretBytes bytes.
+type SigningSecretError struct{ Bytes int }
+
+func (e *SigningSecretError) Error() string {
+	return fmt.Sprintf("a secret of %d bytes; the Standard Webhooks specification wants %d to %d random bytes "+
+		"(whsec_$(openssl rand -base64 32))", e.Bytes, MinSigningSecretBytes, MaxSigningSecretBytes)
+}
+
+// ParseSigningSecrets is ParseSecrets for the secrets a sender signs with: each of
+// MinSigningSecretBytes to MaxSigningSecretBytes bytes.
+func ParseSigningSecrets(s string) ([][]byte, error) {
+	out, err := ParseSecrets(s)
+	var short *ShortSecretError
+	if errors.As(err, &short) {
+		return nil, &SigningSecretError{Bytes: short.Bytes}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range out {
+		if len(b) < MinSigningSecretBytes || len(b) > MaxSigningSecretBytes {
+			return nil, &SigningSecretError{Bytes: len(b)}
+		}
+	}
+	return out, nil
+}
 
 // Errors of Verify. None quotes the message, its headers or a secret.
 var (

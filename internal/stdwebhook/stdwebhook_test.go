@@ -140,3 +140,17 @@ func TestParseSecrets(t *testing.T) {
 		t.Errorf("a 15-byte secret: %v", err)
 	}
 }
+
+func TestParseSigningSecrets(t *testing.T) {
+	for n, ok := range map[int]bool{16: false, 23: false, 24: true, 32: true, 64: true, 65: false} {
+		s := stdwebhook.FormatSecret(make([]byte, n))
+		_, err := stdwebhook.ParseSigningSecrets(stdwebhook.NewSecret() + " " + s)
+		var bad *stdwebhook.SigningSecretError
+		if (err == nil) != ok || (!ok && (!errors.As(err, &bad) || bad.Bytes != n || !strings.Contains(err.Error(), "24 to 64"))) {
+			t.Errorf("%d bytes: %v", n, err)
+		}
+	}
+	if _, err := stdwebhook.ParseSigningSecrets("whsec_!!"); !errors.Is(err, stdwebhook.ErrSecretFormat) {
+		t.Errorf("not base64: %v", err)
+	}
+}

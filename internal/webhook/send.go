@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
@@ -41,6 +42,10 @@ type Number struct {
 	Reason      string     `json:"reason,omitempty"`
 	Source      string     `json:"source,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt,omitempty"` // add only; absent: no end
+	// OccurredAt is when the person asked for this action (RFC 3339, UTC, milliseconds): a receiver
+	// applies an action only if it is newer than the last one it applied for the number, so that
+	// a late retry cannot undo a newer opposite action.
+	OccurredAt *time.Time `json:"occurredAt,omitempty"`
 }
 
 // Answer is the optional body of a 2xx answer that settles numbers one by one.
@@ -79,8 +84,10 @@ func (c *Client) Remove(ctx context.Context, contacts []destination.Contact) []e
 }
 
 // Ping posts a "dnc.ping" without numbers, for a setup check: nil when the receiver answered 2xx.
+// Its timestamp is the time it is sent, the only event it has.
 func (c *Client) Ping(ctx context.Context) error {
-	r, err := c.post(ctx, "ping", Body{Type: TypePing, Timestamp: c.now().UTC(), Data: Data{Action: "ping", Numbers: []Number{}}})
+	r, err := c.post(ctx, "ping", Body{Type: TypePing, Timestamp: c.now().UTC().Truncate(time.Millisecond),
+		Data: Data{Action: "ping", Numbers: []Number{}}})
 	if err != nil {
 		return err
 	}
@@ -123,7 +130,9 @@ func (c *Client) write(ctx context.Context, op string, contacts []destination.Co
 }
 
 // plan builds the batch's numbers: each once, with the longest of its ends (an opt-out is never
-// shortened); a number that is not E.164 gets a Permanent error in out.
+// shortened) and the latest time it was asked for, sorted by number so that the same numbers make
+// the same body (and webhook-id) however the batch was put together; a number that is not E.164
+// gets a Permanent error in out.
 func (c *Client) plan(op string, contacts []destination.Contact, out []error) part {
 	var p part
 	at := map[string]int{}
@@ -133,10 +142,16 @@ func (c *Client) plan(op string, contacts []destination.Contact, out []error) pa
 			continue
 		}
 		k, ok := at[ct.Number]
+		if ok && !ct.OccurredAt.IsZero() {
+			if o := p.numbers[k].OccurredAt; o == nil || ct.OccurredAt.After(*o) {
+				p.numbers[k].OccurredAt = occurred(ct.OccurredAt)
+			}
+		}
 		if !ok {
 			k = len(p.numbers)
 			at[ct.Number] = k
-			p.numbers = append(p.numbers, Number{PhoneNumber: ct.Number, Reason: ct.Reason, Source: ct.Source})
+			p.numbers = append(p.numbers, Number{PhoneNumber: ct.Number, Reason: ct.Reason, Source: ct.Source,
+				OccurredAt: occurred(ct.OccurredAt)})
 			p.idx = append(p.idx, nil)
 			if op == "add" && !ct.ExpiresAt.IsZero() {
 				e := ceilSecond(ct.ExpiresAt)
@@ -163,7 +178,44 @@ func (c *Client) plan(op string, contacts []destination.Contact, out []error) pa
 			}
 		}
 	}
+	sort.Sort(byNumber(p))
 	return p
+}
+
+// byNumber sorts a part's numbers, with their contacts.
+type byNumber part
+
+func (b byNumber) Len() int           { return len(b.numbers) }
+func (b byNumber) Less(i, j int) bool { return b.numbers[i].PhoneNumber < b.numbers[j].PhoneNumber }
+func (b byNumber) Swap(i, j int) {
+	b.numbers[i], b.numbers[j] = b.numbers[j], b.numbers[i]
+	b.idx[i], b.idx[j] = b.idx[j], b.idx[i]
+}
+
+// occurred is an event time as occurredAt carries it: UTC, to the millisecond (the precision
+// intake keeps); nil when unknown.
+func occurred(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Millisecond)
+	return &u
+}
+
+// eventTime is a request's timestamp: when the newest of its numbers' events occurred (the
+// Standard Webhooks payload's timestamp is the event's, not the delivery's), so that the same
+// numbers always make the same body. Without any event time (a caller that gives none) it is now.
+func (c *Client) eventTime(p part) time.Time {
+	var t time.Time
+	for _, n := range p.numbers {
+		if n.OccurredAt != nil && n.OccurredAt.After(t) {
+			t = *n.OccurredAt
+		}
+	}
+	if t.IsZero() {
+		t = c.now().UTC().Truncate(time.Millisecond)
+	}
+	return t
 }
 
 // ceilSecond is t in UTC rounded up to the second, the precision expiresAt is written in.
@@ -182,7 +234,7 @@ func (c *Client) send(ctx context.Context, op string, p part, out []error) error
 	if op == "remove" {
 		typ = TypeRemove
 	}
-	r, err := c.post(ctx, op, Body{Type: typ, Timestamp: c.now().UTC().Truncate(time.Second), Data: Data{Action: op, Numbers: p.numbers}})
+	r, err := c.post(ctx, op, Body{Type: typ, Timestamp: c.eventTime(p), Data: Data{Action: op, Numbers: p.numbers}})
 	if err != nil {
 		p.setAll(out, err)
 		return stopping(err)
@@ -233,7 +285,9 @@ func (p part) apply(op string, body []byte, out []error) {
 		case StatusOK, "":
 			continue
 		case StatusRejected:
-			err = &destination.Error{Kind: destination.Permanent, Dest: Dest, Op: op, Record: true, Msg: "the receiver rejected the number: " + reason}
+			// The receiver's word, but a receiver that rejects every number (a contract it no
+			// longer speaks) would read the same: the pusher decides whose fault it is.
+			err = &destination.Error{Kind: destination.Refused, Dest: Dest, Op: op, Record: true, Msg: "the receiver rejected the number: " + reason}
 		default: // StatusRetry, or a status this contract does not know: never a success
 			err = &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Record: true, Msg: "the receiver did not apply the number (" +
 				destination.ShortText(res.Status) + "): " + reason}
@@ -268,7 +322,7 @@ func (c *Client) post(ctx context.Context, op string, b Body) (response, error) 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	stdwebhook.Sign(req.Header, newID(c.now()), c.now(), payload, c.secrets...)
+	stdwebhook.Sign(req.Header, deliveryID(payload), c.now(), payload, c.secrets...)
 	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err == nil {

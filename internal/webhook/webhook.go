@@ -6,28 +6,41 @@
 //
 //	POST {DNCSYNC_WEBHOOK_DEST_URL}
 //	Content-Type: application/json
-//	webhook-id: msg_0192f0c1a2b3c4d5e6f708192a3b   (unique per request)
-//	webhook-timestamp: 1767225600                  (Unix seconds)
+//	webhook-id: msg_3f1c0b7e9a2d4c5b8e6f7a1b2c3d4e5f   (the same when the same delivery is sent again)
+//	webhook-timestamp: 1767225600                      (Unix seconds of this attempt)
 //	webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">
 //
-//	{"type":"dnc.add","timestamp":"2026-01-01T00:00:00Z","data":{"action":"add","numbers":[
-//	  {"phoneNumber":"+14155552671","reason":"opt_out","source":"web","expiresAt":"2026-07-01T00:00:00Z"}]}}
+//	{"type":"dnc.add","timestamp":"2025-12-31T23:59:58.120Z","data":{"action":"add","numbers":[
+//	  {"phoneNumber":"+14155552671","reason":"opt_out","source":"web","expiresAt":"2026-07-01T00:00:00Z",
+//	   "occurredAt":"2025-12-31T23:59:58.120Z"}]}}
 //
 // type is "dnc.add" or "dnc.remove" (data.action "add" or "remove"), or "dnc.ping" with no
 // numbers from Ping. The envelope {"type","timestamp","data"} is the payload structure the
-// Standard Webhooks specification recommends. phoneNumber is E.164; expiresAt (RFC 3339, UTC) is
-// present on an add whose opt-out ends, absent when it does not; reason and source are as
-// received. A number appears once per request. Adding a listed number again, or removing one that
-// is not listed, must succeed: the operations are set operations, so a repeated request (dncsync
-// retries a batch whose answer was lost, with a new webhook-id) does no harm.
+// Standard Webhooks specification recommends, and as there timestamp is when the event occurred:
+// the newest occurredAt of the request (a ping's is when it is sent). phoneNumber is E.164;
+// occurredAt (RFC 3339, UTC, milliseconds) is when the person asked for this action; expiresAt
+// (RFC 3339, UTC) is present on an add whose opt-out ends, absent when it does not; reason and
+// source are as received. A number appears once per request; numbers are sorted.
+//
+// webhook-id is the idempotency key: it is derived from the body, so a retry of a delivery (its
+// answer was lost, it timed out) carries the same id, and a request that differs in anything has
+// another. A receiver that deduplicates by it must remember an id only once every number of it was
+// applied: an answer that rejected a number, or asked for a retry, must not stick to the retry.
+//
+// Adding a listed number again, or removing one that is not listed, must succeed: the operations
+// are set operations. A receiver should apply an action only when its occurredAt is not older than
+// the last action it applied to the number (remembering removals too), so that a late retry of an
+// old add cannot undo a newer removal, nor the reverse.
 //
 // # Answers
 //
 //   - 2xx confirms every number of the request. A receiver that refuses single numbers answers
 //     2xx with {"results":[{"phoneNumber":"+1...","status":"rejected","error":"..."}]}: a number
-//     "rejected" is dead-lettered (it is the number's fault and retrying cannot help), one with
-//     "retry" is tried again later; numbers the results leave out are confirmed, and so are those
-//     with status "ok". Any other 2xx body is ignored.
+//     "rejected" waits, without spending attempts, until the receiver has accepted another number
+//     in another request since (a receiver that rejects everything is more likely broken than every
+//     number bad), and is dead-lettered if rejected again then; one with "retry" is tried again
+//     later; numbers the results leave out are confirmed, and so are those with status "ok". Any
+//     other 2xx body is ignored.
 //   - 429 pauses every request for Retry-After (seconds or an HTTP date), or a growing back-off,
 //     without spending attempts.
 //   - 408, 425, 5xx, timeouts and lost connections are retried with back-off.
@@ -41,9 +54,8 @@ package webhook
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -74,9 +86,9 @@ type Config struct {
 	// URL receives the batches (DNCSYNC_WEBHOOK_DEST_URL): https, or http to a loopback host (or
 	// anywhere with AllowHTTP).
 	URL string
-	// Secret signs the requests (DNCSYNC_WEBHOOK_DEST_SECRET): "whsec_<base64>", at least 16
-	// bytes; several space-separated while rotating, each signing every request (the first is the
-	// current one).
+	// Secret signs the requests (DNCSYNC_WEBHOOK_DEST_SECRET): "whsec_<base64>" of 24 to 64 random
+	// bytes, as the Standard Webhooks specification has it; several space-separated while
+	// rotating, each signing every request (the first is the current one).
 	Secret string
 	// AllowHTTP permits plain http to hosts other than loopback
 	// (DNCSYNC_WEBHOOK_DEST_ALLOW_HTTP): numbers then travel readable on the network.
@@ -110,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := stdwebhook.ParseSecrets(cfg.Secret)
+	secrets, err := stdwebhook.ParseSigningSecrets(cfg.Secret)
 	if err != nil {
 		return nil, configError("config", 0, "DNCSYNC_WEBHOOK_DEST_SECRET: "+err.Error())
 	}
@@ -163,11 +175,14 @@ func (c *Client) Login(ctx context.Context) error { return ctx.Err() }
 // MaxBatch is the request size in use: the configured one, or smaller after a 413.
 func (c *Client) MaxBatch() int { return int(c.maxBatch.Load()) }
 
-// newID is a webhook-id: unique per request and ordered by time, "msg_" and 26 hex digits.
-func newID(now time.Time) string {
-	b := make([]byte, 7)
-	rand.Read(b) // never fails
-	return fmt.Sprintf("msg_%012x%s", now.UnixMilli()&(1<<48-1), hex.EncodeToString(b))
+// deliveryID is a request's webhook-id: "msg_" and 32 hex digits of the SHA-256 of its body. The
+// Standard Webhooks specification makes the id the idempotency key, the same when a message is
+// sent again; a body is the same exactly when it carries the same numbers with the same actions,
+// times, ends, reasons and sources (plan sorts them, and its timestamp is the events' time), so a
+// retry of a delivery carries its id, and anything that differs gets another.
+func deliveryID(body []byte) string {
+	sum := sha256.Sum256(body)
+	return "msg_" + hex.EncodeToString(sum[:16])
 }
 
 func configError(op string, status int, msg string) *destination.Error {

@@ -46,10 +46,12 @@ func setup(t *testing.T, cfg webhooksim.Config, change func(*webhook.Config)) *b
 
 func number(i int) string { return fmt.Sprintf("+1415555%04d", i) }
 
+// contacts are numbers asked for now, as the pusher hands them over.
 func contacts(numbers ...string) []destination.Contact {
 	out := make([]destination.Contact, len(numbers))
+	now := time.Now()
 	for i, n := range numbers {
-		out[i] = destination.Contact{Number: n, Reason: "opt_out", Source: "test"}
+		out[i] = destination.Contact{Number: n, Reason: "opt_out", Source: "test", OccurredAt: now}
 	}
 	return out
 }
@@ -106,7 +108,7 @@ func TestResults(t *testing.T) {
 	for _, always := range []bool{false, true} {
 		b := setup(t, webhooksim.Config{Reject: func(n string) bool { return n == bad }, AlwaysResults: always}, nil)
 		errs := b.client.Add(ctx, contacts(number(1), number(2), bad))
-		if errs[0] != nil || errs[1] != nil || destination.KindOf(errs[2]) != destination.Permanent || !destination.IsRecord(errs[2]) {
+		if errs[0] != nil || errs[1] != nil || destination.KindOf(errs[2]) != destination.Refused || !destination.IsRecord(errs[2]) {
 			t.Fatalf("always %v: %v", always, errs)
 		}
 	}
@@ -241,6 +243,7 @@ func TestSignatures(t *testing.T) {
 	c := client(t, srv.URL, func(c *webhook.Config) { c.Secret = secret })
 	cs := contacts(number(1))
 	cs[0].ExpiresAt = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	cs[0].OccurredAt = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.FixedZone("X", 3600))
 	noErrors(t, "add", c.Add(context.Background(), cs))
 	key, _ := stdwebhook.ParseSecret(secret)
 	if err := (stdwebhook.Verifier{Secrets: [][]byte{key}}).Verify(got.hdr, got.body); err != nil {
@@ -250,7 +253,10 @@ func TestSignatures(t *testing.T) {
 	if json.Unmarshal(got.body, &body) != nil || body["type"] != "dnc.add" || got.hdr.Get("Content-Type") != "application/json" {
 		t.Fatalf("body %s", got.body)
 	}
-	want := `"data":{"action":"add","numbers":[{"phoneNumber":"+14155550001","reason":"opt_out","source":"test","expiresAt":"2026-09-01T00:00:00Z"}]}`
+	want := `"data":{"action":"add","numbers":[{"phoneNumber":"+14155550001","reason":"opt_out","source":"test","expiresAt":"2026-09-01T00:00:00Z","occurredAt":"2026-03-01T11:00:00.123Z"}]}`
+	if !strings.Contains(string(got.body), `"timestamp":"2026-03-01T11:00:00.123Z"`) {
+		t.Fatalf("body %s: the timestamp is not the event's time", got.body)
+	}
 	if !strings.Contains(string(got.body), want) {
 		t.Fatalf("body %s, want %s", got.body, want)
 	}
@@ -270,6 +276,9 @@ func TestNew(t *testing.T) {
 		"plain http":    {func(c *webhook.Config) { c.URL = "http://crm.example.com/dnc" }, "DNCSYNC_WEBHOOK_DEST_ALLOW_HTTP"},
 		"no secret":     {func(c *webhook.Config) { c.Secret = "" }, "DNCSYNC_WEBHOOK_DEST_SECRET"},
 		"short secret":  {func(c *webhook.Config) { c.Secret = "whsec_c2hvcnQ=" }, "DNCSYNC_WEBHOOK_DEST_SECRET"},
+		"16 bytes":      {func(c *webhook.Config) { c.Secret = stdwebhook.FormatSecret(make([]byte, 16)) }, "24 to 64"},
+		"65 bytes":      {func(c *webhook.Config) { c.Secret = stdwebhook.FormatSecret(make([]byte, 65)) }, "24 to 64"},
+		"one of two":    {func(c *webhook.Config) { c.Secret += " " + stdwebhook.FormatSecret(make([]byte, 20)) }, "DNCSYNC_WEBHOOK_DEST_SECRET"},
 		"secret format": {func(c *webhook.Config) { c.Secret = "hunter2!" }, "DNCSYNC_WEBHOOK_DEST_SECRET"},
 	} {
 		c := good
@@ -317,4 +326,40 @@ func client(t *testing.T, u string, change func(*webhook.Config)) *webhook.Clien
 		t.Fatal(err)
 	}
 	return c
+}
+
+// A delivery sent again (its answer was lost) carries its webhook-id, so that a receiver that
+// deduplicates applies it once; the same numbers in another order are the same delivery; anything
+// else is another. The payload's timestamp is the newest event's time, not the sending time.
+func TestStableDeliveryID(t *testing.T) {
+	ctx := context.Background()
+	b := setup(t, webhooksim.Config{}, nil)
+	asked := time.Date(2026, 3, 1, 9, 0, 0, 250e6, time.UTC)
+	cs := contacts(number(1), number(2), number(3))
+	for i := range cs {
+		cs[i].OccurredAt = asked.Add(time.Duration(i) * time.Minute)
+	}
+	b.sim.SetFaults(simfault.Faults{LostAfterApply: 1})
+	if err := b.client.Add(ctx, cs)[0]; destination.KindOf(err) != destination.Transient {
+		t.Fatalf("lost answer: %v", err)
+	}
+	b.sim.SetFaults(simfault.Faults{})
+	again := []destination.Contact{cs[2], cs[0], cs[1]}
+	noErrors(t, "the retry", b.client.Add(ctx, again))
+	ds := b.sim.Deliveries()
+	if st := b.sim.Stats(); len(ds) != 1 || st.Duplicates != 1 || st.IDReused != 0 {
+		t.Fatalf("deliveries %+v, stats %+v: want one delivery, and the retry answered as a duplicate", ds, st)
+	}
+	if want := asked.Add(2 * time.Minute); !ds[0].Timestamp.Equal(want) {
+		t.Errorf("timestamp %v, want the newest event's time %v", ds[0].Timestamp, want)
+	}
+	// A newer request for one of them is another delivery.
+	cs[1].OccurredAt = asked.Add(time.Hour)
+	noErrors(t, "newer", b.client.Add(ctx, cs))
+	if ds = b.sim.Deliveries(); len(ds) != 2 || ds[1].ID == ds[0].ID || !strings.HasPrefix(ds[1].ID, "msg_") || len(ds[1].ID) != 36 {
+		t.Fatalf("deliveries %+v: want a second one with its own id", ds)
+	}
+	if e, _ := b.sim.Entry(number(2)); !e.OccurredAt.Equal(asked.Add(time.Hour)) {
+		t.Errorf("entry %+v: want the newer occurredAt", e)
+	}
 }

@@ -78,7 +78,7 @@ func (s *Server) adminList(r *http.Request, _ string) reply {
 			PhoneNumber:    digits,
 			FormattedPhone: formattedPhone(digits),
 			DateCollected:  wireTime(e.AddedAt),
-			ExpiredDate:    wireExpiry(e.ExpiresAt),
+			ExpiredDate:    s.wireExpiry(e.ExpiresAt),
 			LastUpdateTime: wireTime(e.UpdatedAt),
 		})
 	}
@@ -141,7 +141,7 @@ func (s *Server) adminSearch(r *http.Request, _ string) reply {
 			GroupID:        groupIDJSON(s.cfg.DNCGroupID),
 			GroupName:      s.cfg.DNCGroupName,
 			FormattedPhone: formattedPhone(digits),
-			ExpiredDate:    wireExpiry(e.ExpiresAt),
+			ExpiredDate:    s.wireExpiry(e.ExpiresAt),
 			DateCollected:  wireTime(e.AddedAt),
 			LastUpdateTime: wireTime(e.UpdatedAt),
 		}
@@ -177,11 +177,3 @@ func groupIDJSON(id string) any {
 }
 
 func wireTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func wireExpiry(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := wireTime(t)
-	return &s
-}

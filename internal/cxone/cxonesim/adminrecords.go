@@ -173,7 +173,7 @@ func (s *Server) parseAdminRecord(phone, expired json.RawMessage) adminRecord {
 	}
 	rec.result.PhoneNumber = digits
 	n, ok := adminToE164(digits)
-	if !ok {
+	if !ok || s.refused(n) {
 		rec.result.Error = errInvalidPhone
 		return rec
 	}

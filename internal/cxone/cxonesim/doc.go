@@ -95,7 +95,9 @@
 //     "lastUpdateTime"}]}}: every field optional in the spec, so no
 //     totalRecords, and a page without records is a 204 (lenient:
 //     totalRecords, and an empty page is 200 with []). Times are RFC 3339 UTC;
-//     an expiredDate never given is null.
+//     an expiredDate never given is null. SetExpiredDateLayout writes
+//     expiredDate in another layout (here and in search), such as a tenant's
+//     US locale gives ("1/2/2006 3:04:05 PM").
 //   - POST .../dnc-groups/search?phoneNumber=<digits> answers
 //     {"searchResults":[{"dncGroupId","dncGroupName","dncGroupDescription",
 //     "formattedPhone","expiredDate","dateCollected","lastUpdateTime"}]}, a 204
@@ -145,13 +147,17 @@
 // 500/502/503 before applying, a 502 with an HTML body, a slow answer, a
 // response lost after the request was applied (connection closed), and
 // tokens expiring early. RevokeTokens invalidates every token at once.
+// SetRefuse makes the tenant refuse chosen valid numbers, as it might for a
+// request shape it no longer takes: a v2 add, upsert or remove carrying one
+// is a 400 for the whole request, an admin record of one fails on its own
+// ("Invalid phone number").
 //
 // # Inspection
 //
 // List (alias GroupList), Has, Entry, Entries, Subscriptions and Stats
 // expose the state;
-// OnChange reports every list change; Seed and Delete change the list behind
-// the client's back. For tests that drive a separate process the same is
+// OnChange reports every list change; Seed, Delete and SetExpiry change the
+// list behind the client's back. For tests that drive a separate process the same is
 // available over HTTP, without token, rate limit, faults or counting:
 //
 //	GET  /sim/list           {"numbers":["+1...", ...]}

@@ -129,6 +129,9 @@ type Server struct {
 	pending  []Change // changes awaiting delivery to onChange
 	draining bool     // some goroutine is delivering pending changes
 	group    groupState
+	refuse   func(number string) bool // SetRefuse
+	// expiredLayout writes expiredDate in admin answers; "": RFC 3339 (SetExpiredDateLayout).
+	expiredLayout string
 }
 
 // New returns a simulator for cfg. It does not listen; use Start or Listen,

@@ -51,7 +51,7 @@ func (s *Server) v2Add(r *http.Request, _ string) reply {
 	}
 	seen := make(map[string]bool, len(req.Contacts))
 	for _, c := range req.Contacts {
-		if !validNumber(c.PhoneNumber) {
+		if !validNumber(c.PhoneNumber) || s.refused(c.PhoneNumber) {
 			return errorReply(http.StatusBadRequest, "invalid phoneNumber %q", c.PhoneNumber)
 		}
 		if seen[c.PhoneNumber] {
@@ -91,7 +91,7 @@ func (s *Server) v2Upsert(r *http.Request, _ string) reply {
 	if !s.listExists(listID) {
 		return errorReply(http.StatusNotFound, "dnc list %q not found", listID)
 	}
-	if !validNumber(number) {
+	if !validNumber(number) || s.refused(number) {
 		return errorReply(http.StatusBadRequest, "invalid phoneNumber %q in path", number)
 	}
 	body, bad := readJSONBody(r)
@@ -126,7 +126,7 @@ func (s *Server) v2Remove(r *http.Request, _ string) reply {
 	if !s.listExists(listID) {
 		return errorReply(http.StatusNotFound, "dnc list %q not found", listID)
 	}
-	if !validNumber(number) {
+	if !validNumber(number) || s.refused(number) {
 		return errorReply(http.StatusBadRequest, "invalid phoneNumber %q in path", number)
 	}
 	now := s.now()

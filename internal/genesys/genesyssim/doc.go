@@ -27,15 +27,23 @@
 //     "phoneNumbers":[...],"expirationDateTime"?} (application/json, else 415; valid JSON, else
 //     400 bad.request; keys spelt exactly, else 400 invalid.property) answers 204. Checked in
 //     order: action (400 invalid.value), 1..MaxBatch numbers (400 constraint.validation), each
-//     E.164 ^\+[1-9][0-9]{6,14}$ and not refused by Config.Refuse (400 invalid.value, quoting the
+//     E.164 ^\+[1-9][0-9]{6,14}$ and not refused (Config.Refuse, SetRefuse; 400 invalid.value, quoting the
 //     number as the vendor's messages do), expirationDateTime only with Add (400 bad.request), in
 //     the form yyyy-MM-ddTHH:mmZ (400 invalid.date) and at most MaxExpiry (180 days) ahead (400
 //     invalid.date.value); then the list: unknown 404 not.found, not internal (dncSourceType rds)
-//     or for e-mail 400 dnc.source.operation.not.supported, full (MaxListSize) 400
+//     or for e-mail 400 dnc.source.operation.not.supported (a WhatsApp list takes them, and they
+//     block no call), full (MaxListSize) 400
 //     dnc.phone.numbers.per.list.limit.exceeded. Add puts every number on the list; a number
 //     already there has its expiry replaced (none when the request has none), which is how the
 //     terraform provider finds the API behaving. Remove takes them off; a number not there is no
 //     error. A request is applied whole or not at all.
+//   - GET /api/v2/outbound/campaigns?pageSize=&pageNumber=&dncListIds= (pageSize 1..100, default
+//     25, pageNumber from 1, else 400 invalid.query.param.value; other filters ignored) answers
+//     the CampaignEntityListing {"entities":[{"id","name","campaignStatus","dialingMode",
+//     "dncLists":[{"id","name","selfUri"}],"selfUri"}],"pageSize","pageNumber","total",
+//     "pageCount","firstUri","selfUri","lastUri","nextUri"?}, campaigns sorted by name, only those
+//     whose dncLists include dncListIds when given. The organization has one campaign, on, that
+//     checks the default list; SetCampaigns replaces them (none: no list blocks a call).
 //   - GET /api/v2/outbound/dnclists/{id}?includeSize=&includeImportStatus= (booleans, else 400
 //     invalid.query.param.value) answers the Dnclist {"id","name","dateCreated","dateModified",
 //     "version","dncSourceType","contactMethod","division","selfUri"}, with "size" (entries,

@@ -76,6 +76,7 @@ type patchBody struct {
 func (s *Server) routeAPI() {
 	s.handle("PATCH /api/v2/outbound/dnclists/{id}/phonenumbers", KindPatch, s.patchNumbers)
 	s.handle("GET /api/v2/outbound/dnclists/{id}", KindGetList, s.getList)
+	s.handle("GET /api/v2/outbound/campaigns", KindCampaigns, s.getCampaigns)
 	s.handle("POST /api/v2/outbound/dnclists/{id}/export", KindExportStart, s.startExport)
 	s.handle("GET /api/v2/outbound/dnclists/{id}/export", KindExportGet, s.getExport)
 	s.handle("GET /api/v2/downloads/{id}", KindDownload, s.download)
@@ -103,7 +104,7 @@ func (s *Server) patchNumbers(r *http.Request, body []byte) simfault.Reply {
 		return apiError(http.StatusBadRequest, "constraint.validation", "phoneNumbers: size must be between 1 and %d", s.cfg.MaxBatch)
 	}
 	for _, n := range req.PhoneNumbers {
-		if !e164.MatchString(n) || (s.cfg.Refuse != nil && s.cfg.Refuse(n)) {
+		if !e164.MatchString(n) || s.refused(n) {
 			// The vendor quotes the value; clients must keep it out of their logs.
 			return apiError(http.StatusBadRequest, "invalid.value", "Value [%s] is not valid for field type [phoneNumber]", n)
 		}

@@ -42,6 +42,7 @@ type Config struct {
 	ExportPolls int
 	// Refuse, if set, names numbers the organization refuses although they are E.164 (400
 	// invalid.value for the whole request), e.g. to test how a client isolates one bad number.
+	// SetRefuse changes it while serving.
 	Refuse func(number string) bool
 	// ExportDigits writes exported numbers as digits without "+", as a list filled from a
 	// spreadsheet may hold them.
@@ -117,6 +118,9 @@ type Server struct {
 	lists   map[string]*list
 	files   map[string][]byte // download id -> CSV
 	stats   Stats
+	// campaigns are the organization's outbound campaigns (SetCampaigns).
+	campaigns []Campaign
+	refuse    func(number string) bool // Config.Refuse, or SetRefuse
 }
 
 // New returns a simulator for cfg. It does not listen: use StartHosts or ListenHosts, or mount
@@ -135,6 +139,8 @@ func New(cfg Config) *Server {
 	}
 	s.lists[cfg.DNCListID] = newList(ListInfo{ID: cfg.DNCListID, Name: cfg.DNCListName, SourceType: SourceInternal,
 		ContactMethod: "Phone"}, cfg.Now())
+	s.campaigns = []Campaign{{ID: DefaultCampaignID, Name: "dncsync-sim campaign", Status: "on", DNCLists: []string{cfg.DNCListID}}}
+	s.refuse = cfg.Refuse
 	s.routeLogin()
 	s.routeAPI()
 	s.routeInspect()

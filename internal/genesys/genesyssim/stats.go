@@ -7,6 +7,7 @@ const (
 	KindToken       = "token"       // POST /oauth/token (login host)
 	KindPatch       = "patch"       // PATCH .../dnclists/{id}/phonenumbers
 	KindGetList     = "getList"     // GET .../dnclists/{id}
+	KindCampaigns   = "campaigns"   // GET /api/v2/outbound/campaigns
 	KindExportStart = "exportStart" // POST .../dnclists/{id}/export
 	KindExportGet   = "exportGet"   // GET .../dnclists/{id}/export
 	KindDownload    = "download"    // GET /api/v2/downloads/{id}

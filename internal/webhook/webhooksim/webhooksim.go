@@ -9,13 +9,23 @@
 // POST {Path} (default /dnc) with Content-Type application/json (else 415), a body of at most
 // MaxBatch numbers (else 413), signed with one of Secrets within the tolerance (else 401, nothing
 // applied). The body is {"type","timestamp","data":{"action","numbers":[{"phoneNumber","reason",
-// "source","expiresAt"}]}} with keys spelt exactly (else 400); type dnc.add, dnc.remove or
-// dnc.ping matching action add, remove or ping (else 400); a number given twice, or expiresAt on a
-// remove, is a 400. A number that is not E.164, or that Reject names, is refused on its own: the
-// answer is 200 {"results":[{"phoneNumber","status":"rejected","error"}]} listing the refused
-// numbers, the others applied. Otherwise the answer is 204, or 200 with a result for every number
-// when AlwaysResults is set. A webhook-id seen before is answered as it was, without applying
-// again (a receiver's idempotency). Adding a listed number replaces its reason, source and expiry.
+// "source","expiresAt","occurredAt"}]}} with keys spelt exactly (else 400); type dnc.add,
+// dnc.remove or dnc.ping matching action add, remove or ping (else 400); a number given twice, a
+// number without occurredAt, expiresAt on a remove, or a timestamp other than the latest
+// occurredAt (the event's time; a ping's is free) is a 400. A number that is not E.164, or that
+// Reject names, is refused on its own: the answer is 200 {"results":[{"phoneNumber","status":
+// "rejected","error"}]} listing the refused numbers, the others applied. Otherwise the answer is
+// 204, or 200 with a result for every number when AlwaysResults is set.
+//
+// A receiver's ordering: an action is applied only if its occurredAt is not older than the last
+// one applied to the number (a removal is remembered too); an older one is answered as done and
+// counted as Stale, so that a late retry cannot undo a newer opposite action. Adding a listed
+// number replaces its reason, source and expiry.
+//
+// A receiver's idempotency: a webhook-id whose request applied every number is answered again as
+// it was, without applying anything (Duplicates); one that refused a number is processed again
+// when it comes back, since a refusal must not stick to a retry. A webhook-id that comes back with
+// another body is a sender's bug: 409, counted in IDReused.
 //
 // # Inspection
 //
@@ -32,6 +42,7 @@
 package webhooksim
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"maps"
@@ -59,7 +70,8 @@ type Config struct {
 	// RatePerMinute limits requests (all senders together); 0 means unlimited. Burst is the
 	// bucket's capacity, default RatePerMinute.
 	RatePerMinute, Burst int
-	// Reject names numbers the receiver refuses on its own (status "rejected").
+	// Reject names numbers the receiver refuses on its own (status "rejected"); SetReject changes
+	// it while serving.
 	Reject func(number string) bool
 	// AlwaysResults answers 200 with a result for every number instead of 204.
 	AlwaysResults bool
@@ -97,25 +109,29 @@ func (c Config) withDefaults() Config {
 
 // Entry is one number on the receiver's list.
 type Entry struct {
-	Number    string    `json:"phoneNumber"`
-	Reason    string    `json:"reason,omitempty"`
-	Source    string    `json:"source,omitempty"`
-	ExpiresAt time.Time `json:"expiresAt,omitzero"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Number     string    `json:"phoneNumber"`
+	Reason     string    `json:"reason,omitempty"`
+	Source     string    `json:"source,omitempty"`
+	ExpiresAt  time.Time `json:"expiresAt,omitzero"`
+	OccurredAt time.Time `json:"occurredAt,omitzero"` // of the add that listed it
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
-// Delivery is one request the receiver applied.
+// Delivery is one request the receiver processed (not a duplicate answered from memory).
 type Delivery struct {
-	ID      string   `json:"id"` // webhook-id
-	Type    string   `json:"type"`
-	Numbers []string `json:"numbers"`
+	ID        string    `json:"id"` // webhook-id
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Numbers   []string  `json:"numbers"` // applied
 }
 
 // Stats is a snapshot of what the receiver has seen.
 type Stats struct {
 	simfault.Counter     // requests by kind ("deliver", "unmatched") and status; faults
 	BadSignatures    int `json:"badSignatures"`
-	Duplicates       int `json:"duplicates"` // requests with a webhook-id seen before
+	Duplicates       int `json:"duplicates"` // requests answered from memory: a webhook-id seen applied
+	IDReused         int `json:"idReused"`   // a webhook-id seen before with another body
+	Stale            int `json:"stale"`      // actions older than the last applied to their number
 	RateLimited      int `json:"rateLimited"`
 	Added            int `json:"added"`
 	Updated          int `json:"updated"`
@@ -140,7 +156,10 @@ type Server struct {
 	faults  simfault.Faults
 	limiter *simfault.Limiter
 	list    map[string]*Entry
-	seen    map[string]simfault.Reply // webhook-id -> the answer given
+	last    map[string]time.Time      // number -> occurredAt of the last action applied
+	seen    map[string]simfault.Reply // webhook-id -> the answer given, for requests applied whole
+	bodies  map[string][32]byte       // webhook-id -> its body's hash
+	reject  func(number string) bool
 	log     []Delivery
 	stats   Stats
 }
@@ -155,7 +174,8 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(),
 		verify: stdwebhook.Verifier{Secrets: secrets, Tolerance: cfg.Tolerance, Now: cfg.Now},
 		dice:   simfault.NewDice(cfg.Seed), limiter: simfault.NewLimiter(cfg.RatePerMinute, cfg.Burst),
-		list: map[string]*Entry{}, seen: map[string]simfault.Reply{}, stats: Stats{Counter: simfault.NewCounter()}}
+		list: map[string]*Entry{}, last: map[string]time.Time{}, seen: map[string]simfault.Reply{},
+		bodies: map[string][32]byte{}, reject: cfg.Reject, stats: Stats{Counter: simfault.NewCounter()}}
 	s.mux.HandleFunc("POST "+cfg.Path, s.deliver)
 	s.routeInspect()
 	return s
@@ -198,6 +218,7 @@ type body struct {
 			Reason      string     `json:"reason"`
 			Source      string     `json:"source"`
 			ExpiresAt   *time.Time `json:"expiresAt"`
+			OccurredAt  *time.Time `json:"occurredAt"`
 		} `json:"numbers"`
 	} `json:"data"`
 }
@@ -290,34 +311,55 @@ func (s *Server) apply(r *http.Request, raw []byte, now time.Time) simfault.Repl
 		return plain(http.StatusRequestEntityTooLarge, "too many numbers")
 	}
 	seen := map[string]bool{}
+	var latest time.Time
 	for _, n := range b.Data.Numbers {
-		if seen[n.PhoneNumber] || (want == "remove" && n.ExpiresAt != nil) {
-			return plain(http.StatusBadRequest, "a number given twice, or an expiry on a remove")
+		if seen[n.PhoneNumber] || (want == "remove" && n.ExpiresAt != nil) || n.OccurredAt == nil {
+			return plain(http.StatusBadRequest, "a number given twice, a number without occurredAt, or an expiry on a remove")
 		}
 		seen[n.PhoneNumber] = true
+		if n.OccurredAt.After(latest) {
+			latest = *n.OccurredAt
+		}
+	}
+	if want != "ping" && !b.Timestamp.Equal(latest) {
+		return plain(http.StatusBadRequest, "timestamp is not the time of the newest event (the latest occurredAt)")
 	}
 	id := r.Header.Get(stdwebhook.HeaderID)
+	sum := sha256.Sum256(raw)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if prev, ok := s.bodies[id]; ok && prev != sum {
+		s.stats.IDReused++
+		return plain(http.StatusConflict, "webhook-id seen before with another body")
+	}
+	s.bodies[id] = sum
 	if rep, ok := s.seen[id]; ok {
 		s.stats.Duplicates++
 		return rep
 	}
 	var results []map[string]string
 	var applied []string
+	refused := false
 	for _, n := range b.Data.Numbers {
-		if !e164.MatchString(n.PhoneNumber) || (s.cfg.Reject != nil && s.cfg.Reject(n.PhoneNumber)) {
+		if !e164.MatchString(n.PhoneNumber) || (s.reject != nil && s.reject(n.PhoneNumber)) {
 			results = append(results, map[string]string{"phoneNumber": n.PhoneNumber, "status": "rejected", "error": "not a number this receiver takes"})
 			s.stats.Rejected++
+			refused = true
 			continue
 		}
-		applied = append(applied, n.PhoneNumber)
 		if s.cfg.AlwaysResults {
 			results = append(results, map[string]string{"phoneNumber": n.PhoneNumber, "status": "ok"})
 		}
+		at := n.OccurredAt.UTC()
+		if last, ok := s.last[n.PhoneNumber]; ok && at.Before(last) {
+			s.stats.Stale++ // a newer action stands
+			continue
+		}
+		s.last[n.PhoneNumber] = at
+		applied = append(applied, n.PhoneNumber)
 		switch want {
 		case "add":
-			e := &Entry{Number: n.PhoneNumber, Reason: n.Reason, Source: n.Source, UpdatedAt: now}
+			e := &Entry{Number: n.PhoneNumber, Reason: n.Reason, Source: n.Source, OccurredAt: at, UpdatedAt: now}
 			if n.ExpiresAt != nil {
 				e.ExpiresAt = n.ExpiresAt.UTC()
 			}
@@ -337,13 +379,22 @@ func (s *Server) apply(r *http.Request, raw []byte, now time.Time) simfault.Repl
 	if want == "ping" {
 		s.stats.Pings++
 	}
-	s.log = append(s.log, Delivery{ID: id, Type: b.Type, Numbers: applied})
+	s.log = append(s.log, Delivery{ID: id, Type: b.Type, Timestamp: b.Timestamp, Numbers: applied})
 	rep := simfault.Empty(http.StatusNoContent)
 	if len(results) > 0 {
 		rep = simfault.JSON(http.StatusOK, map[string]any{"results": results})
 	}
-	s.seen[id] = rep
+	if !refused {
+		s.seen[id] = rep
+	}
 	return rep
+}
+
+// SetReject replaces Config.Reject: the numbers the receiver refuses on its own; nil refuses none.
+func (s *Server) SetReject(reject func(number string) bool) {
+	s.mu.Lock()
+	s.reject = reject
+	s.mu.Unlock()
 }
 
 // strictJSON decodes b into v, refusing unknown keys.

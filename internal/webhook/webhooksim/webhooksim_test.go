@@ -47,7 +47,7 @@ func (e *env) post(id string, ts time.Time, body string, key []byte) (int, strin
 	return resp.StatusCode, string(b)
 }
 
-const add = `{"type":"dnc.add","timestamp":"2026-06-01T00:00:00Z","data":{"action":"add","numbers":[{"phoneNumber":"+14155550001","reason":"opt_out","source":"web","expiresAt":"2026-09-01T00:00:00Z"}]}}`
+const add = `{"type":"dnc.add","timestamp":"2026-06-01T00:00:00Z","data":{"action":"add","numbers":[{"phoneNumber":"+14155550001","reason":"opt_out","source":"web","expiresAt":"2026-09-01T00:00:00Z","occurredAt":"2026-06-01T00:00:00Z"}]}}`
 
 func TestReceiver(t *testing.T) {
 	e := newEnv(t)
@@ -64,7 +64,9 @@ func TestReceiver(t *testing.T) {
 		"unknown key":        {"m1", e.now, strings.Replace(add, `"reason"`, `"why"`, 1), e.key, 400},
 		"type and action":    {"m1", e.now, strings.Replace(add, `"action":"add"`, `"action":"remove"`, 1), e.key, 400},
 		"expiry on a remove": {"m1", e.now, strings.ReplaceAll(add, "add", "remove"), e.key, 400},
-		"twice in a request": {"m1", e.now, strings.Replace(add, `]}}`, `,{"phoneNumber":"+14155550001"}]}}`, 1), e.key, 400},
+		"twice in a request": {"m1", e.now, strings.Replace(add, `]}}`, `,{"phoneNumber":"+14155550001","occurredAt":"2026-06-01T00:00:00Z"}]}}`, 1), e.key, 400},
+		"no occurredAt":      {"m1", e.now, strings.Replace(add, `,"occurredAt":"2026-06-01T00:00:00Z"`, ``, 1), e.key, 400},
+		"the sending time":   {"m1", e.now, strings.Replace(add, `"timestamp":"2026-06-01T00:00:00Z"`, `"timestamp":"2026-06-02T08:00:00Z"`, 1), e.key, 400},
 	} {
 		if status, body := e.post(tc.id, tc.ts, tc.body, tc.key); status != tc.want {
 			t.Errorf("%s: %d %s, want %d", name, status, body, tc.want)
@@ -86,7 +88,7 @@ func TestReceiver(t *testing.T) {
 		t.Fatalf("a repeated webhook-id: %d, listed %v", status, e.sim.Has("+14155550001"))
 	}
 	// A number it does not take is refused on its own.
-	two := strings.Replace(add, `]}}`, `,{"phoneNumber":"14155550002"}]}}`, 1)
+	two := strings.Replace(add, `]}}`, `,{"phoneNumber":"14155550002","occurredAt":"2026-05-01T00:00:00Z"}]}}`, 1)
 	if status, body := e.post("m3", e.now, two, e.key); status != 200 || !strings.Contains(body, `"status":"rejected"`) || !e.sim.Has("+14155550001") {
 		t.Fatalf("one bad number: %d %s", status, body)
 	}
@@ -99,5 +101,42 @@ func TestReceiver(t *testing.T) {
 	resp.Body.Close()
 	if string(b) != `{"numbers":["+14155550001"]}` {
 		t.Fatalf("/sim/list %s", b)
+	}
+}
+
+// A receiver's ordering and idempotency: an action older than the last one applied to its number
+// changes nothing; a request that refused a number is processed again when it comes back; an id
+// that comes back with another body is the sender's bug.
+func TestReceiverOrderAndIdempotency(t *testing.T) {
+	e := newEnv(t)
+	at := func(action, when string) string {
+		return `{"type":"dnc.` + action + `","timestamp":"` + when + `","data":{"action":"` + action +
+			`","numbers":[{"phoneNumber":"+14155550001","occurredAt":"` + when + `"}]}}`
+	}
+	if status, _ := e.post("a1", e.now, at("add", "2026-06-01T10:00:00Z"), e.key); status != 204 || !e.sim.Has("+14155550001") {
+		t.Fatalf("add: %d", status)
+	}
+	if status, _ := e.post("r1", e.now, at("remove", "2026-06-01T11:00:00Z"), e.key); status != 204 || e.sim.Has("+14155550001") {
+		t.Fatalf("remove: %d", status)
+	}
+	// A retry of the older add, late, under a new id: answered as done, the newer remove stands.
+	if status, _ := e.post("a2", e.now, at("add", "2026-06-01T10:00:00Z"), e.key); status != 204 || e.sim.Has("+14155550001") ||
+		e.sim.Stats().Stale != 1 {
+		t.Fatalf("a late add undid a newer remove: %d, listed %v, %+v", status, e.sim.Has("+14155550001"), e.sim.Stats())
+	}
+	if status, _ := e.post("a1", e.now, at("add", "2026-06-01T12:00:00Z"), e.key); status != 409 || e.sim.Stats().IDReused != 1 {
+		t.Fatalf("an id reused for another body: %d", status)
+	}
+	e.sim.SetReject(func(string) bool { return true })
+	newer := at("add", "2026-06-01T12:00:00Z")
+	if status, body := e.post("a3", e.now, newer, e.key); status != 200 || !strings.Contains(body, "rejected") {
+		t.Fatalf("rejected: %d %s", status, body)
+	}
+	e.sim.SetReject(nil)
+	if status, _ := e.post("a3", e.now, newer, e.key); status != 204 || !e.sim.Has("+14155550001") || e.sim.Stats().Duplicates != 0 {
+		t.Fatalf("a refused request sent again: %d, listed %v, %+v", status, e.sim.Has("+14155550001"), e.sim.Stats())
+	}
+	if status, _ := e.post("a3", e.now, newer, e.key); status != 204 || e.sim.Stats().Duplicates != 1 {
+		t.Fatalf("an applied request sent again: %d, %+v", status, e.sim.Stats())
 	}
 }
