@@ -116,6 +116,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "dncsync %s: %v\n", args[0], err)
+		if ee := (*exitError)(nil); errors.As(err, &ee) {
+			return ee.code
+		}
 		if args[0] == "lookup" || args[0] == "check" {
 			return 2
 		}

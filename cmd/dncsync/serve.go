@@ -146,7 +146,7 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	ops.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
-		Metrics: inMetrics})
+		Metrics: inMetrics, Import: true})
 	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
 	(&console.Handler{Store: primary.store, Token: cfg.AdminToken, DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: opLanes(lanes),

@@ -57,6 +57,10 @@ type fields struct {
 type wireEvent struct {
 	fields
 	Data *fields `json:"data"`
+	// What the import endpoint reads beyond the webhook's event (Config.Import): a row's problem
+	// and the identical rows folded into it (ImportRow). Other endpoints ignore them.
+	ImportProblem text `json:"importProblem"`
+	ImportRepeats text `json:"importRepeats"`
 }
 
 // eventActions maps the CXone event types to actions.
@@ -75,6 +79,8 @@ type parsed struct {
 	region  string
 	ev      queue.Event
 	rawJSON json.RawMessage
+	// importProblem and importRepeats are the event's import fields as sent (wireEvent).
+	importProblem, importRepeats string
 }
 
 // badRequest is an event or body the sender must fix (400). Code is a stable reason recorded with
@@ -122,6 +128,7 @@ func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parse
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return p, badCode("invalid_event", "event is not a JSON object of the documented shape: %v", err)
 	}
+	p.importProblem, p.importRepeats = strings.TrimSpace(string(w.ImportProblem)), strings.TrimSpace(string(w.ImportRepeats))
 	d := w.Data
 	if d == nil {
 		d = &fields{}

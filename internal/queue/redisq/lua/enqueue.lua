@@ -7,9 +7,10 @@
 -- ARGV[3] now ms
 -- ARGV[4] number of destinations, d
 -- ARGV[5..] 3 per destination: its queue prefix (item hashes), state-field suffix, name
--- then 13 fields per event: id number action raw src ch rsn scp occ recv exp resync only
+-- then 14 fields per event: id number action raw src ch rsn scp occ recv exp resync only rep
 --   (resync "1": queue even if older than what the destination confirmed; reconcile found it
---   missing there. only: the name of the one destination to queue it for; "": all)
+--   missing there. only: the name of the one destination to queue it for; "": all. rep: identical
+--   requests the event stands for beyond itself, kept in its audit record)
 -- Also per number: {tag}:state:<number> (first/last receipt, and per destination what it
 -- confirmed) and the audit trail: one record per event, "received", or "stale" when no
 -- destination queued it.
@@ -93,7 +94,9 @@ local i = 5 + 3 * nd
 while i <= #ARGV do
   local id, num, act, raw, src, ch, rsn, scp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
   local occ, recv, exp, resync, only = tonumber(ARGV[i+8]), tonumber(ARGV[i+9]), ARGV[i+10], ARGV[i+11] == "1", ARGV[i+12]
-  i = i + 13
+  local rep = tonumber(ARGV[i+13])
+  if rep == 0 then rep = nil end
+  i = i + 14
   local dup = false
   if id ~= "" then
     -- Ids are remembered per number: two senders that both number events "1001" do not collide.
@@ -120,7 +123,7 @@ while i <= #ARGV do
     local k = "received"
     if status == "stale" then k = "stale" end
     audit(prefix, num, {k = k, at = tonumber(now), raw = raw, a = act, src = src, ch = ch, rsn = rsn, scp = scp,
-      id = id, occ = occ, recv = recv, exp = tonumber(exp)})
+      id = id, occ = occ, recv = recv, exp = tonumber(exp), rep = rep})
     out[#out+1] = status
   end
 end
