@@ -74,11 +74,10 @@ var eventActions = map[string]queue.Action{
 // parsed is one event read from the wire, before normalization. On a parse error it still holds
 // what could be read (raw number, region, source, channel, id), so that the refusal is recorded.
 type parsed struct {
-	raw     string   // phone number as received
-	others  []string // further numbers the event gave in other places (a conflict: refused)
-	region  string
-	ev      queue.Event
-	rawJSON json.RawMessage
+	raw    string   // phone number as received
+	others []string // further numbers the event gave in other places (a conflict: refused)
+	region string
+	ev     queue.Event
 	// importProblem and importRepeats are the event's import fields as sent (wireEvent).
 	importProblem, importRepeats string
 }
@@ -123,11 +122,17 @@ func one(name string, vals ...text) (string, error) {
 // parseEvent reads one event object. now is the receipt time. Duplicate keys were refused when the
 // body was scanned (scanBody).
 func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parsed, error) {
-	p := parsed{rawJSON: raw, region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
 	var w wireEvent
 	if err := json.Unmarshal(raw, &w); err != nil {
+		p := parsed{region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
 		return p, badCode("invalid_event", "event is not a JSON object of the documented shape: %v", err)
 	}
+	return readEvent(&w, now, defaultRegion)
+}
+
+// readEvent applies the event's rules to what was read of it (w).
+func readEvent(w *wireEvent, now time.Time, defaultRegion string) (parsed, error) {
+	p := parsed{region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
 	p.importProblem, p.importRepeats = strings.TrimSpace(string(w.ImportProblem)), strings.TrimSpace(string(w.ImportRepeats))
 	d := w.Data
 	if d == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
@@ -269,6 +271,26 @@ func TestImportStopsAtAFailureThatLasts(t *testing.T) {
 	}
 }
 
+// sameAsJSON fails unless a row read straight into the event (as StoreSink does) is read as its
+// JSON is by the import endpoint (as ServerSink sends it): the two ways into the store agree.
+func sameAsJSON(t *testing.T, row ImportRow) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	if !utf8.ValidString(row.Record) {
+		return // JSON has no way to carry it as it is
+	}
+	row.Repeats = len(row.Raw) % 3
+	b, err := json.Marshal(importEvent(row, "import:x:1", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := rowEvent(row, "import:x:1")
+	direct, derr := readEvent(&w, now, "US")
+	viaJSON, jerr := parseEvent(b, now, "US")
+	if fmt.Sprint(direct, derr) != fmt.Sprint(viaJSON, jerr) {
+		t.Fatalf("row %+v\nread directly: %+v %v\nfrom its JSON: %+v %v", row, direct, derr, viaJSON, jerr)
+	}
+}
+
 // FuzzImportReader: whatever the file, reading never fails or panics; rows come in order of their
 // lines; with rows under the bound the fields are those encoding/csv reads; and no row kept is
 // over the bound, however long the file's lines.
@@ -308,6 +330,7 @@ func FuzzImportReader(f *testing.F) {
 				t.Fatalf("row %+v after line %d", row, prev)
 			}
 			prev = row.Line
+			sameAsJSON(t, row)
 		}
 	})
 }

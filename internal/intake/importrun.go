@@ -213,18 +213,23 @@ type StoreSink struct {
 	Now           func() time.Time // default time.Now
 }
 
-// Send implements ImportSink.
+// Send implements ImportSink. A row goes through the import endpoint's own processing, read
+// from the row rather than from its JSON, which is made only for a row kept as a refusal.
 func (s StoreSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error) {
 	h := New(s.Store, Config{DefaultRegion: s.DefaultRegion, Now: s.Now, StoreTimeout: time.Minute, Import: true})
-	raws := make([]json.RawMessage, len(rows))
-	for i, r := range rows {
-		b, err := json.Marshal(importEvent(r, ids[i], ""))
-		if err != nil {
-			return nil, err
-		}
-		raws[i] = b
+	now := h.cfg.Now()
+	read := func(i int) (parsed, error) {
+		w := rowEvent(rows[i], ids[i])
+		return readEvent(&w, now, h.cfg.DefaultRegion)
 	}
-	res, err := h.process(ctx, raws, h.cfg.Now(), "", true)
+	body := func(i int) string {
+		b, err := json.Marshal(importEvent(rows[i], ids[i], ""))
+		if err != nil {
+			return err.Error()
+		}
+		return string(b)
+	}
+	res, err := h.normalize(ctx, len(rows), read, body)
 	if err != nil {
 		return nil, err
 	}
