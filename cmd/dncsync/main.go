@@ -37,6 +37,7 @@ Usage:
                       send dead letters back to the queue once their cause is fixed
   dncsync import [--server URL] [--column C] [--report FILE] FILE|-
                       load a file of opt-outs (CSV or one number a line, gzip detected); reruns are idempotent
+                      (exit 0 imported, 1 stopped, 3 nothing imported, 4 over --max-rejected not imported)
   dncsync status [--json] [--max-age 24h] [--server URL]
                       queue, compliance clock, last push, pace (exit 1 when the oldest is older than --max-age)
   dncsync dlq list [--json] | retry NUMBER...|--all | drop NUMBER... --reason TEXT  [--server URL]
