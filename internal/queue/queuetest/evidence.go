@@ -572,12 +572,14 @@ func testHistoryPaged(t *testing.T, b *testBundle, ev queue.Evidence) {
 func testRepeats(t *testing.T, b *testBundle, ev queue.Evidence) {
 	e := b.ev("+14155550001", 0)
 	e.ID, e.Repeats = "row-2", 41
+	e.Raw, e.Reason = `"(415)" 555\0001 ü`, "said \"stop\"\n\x01 ✓" // kept exactly, whatever the encoding
 	other := b.ev("+14155550002", 1)
 	other.ID = "row-3"
 	b.enqueue(t, e, other)
 	_, trail := lookup(t, b, ev, e.Number)
-	if len(trail) != 1 || trail[0].Kind != queue.AuditReceived || trail[0].Repeats != 41 {
-		t.Fatalf("trail %+v, want one received record with 41 repeats", trail)
+	if len(trail) != 1 || trail[0].Kind != queue.AuditReceived || trail[0].Repeats != 41 || trail[0].Raw != e.Raw ||
+		trail[0].Reason != e.Reason || !trail[0].OccurredAt.Equal(e.OccurredAt) || !trail[0].ReceivedAt.Equal(e.ReceivedAt) {
+		t.Fatalf("trail %+v, want one received record of %+v with 41 repeats", trail, e)
 	}
 	if _, trail := lookup(t, b, ev, other.Number); len(trail) != 1 || trail[0].Repeats != 0 {
 		t.Fatalf("trail %+v, want one received record without repeats", trail)
