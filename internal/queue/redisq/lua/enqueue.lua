@@ -93,6 +93,11 @@ for _, d in ipairs(dests) do
   fields[#fields+1] = "cocc" .. d.sfx
 end
 
+-- opt is v, or nil (left out of a record) when empty.
+local function opt(v)
+  if v ~= "" then return v end
+end
+
 local out = {}
 local i = 5 + 3 * nd
 while i <= #ARGV do
@@ -126,8 +131,9 @@ while i <= #ARGV do
     end
     local k = "received"
     if status == "stale" then k = "stale" end
-    -- The record's strings go through cjson; its times and count are written as they came.
-    local j = cjson.encode({k = k, raw = raw, a = act, src = src, ch = ch, rsn = rsn, scp = scp, id = id})
+    -- The record's texts go through cjson (empty ones left out: they read as empty); its times and
+    -- count are written as they came.
+    local j = cjson.encode({k = k, raw = raw, a = act, src = opt(src), ch = opt(ch), rsn = opt(rsn), scp = opt(scp), id = opt(id)})
     j = string.sub(j, 1, -2) .. ',"at":' .. now .. ',"occ":' .. occs .. ',"recv":' .. recvs .. ',"exp":' .. exp
     if rep ~= "0" then j = j .. ',"rep":' .. rep end
     audit(prefix, num, j .. "}")
