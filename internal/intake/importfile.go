@@ -216,6 +216,12 @@ func (ir *ImportReader) row(rec scannedRow) ImportRow {
 	return r
 }
 
+// textLen is the length of r's fields, which its event carries whole.
+func (r ImportRow) textLen() int {
+	return len(r.Raw) + len(r.Country) + len(r.Action) + len(r.OccurredAt) + len(r.ExpiresAt) + len(r.Source) +
+		len(r.Channel) + len(r.Reason) + len(r.Scope)
+}
+
 // cut is r refused as too long (RowTooLong) with every field cut: what is kept of a row too long
 // to read whole, or to send in one request.
 func (r ImportRow) cut() ImportRow {

@@ -8,8 +8,8 @@ package intake
 const (
 	// FoldRows and FoldBytes bound the window: at most this many rows, and this much of their
 	// text, are held back at once.
-	FoldRows  = 16384
-	FoldBytes = 16 << 20
+	FoldRows  = 8192
+	FoldBytes = 8 << 20
 )
 
 // folder holds rows back in a window, oldest first, folding identical rows into them, and hands

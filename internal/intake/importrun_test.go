@@ -205,17 +205,18 @@ func TestServerSinkSplitsByBytes(t *testing.T) {
 		fmt.Fprintf(&in, "415555%04d,%s %d\n", i, reason, i)
 	}
 	fmt.Fprintf(&in, "4155559999,%s\n", strings.Repeat("\x01", 600<<10)) // 3.6 MB escaped in JSON
+	fmt.Fprintf(&in, "4155559998,%s\n", strings.Repeat("r", 1500<<10))   // over the limit as it is
 	c, problems, err := b.run(t, in.String(), ServerSink{Base: srv.URL, HTTP: srv.Client()}, ReaderOptions{MaxRow: 2 << 20},
 		ImportOptions{BatchSize: 1000, BatchBytes: 8 << 20})
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
 	st, _ := b.store.Stats(b.ctx)
-	if c.Accepted.Load() != 600 || c.Rejected.Load() != 1 || st.Ready != 600 {
+	if c.Accepted.Load() != 600 || c.Rejected.Load() != 2 || st.Ready != 600 {
 		t.Fatalf("accepted %d rejected %d, store holds %d", c.Accepted.Load(), c.Rejected.Load(), st.Ready)
 	}
-	if p := problems[602]; p.Reason != RowTooLong {
-		t.Fatalf("the row too long for a request: %+v", p)
+	if p, q := problems[602], problems[603]; p.Reason != RowTooLong || q.Reason != RowTooLong {
+		t.Fatalf("the rows too long for a request: %+v %+v", p, q)
 	}
 	if requests.Load() < 2 || biggest.Load() > MaxBody {
 		t.Fatalf("%d requests, the biggest %d bytes: want several, each at most %d", requests.Load(), biggest.Load(), MaxBody)

@@ -101,6 +101,9 @@ func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([
 		return err
 	}
 	for i, r := range rows {
+		if r.textLen()+batchEnvelope > MaxBody {
+			r = r.cut() // over the limit whatever its JSON: not worth making
+		}
 		ev, err := json.Marshal(importEvent(r, ids[i], s.Country))
 		if err != nil {
 			return out, err
