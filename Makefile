@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 LDFLAGS = -X github.com/dncsync/dncsync/internal/version.Version=$(VERSION) -X github.com/dncsync/dncsync/internal/version.Commit=$(COMMIT)
 
-.PHONY: run build image test check unit fuzz bench bench-intake bench-drain load alerts
+.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-import load alerts
 
 run:
 	go run -ldflags "$(LDFLAGS)" ./cmd/dncsync demo
@@ -58,3 +58,9 @@ bench-intake:
 # BENCH_SECONDS (default 60) sets each drain's length at its true cap; BENCH_ONLY picks scenarios.
 bench-drain:
 	go test -count=1 -tags drainbench -run '^TestDrainBench$$' -timeout 60m -v ./internal/drainbench/
+
+# `dncsync import` of 200,000 and 1,000,000 CSV rows into Redis (appendonly yes, everysec), their
+# reruns, and a 1.2 GB gzip bomb: writes its section of BENCHMARKS.md. Heavy (a few minutes): on a
+# shared machine, run it under flock /tmp/dncsync-heavy.lock. BENCH_ROWS and BENCH_BOMB_MB change the sizes.
+bench-import:
+	go test -count=1 -tags importbench -run '^TestImportBench$$' -timeout 30m -v ./internal/importbench/

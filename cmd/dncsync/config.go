@@ -169,6 +169,44 @@ func (e *envFlags) dur(p *time.Duration, name, env string, def time.Duration, us
 	e.fs.DurationVar(p, name, def, usage+" ($"+env+")")
 }
 
+// share is a proportion from 0 to 1, written as a fraction (0.1) or a percentage (10%).
+type share float64
+
+func parseShare(v string) (share, error) {
+	v = strings.TrimSpace(v)
+	scale := 1.0
+	if p, ok := strings.CutSuffix(v, "%"); ok {
+		v, scale = strings.TrimSpace(p), 100
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f/scale < 0 || f/scale > 1 {
+		return 0, fmt.Errorf("%q is not a share from 0 to 1 (such as 0.1) or 0%% to 100%%", v)
+	}
+	return share(f / scale), nil
+}
+
+func (s share) String() string { return strconv.FormatFloat(float64(s)*100, 'g', -1, 64) + "%" }
+
+func (s *share) Set(v string) error {
+	f, err := parseShare(v)
+	if err == nil {
+		*s = f
+	}
+	return err
+}
+
+func (e *envFlags) share(p *share, name, env string, def share, usage string) {
+	*p = def
+	if v, ok := os.LookupEnv(env); ok {
+		if f, err := parseShare(v); err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: %w", env, err))
+		} else {
+			*p = f
+		}
+	}
+	e.fs.Var(p, name, usage+" ($"+env+")")
+}
+
 // bindConfig defines the flags of every setting on fs.
 func bindConfig(fs *flag.FlagSet) (*config, *envFlags) {
 	c := &config{}

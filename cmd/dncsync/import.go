@@ -37,8 +37,13 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	batch := fs.Int("batch", 500, "rows per store write or request (at most 1000 with --server)")
 	workers := fs.Int("workers", 4, "batches in flight at once")
 	every := fs.Duration("progress-every", 5*time.Second, "interval of the progress lines when stderr is not a terminal")
+	var maxRow int
+	var maxRejected share
+	ef.int(&maxRow, "max-row", "DNCSYNC_IMPORT_MAX_ROW", intake.DefaultMaxRow, "longest row read whole, in bytes (a field is part of its row); longer rows are rejected as row_too_long")
+	ef.share(&maxRejected, "max-rejected", "DNCSYNC_IMPORT_MAX_REJECTED", defaultMaxRejected, "exit 4 when more than this share of the rows is not imported (rejected or invalid): 0.1 or 10%")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: dncsync import [flags] FILE|-\n\nCSV with a header, or one number a line; gzip is detected; - reads stdin.")
+		fmt.Fprintln(fs.Output(), "usage: dncsync import [flags] FILE|-\n\nCSV with a header, or one number a line; gzip is detected; UTF-8 or UTF-16 with a byte-order mark; - reads stdin.\n"+
+			"Exit status: 0 imported; 1 the import could not run or stopped; 3 no row was imported; 4 more than --max-rejected of the rows were not.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +61,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *workers < 1 {
 		return errors.New("--workers must be at least 1")
+	}
+	if maxRow < intake.MinMaxRow || maxRow > intake.MaxMaxRow {
+		return fmt.Errorf("DNCSYNC_IMPORT_MAX_ROW (--max-row) %d: want %d to %d bytes", maxRow, intake.MinMaxRow, intake.MaxMaxRow)
 	}
 	region := cfg.DefaultRegion
 	if *country != "" {
@@ -83,7 +91,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	ir, err := intake.NewImportReader(dr, *column, time.Now)
+	ir, err := intake.NewImportReader(dr, intake.ReaderOptions{Column: *column, MaxRow: maxRow})
 	if err != nil {
 		return err
 	}
@@ -123,6 +131,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "%s: %d rows in %s (%.0f rows/s): %d accepted, %d duplicate, %d rejected, %d invalid\n",
 		displayName(name), rows, el.Round(time.Millisecond), float64(rows)/max(el.Seconds(), 1e-3),
 		counts.Accepted.Load(), counts.Duplicate.Load(), counts.Rejected.Load(), counts.Invalid.Load())
+	if n := counts.Folded.Load(); n > 0 {
+		fmt.Fprintf(stdout, "%d of the rows repeated an identical row and were recorded with it, as a count\n", n)
+	}
 	if rep.n > 0 {
 		fmt.Fprintf(stdout, "rows not imported are listed in %s\n", rep.path)
 	}
@@ -131,6 +142,40 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return errors.New("interrupted; what was recorded stays, and running the same import again completes it")
 		}
 		return fmt.Errorf("%w (what was recorded stays; running the same import again completes it)", err)
+	}
+	return importVerdict(&counts, float64(maxRejected))
+}
+
+// defaultMaxRejected is the share of rows not imported above which an import exits 4.
+const defaultMaxRejected = 0.10
+
+// Exit statuses of an import that ran to its end but whose file was mostly not imported: scripts
+// and schedulers must not take it for a success.
+const (
+	exitNothingImported = 3
+	exitTooManyRejected = 4
+)
+
+// exitError is an error with its own exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// importVerdict is nil for an import that recorded its rows (accepted, or already recorded by an
+// earlier run), else an exitError saying why not.
+func importVerdict(c *intake.ImportCounts, maxRejected float64) error {
+	rows, recorded := c.Rows.Load(), c.Accepted.Load()+c.Duplicate.Load()
+	refused := c.Rejected.Load() + c.Invalid.Load()
+	switch {
+	case recorded == 0:
+		return &exitError{exitNothingImported, fmt.Errorf("no row was imported (%d rows read)", rows)}
+	case float64(refused) > maxRejected*float64(rows):
+		return &exitError{exitTooManyRejected, fmt.Errorf("%d of %d rows (%.1f%%) were not imported, more than --max-rejected %s",
+			refused, rows, 100*float64(refused)/float64(rows), share(maxRejected))}
 	}
 	return nil
 }
@@ -215,10 +260,10 @@ func (r *rejectReport) write(row intake.ImportRow, o intake.ImportOutcome) {
 			return
 		}
 		r.f, r.w = f, csv.NewWriter(f)
-		r.err = r.w.Write([]string{"line", "raw", "status", "reason", "record"})
+		r.err = r.w.Write([]string{"line", "raw", "status", "reason", "record", "repeats"})
 	}
 	r.n++
-	if err := r.w.Write([]string{strconv.Itoa(row.Line), row.Raw, o.Status, o.Reason, row.Record}); err != nil {
+	if err := r.w.Write([]string{strconv.Itoa(row.Line), row.Raw, o.Status, o.Reason, row.Record, strconv.Itoa(row.Repeats)}); err != nil {
 		r.err = err
 	}
 }

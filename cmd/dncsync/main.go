@@ -37,6 +37,7 @@ Usage:
                       send dead letters back to the queue once their cause is fixed
   dncsync import [--server URL] [--column C] [--report FILE] FILE|-
                       load a file of opt-outs (CSV or one number a line, gzip detected); reruns are idempotent
+                      (exit 0 imported, 1 stopped, 3 nothing imported, 4 over --max-rejected not imported)
   dncsync status [--json] [--max-age 24h] [--server URL]
                       queue, compliance clock, last push, pace (exit 1 when the oldest is older than --max-age)
   dncsync dlq list [--json] | retry NUMBER...|--all | drop NUMBER... --reason TEXT  [--server URL]
@@ -120,6 +121,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "dncsync %s: %v\n", args[0], err)
+		if ee := (*exitError)(nil); errors.As(err, &ee) {
+			return ee.code
+		}
 		if args[0] == "lookup" || args[0] == "check" {
 			return 2
 		}

@@ -154,7 +154,7 @@ func newService(cfg *config, log *slog.Logger, h hooks) (*service, error) {
 	ops.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
-		Metrics: inMetrics})
+		Metrics: inMetrics, Import: true})
 	r.Handle("POST /v1/events", lh.Admin(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
 	sessions, ok := store.(queue.Sessions)

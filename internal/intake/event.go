@@ -57,6 +57,10 @@ type fields struct {
 type wireEvent struct {
 	fields
 	Data *fields `json:"data"`
+	// What the import endpoint reads beyond the webhook's event (Config.Import): a row's problem
+	// and the identical rows folded into it (ImportRow). Other endpoints ignore them.
+	ImportProblem text `json:"importProblem"`
+	ImportRepeats text `json:"importRepeats"`
 }
 
 // eventActions maps the CXone event types to actions.
@@ -70,11 +74,12 @@ var eventActions = map[string]queue.Action{
 // parsed is one event read from the wire, before normalization. On a parse error it still holds
 // what could be read (raw number, region, source, channel, id), so that the refusal is recorded.
 type parsed struct {
-	raw     string   // phone number as received
-	others  []string // further numbers the event gave in other places (a conflict: refused)
-	region  string
-	ev      queue.Event
-	rawJSON json.RawMessage
+	raw    string   // phone number as received
+	others []string // further numbers the event gave in other places (a conflict: refused)
+	region string
+	ev     queue.Event
+	// importProblem and importRepeats are the event's import fields as sent (wireEvent).
+	importProblem, importRepeats string
 }
 
 // badRequest is an event or body the sender must fix (400). Code is a stable reason recorded with
@@ -117,11 +122,18 @@ func one(name string, vals ...text) (string, error) {
 // parseEvent reads one event object. now is the receipt time. Duplicate keys were refused when the
 // body was scanned (scanBody).
 func parseEvent(raw json.RawMessage, now time.Time, defaultRegion string) (parsed, error) {
-	p := parsed{rawJSON: raw, region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
 	var w wireEvent
 	if err := json.Unmarshal(raw, &w); err != nil {
+		p := parsed{region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
 		return p, badCode("invalid_event", "event is not a JSON object of the documented shape: %v", err)
 	}
+	return readEvent(&w, now, defaultRegion)
+}
+
+// readEvent applies the event's rules to what was read of it (w).
+func readEvent(w *wireEvent, now time.Time, defaultRegion string) (parsed, error) {
+	p := parsed{region: defaultRegion, ev: queue.Event{ReceivedAt: now.Truncate(time.Millisecond)}}
+	p.importProblem, p.importRepeats = strings.TrimSpace(string(w.ImportProblem)), strings.TrimSpace(string(w.ImportRepeats))
 	d := w.Data
 	if d == nil {
 		d = &fields{}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // An import file is CSV (comma, semicolon or tab, detected from the first line) or one number a
@@ -35,8 +36,10 @@ var importColumns = map[string]string{
 // ImportRow is one data row of an import file. Its fields go to the store as the webhook's generic
 // event (importEvent), so that an imported row obeys the same rules as a posted one.
 type ImportRow struct {
-	Line    int    // 1-based line of the file where the row starts
-	Record  string // the row as read (fields joined by the delimiter), for the evidence
+	Line int // 1-based line of the file where the row starts
+	// Record is the row as read, for the evidence: its text, or its first KeptRowLen bytes when
+	// it is too long (Problem).
+	Record  string
 	Raw     string // the number as written
 	Country string
 	Action  string // as written; empty: add
@@ -48,29 +51,39 @@ type ImportRow struct {
 	Channel    string
 	Reason     string
 	Scope      string
-	// Invalid, when set, says the row could not be read at all (broken CSV quoting): it is
-	// reported, not sent.
-	Invalid string
+	// Problem, when set, is why the row is refused whatever its number (RowTooLong): it is sent
+	// as such, to be recorded as a rejection.
+	Problem string
+	// Repeats counts further rows identical to this one that the import folded into it (Import):
+	// they are recorded once, with this count.
+	Repeats int
 }
 
-// ImportReader reads the rows of an import file, one at a time: memory stays flat in the file size.
+// ReaderOptions tune NewImportReader.
+type ReaderOptions struct {
+	// Column picks the number column by header name or 1-based position; empty: the first of
+	// importColumns' number names, or column 1.
+	Column string
+	MaxRow int // longest row read whole, in bytes; 0: DefaultMaxRow
+}
+
+// ImportReader reads the rows of an import file, one at a time: memory stays flat in the file size
+// and in the length of its lines (each row is bounded: ReaderOptions.MaxRow).
 type ImportReader struct {
-	csv     *csv.Reader
-	delim   rune
+	sc      *rowScanner
+	delim   byte
 	idx     map[string]int // field -> column
 	Header  []string       // the header row; nil when the file has none
-	now     func() time.Time
-	pending []string // the first row when it was data, not a header
-	line    int
+	pending *scannedRow    // the first row when it was data, not a header
 }
 
-// NewImportReader reads r (already decompressed: see Decompress). column picks the number column
-// by header name or 1-based position; empty: the first of importColumns' number names, or column 1.
-func NewImportReader(r io.Reader, column string, now func() time.Time) (*ImportReader, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		_, _ = br.Discard(3) // a byte-order mark, as spreadsheets write
+// NewImportReader reads r (already decompressed: see Decompress). Text in UTF-16 with a
+// byte-order mark is decoded, and a UTF-8 byte-order mark dropped.
+func NewImportReader(r io.Reader, o ReaderOptions) (*ImportReader, error) {
+	if o.MaxRow <= 0 {
+		o.MaxRow = DefaultMaxRow
 	}
+	br := bufio.NewReaderSize(decodeText(r), 1<<16)
 	first, err := br.Peek(4096)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("read the file: %w", err)
@@ -78,31 +91,27 @@ func NewImportReader(r io.Reader, column string, now func() time.Time) (*ImportR
 	if i := bytes.IndexAny(first, "\r\n"); i >= 0 {
 		first = first[:i]
 	}
-	ir := &ImportReader{delim: ',', now: now}
-	for _, d := range []rune{'\t', ';', ','} {
-		if bytes.ContainsRune(first, d) {
+	ir := &ImportReader{delim: ','}
+	for _, d := range []byte{'\t', ';', ','} {
+		if bytes.IndexByte(first, d) >= 0 {
 			ir.delim = d
 			break
 		}
 	}
-	ir.csv = csv.NewReader(br)
-	ir.csv.Comma = ir.delim
-	ir.csv.FieldsPerRecord = -1
-	ir.csv.LazyQuotes = true
-	ir.csv.ReuseRecord = true
-	rec, err := ir.csv.Read()
+	ir.sc = newRowScanner(br, ir.delim, o.MaxRow)
+	rec, err := ir.sc.next()
 	if errors.Is(err, io.EOF) {
-		return ir, ir.columns(column, nil)
+		return ir, ir.columns(o.Column, nil)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("line 1: %w", err)
+		return nil, fmt.Errorf("read the file: %w", err)
 	}
-	if !isHeader(rec) {
-		ir.pending = append([]string(nil), rec...)
-		return ir, ir.columns(column, nil)
+	if rec.long || !isHeader(rec.fields) {
+		ir.pending = &rec
+		return ir, ir.columns(o.Column, nil)
 	}
-	ir.Header = append([]string(nil), rec...)
-	return ir, ir.columns(column, ir.Header)
+	ir.Header = rec.fields
+	return ir, ir.columns(o.Column, ir.Header)
 }
 
 // isHeader: a first row is a header when it has no digit at all, or names a known column.
@@ -141,7 +150,7 @@ func (ir *ImportReader) columns(column string, header []string) error {
 	case column == "":
 		if _, ok := ir.idx["number"]; !ok {
 			if header != nil {
-				return fmt.Errorf("no phone number column in the header (%s): name it with --column", strings.Join(header, ", "))
+				return fmt.Errorf("no phone number column in the header (%s): name it with --column", headerList(header))
 			}
 			ir.idx["number"] = 0
 		}
@@ -162,52 +171,65 @@ func (ir *ImportReader) columns(column string, header []string) error {
 			if header == nil {
 				return fmt.Errorf("--column %q: the file has no header; name the column by its position (1, 2, ...)", column)
 			}
-			return fmt.Errorf("--column %q is not in the header (%s)", column, strings.Join(header, ", "))
+			return fmt.Errorf("--column %q is not in the header (%s)", column, headerList(header))
 		}
 	}
 	return nil
 }
 
-// Next returns the next row; io.EOF at the end. Blank lines are skipped. A row the CSV reader
-// cannot read comes back with Invalid set.
+// headerList is the header's columns for a message, cut short: a header may be a row's bound long.
+func headerList(header []string) string { return truncate(strings.Join(header, ", "), 200) }
+
+// Next returns the next row; io.EOF at the end. Blank lines are skipped; a row longer than the
+// bound comes back with Problem set and its first bytes.
 func (ir *ImportReader) Next() (ImportRow, error) {
 	for {
-		var rec []string
-		var err error
+		var rec scannedRow
 		if ir.pending != nil {
-			rec, ir.pending = ir.pending, nil
-			ir.line = 1
+			rec, ir.pending = *ir.pending, nil
 		} else {
-			rec, err = ir.csv.Read()
-			if err == nil {
-				ir.line, _ = ir.csv.FieldPos(0) // FieldPos panics without a record
+			var err error
+			if rec, err = ir.sc.next(); err != nil {
+				return ImportRow{}, err
 			}
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return ImportRow{Line: pe.StartLine, Invalid: "unreadable CSV: " + pe.Err.Error()}, nil
-			}
-			return ImportRow{}, err
-		}
-		if len(rec) == 0 || (len(rec) == 1 && strings.TrimSpace(rec[0]) == "") {
+		if !rec.long && (len(rec.fields) == 0 || (len(rec.fields) == 1 && strings.TrimSpace(rec.fields[0]) == "")) {
 			continue
 		}
 		return ir.row(rec), nil
 	}
 }
 
-func (ir *ImportReader) row(rec []string) ImportRow {
+func (ir *ImportReader) row(rec scannedRow) ImportRow {
 	get := func(f string) string {
-		if i, ok := ir.idx[f]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+		if i, ok := ir.idx[f]; ok && i < len(rec.fields) {
+			return strings.TrimSpace(rec.fields[i])
 		}
 		return ""
 	}
-	return ImportRow{Line: ir.line, Record: strings.Join(rec, string(ir.delim)), Raw: get("number"),
-		Country: strings.ToUpper(get("country")), Action: get("action"), OccurredAt: importTime(get("occurredAt")),
-		ExpiresAt: importTime(get("expiresAt")), Source: get("source"), Channel: get("channel"),
-		Reason: get("reason"), Scope: get("scope")}
+	r := ImportRow{Line: rec.line, Record: rec.text, Raw: get("number"), Country: strings.ToUpper(get("country")),
+		Action: get("action"), OccurredAt: importTime(get("occurredAt")), ExpiresAt: importTime(get("expiresAt")),
+		Source: get("source"), Channel: get("channel"), Reason: get("reason"), Scope: get("scope")}
+	if rec.long {
+		r = r.cut() // only its first bytes are kept, and no field of it is taken
+	}
+	return r
+}
+
+// textLen is the length of r's fields, which its event carries whole.
+func (r ImportRow) textLen() int {
+	return len(r.Raw) + len(r.Country) + len(r.Action) + len(r.OccurredAt) + len(r.ExpiresAt) + len(r.Source) +
+		len(r.Channel) + len(r.Reason) + len(r.Scope)
+}
+
+// cut is r refused as too long (RowTooLong) with every field cut: what is kept of a row too long
+// to read whole, or to send in one request.
+func (r ImportRow) cut() ImportRow {
+	const n = queue.MaxRawLen
+	return ImportRow{Line: r.Line, Record: truncate(r.Record, KeptRowLen), Raw: truncate(r.Raw, n),
+		Country: truncate(r.Country, n), Action: truncate(r.Action, n), OccurredAt: truncate(r.OccurredAt, n),
+		ExpiresAt: truncate(r.ExpiresAt, n), Source: truncate(r.Source, n), Channel: truncate(r.Channel, n),
+		Reason: truncate(r.Reason, n), Scope: truncate(r.Scope, n), Problem: RowTooLong, Repeats: r.Repeats}
 }
 
 // importTimeLayouts are the time formats an import file may use: RFC 3339, and the date-time and
@@ -216,6 +238,9 @@ var importTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-
 
 // importTime is s as RFC 3339 when it is in one of importTimeLayouts, else s as it is.
 func importTime(s string) string {
+	if s == "" {
+		return s
+	}
 	for _, l := range importTimeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC().Format(time.RFC3339Nano)

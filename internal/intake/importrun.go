@@ -16,29 +16,38 @@ import (
 // ImportSink records imported rows: straight into the store (StoreSink) or through a running
 // service (ServerSink).
 type ImportSink interface {
-	// Send records rows, none of them Invalid, and answers one outcome per row in order. ids are
-	// the rows' event ids. An error means the batch may not be recorded; sending it again is safe
-	// because the event ids make it idempotent.
+	// Send records rows and answers one outcome per row in order. ids are the rows' event ids.
+	// An error means the rest of the batch may not be recorded; sending it again is safe because
+	// the event ids make it idempotent. With an error, the outcomes answered (possibly none) are
+	// those of the first rows, which were recorded.
 	Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error)
 }
 
 // ImportOutcome is what became of one row.
 type ImportOutcome struct {
-	Status string // accepted, duplicate, rejected (not a valid number), invalid (a field cannot be read)
+	Status string // accepted, duplicate, rejected (not a valid number, or too long), invalid (a field cannot be read)
 	Number string // E.164, when accepted or duplicate
 	Reason string // why, when rejected or invalid
 }
 
-// ImportCounts are an import's running totals, read by the progress display while it runs.
+// ImportCounts are an import's running totals, read by the progress display while it runs. Each
+// counts rows of the file: a row folded into an identical one counts with that row's outcome.
 type ImportCounts struct {
 	Rows, Accepted, Duplicate, Rejected, Invalid atomic.Int64
+	// Folded counts rows recorded as a repeat of an identical row (ImportRow.Repeats).
+	Folded atomic.Int64
 }
+
+// DefaultBatchBytes bounds a batch by the size of its rows' text as well as by their number, so
+// that the rows in memory stay few megabytes however long they are.
+const DefaultBatchBytes = 1 << 20
 
 // ImportOptions tune Import.
 type ImportOptions struct {
-	Digest    string // the file's Digest, for the rows' event ids
-	Workers   int    // batches in flight at once; default 4
-	BatchSize int    // rows a batch; default 500
+	Digest     string // the file's Digest, for the rows' event ids
+	Workers    int    // batches in flight at once; default 4
+	BatchSize  int    // rows a batch; default 500
+	BatchBytes int    // text of the rows of a batch, at most; default DefaultBatchBytes
 	// RetryWait is the first wait before a batch is sent again while the store or service is
 	// unavailable; it doubles, five times at most. Default 250ms.
 	RetryWait time.Duration
@@ -47,8 +56,11 @@ type ImportOptions struct {
 	OnProblem func(row ImportRow, o ImportOutcome)
 }
 
-// Import reads every row of ir and records it through sink, several batches at a time. It stops
-// at the first error that survives retries; what was recorded before stays (a rerun completes it).
+// Import reads every row of ir and records it through sink, several batches at a time. Rows that
+// repeat an identical row shortly before are folded into it (folder). It stops at the first error
+// that survives retries, or when ctx ends: batches already handed to the sink are finished, not
+// abandoned, so that the counts are those of what was recorded; what was recorded stays (a rerun
+// completes it).
 func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportOptions, c *ImportCounts) error {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
@@ -56,14 +68,20 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = DefaultBatchBytes
+	}
 	if opts.RetryWait <= 0 {
 		opts.RetryWait = 250 * time.Millisecond
 	}
 	if opts.OnProblem == nil {
 		opts.OnProblem = func(ImportRow, ImportOutcome) {}
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
+	stop, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// A send is not cut short by a stop: its rows may be recorded even if the answer is lost.
+	// Stores and the service's client bound each call by their own timeouts.
+	send := context.WithoutCancel(ctx)
 	batches := make(chan []ImportRow, opts.Workers)
 	var mu sync.Mutex // serializes OnProblem
 	problem := func(r ImportRow, o ImportOutcome) {
@@ -75,10 +93,10 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 	for range opts.Workers {
 		wg.Go(func() {
 			for b := range batches {
-				if ctx.Err() != nil {
+				if stop.Err() != nil {
 					continue // drain, so the reader is never stuck
 				}
-				if err := importBatch(ctx, b, sink, opts, c, problem); err != nil {
+				if err := importBatch(stop, send, b, sink, opts, c, problem); err != nil {
 					cancel(err)
 				}
 			}
@@ -86,7 +104,27 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 	}
 	readErr := func() error {
 		defer close(batches)
-		batch := make([]ImportRow, 0, opts.BatchSize)
+		batch, size := make([]ImportRow, 0, opts.BatchSize), 0
+		flush := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			select {
+			case batches <- batch:
+			case <-stop.Done():
+				return false
+			}
+			batch, size = make([]ImportRow, 0, opts.BatchSize), 0
+			return true
+		}
+		f := newFolder(func(r ImportRow) bool {
+			batch = append(batch, r)
+			size += len(r.Record)
+			if len(batch) < opts.BatchSize && size < opts.BatchBytes {
+				return true
+			}
+			return flush()
+		}, c)
 		for {
 			row, err := ir.Next()
 			if errors.Is(err, io.EOF) {
@@ -95,22 +133,15 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 			if err != nil {
 				return fmt.Errorf("read the file: %w", err)
 			}
-			c.Rows.Add(1)
-			batch = append(batch, row)
-			if len(batch) == opts.BatchSize {
-				select {
-				case batches <- batch:
-				case <-ctx.Done():
-					return nil
-				}
-				batch = make([]ImportRow, 0, opts.BatchSize)
+			if c.Rows.Add(1)%4096 == 0 && stop.Err() != nil {
+				return nil // rows folded into the window send nothing that would notice the stop
+			}
+			if !f.add(row) {
+				return nil
 			}
 		}
-		if len(batch) > 0 {
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-			}
+		if f.flush() {
+			flush()
 		}
 		return nil
 	}()
@@ -118,63 +149,61 @@ func Import(ctx context.Context, ir *ImportReader, sink ImportSink, opts ImportO
 	if readErr != nil {
 		return readErr
 	}
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := context.Cause(stop); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return ctx.Err()
 }
 
-// importBatch sends the valid rows of b, retrying while the store or service is unavailable.
-func importBatch(ctx context.Context, b []ImportRow, sink ImportSink, opts ImportOptions, c *ImportCounts,
+// importBatch sends b, retrying while the store or service is unavailable; wait ends the retries
+// (not a send in flight).
+func importBatch(wait, send context.Context, b []ImportRow, sink ImportSink, opts ImportOptions, c *ImportCounts,
 	problem func(ImportRow, ImportOutcome)) error {
-	rows := make([]ImportRow, 0, len(b))
-	ids := make([]string, 0, len(b))
-	for _, r := range b {
-		if r.Invalid != "" {
-			c.Invalid.Add(1)
-			problem(r, ImportOutcome{Status: "invalid", Reason: r.Invalid})
-			continue
-		}
-		rows = append(rows, r)
-		ids = append(ids, ImportEventID(opts.Digest, r.Line))
+	ids := make([]string, len(b))
+	for i, r := range b {
+		ids[i] = ImportEventID(opts.Digest, r.Line)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	var out []ImportOutcome
-	var err error
 	for attempt := 0; ; attempt++ {
-		out, err = sink.Send(ctx, rows, ids)
-		if err == nil || !errors.Is(err, queue.ErrUnavailable) || attempt == 5 {
-			break
+		out, err := sink.Send(send, b, ids)
+		if len(out) > len(b) {
+			return fmt.Errorf("%d outcomes for %d rows", len(out), len(b))
+		}
+		if err == nil && len(out) != len(b) {
+			return fmt.Errorf("%d outcomes for %d rows", len(out), len(b))
+		}
+		tally(b[:len(out)], out, c, problem)
+		b, ids = b[len(out):], ids[len(out):]
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, queue.ErrUnavailable) || attempt == 5 {
+			return err
 		}
 		select {
 		case <-time.After(opts.RetryWait << attempt):
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-wait.Done():
+			return wait.Err()
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if len(out) != len(rows) {
-		return fmt.Errorf("%d outcomes for %d rows", len(out), len(rows))
-	}
+}
+
+// tally counts the outcomes of rows, each with the rows folded into it, and reports the problems.
+func tally(rows []ImportRow, out []ImportOutcome, c *ImportCounts, problem func(ImportRow, ImportOutcome)) {
 	for i, o := range out {
+		n := int64(1 + rows[i].Repeats)
 		switch o.Status {
 		case "accepted":
-			c.Accepted.Add(1)
+			c.Accepted.Add(n)
 		case "duplicate":
-			c.Duplicate.Add(1)
+			c.Duplicate.Add(n)
 		case "rejected":
-			c.Rejected.Add(1)
+			c.Rejected.Add(n)
 			problem(rows[i], o)
 		default:
-			c.Invalid.Add(1)
+			c.Invalid.Add(n)
 			problem(rows[i], o)
 		}
 	}
-	return nil
 }
 
 // StoreSink writes rows straight into the store, through the opt-out webhook's own processing (the
@@ -186,18 +215,23 @@ type StoreSink struct {
 	Now           func() time.Time // default time.Now
 }
 
-// Send implements ImportSink.
+// Send implements ImportSink. A row goes through the import endpoint's own processing, read
+// from the row rather than from its JSON, which is made only for a row kept as a refusal.
 func (s StoreSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error) {
-	h := New(s.Store, Config{DefaultRegion: s.DefaultRegion, Now: s.Now, StoreTimeout: time.Minute})
-	raws := make([]json.RawMessage, len(rows))
-	for i, r := range rows {
-		b, err := json.Marshal(importEvent(r, ids[i], ""))
-		if err != nil {
-			return nil, err
-		}
-		raws[i] = b
+	h := New(s.Store, Config{DefaultRegion: s.DefaultRegion, Now: s.Now, StoreTimeout: time.Minute, Import: true})
+	now := h.cfg.Now()
+	read := func(i int) (parsed, error) {
+		w := rowEvent(rows[i], ids[i])
+		return readEvent(&w, now, h.cfg.DefaultRegion)
 	}
-	res, err := h.process(ctx, raws, h.cfg.Now(), "", true)
+	body := func(i int) string {
+		b, err := json.Marshal(importEvent(rows[i], ids[i], ""))
+		if err != nil {
+			return err.Error()
+		}
+		return string(b)
+	}
+	res, err := h.normalize(ctx, len(rows), read, body)
 	if err != nil {
 		return nil, err
 	}

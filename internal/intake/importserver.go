@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,14 @@ type ServerSink struct {
 // wireImportEvent is a row as the generic event of the webhook contract, with the file's line and
 // row as received, which the event's evidence (a rejection's body) keeps.
 type wireImportEvent struct {
+	// The problem, the line and the row as received come first: a rejection keeps the first 256
+	// bytes of what arrived (queue.MaxBodyLen), and what the file said is its evidence.
+	// Repeats and Problem are ImportRow's: the import endpoint records a row with a Problem as
+	// rejected for it, and keeps Repeats with the event.
+	Problem     string `json:"importProblem,omitempty"`
+	Repeats     int    `json:"importRepeats,omitempty"`
+	Line        int    `json:"importLine"`
+	Row         string `json:"importRow"`
 	PhoneNumber string `json:"phoneNumber"`
 	Country     string `json:"country,omitempty"`
 	Action      string `json:"action,omitempty"`
@@ -37,8 +46,6 @@ type wireImportEvent struct {
 	Channel     string `json:"channel,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Scope       string `json:"scope,omitempty"`
-	Line        int    `json:"importLine"`
-	Row         string `json:"importRow"`
 }
 
 // importEvent is row r (event id id) as the webhook's generic event; country is used when the row
@@ -49,7 +56,18 @@ func importEvent(r ImportRow, id, country string) wireImportEvent {
 	}
 	return wireImportEvent{PhoneNumber: r.Raw, Country: country, Action: r.Action, OccurredAt: r.OccurredAt,
 		ExpiresAt: r.ExpiresAt, EventID: id, Source: ImportSource(r.Source), Channel: r.Channel, Reason: r.Reason,
-		Scope: r.Scope, Line: r.Line, Row: truncate(r.Record, 2048)}
+		Scope: r.Scope, Line: r.Line, Row: truncate(r.Record, KeptRowLen), Repeats: r.Repeats, Problem: r.Problem}
+}
+
+// rowEvent is row r (event id id) as the webhook's event would read from importEvent's JSON.
+func rowEvent(r ImportRow, id string) wireEvent {
+	w := wireEvent{fields: fields{PhoneNumber: text(r.Raw), Country: text(r.Country), Action: text(r.Action),
+		OccurredAt: text(r.OccurredAt), EventID: text(id), Source: text(ImportSource(r.Source)), Channel: text(r.Channel),
+		Reason: text(r.Reason), Scope: text(r.Scope), ExpiresAt: text(r.ExpiresAt)}, ImportProblem: text(r.Problem)}
+	if r.Repeats > 0 {
+		w.ImportRepeats = text(strconv.Itoa(r.Repeats))
+	}
+	return w
 }
 
 // outcomes reads the webhook's results as import outcomes.
@@ -64,23 +82,62 @@ func outcomes(rs []result) []ImportOutcome {
 	return out
 }
 
-// Send implements ImportSink. At most MaxBatch rows a call; a 503 or a lost connection comes back
-// wrapped in queue.ErrUnavailable so that Import tries again.
+// batchEnvelope is what a request's body holds beyond its events: {"events":[...]}.
+const batchEnvelope = len(`{"events":[]}`)
+
+// Send implements ImportSink. The rows go in as many requests as the service's limits need (at
+// most MaxBatch events and MaxBody bytes each). A row whose event alone is over the body limit is
+// sent cut, as too long (RowTooLong), so that it is recorded as rejected rather than stopping the
+// import. A 503 or a lost connection comes back wrapped in queue.ErrUnavailable, with the outcomes
+// of the requests answered before it, so that Import tries the rest again.
 func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error) {
-	if len(rows) > MaxBatch {
-		return nil, fmt.Errorf("a batch of %d rows: the service takes at most %d", len(rows), MaxBatch)
+	out := make([]ImportOutcome, 0, len(rows))
+	body := bytes.NewBuffer(make([]byte, 0, 64<<10))
+	n := 0 // events in body
+	post := func() error {
+		body.WriteString("]}")
+		res, err := s.post(ctx, body.Bytes(), n)
+		out = append(out, res...)
+		body.Reset()
+		n = 0
+		return err
 	}
-	evs := make([]wireImportEvent, len(rows))
 	for i, r := range rows {
-		evs[i] = importEvent(r, ids[i], s.Country)
+		if r.textLen()+batchEnvelope > MaxBody {
+			r = r.cut() // over the limit whatever its JSON: not worth making
+		}
+		ev, err := json.Marshal(importEvent(r, ids[i], s.Country))
+		if err != nil {
+			return out, err
+		}
+		if len(ev)+batchEnvelope > MaxBody {
+			if ev, err = json.Marshal(importEvent(r.cut(), ids[i], s.Country)); err != nil {
+				return out, err
+			}
+		}
+		if n > 0 && (n == MaxBatch || body.Len()+1+len(ev)+2 > MaxBody) {
+			if err := post(); err != nil {
+				return out, err
+			}
+		}
+		if n == 0 {
+			body.WriteString(`{"events":[`)
+		} else {
+			body.WriteByte(',')
+		}
+		body.Write(ev)
+		n++
 	}
-	body, err := json.Marshal(map[string]any{"events": evs})
-	if err != nil {
-		return nil, err
+	if n > 0 {
+		if err := post(); err != nil {
+			return out, err
+		}
 	}
-	if len(body) > MaxBody {
-		return nil, fmt.Errorf("a batch of %d rows is %d bytes, over the service's %d: use a smaller --batch", len(rows), len(body), MaxBody)
-	}
+	return out, nil
+}
+
+// post sends one request of n events and reads its n results.
+func (s ServerSink) post(ctx context.Context, body []byte, n int) ([]ImportOutcome, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.Base, "/")+"/v1/events", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("--server: %w", err)
@@ -104,14 +161,14 @@ func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([
 	case resp.StatusCode == http.StatusServiceUnavailable:
 		return nil, fmt.Errorf("%s answered 503: %w", s.Base, queue.ErrUnavailable)
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("%s answered %d: %s", s.Base, resp.StatusCode, strings.TrimSpace(string(raw)))
+		return nil, fmt.Errorf("%s answered %d: %s", s.Base, resp.StatusCode, truncate(strings.TrimSpace(string(raw)), 512))
 	}
 	var ans struct{ Results []result }
 	if err := json.Unmarshal(raw, &ans); err != nil {
 		return nil, fmt.Errorf("answer from %s: %w", s.Base, err)
 	}
-	if len(ans.Results) != len(rows) {
-		return nil, fmt.Errorf("%s answered %d results for %d rows", s.Base, len(ans.Results), len(rows))
+	if len(ans.Results) != n {
+		return nil, fmt.Errorf("%s answered %d results for %d rows", s.Base, len(ans.Results), n)
 	}
 	return outcomes(ans.Results), nil
 }

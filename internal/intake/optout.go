@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,6 +37,9 @@ type Config struct {
 	Now           func() time.Time
 	// StoreTimeout bounds a store write so that a hung store answers 503 rather than hanging senders.
 	StoreTimeout time.Duration
+	// Import makes the handler the import endpoint's: it reads an event's import fields (a row's
+	// problem, its folded repeats) and speaks of the number as a file's column.
+	Import bool
 }
 
 // Handler serves the webhook endpoints.
@@ -124,25 +128,51 @@ func (h *Handler) OptOut(w http.ResponseWriter, r *http.Request) {
 // process normalizes every event, records what is refused, and enqueues the accepted ones in one
 // atomic write. It fails only when the store does: then nothing was acknowledged.
 func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.Time, webhookID string, batch bool) ([]result, error) {
-	results := make([]result, len(raws))
-	events := make([]queue.Event, 0, len(raws))
-	slots := make([]int, 0, len(raws))
-	var rejs []queue.Rejection
-	for i, raw := range raws {
-		p, err := parseEvent(raw, now, h.cfg.DefaultRegion)
+	read := func(i int) (parsed, error) {
+		p, err := parseEvent(raws[i], now, h.cfg.DefaultRegion)
 		if p.ev.ID == "" && webhookID != "" {
 			p.ev.ID = webhookID
 			if batch {
 				p.ev.ID = fmt.Sprintf("%s#%d", webhookID, i)
 			}
 		}
-		rej := queue.Rejection{Raw: p.raw, Body: string(raw), Region: p.region, Source: p.ev.Source,
-			Channel: p.ev.Channel, EventID: p.ev.ID, ReceivedAt: p.ev.ReceivedAt}
+		return p, err
+	}
+	return h.normalize(ctx, len(raws), read, func(i int) string { return string(raws[i]) })
+}
+
+// normalize is process for n events, each read by read; body is an event as received, kept with
+// its refusal.
+func (h *Handler) normalize(ctx context.Context, n int, read func(i int) (parsed, error), body func(i int) string) ([]result, error) {
+	results := make([]result, n)
+	events := make([]queue.Event, 0, n)
+	slots := make([]int, 0, n)
+	var rejs []queue.Rejection
+	for i := range n {
+		p, err := read(i)
+		refusal := func(reason string) queue.Rejection {
+			return queue.Rejection{Raw: p.raw, Body: body(i), Region: p.region, Source: p.ev.Source,
+				Channel: p.ev.Channel, EventID: p.ev.ID, ReceivedAt: p.ev.ReceivedAt, Reason: reason}
+		}
+		if h.cfg.Import {
+			var tooLong bool
+			if tooLong, err = importFields(&p, err); tooLong {
+				// Refused whatever its number; a valid one keeps the refusal in its trail.
+				rej := refusal(RowTooLong)
+				if n, perr := phone.Parse(p.raw, p.region); perr == nil {
+					rej.Number = n.E164
+				}
+				rejs = append(rejs, rej)
+				results[i] = result{Status: "rejected", Code: http.StatusUnprocessableEntity, Reason: RowTooLong, EventID: p.ev.ID,
+					Error: "the row is longer than the import reads whole; recorded as rejected with its first bytes"}
+				continue
+			}
+		}
 		if err != nil {
 			// Refused for a field, not its number: when the number is valid the refusal joins its
 			// trail, so that a lookup shows what the person's system sent; so for each number of
 			// an event that gave several.
-			rej.Reason = codeOf(err)
+			rej := refusal(codeOf(err))
 			for _, raw := range append([]string{p.raw}, p.others...) {
 				r := rej
 				r.Raw = raw
@@ -157,7 +187,7 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 		}
 		num, err := phone.Parse(p.raw, p.region)
 		if err != nil {
-			rej.Reason = "invalid_number"
+			rej := refusal("invalid_number")
 			var pe *phone.Error
 			if errors.As(err, &pe) {
 				rej.Reason = string(pe.Reason)
@@ -197,6 +227,30 @@ func (h *Handler) process(ctx context.Context, raws []json.RawMessage, now time.
 		results[i] = res
 	}
 	return results, nil
+}
+
+// importFields applies an event's import fields (Config.Import). tooLong: the row is refused as
+// too long (RowTooLong). It returns err, or the error the fields make, with an empty number
+// spoken of as a file's column.
+func importFields(p *parsed, err error) (tooLong bool, _ error) {
+	switch p.importProblem {
+	case "":
+	case RowTooLong:
+		return true, nil
+	default:
+		return false, badCode("bad_import_problem", "importProblem %q is not %s", truncate(p.importProblem, 64), RowTooLong)
+	}
+	if p.importRepeats != "" && err == nil {
+		n, perr := strconv.Atoi(p.importRepeats)
+		if perr != nil || n < 0 {
+			return false, badCode("bad_import_repeats", "importRepeats %q is not a count", truncate(p.importRepeats, 64))
+		}
+		p.ev.Repeats = n
+	}
+	if err != nil && codeOf(err) == "no_phone_number" {
+		return false, badCode("no_phone_number", "empty phone column")
+	}
+	return false, err
 }
 
 // record stores refused input and counts what it costs the store. A store write has at most

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 
 // ExportFields are the stable column names of an export, in CSV order; JSONL uses the same names.
 var ExportFields = []string{"kind", "number", "at", "raw", "action", "source", "channel", "reason", "scope",
-	"eventId", "region", "occurredAt", "receivedAt", "expiresAt", "detail"}
+	"eventId", "region", "occurredAt", "receivedAt", "expiresAt", "detail", "repeats"}
 
 // Writer writes audit records in one export format.
 type Writer interface {
@@ -48,7 +49,10 @@ func (c *csvWriter) Write(r queue.AuditRecord) error {
 	r = utc(r)
 	row := []string{string(r.Kind), r.Number, stamp(r.At), r.Raw, string(r.Action), r.Source,
 		r.Channel, r.Reason, r.Scope, r.EventID, r.Region, stamp(r.OccurredAt), stamp(r.ReceivedAt),
-		stamp(r.ExpiresAt), r.Detail}
+		stamp(r.ExpiresAt), r.Detail, ""}
+	if r.Repeats != 0 {
+		row[len(row)-1] = strconv.Itoa(r.Repeats)
+	}
 	for i := range row {
 		// Escaped for the terminal or spreadsheet it is read in (the jsonl export keeps the exact
 		// text), then kept from being run as a formula.

@@ -45,6 +45,9 @@ type AuditRecord struct {
 	// Destination names the destination a push record (confirmed, failed, dead, requeued, dropped)
 	// is about, when more than one is configured; empty: the only one.
 	Destination string `json:"destination,omitempty"`
+	// Repeats counts identical requests the received (or stale) event stood for beyond itself
+	// (Event.Repeats).
+	Repeats int `json:"repeats,omitempty"`
 }
 
 // State is a number's standing, as /v1/numbers reports it.

@@ -14,6 +14,8 @@ func (ev Event) Validate() error {
 		return fmt.Errorf("event action %q is not add or remove", ev.Action)
 	case ev.ReceivedAt.IsZero() || ev.OccurredAt.IsZero():
 		return fmt.Errorf("event times are not set")
+	case ev.Repeats < 0:
+		return fmt.Errorf("event repeats %d is negative", ev.Repeats)
 	}
 	return nil
 }

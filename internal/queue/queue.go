@@ -45,6 +45,9 @@ type Event struct {
 	// Only names the one destination to queue the event for (reconcile of that destination);
 	// empty: every destination.
 	Only string
+	// Repeats counts further requests identical to this one that it stands for (an import's
+	// repeated rows): they are recorded once, with this count in the event's audit record.
+	Repeats int
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.

@@ -21,6 +21,7 @@ const (
 	rejectionV3 byte = 3 // adds Hash, Bytes and the sequence of the rejection's audit record
 	auditV1     byte = 1
 	auditV2     byte = 2 // adds Destination; written only for records that have one
+	auditV3     byte = 3 // auditV2 and Repeats; written only for records that have repeats
 	stateV1     byte = 1
 	stateV2     byte = 2 // adds ConfirmedExpires
 )
@@ -145,7 +146,10 @@ func encodeAudit(r *queue.AuditRecord) []byte {
 	b := make([]byte, 0, 48+len(r.Number)+len(r.Kind)+len(r.Raw)+len(r.Action)+len(r.Source)+len(r.Channel)+
 		len(r.Reason)+len(r.Scope)+len(r.EventID)+len(r.Region)+len(r.Detail))
 	f := auditV1
-	if r.Destination != "" {
+	switch {
+	case r.Repeats != 0:
+		f = auditV3
+	case r.Destination != "":
 		f = auditV2
 	}
 	b = append(b, f)
@@ -158,8 +162,11 @@ func encodeAudit(r *queue.AuditRecord) []byte {
 		b = appendTime(b, t)
 	}
 	b = appendString(b, r.Detail)
-	if f == auditV2 {
+	if f >= auditV2 {
 		b = appendString(b, r.Destination)
+	}
+	if f == auditV3 {
+		b = binary.AppendVarint(b, int64(r.Repeats))
 	}
 	return b
 }
@@ -167,7 +174,7 @@ func encodeAudit(r *queue.AuditRecord) []byte {
 func decodeAudit(v []byte) (queue.AuditRecord, error) {
 	d := decoder{b: v}
 	f := d.byte()
-	if f != auditV1 && f != auditV2 {
+	if f < auditV1 || f > auditV3 {
 		return queue.AuditRecord{}, fmt.Errorf("audit record format %d unknown", f)
 	}
 	var r queue.AuditRecord
@@ -177,8 +184,11 @@ func decodeAudit(v []byte) (queue.AuditRecord, error) {
 	r.Reason, r.Scope, r.EventID, r.Region = d.string(), d.string(), d.string(), d.string()
 	r.OccurredAt, r.ReceivedAt, r.ExpiresAt = d.time(), d.time(), d.time()
 	r.Detail = d.string()
-	if f == auditV2 {
+	if f >= auditV2 {
 		r.Destination = d.string()
+	}
+	if f == auditV3 {
+		r.Repeats = int(d.varint())
 	}
 	return r, d.done()
 }
@@ -186,7 +196,7 @@ func decodeAudit(v []byte) (queue.AuditRecord, error) {
 // peekAudit reads only the write time (unix ms) and the number of an encoded audit record.
 func peekAudit(v []byte) (at int64, number string, err error) {
 	d := decoder{b: v}
-	if f := d.byte(); f != auditV1 && f != auditV2 {
+	if f := d.byte(); f < auditV1 || f > auditV3 {
 		return 0, "", fmt.Errorf("audit record format %d unknown", f)
 	}
 	at, number = d.varint(), d.string()

@@ -131,10 +131,14 @@ func TestAuditRecordRoundTrip(t *testing.T) {
 		Raw: "(415) 555-2671", Action: queue.Remove, Source: "crm", Channel: "sms", Reason: "STOP",
 		Scope: "brand-x", EventID: "evt-1", Region: "US", OccurredAt: at(1_700_000_000_001),
 		ReceivedAt: at(1_700_000_000_002), ExpiresAt: at(1_800_000_000_003), Detail: "cxone 503 ünïcode",
-		Destination: "genesys"}
+		Destination: "genesys", Repeats: 41}
 	allSet(t, full)
 	zero := queue.AuditRecord{Kind: queue.AuditConfirmed, Number: "+1"} // zero times stay zero
-	for _, r := range []queue.AuditRecord{full, zero} {
+	oneDest := full
+	oneDest.Repeats = 0 // the format before repeats
+	repeatsOnly := full
+	repeatsOnly.Destination = ""
+	for _, r := range []queue.AuditRecord{full, zero, oneDest, repeatsOnly} {
 		got, err := decodeAudit(encodeAudit(&r))
 		if err != nil {
 			t.Fatal(err)

@@ -76,7 +76,7 @@ func (t *txn) enqueue(in *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStat
 	received(st, ev.ReceivedAt)
 	rec := queue.AuditRecord{Kind: queue.AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
 		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: ev.ID,
-		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt}
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats}
 	status := queue.Stale
 	for _, d := range t.dests {
 		if ev.Only != "" && ev.Only != d.name {

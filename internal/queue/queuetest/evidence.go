@@ -35,6 +35,7 @@ func RunEvidence(t *testing.T, o Opener) {
 		"IgnoredWordsKept":            testIgnored,
 		"RejectionsBounded":           testRejectionsBounded,
 		"HistoryPaged":                testHistoryPaged,
+		"RepeatsKeptWithTheEvent":     testRepeats,
 	}
 	for _, n := range slices.Sorted(maps.Keys(tests)) {
 		t.Run(n, func(t *testing.T) {
@@ -564,5 +565,35 @@ func testHistoryPaged(t *testing.T, b *testBundle, ev queue.Evidence) {
 	}
 	if _, _, err := ev.Lookup(b.ctx, num, queue.Page{Before: "999999"}); !errors.Is(err, queue.ErrBadCursor) {
 		t.Fatalf("a made-up cursor: %v, want ErrBadCursor", err)
+	}
+}
+
+// testRepeats: an event that stands for identical repeats (an import's repeated rows) is one
+// record with their count, in the lookup and the export alike; an event without has none.
+func testRepeats(t *testing.T, b *testBundle, ev queue.Evidence) {
+	e := b.ev("+14155550001", 0)
+	e.ID, e.Repeats = "row-2", 41
+	e.Raw, e.Reason = `"(415)" 555\0001 ü`, "said \"stop\"\n\x01 ✓" // kept exactly, whatever the encoding
+	other := b.ev("+14155550002", 1)
+	other.ID = "row-3"
+	b.enqueue(t, e, other)
+	_, trail := lookup(t, b, ev, e.Number)
+	if len(trail) != 1 || trail[0].Kind != queue.AuditReceived || trail[0].Repeats != 41 || trail[0].Raw != e.Raw ||
+		trail[0].Reason != e.Reason || !trail[0].OccurredAt.Equal(e.OccurredAt) || !trail[0].ReceivedAt.Equal(e.ReceivedAt) {
+		t.Fatalf("trail %+v, want one received record of %+v with 41 repeats", trail, e)
+	}
+	if _, trail := lookup(t, b, ev, other.Number); len(trail) != 1 || trail[0].Repeats != 0 {
+		t.Fatalf("trail %+v, want one received record without repeats", trail)
+	}
+	got := map[string]int{}
+	for _, r := range collect(t, b, ev, time.Time{}, time.Time{}) {
+		got[r.Number] = r.Repeats
+	}
+	if got[e.Number] != 41 || got[other.Number] != 0 {
+		t.Fatalf("exported repeats %v", got)
+	}
+	if _, err := b.q.Enqueue(b.ctx, []queue.Event{{Number: "+14155550003", Action: queue.Add, OccurredAt: b.base,
+		ReceivedAt: b.base, Repeats: -1}}); err == nil {
+		t.Fatal("an event with negative repeats was accepted")
 	}
 }

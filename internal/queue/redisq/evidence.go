@@ -31,6 +31,7 @@ type wireRecord struct {
 	Exp  int64  `json:"exp"`
 	D    string `json:"d"`
 	Dst  string `json:"dst"`
+	Rep  int    `json:"rep"`
 }
 
 func decodeRecord(number, raw string) (queue.AuditRecord, error) {
@@ -41,7 +42,7 @@ func decodeRecord(number, raw string) (queue.AuditRecord, error) {
 	return queue.AuditRecord{Kind: queue.AuditKind(w.K), Number: number, At: fromMS(w.At), Raw: w.Raw,
 		Action: queue.Action(w.A), Source: w.Src, Channel: w.Ch, Reason: w.Rsn, Scope: w.Scp, EventID: w.ID,
 		Region: w.Rg, OccurredAt: fromMS(w.Occ), ReceivedAt: fromMS(w.Recv), ExpiresAt: fromMS(w.Exp), Detail: w.D,
-		Destination: w.Dst}, nil
+		Destination: w.Dst, Repeats: w.Rep}, nil
 }
 
 func streamRecord(m redis.XMessage) (queue.AuditRecord, error) {

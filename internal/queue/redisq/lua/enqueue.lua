@@ -7,12 +7,14 @@
 -- ARGV[3] now ms
 -- ARGV[4] number of destinations, d
 -- ARGV[5..] 3 per destination: its queue prefix (item hashes), state-field suffix, name
--- then 13 fields per event: id number action raw src ch rsn scp occ recv exp resync only
+-- then 14 fields per event: id number action raw src ch rsn scp occ recv exp resync only rep
 --   (resync "1": queue even if older than what the destination confirmed; reconcile found it
---   missing there. only: the name of the one destination to queue it for; "": all)
+--   missing there. only: the name of the one destination to queue it for; "": all. rep: identical
+--   requests the event stands for beyond itself, kept in its audit record)
 -- Also per number: {tag}:state:<number> (first/last receipt, and per destination what it
 -- confirmed) and the audit trail: one record per event, "received", or "stale" when no
 -- destination queued it.
+-- The ready and age sets are written once per call, at the end (a ZADD of every number added).
 -- Returns one status per event: "created" (a new entry for some destination), "merged" (folded
 -- into existing entries), "stale" or "duplicate".
 local prefix, ttl, now, nd = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -22,11 +24,29 @@ for d = 1, nd do
   dests[d] = {qp = ARGV[j], sfx = ARGV[j+1], name = ARGV[j+2], k = 4 * (d - 1)}
 end
 
--- queue one event for destination d; conf holds the number's state fields. Returns a status.
-local function put(d, num, act, raw, src, ch, rsn, scp, occ, recv, exp, resync, ca, cocc)
+-- Additions to each destination's ready and age sets, made in one ZADD per set at the end of the
+-- call rather than two per event: most of the script's time is the calls it makes. Nothing in the
+-- script reads those two sets, and a member added twice takes its last score, as it would have.
+for _, d in ipairs(dests) do
+  d.zr, d.za = {}, {}
+end
+local function zadd(t, score, num)
+  t[#t+1] = score
+  t[#t+1] = num
+end
+
+-- Times are compared as numbers (occ, recv) but written as the strings they came as (occs, recvs,
+-- exp): a number passed to redis.call or cjson is formatted with snprintf, which cost the script
+-- about a sixth of its time.
+
+-- queue one event for destination d; conf holds the number's state fields. seen: the state has a
+-- first receipt; without one the number was never enqueued, so no destination holds an entry for
+-- it and the entry need not be read. Returns a status.
+local function put(d, seen, num, act, raw, src, ch, rsn, scp, occ, occs, recv, recvs, exp, resync, ca, cocc)
   local key = d.qp .. "item:" .. num
-  local ready, dead, age = KEYS[d.k + 1], KEYS[d.k + 3], KEYS[d.k + 4]
-  local cur = redis.call("HMGET", key, "a", "occ", "last", "exp")
+  local dead = KEYS[d.k + 3]
+  local cur = {}
+  if seen then cur = redis.call("HMGET", key, "a", "occ", "last", "exp") end
   if not cur[1] then
     if ca then
       -- Nothing queued: compare with what the destination already has. Same rule as queue.Wins.
@@ -42,25 +62,25 @@ local function put(d, num, act, raw, src, ch, rsn, scp, occ, recv, exp, resync, 
       if stale then return "stale" end
     end
     redis.call("HSET", key, "n", num, "a", act, "raw", raw, "src", src, "ch", ch, "rsn", rsn, "scp", scp,
-      "occ", occ, "first", recv, "last", recv, "exp", exp, "ev", 1, "att", 0, "ver", 1)
-    redis.call("ZADD", ready, recv, num)
-    redis.call("ZADD", age, recv, num)
+      "occ", occs, "first", recvs, "last", recvs, "exp", exp, "ev", "1", "att", "0", "ver", "1")
+    zadd(d.zr, recvs, num)
+    zadd(d.za, recvs, num)
     return "created"
   end
-  redis.call("HINCRBY", key, "ev", 1)
-  if recv > tonumber(cur[3]) then redis.call("HSET", key, "last", recv) end
+  redis.call("HINCRBY", key, "ev", "1")
+  if recv > tonumber(cur[3]) then redis.call("HSET", key, "last", recvs) end
   local curocc = tonumber(cur[2])
   -- The latest request wins; on a tie add wins (when unsure, do not call). Same rule as queue.Wins.
   if occ > curocc or (occ == curocc and act == "add" and cur[1] ~= "add") then
-    if act ~= cur[1] or exp ~= cur[4] then redis.call("HINCRBY", key, "ver", 1) end
-    redis.call("HSET", key, "a", act, "occ", occ, "exp", exp, "raw", raw, "src", src, "ch", ch, "rsn", rsn, "scp", scp)
+    if act ~= cur[1] or exp ~= cur[4] then redis.call("HINCRBY", key, "ver", "1") end
+    redis.call("HSET", key, "a", act, "occ", occs, "exp", exp, "raw", raw, "src", src, "ch", ch, "rsn", rsn, "scp", scp)
   end
   if redis.call("ZSCORE", dead, num) then
     -- A new request for a dead-lettered number deserves new attempts.
     redis.call("ZREM", dead, num)
-    redis.call("HSET", key, "att", 0)
-    redis.call("ZADD", ready, now, num)
-    redis.call("ZADD", age, redis.call("HGET", key, "first"), num)
+    redis.call("HSET", key, "att", "0")
+    zadd(d.zr, now, num)
+    zadd(d.za, redis.call("HGET", key, "first"), num)
   end
   return "merged"
 end
@@ -73,12 +93,18 @@ for _, d in ipairs(dests) do
   fields[#fields+1] = "cocc" .. d.sfx
 end
 
+-- opt is v, or nil (left out of a record) when empty.
+local function opt(v)
+  if v ~= "" then return v end
+end
+
 local out = {}
 local i = 5 + 3 * nd
 while i <= #ARGV do
   local id, num, act, raw, src, ch, rsn, scp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
-  local occ, recv, exp, resync, only = tonumber(ARGV[i+8]), tonumber(ARGV[i+9]), ARGV[i+10], ARGV[i+11] == "1", ARGV[i+12]
-  i = i + 13
+  local occs, recvs, exp, resync, only, rep = ARGV[i+8], ARGV[i+9], ARGV[i+10], ARGV[i+11] == "1", ARGV[i+12], ARGV[i+13]
+  local occ, recv = tonumber(occs), tonumber(recvs)
+  i = i + 14
   local dup = false
   if id ~= "" then
     -- Ids are remembered per number: two senders that both number events "1001" do not collide.
@@ -91,22 +117,37 @@ while i <= #ARGV do
     -- One read and at most one write of the number's state: first receipt (never reset), last.
     local conf = redis.call("HMGET", skey, unpack(fields))
     if not conf[1] then
-      redis.call("HSET", skey, "first", recv, "last", recv)
+      redis.call("HSET", skey, "first", recvs, "last", recvs)
     elseif recv > tonumber(conf[2] or "0") then
-      redis.call("HSET", skey, "last", recv)
+      redis.call("HSET", skey, "last", recvs)
     end
     local status = "stale"
     for n, d in ipairs(dests) do
       if only == "" or only == d.name then
-        local s = put(d, num, act, raw, src, ch, rsn, scp, occ, recv, exp, resync, conf[2 * n + 1], conf[2 * n + 2])
+        local s = put(d, conf[1] ~= false, num, act, raw, src, ch, rsn, scp, occ, occs, recv, recvs, exp, resync,
+          conf[2 * n + 1], conf[2 * n + 2])
         if s == "created" or (s == "merged" and status == "stale") then status = s end
       end
     end
     local k = "received"
     if status == "stale" then k = "stale" end
-    audit(prefix, num, {k = k, at = tonumber(now), raw = raw, a = act, src = src, ch = ch, rsn = rsn, scp = scp,
-      id = id, occ = occ, recv = recv, exp = tonumber(exp)})
+    -- The record's texts go through cjson (empty ones left out: they read as empty); its times and
+    -- count are written as they came.
+    local j = cjson.encode({k = k, raw = raw, a = act, src = opt(src), ch = opt(ch), rsn = opt(rsn), scp = opt(scp), id = opt(id)})
+    j = string.sub(j, 1, -2) .. ',"at":' .. now .. ',"occ":' .. occs .. ',"recv":' .. recvs .. ',"exp":' .. exp
+    if rep ~= "0" then j = j .. ',"rep":' .. rep end
+    audit(prefix, num, j .. "}")
     out[#out+1] = status
   end
+end
+-- ZADD takes at most a few thousand arguments comfortably: send the additions in slices.
+local function flush(key, t)
+  for j = 1, #t, 2000 do
+    redis.call("ZADD", key, unpack(t, j, math.min(j + 1999, #t)))
+  end
+end
+for _, d in ipairs(dests) do
+  flush(KEYS[d.k + 1], d.zr)
+  flush(KEYS[d.k + 4], d.za)
 end
 return out

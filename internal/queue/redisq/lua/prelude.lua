@@ -13,10 +13,14 @@ end
 -- A record is appended to the global stream {tag}:audit (export, trimming by time) and its stream
 -- id to the number's list {tag}:hist:<number> (lookup), whose last id is the number's newest
 -- record, which trimming keeps. A record of no number (num "": input with nothing to key it by) is
--- kept in the stream only. A record written for one destination names it (dst).
+-- kept in the stream only. A record written for one destination names it (dst). rec is a table, or
+-- a record already encoded (by a script that writes for no one destination).
 local function audit(prefix, num, rec)
-  if DST ~= "" then rec.dst = DST end
-  local id = redis.call("XADD", prefix .. "audit", "*", "n", num, "r", cjson.encode(rec))
+  if type(rec) == "table" then
+    if DST ~= "" then rec.dst = DST end
+    rec = cjson.encode(rec)
+  end
+  local id = redis.call("XADD", prefix .. "audit", "*", "n", num, "r", rec)
   if num ~= "" then
     redis.call("RPUSH", prefix .. "hist:" .. num, id)
   end
