@@ -108,8 +108,13 @@ func (s *Set) Markdown(w io.Writer) {
 			} else {
 				def = "`" + def + "`"
 			}
-			fmt.Fprintf(w, "| `%s` | `--%s` | %s | %s | %s |\n", st.Env, st.Flag, def, st.Required, strings.ReplaceAll(st.Usage, "|", `\|`))
+			fmt.Fprintf(w, "| `%s` | `--%s` | %s | %s | %s |\n", st.Env, st.Flag, def, st.Required, cell(st.Usage))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// cell is text for a Markdown table cell: no pipe ends the cell, no line break the row.
+func cell(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
 }

@@ -76,3 +76,59 @@ func TestDeclaredTwicePanics(t *testing.T) {
 	s.String(&a, "x", "T_X", "", "")
 	s.String(&b, "y", "T_X", "", "")
 }
+
+func TestDefaultIsTheDeclarationsAndIsSetSaysWhoGaveIt(t *testing.T) {
+	t.Setenv("T_PORT", "4000")
+	s := New("service")
+	var port, workers int
+	var fill float64
+	var share Share
+	p := s.Int(&port, "port", "T_PORT", 3000, "listen port")
+	w := s.Int(&workers, "workers", "T_WORKERS", 4, "workers")
+	s.Float(&fill, "fill", "T_FILL", 0.9, "fill")
+	s.Share(&share, "share", "T_SHARE", 0.1, "share")
+	if p.Default != "3000" || port != 4000 || !p.IsSet() || w.IsSet() {
+		t.Fatalf("default %q, value %d, set %v/%v: the default is the declaration's, the value the environment's",
+			p.Default, port, p.IsSet(), w.IsSet())
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	s.Register(fs)
+	if err := fs.Parse([]string{"--workers", "8", "--share", "25%", "--fill", "0.5"}); err != nil {
+		t.Fatal(err)
+	}
+	if !w.IsSet() || workers != 8 || share != 0.25 || fill != 0.5 {
+		t.Fatalf("flags: set %v, workers %d, share %v, fill %v", w.IsSet(), workers, share, fill)
+	}
+	var md bytes.Buffer
+	s.Markdown(&md)
+	if !strings.Contains(md.String(), "| `T_PORT` | `--port` | `3000` |") || !strings.Contains(md.String(), "`10%`") {
+		t.Fatalf("the reference must show declared defaults:\n%s", md.String())
+	}
+}
+
+func TestSecretsWithSpacesAndBadSharesNamed(t *testing.T) {
+	t.Setenv("T_TOKEN", "hunter2-hunter2\n")
+	t.Setenv("T_SHARE", "120%")
+	s := New("")
+	var tok string
+	var share Share
+	s.Secret(&tok, "token", "T_TOKEN", "a token")
+	s.Share(&share, "share", "T_SHARE", 0.1, "share")
+	err := s.Err()
+	if err == nil || !strings.Contains(err.Error(), "T_TOKEN has spaces or line breaks around it") ||
+		!strings.Contains(err.Error(), `T_SHARE="120" is not a share`) || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRegisterOnlyTheNamedGroups(t *testing.T) {
+	s := New("store")
+	var dir, region string
+	s.String(&dir, "data-dir", "T_DATA_DIR", "./data", "embedded store directory")
+	s.Group("destination cxone").String(&region, "region", "T_REGION", "na1", "login region")
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	s.Register(fs, "store")
+	if fs.Lookup("data-dir") == nil || fs.Lookup("region") != nil {
+		t.Fatal("Register must define the flags of the named groups only")
+	}
+}
