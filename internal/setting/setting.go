@@ -49,6 +49,9 @@ func (s *Setting) Require(cond string) *Setting {
 // its default.
 func (s *Setting) IsSet() bool { return s.fromEnv || s.flagSet }
 
+// Set gives the setting value, as its flag would.
+func (s *Setting) Set(value string) error { return tracked{s}.Set(value) }
+
 // Set is a list of settings under a group; Group returns a view of the same list under another.
 type Set struct {
 	all   *[]*Setting
