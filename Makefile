@@ -8,10 +8,14 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 LDFLAGS = -X github.com/dncsync/dncsync/internal/version.Version=$(VERSION) -X github.com/dncsync/dncsync/internal/version.Commit=$(COMMIT)
 
-.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-import load alerts
+.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-import load alerts docs
 
 run:
 	go run -ldflags "$(LDFLAGS)" ./cmd/dncsync demo
+
+# docs/configuration.md from the settings the binary declares (a test fails when they differ).
+docs:
+	go run ./cmd/dncsync config-doc > docs/configuration.md
 
 build:
 	go build -trimpath -ldflags "$(LDFLAGS)" -o dncsync ./cmd/dncsync

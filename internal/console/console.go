@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/gate"
-	"github.com/dncsync/dncsync/internal/lookup"
+	"github.com/dncsync/dncsync/internal/ops"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// Store is what the page reads.
+// Store is what the page reads: the queue's status, the dead letters and a number's trail.
 type Store interface {
-	queue.Queue
-	queue.Evidence
-	queue.Operations
+	ops.StatusStore
+	DeadLetters(ctx context.Context, limit int) ([]queue.DeadLetter, error)
+	Lookup(ctx context.Context, number string, page queue.Page) (queue.History, bool, error)
 }
 
 // Handler serves the page, its login and its logout.
@@ -35,12 +35,12 @@ type Handler struct {
 	// the Host the request names (a proxy that rewrites Host).
 	PublicURL     string
 	DefaultRegion string
-	Pacing        lookup.Pacing // may be nil
-	Sampler       *Sampler      // may be nil: no chart
-	Recorder      *Recorder     // may be nil: no recent requests
+	Pacing        ops.Pacing // may be nil
+	Sampler       *Sampler   // may be nil: no chart
+	Recorder      *Recorder  // may be nil: no recent requests
 	// Lanes, with more than one destination, sum up the tiles and the clock over all of them and
 	// add a table of each one's queue; the dead letters shown are the primary's (Store).
-	Lanes []lookup.Lane
+	Lanes []ops.Lane
 	Now   func() time.Time
 
 	csrf   *http.CrossOriginProtection

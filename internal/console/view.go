@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dncsync/dncsync/internal/lookup"
+	"github.com/dncsync/dncsync/internal/ops"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -15,7 +15,7 @@ import (
 type view struct {
 	Now        time.Time
 	Error      string
-	Status     lookup.Status
+	Status     ops.Status
 	Clock      *clock
 	Chart      template.HTML
 	ChartNote  string
@@ -23,7 +23,7 @@ type view struct {
 	Dead       []queue.DeadLetter
 	DeadMore   bool
 	Query      string
-	Lookup     *lookup.Answer
+	Lookup     *ops.Answer
 	LookupNote string
 }
 
@@ -45,13 +45,13 @@ const (
 func (h *Handler) view(ctx context.Context, query string) view {
 	now := h.now()
 	v := view{Now: now, Query: query}
-	var st lookup.Status
+	var st ops.Status
 	var err error
 	if len(h.Lanes) > 1 {
 		// The tiles and the clock sum up every destination; the table shows each one's.
-		st, err = lookup.ReadStatusAll(ctx, h.Lanes, now)
+		st, err = ops.ReadStatusAll(ctx, h.Lanes, now)
 	} else {
-		st, err = lookup.ReadStatus(ctx, h.Store, h.Store, h.Pacing, now)
+		st, err = ops.ReadStatus(ctx, h.Store, h.Pacing, now)
 	}
 	if err != nil {
 		v.Error = "The store cannot be read right now; this page shows what it can."
@@ -82,7 +82,7 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		v.Dead = dl[:min(len(dl), deadShown)]
 	}
 	if q := strings.TrimSpace(query); q != "" {
-		key, _ := lookup.Key(q, "", h.DefaultRegion) // the configured region is valid (checked at start)
+		key, _ := ops.Key(q, "", h.DefaultRegion) // the configured region is valid (checked at start)
 		hist, found, err := h.Store.Lookup(ctx, key, queue.Page{Limit: lookupShown})
 		switch {
 		case err != nil:
@@ -90,7 +90,7 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		case !found:
 			v.LookupNote = "Never seen."
 		default:
-			a := lookup.NewAnswer(q, hist)
+			a := ops.NewAnswer(q, hist)
 			v.Lookup = &a
 			if hist.Older != "" {
 				v.LookupNote = fmt.Sprintf("The newest %d records; dncsync lookup shows them all.", lookupShown)

@@ -1,5 +1,5 @@
-// Package reconcile compares what CXone's DNC group holds with what dncsync believes it synced, and
-// re-queues what CXone lacks. It never removes a number CXone has and dncsync does not expect:
+// Package reconcile compares what a destination's list holds with what dncsync believes it synced
+// there, and re-queues what the list lacks. It never removes a number CXone has and dncsync does not expect:
 // when unsure, a number stays on the list; those are reported.
 package reconcile
 
@@ -9,12 +9,19 @@ import (
 	"sort"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// Lister reads every number currently on the CXone group (cxone.Admin.AllNumbers).
+// Lister reads every number currently on a destination's list (destination.Lister).
 type Lister interface {
-	AllNumbers(ctx context.Context) ([]string, error)
+	List(ctx context.Context, fn func(destination.Listed) error) error
+}
+
+// Store is what reconcile reads and writes: the numbers' states, and the queue it re-queues into.
+type Store interface {
+	States(ctx context.Context, fn func(queue.NumberState) error) error
+	Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error)
 }
 
 // Report is what a run found and did.
@@ -29,18 +36,18 @@ type Report struct {
 }
 
 // Run reconciles the only destination. With dryRun it only reports.
-func Run(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dryRun bool, now time.Time) (Report, error) {
-	return RunFor(ctx, l, q, ev, "", dryRun, now)
+func Run(ctx context.Context, l Lister, s Store, dryRun bool, now time.Time) (Report, error) {
+	return RunFor(ctx, l, s, "", dryRun, now)
 }
 
 // RunFor reconciles destination dest of several (its list is l's): what dest confirmed and lacks
 // is queued again for dest only (queue.Event.Only), and so is a number another destination
 // confirmed on its list that dest never had (a destination added after the number was synced).
 // dest "": the only destination.
-func RunFor(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, dest string, dryRun bool, now time.Time) (Report, error) {
-	on, err := l.AllNumbers(ctx)
-	if err != nil {
-		return Report{}, fmt.Errorf("read the CXone group: %w", err)
+func RunFor(ctx context.Context, l Lister, s Store, dest string, dryRun bool, now time.Time) (Report, error) {
+	var on []string
+	if err := l.List(ctx, func(n destination.Listed) error { on = append(on, n.Number); return nil }); err != nil {
+		return Report{}, fmt.Errorf("read the destination's list: %w", err)
 	}
 	listed := make(map[string]bool, len(on))
 	for _, n := range on {
@@ -49,7 +56,7 @@ func RunFor(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, des
 	r := Report{OnCXone: len(on), DryRun: dryRun}
 	known := map[string]bool{}
 	var requeue []queue.Event
-	err = ev.States(ctx, func(st queue.NumberState) error {
+	err := s.States(ctx, func(st queue.NumberState) error {
 		if known[st.Number] {
 			return nil // a Redis SCAN may return a key twice
 		}
@@ -98,7 +105,7 @@ func RunFor(ctx context.Context, l Lister, q queue.Queue, ev queue.Evidence, des
 	}
 	for i := 0; i < len(requeue); i += 500 {
 		chunk := requeue[i:min(i+500, len(requeue))]
-		if _, err := q.Enqueue(ctx, chunk); err != nil {
+		if _, err := s.Enqueue(ctx, chunk); err != nil {
 			return r, fmt.Errorf("re-queue: %w", err)
 		}
 		r.Requeued += len(chunk)

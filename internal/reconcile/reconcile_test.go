@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/reconcile"
@@ -15,7 +16,14 @@ import (
 // group is CXone's DNC group as the admin client lists it: the vendor edge, faked.
 type group []string
 
-func (g group) AllNumbers(context.Context) ([]string, error) { return g, nil }
+func (g group) List(_ context.Context, fn func(destination.Listed) error) error {
+	for _, n := range g {
+		if err := fn(destination.Listed{Number: n}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func TestReconcile(t *testing.T) {
 	ctx := context.Background()
@@ -52,7 +60,7 @@ func TestReconcile(t *testing.T) {
 	// that dncsync never saw.
 	cx := group{"+14155550001", "+14155550004", "+14155550009"}
 
-	dry, err := reconcile.Run(ctx, cx, s, s, true, time.Now())
+	dry, err := reconcile.Run(ctx, cx, s, true, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +71,7 @@ func TestReconcile(t *testing.T) {
 	if st, _ := s.Stats(ctx); st.Ready != 1 {
 		t.Fatalf("a dry run queued something: %+v", st)
 	}
-	rep, err := reconcile.Run(ctx, cx, s, s, false, time.Now())
+	rep, err := reconcile.Run(ctx, cx, s, false, time.Now())
 	if err != nil || rep.Requeued != 2 {
 		t.Fatalf("run: %+v %v", rep, err)
 	}

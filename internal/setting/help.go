@@ -7,10 +7,20 @@ import (
 	"strings"
 )
 
-// Groups is the set's groups in order of their first declaration.
-func (s *Set) Groups() []string {
+// Groups is the set's groups: for help, those made First, then the others in order of their first
+// declaration.
+func (s *Set) Groups() []string { return s.groups(*s.first) }
+
+// groups is the groups in order of their first declaration, those of first before them.
+func (s *Set) groups(first []string) []string {
 	var out []string
 	seen := map[string]bool{}
+	for _, g := range first {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
 	for _, st := range *s.all {
 		if !seen[st.Group] {
 			seen[st.Group] = true
@@ -21,9 +31,9 @@ func (s *Set) Groups() []string {
 }
 
 // PrintHelp writes a command's help: its own flags (those of fs that are not settings of s) first,
-// then the settings of the named groups (every group when none is named), each group under its
-// heading, required ones marked.
-func (s *Set) PrintHelp(w io.Writer, fs *flag.FlagSet, groups ...string) {
+// then the settings registered on fs, each group under its heading in the order of declaration,
+// required ones marked.
+func (s *Set) PrintHelp(w io.Writer, fs *flag.FlagSet) {
 	var own []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) {
 		if s.Lookup(f.Name) == nil {
@@ -44,12 +54,15 @@ func (s *Set) PrintHelp(w io.Writer, fs *flag.FlagSet, groups ...string) {
 			}
 			fmt.Fprintf(w, "        %s\n", usage)
 		}
+		fmt.Fprintln(w)
 	}
-	if len(groups) == 0 {
-		groups = s.Groups()
+	settings := false
+	fs.VisitAll(func(f *flag.Flag) { settings = settings || s.Lookup(f.Name) != nil })
+	if !settings {
+		return
 	}
-	fmt.Fprintf(w, "\nSettings: each a flag or an environment variable alike; the flag wins.\n")
-	for _, g := range groups {
+	fmt.Fprintf(w, "Settings: each a flag or an environment variable alike; the flag wins.\n")
+	for _, g := range s.Groups() {
 		var in []*Setting
 		for _, st := range *s.all {
 			if st.Group == g && fs.Lookup(st.Flag) != nil {
@@ -59,7 +72,7 @@ func (s *Set) PrintHelp(w io.Writer, fs *flag.FlagSet, groups ...string) {
 		if len(in) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s:\n", headingOf(g))
+		fmt.Fprintf(w, "\n%s:\n", s.headingOf(g))
 		for _, st := range in {
 			fmt.Fprintf(w, "  --%s %s  $%s%s\n", st.Flag, st.Type, st.Env, st.note())
 			fmt.Fprintf(w, "        %s\n", st.Usage)
@@ -86,7 +99,10 @@ func (st *Setting) note() string {
 	return "  (" + strings.Join(parts, "; ") + ")"
 }
 
-func headingOf(g string) string {
+func (s *Set) headingOf(g string) string {
+	if h := s.headings[g]; h != "" {
+		return h
+	}
 	if g == "" {
 		return "General"
 	}
@@ -94,10 +110,10 @@ func headingOf(g string) string {
 }
 
 // Markdown writes the reference table of every setting, group by group: the configuration
-// document is this output (a test holds the document to it).
+// document is this output (a test holds the document to it). Groups come in order of declaration.
 func (s *Set) Markdown(w io.Writer) {
-	for _, g := range s.Groups() {
-		fmt.Fprintf(w, "### %s\n\n| variable | flag | default | required | meaning |\n| --- | --- | --- | --- | --- |\n", headingOf(g))
+	for _, g := range s.groups(nil) {
+		fmt.Fprintf(w, "## %s\n\n| variable | flag | default | required | meaning |\n| --- | --- | --- | --- | --- |\n", s.headingOf(g))
 		for _, st := range *s.all {
 			if st.Group != g {
 				continue

@@ -54,19 +54,34 @@ func (s *Setting) Set(value string) error { return tracked{s}.Set(value) }
 
 // Set is a list of settings under a group; Group returns a view of the same list under another.
 type Set struct {
-	all   *[]*Setting
-	errs  *[]error
-	group string
+	all      *[]*Setting
+	errs     *[]error
+	headings map[string]string
+	first    *[]string // groups help lists before the others
+	group    string
 }
 
 // New is an empty set; settings declared on it belong to group until Group says otherwise.
 func New(group string) *Set {
-	return &Set{all: &[]*Setting{}, errs: &[]error{}, group: group}
+	return &Set{all: &[]*Setting{}, errs: &[]error{}, headings: map[string]string{}, first: &[]string{}, group: group}
 }
 
 // Group is a view of s whose declarations belong to group.
 func (s *Set) Group(group string) *Set {
-	return &Set{all: s.all, errs: s.errs, group: group}
+	return &Set{all: s.all, errs: s.errs, headings: s.headings, first: s.first, group: group}
+}
+
+// First makes help and the reference list the view's group before the others: a command's own
+// settings come right after its own flags.
+func (s *Set) First() *Set {
+	*s.first = append(*s.first, s.group)
+	return s
+}
+
+// Heading names the view's group in help and the reference; by default the group's name.
+func (s *Set) Heading(heading string) *Set {
+	s.headings[s.group] = heading
+	return s
 }
 
 // All is every setting declared, in order of declaration.
@@ -96,11 +111,11 @@ func (s *Set) Err() error {
 	return errors.Join(errs...)
 }
 
-// Register defines a flag on fs for every setting of the named groups (every group when none is
-// named).
-func (s *Set) Register(fs *flag.FlagSet, groups ...string) {
+// Register defines a flag on fs for the settings names names: a group (every setting of it) or a
+// setting's environment variable; every setting when none is named.
+func (s *Set) Register(fs *flag.FlagSet, names ...string) {
 	for _, st := range *s.all {
-		if (len(groups) == 0 || contains(groups, st.Group)) && fs.Lookup(st.Flag) == nil {
+		if (len(names) == 0 || contains(names, st.Group) || contains(names, st.Env)) && fs.Lookup(st.Flag) == nil {
 			fs.Var(tracked{st}, st.Flag, st.Usage+" ($"+st.Env+")")
 		}
 	}
@@ -197,11 +212,19 @@ func (s *Set) Share(p *Share, flagName, env string, def Share, usage string) *Se
 	return s.declare(&Setting{Env: env, Flag: flagName, Usage: usage, Default: def.String(), Type: "share"}, p)
 }
 
+// durString is d as people write it: 168h, not 168h0m0s.
 func durString(d time.Duration) string {
 	if d == 0 {
 		return "0"
 	}
-	return d.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // Share is a proportion from 0 to 1.

@@ -14,7 +14,7 @@ import (
 )
 
 // Spec is the signed webhook destination: a receiver of one's own.
-var Spec = destination.Spec{Name: Dest, Title: "Signed webhook", Bind: bind}
+var Spec = destination.Spec{Name: Dest, Title: "a signed webhook", Bind: bind}
 
 // Settings are the destination's settings (docs/destinations.md, docs/configuration.md).
 type Settings struct {

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+)
+
+// Store is the opened store, with what only some kinds of store have, known from opening it (no
+// type assertion).
+type Store struct {
+	queue.Store
+	// Name says which store it is, for logs and the demo: "redis", or "embedded in DIR".
+	Name string
+	// Embedded is true for the embedded store, which one process holds at a time.
+	Embedded bool
+	// limiter is the rate limiter of destination name that every replica on the store shares;
+	// nil: each pacer keeps its own (the embedded store serves one process).
+	limiter func(name string) (queue.Limiter, error)
+	// durability says which of the store's settings would lose accepted opt-outs; nil: none can.
+	durability func(ctx context.Context) []string
+}
+
+// ErrStoreLocked is returned by OpenStore for an embedded store another process holds (a running
+// serve): the command must go through the service instead (--server).
+var ErrStoreLocked = errors.New("the embedded store is held by another dncsync process")
+
+// OpenStore opens the store the settings name: Redis with REDIS_URL, else the embedded one in
+// DNCSYNC_DATA_DIR.
+func OpenStore(c *Config) (*Store, error) {
+	dests := c.Destinations()
+	if c.RedisURL != "" {
+		rs, err := redisq.Open(c.RedisURL, redisq.Options{EventIDTTL: c.EventIDTTL, MinReplicas: c.RedisMinReplicas,
+			Destinations: dests, Rejections: c.RejectionLimits()})
+		if err != nil {
+			return nil, err
+		}
+		return &Store{Store: rs, Name: "redis",
+			limiter: func(name string) (queue.Limiter, error) {
+				v, err := rs.DestStore(name)
+				if err != nil {
+					return nil, err
+				}
+				return v.Limiter(), nil
+			},
+			durability: rs.DurabilityWarnings}, nil
+	}
+	bs, err := boltq.Open(filepath.Join(c.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: c.EventIDTTL,
+		MaxLostLeases: c.MaxLostLeases, Destinations: dests, Rejections: c.RejectionLimits()})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %w", ErrStoreLocked, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Store: bs, Name: "embedded in " + c.DataDir, Embedded: true}, nil
+}
+
+// Limiter is the limiter destination name's pacer shares with every replica; nil: its own.
+func (s *Store) Limiter(name string) (queue.Limiter, error) {
+	if s.limiter == nil {
+		return nil, nil
+	}
+	return s.limiter(name)
+}
+
+// CheckDurable refuses a store whose settings would lose accepted opt-outs (Redis evicting keys,
+// or without an append-only file), unless allowUnsafe says the operator knows why. A store that
+// cannot be asked (down at start, or CONFIG forbidden by a managed service) is not refused.
+func (s *Store) CheckDurable(allowUnsafe bool, log *slog.Logger) error {
+	if s.durability == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	problems := s.durability(ctx)
+	if len(problems) == 0 {
+		return nil
+	}
+	if allowUnsafe {
+		for _, p := range problems {
+			log.Warn(p + " (started anyway: DNCSYNC_ALLOW_UNSAFE_REDIS=true)")
+		}
+		return nil
+	}
+	return fmt.Errorf("refusing to start: %s; or set DNCSYNC_ALLOW_UNSAFE_REDIS=true to start anyway", strings.Join(problems, "; "))
+}
+
+// SameDestinations refuses to work on a store whose service last recorded other destinations than
+// want: an import with fewer would leave its numbers callable on the others.
+func (s *Store) SameDestinations(want []string) error {
+	rec, ok := s.Store.(queue.Recorder)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got, err := rec.RecordedDestinations(ctx)
+	if err != nil || got == nil {
+		return err
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the service runs with DNCSYNC_DESTINATIONS=%s, this command with %s: set the same, so that "+
+			"what it queues reaches every destination", strings.Join(got, ","), strings.Join(want, ","))
+	}
+	return nil
+}
