@@ -37,11 +37,9 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 		if err != nil {
 			return nil, fmt.Errorf("DNCSYNC_DESTINATIONS: %w", err)
 		}
-		view := queue.Store(store)
-		if r, ok := store.Store.(queue.Router); ok {
-			if view, err = r.Dest(name); err != nil {
-				return nil, err
-			}
+		view, err := store.Dest(name)
+		if err != nil {
+			return nil, err
 		}
 		var lreg prometheus.Registerer = reg
 		if len(names) > 1 {

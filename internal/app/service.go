@@ -81,14 +81,12 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	if err := store.CheckDurable(cfg.UnsafeRedis, log); err != nil {
 		return nil, err
 	}
-	if rec, ok := store.Store.(queue.Recorder); ok {
-		// For the tools that open the store directly (import, dlq, status): they check it.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := rec.RecordDestinations(ctx); err != nil {
-			log.Warn("could not record the destinations in the store (tools will not check theirs)", "err", err)
-		}
-		cancel()
+	// For the tools that open the store directly (import, dlq, status): they check it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := store.RecordDestinations(ctx); err != nil {
+		log.Warn("could not record the destinations in the store (tools will not check theirs)", "err", err)
 	}
+	cancel()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newRejectionCollector(store))
@@ -130,15 +128,11 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 		Metrics: inMetrics, Import: true})
 	r.Handle("POST /v1/events", v1.Auth(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
-	sessions, ok := store.Store.(queue.Sessions)
-	if !ok {
-		return nil, fmt.Errorf("the %T store cannot keep console sessions", store.Store)
-	}
 	var lanesShown []ops.Lane
 	if len(lanes) > 1 {
 		lanesShown = opLanes(lanes)
 	}
-	(&console.Handler{Store: primary.store, Admin: admin, Sessions: sessions, PublicURL: cfg.PublicURL,
+	(&console.Handler{Store: primary.store, Admin: admin, Sessions: store, PublicURL: cfg.PublicURL,
 		DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: lanesShown,
 		Sampler: s.sampler, Recorder: recorder}).Register(r)
 	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)

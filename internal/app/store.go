@@ -100,13 +100,9 @@ func (s *Store) CheckDurable(allowUnsafe bool, log *slog.Logger) error {
 // SameDestinations refuses to work on a store whose service last recorded other destinations than
 // want: an import with fewer would leave its numbers callable on the others.
 func (s *Store) SameDestinations(want []string) error {
-	rec, ok := s.Store.(queue.Recorder)
-	if !ok {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	got, err := rec.RecordedDestinations(ctx)
+	got, err := s.RecordedDestinations(ctx)
 	if err != nil || got == nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/dncsync/dncsync/internal/ops"
 	"github.com/dncsync/dncsync/internal/printable"
 	"github.com/dncsync/dncsync/internal/pusher"
-	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/setting"
 )
 
@@ -112,13 +111,8 @@ func (e *env) openStore() (*app.Store, error) {
 // opsOn are the operator's actions on s, one lane per destination it was opened with.
 func (e *env) opsOn(s *app.Store) (*ops.Ops, error) {
 	o := &ops.Ops{Store: s, DefaultRegion: e.cfg.DefaultRegion}
-	r, ok := s.Store.(queue.Router)
-	if !ok {
-		o.Lanes = []ops.Lane{{Name: e.cfg.Destinations()[0], Store: s}}
-		return o, nil
-	}
-	for _, n := range r.Destinations() {
-		v, err := r.Dest(n)
+	for _, n := range s.Destinations() {
+		v, err := s.Dest(n)
 		if err != nil {
 			return nil, err
 		}

@@ -210,7 +210,7 @@ func tally(rows []ImportRow, out []ImportOutcome, c *ImportCounts, problem func(
 // same parsing, rules, bounds and rejections): each batch is one Reject and one Enqueue call (one
 // script call on Redis).
 type StoreSink struct {
-	Store         queue.Queue
+	Store         Sink
 	DefaultRegion string           // for rows without a country
 	Now           func() time.Time // default time.Now
 }

@@ -42,14 +42,21 @@ type Config struct {
 	Import bool
 }
 
+// Sink is what intake writes: accepted events, and input it did not accept (the store; in the
+// service, one whose Enqueue also wakes the pushers).
+type Sink interface {
+	Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error)
+	Reject(ctx context.Context, rs ...queue.Rejection) error
+}
+
 // Handler serves the webhook endpoints.
 type Handler struct {
-	q   queue.Queue
+	q   Sink
 	cfg Config
 }
 
 // New returns a Handler writing to q.
-func New(q queue.Queue, cfg Config) *Handler {
+func New(q Sink, cfg Config) *Handler {
 	if cfg.DefaultRegion == "" {
 		cfg.DefaultRegion = "US"
 	}

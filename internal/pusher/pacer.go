@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -45,8 +45,8 @@ type Pacer struct {
 }
 
 var (
-	_ cxone.Pacer       = (*Pacer)(nil)
-	_ cxone.AnswerTimer = (*Pacer)(nil)
+	_ destination.Pacer       = (*Pacer)(nil)
+	_ destination.AnswerTimer = (*Pacer)(nil)
 )
 
 // NewPacer paces to at most rpm requests a minute, in this process alone.

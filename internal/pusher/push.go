@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -74,10 +74,10 @@ func (p *Pusher) pushBatch(ctx context.Context, batch []queue.Item) (healthy boo
 	return p.settle(context.WithoutCancel(ctx), items, errs, ctx.Err() != nil)
 }
 
-func contacts(items []queue.Item) []cxone.Contact {
-	out := make([]cxone.Contact, len(items))
+func contacts(items []queue.Item) []destination.Contact {
+	out := make([]destination.Contact, len(items))
 	for i, it := range items {
-		out[i] = cxone.Contact{Number: it.Number, Reason: it.Reason, Source: it.Source, ExpiresAt: it.ExpiresAt,
+		out[i] = destination.Contact{Number: it.Number, Reason: it.Reason, Source: it.Source, ExpiresAt: it.ExpiresAt,
 			OccurredAt: it.OccurredAt}
 		if out[i].Reason == "" {
 			out[i].Reason = "opt_out"
@@ -99,12 +99,12 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 	// CXone answering per record (even with failures) is up: only no answer at all is an outage. A
 	// refusal held as the deployment's is no sign of health: refusing everything pauses too.
 	anyOK := slices.ContainsFunc(errs, func(e error) bool {
-		return e == nil || (cxone.IsRecord(e) && cxone.KindOf(e) != cxone.Config)
+		return e == nil || (destination.IsRecord(e) && destination.KindOf(e) != destination.Config)
 	})
 	// CXone answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
 	healthy := anyOK || slices.ContainsFunc(errs, func(e error) bool {
-		k := cxone.KindOf(e)
-		return e != nil && (k == cxone.RateLimited || k == cxone.Permanent)
+		k := destination.KindOf(e)
+		return e != nil && (k == destination.RateLimited || k == destination.Permanent)
 	})
 	// A second batch in a row that CXone took nothing of: an outage, not these items' fault. The
 	// count moves before any item is settled, so that a batch in flight beside this one, whose
@@ -122,13 +122,13 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 			ok = append(ok, it)
 			continue
 		}
-		kind := cxone.KindOf(err)
+		kind := destination.KindOf(err)
 		var serr error
 		switch {
-		case kind == cxone.RateLimited: // the pacer holds everything until the pause ends
+		case kind == destination.RateLimited: // the pacer holds everything until the pause ends
 			serr = p.q.Snooze(ctx, it, max(retryAfter(err), p.pacer.Delay()), err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
-		case kind == cxone.Transient && outage:
+		case kind == destination.Transient && outage:
 			// The wait grows with the outage, so a lone item that fails while nothing else is
 			// pushed slows to the back-off cap instead of retrying at the first step forever.
 			serr = p.q.Snooze(ctx, it, p.cfg.Backoff(it.Attempts+failing), err.Error())
@@ -136,10 +136,10 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 		case cut:
 			serr = p.q.Snooze(ctx, it, 0, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
-		case kind == cxone.Config:
+		case kind == destination.Config:
 			serr = p.q.Snooze(ctx, it, p.cfg.ConfigWait, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("snoozed").Inc()
-		case kind == cxone.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
+		case kind == destination.Permanent || it.Attempts+1 >= p.cfg.MaxAttempts:
 			p.log.Error("dead-lettered", "number", phone.Mask(it.Number), "attempts", it.Attempts+1, "err", err)
 			serr = p.q.DeadLetter(ctx, it, err.Error())
 			p.cfg.Metrics.Items.WithLabelValues("dead").Inc()
@@ -175,7 +175,7 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 }
 
 func retryAfter(err error) time.Duration {
-	var e *cxone.Error
+	var e *destination.Error
 	if errors.As(err, &e) {
 		return e.RetryAfter
 	}

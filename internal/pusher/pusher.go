@@ -1,5 +1,6 @@
-// Package pusher drains the queue into CXone: claim a batch, push it, then ack, retry or
-// dead-letter each item by what CXone answered for it. It is the only writer to CXone.
+// Package pusher drains one destination's queue into it: claim a batch, push it, then ack, retry
+// or dead-letter each item by what the destination answered for it. It is the only writer to a
+// destination.
 package pusher
 
 import (
@@ -11,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -102,8 +102,8 @@ func (c Config) withDefaults() Config {
 // Pusher moves queue items to CXone.
 type Pusher struct {
 	cfg   Config
-	q     queue.Queue
-	c     cxone.Client
+	q     Queue
+	c     destination.Client
 	pacer *Pacer
 	wake  <-chan struct{}
 	log   *slog.Logger
@@ -120,7 +120,7 @@ type Pusher struct {
 }
 
 // New returns a Pusher. wake receives when this process enqueued work (queue.Signal.C).
-func New(q queue.Queue, c cxone.Client, pacer *Pacer, wake <-chan struct{}, cfg Config) *Pusher {
+func New(q Queue, c destination.Client, pacer *Pacer, wake <-chan struct{}, cfg Config) *Pusher {
 	cfg = cfg.withDefaults()
 	return &Pusher{cfg: cfg, q: q, c: c, pacer: pacer, wake: wake, log: cfg.Logger}
 }

@@ -154,12 +154,18 @@ type Evidence interface {
 	States(ctx context.Context, fn func(NumberState) error) error
 }
 
-// Store is a queue with its evidence and operator tools: what both stores implement.
+// Store is what every store implements: the queue, its evidence, the operator's tools, the bounds
+// of rejections, one queue per destination, the destinations the service runs with, and the
+// status page's sessions. Consumers declare the few methods they call (intake.Sink, pusher.Queue,
+// reconcile.Store, console.Store, ops.Store); nothing asserts a capability every store has.
 type Store interface {
 	Queue
 	Evidence
 	Operations
 	RejectionKeeper
+	Router
+	Recorder
+	Sessions
 }
 
 // RejectionKey is the key under which rejections of raw input are kept and looked up: its digits
