@@ -14,17 +14,6 @@ import (
 
 const adminToken = "e2e-admin-token-0123456789"
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func getJSON(t *testing.T, url, token string, v any) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)

@@ -68,6 +68,19 @@ type proc struct {
 	ready  string // the path that answers 200 once started
 }
 
+// waitFor polls cond until it holds, failing the test after 30 s: the one wait of these tests for
+// what another process does (they cannot share its signals or clock).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
