@@ -15,7 +15,7 @@ import (
 // TestRejectionBytes measures what one rejection costs Redis (used_memory) for three shapes of junk
 // posted to the real service, 2,000 of each in batches of 100 (BENCHMARKS.md):
 //
-//	go test -tags rejectbench -run TestRejectionBytes -v ./cmd/dncsync
+//	go test -tags rejectbench -run TestRejectionBytes -v ./internal/e2e
 func TestRejectionBytes(t *testing.T) {
 	_, env := startSim(t, 6000)
 	srv := redistest.Start(t)
