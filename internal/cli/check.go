@@ -12,7 +12,7 @@ import (
 // cmdCheck asks a destination whether a number is on its list. Exit status: 0 listed, 1 not
 // listed, 2 error.
 func cmdCheck(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "check", "dncsync check [--destination NAME] [--country GB] [--json] NUMBER", destSettings...)
+	e := newEnv(o, "check", "dncsync check [--destination NAME] [--country GB] [--json] NUMBER", destSettings()...)
 	e.about = "Asks a destination whether NUMBER is on its list (NICE CXone: the DNC groups, admin profile).\n" +
 		"Exit status: 0 listed, 1 not listed, 2 error."
 	dest := e.fs.String("destination", "", "the destination to ask; default the first of DNCSYNC_DESTINATIONS")

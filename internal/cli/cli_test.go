@@ -8,7 +8,24 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dncsync/dncsync/internal/app"
+	"github.com/dncsync/dncsync/internal/cxone"
+	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/genesys"
+	"github.com/dncsync/dncsync/internal/webhook"
 )
+
+// TestMain pins the registry to the three destinations the golden files were written with: a new
+// destination changes the configuration reference, not these tests.
+func TestMain(m *testing.M) {
+	registry = app.Destinations
+	app.Destinations = []destination.Spec{cxone.Spec, genesys.Spec, webhook.Spec}
+	os.Exit(m.Run())
+}
+
+// registry is the binary's registry, for the configuration reference.
+var registry []destination.Spec
 
 // update rewrites the golden files from what the binary prints now: go test ./internal/cli -update.
 var update = flag.Bool("update", false, "rewrite testdata/*.golden and docs/configuration.md")
@@ -126,8 +143,11 @@ func TestCommandHelp(t *testing.T) {
 	}
 }
 
-// docs/configuration.md is what the binary declares.
+// docs/configuration.md is what the binary declares: every destination of the registry.
 func TestConfigurationDoc(t *testing.T) {
+	pinned := app.Destinations
+	app.Destinations = registry
+	defer func() { app.Destinations = pinned }()
 	var b bytes.Buffer
 	if err := configDoc(&b); err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // Each check ends ok, FAIL with what to fix, or SKIP when one it needs did not pass. Exit status 0
 // only when none failed. Nothing it prints is a secret.
 func cmdDoctor(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "doctor", "dncsync doctor [--destination NAME] [--canary NUMBER] [--country GB]", destSettings...)
+	e := newEnv(o, "doctor", "dncsync doctor [--destination NAME] [--canary NUMBER] [--country GB]", destSettings()...)
 	e.about = "Checks a destination's setup the way dncsync uses it; CXONE_API is required, as for serve.\n" +
 		"Each check prints ok, FAIL: what to fix, or SKIP: the check to fix first. Exit status 0 when no check failed."
 	dest := e.fs.String("destination", "", "the destination to check; default the first of DNCSYNC_DESTINATIONS")

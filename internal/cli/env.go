@@ -36,15 +36,16 @@ const allSettings = "*"
 var (
 	// toolSettings are a command's on the store beside the service, or through it with --server.
 	toolSettings = []string{app.GroupStore, "DNCSYNC_DESTINATIONS", "DNCSYNC_DEFAULT_REGION", "DNCSYNC_ADMIN_TOKEN"}
-	// destSettings are a command's that talks to a destination.
-	destSettings = func() []string {
-		out := []string{"DNCSYNC_DESTINATIONS", "DNCSYNC_DEFAULT_REGION"}
-		for _, s := range app.Destinations {
-			out = append(out, s.Group())
-		}
-		return out
-	}()
 )
+
+// destSettings are a command's that talks to a destination: every destination's.
+func destSettings() []string {
+	out := []string{"DNCSYNC_DESTINATIONS", "DNCSYNC_DEFAULT_REGION"}
+	for _, s := range app.Destinations {
+		out = append(out, s.Group())
+	}
+	return out
+}
 
 // newEnv starts a command: uses names the settings it takes as flags (groups or variables, or
 // allSettings); none: only its own flags.

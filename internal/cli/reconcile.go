@@ -16,7 +16,7 @@ import (
 // holds the embedded store).
 func cmdReconcile(ctx context.Context, o cmdIO, args []string) error {
 	e := newEnv(o, "reconcile", "dncsync reconcile [--destination NAME] [--dry-run] [--json] [--server URL]",
-		slices.Concat(destSettings, toolSettings)...)
+		slices.Concat(destSettings(), toolSettings)...)
 	e.about = "Compares a destination's list with what dncsync confirmed to it and re-queues what the list lacks;\n" +
 		"it never removes a number. The destination must be able to read its list (NICE CXone: the admin profile)."
 	dryRun := e.fs.Bool("dry-run", false, "report only; change nothing")

@@ -12,7 +12,7 @@ import (
 // cmdSubscribe registers a destination's event subscription that posts opt-outs to dncsync's
 // webhook (NICE CXone's v2 profile: docs/wire-contract.md, section 4).
 func cmdSubscribe(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "subscribe", "dncsync subscribe --callback-url URL [--name NAME] [--destination NAME]", destSettings...)
+	e := newEnv(o, "subscribe", "dncsync subscribe --callback-url URL [--name NAME] [--destination NAME]", destSettings()...)
 	e.about = "Registers the destination's event subscription that posts opt-outs to URL (NICE CXone's v2 profile)."
 	callback := e.fs.String("callback-url", "", "public URL of this service's /webhook/opt-out")
 	name := e.fs.String("name", "dnc-optout-listener", "subscription name")
