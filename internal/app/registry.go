@@ -23,6 +23,15 @@ func SpecOf(name string) (destination.Spec, bool) {
 	return destination.Spec{}, false
 }
 
+// destinationTitles are the registry's titles by name, for the status page.
+func destinationTitles() map[string]string {
+	out := make(map[string]string, len(Destinations))
+	for _, s := range Destinations {
+		out[s.Name] = s.Title
+	}
+	return out
+}
+
 // DestinationNames are the registry's names, "cxone, genesys or webhook".
 func DestinationNames(conj string) string {
 	names := make([]string, len(Destinations))

@@ -133,8 +133,8 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 		lanesShown = opLanes(lanes)
 	}
 	(&console.Handler{Store: primary.store, Admin: admin, Sessions: store, PublicURL: cfg.PublicURL,
-		DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: lanesShown,
-		Sampler: s.sampler, Recorder: recorder}).Register(r)
+		DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: lanesShown, Primary: primary.name,
+		Titles: destinationTitles(), Sampler: s.sampler, Recorder: recorder}).Register(r)
 	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
 	s.Routes = r.patterns
 	return s, nil

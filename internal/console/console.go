@@ -41,6 +41,10 @@ type Handler struct {
 	// Lanes, with more than one destination, sum up the tiles and the clock over all of them and
 	// add a table of each one's queue; the dead letters shown are the primary's (Store).
 	Lanes []ops.Lane
+	// Primary names the primary destination ("cxone"; with one destination, the only one), and
+	// Titles each destination for people ("NICE CXone"); a name without a title is shown as is.
+	Primary string
+	Titles  map[string]string
 	Now   func() time.Time
 
 	csrf   *http.CrossOriginProtection

@@ -40,6 +40,9 @@ th{font-weight:600;color:#4a5466} td.err{color:#c62828;max-width:520px;word-brea
 .banner{background:#fdecea;color:#c62828;padding:8px 12px;border-radius:6px;margin-bottom:16px}
 `
 
+// paceTmpl shows a destination's pace (an *ops.PaceState): requests a minute and a 429 pause.
+const paceTmpl = `{{define "pace"}}{{with .}}{{printf "%.0f" .RPM}} requests/min{{if .PausedUntil}}, <span class="warn">paused for a 429 until {{atp .PausedUntil}}</span>{{end}}{{else}}not known here{{end}}{{end}}`
+
 var loginTmpl = template.Must(template.New("login").Funcs(funcs).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dncsync: sign in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>` + style + `</style></head>
@@ -51,7 +54,7 @@ var loginTmpl = template.Must(template.New("login").Funcs(funcs).Parse(`<!doctyp
 <button type="submit">Sign in</button></form>{{end}}
 </section></main></body></html>`))
 
-var pageTmpl = template.Must(template.New("page").Funcs(funcs).Parse(`<!doctype html>
+var pageTmpl = template.Must(template.Must(template.New("page").Funcs(funcs).Parse(paceTmpl)).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dncsync status</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="30"><style>` + style + `</style></head>
@@ -65,14 +68,16 @@ var pageTmpl = template.Must(template.New("page").Funcs(funcs).Parse(`<!doctype 
 <div class="tile" id="in-flight">in flight<b>{{.Status.Leased}}</b></div>
 <div class="tile" id="dead">dead letters<b class="{{if .Status.Dead}}late{{else}}ok{{end}}">{{.Status.Dead}}</b></div>
 <div class="tile" id="last-push">last push<b style="font-size:14px">{{atp .Status.LastPushAt}}</b></div>
-<div class="tile" id="pacing">pacing<b style="font-size:14px">{{with .Status.Pacing}}{{printf "%.0f" .RPM}} requests/min{{if .PausedUntil}}, <span class="warn">paused for a 429 until {{atp .PausedUntil}}</span>{{end}}{{else}}unknown{{end}}</b></div>
-</div>
-{{with .Status.Destinations}}<table id="destinations"><tr><th>destination</th><th>depth</th><th>in flight</th><th>dead</th><th>oldest unsynced</th><th>last push</th><th>pace</th></tr>
-{{range $name, $d := .}}<tr><td>{{$name}}</td><td>{{$d.Depth}}</td><td>{{$d.Leased}}</td><td class="{{if $d.Dead}}late{{end}}">{{$d.Dead}}</td><td>{{atp $d.OldestUnsyncedAt}}</td><td>{{atp $d.LastPushAt}}</td><td>{{with $d.Pacing}}{{printf "%.0f" .RPM}}/min{{if .PausedUntil}}, <span class="warn">429 pause</span>{{end}}{{end}}</td></tr>
-{{end}}</table>{{end}}</section>
+{{if eq (len .Dests) 1}}{{with index .Dests 0}}<div class="tile" id="pacing">pace of {{.Title}}<b style="font-size:14px">{{template "pace" .Status.Pacing}}</b></div>
+<div class="tile" id="p99">receipt to confirmation, p99<b style="font-size:14px">{{.P99}}</b></div>{{end}}
+{{end}}</div>
+{{if gt (len .Dests) 1}}<table id="destinations"><tr><th>destination</th><th>depth</th><th>in flight</th><th>dead</th><th>oldest unsynced</th><th>last push</th><th>pace</th><th>receipt to confirmation, p99</th></tr>
+{{range .Dests}}<tr id="dest-{{.Name}}"><td>{{.Title}}</td><td>{{.Status.Depth}}</td><td>{{.Status.Leased}}</td><td class="{{if .Status.Dead}}late{{end}}">{{.Status.Dead}}</td><td>{{atp .Status.OldestUnsyncedAt}}</td><td>{{atp .Status.LastPushAt}}</td><td>{{template "pace" .Status.Pacing}}</td><td class="p99">{{.P99}}</td></tr>
+{{end}}</table>
+<p class="note">p99: the time from an opt-out's receipt to the destination's confirmation that 99% of them took, as this process measured since it started.</p>{{end}}</section>
 <section id="compliance"><h2>Oldest unsynced request</h2>
 {{with .Clock}}<p>Received {{at .Received}} ({{.Age}} ago): <b class="{{.Level}}" id="business-days">{{.BusinessDays}} of {{.Deadline}} business days</b>
-used; due at CXone by {{at .Due}}.</p>{{else}}<p class="ok" id="business-days">Nothing waits for CXone.</p>{{end}}
+used; due at <span id="clock-destination">{{.Dest}}</span> by {{at .Due}}.</p>{{else}}<p class="ok" id="business-days">Nothing waits for {{if gt (len .Dests) 1}}any destination{{else}}{{.Primary}}{{end}}.</p>{{end}}
 </section>
 <section id="chart"><h2>The last hour</h2>{{if .Chart}}{{.Chart}}{{else}}<p class="note">{{.ChartNote}}</p>{{end}}</section>
 <section id="pushes"><h2>Recent requests to CXone</h2>

@@ -13,9 +13,13 @@ import (
 
 // view is everything the page shows.
 type view struct {
-	Now        time.Time
-	Error      string
-	Status     ops.Status
+	Now    time.Time
+	Error  string
+	Status ops.Status
+	// Dests is each destination's status, in the configured order, the primary first: one with a
+	// single destination.
+	Dests      []dest
+	Primary    string // the primary destination's title
 	Clock      *clock
 	Chart      template.HTML
 	ChartNote  string
@@ -27,8 +31,18 @@ type view struct {
 	LookupNote string
 }
 
+// dest is one destination as the page shows it.
+type dest struct {
+	Name, Title string
+	Status      ops.Status
+	// P99 is the 99th percentile of the time from receipt to this destination's confirmation, as
+	// this process measured it since it started; "—" without data.
+	P99 string
+}
+
 // clock is the compliance clock of the oldest unsynced request.
 type clock struct {
+	Dest         string // the title of the destination it waits for
 	Received     time.Time
 	Age          string
 	BusinessDays int
@@ -57,8 +71,10 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		v.Error = "The store cannot be read right now; this page shows what it can."
 	}
 	v.Status = st
+	v.Primary = h.title(h.Primary)
+	v.Dests = h.dests(st)
 	if st.OldestUnsyncedAt != nil {
-		c := &clock{Received: *st.OldestUnsyncedAt, BusinessDays: st.OldestUnsyncedBusinessDays,
+		c := &clock{Dest: v.Primary, Received: *st.OldestUnsyncedAt, BusinessDays: st.OldestUnsyncedBusinessDays,
 			Deadline: queue.DeadlineBusinessDays, Due: DueBy(*st.OldestUnsyncedAt),
 			Age: roundAge(now.Sub(*st.OldestUnsyncedAt))}
 		switch {
@@ -70,6 +86,13 @@ func (h *Handler) view(ctx context.Context, query string) view {
 			c.Level = "ok"
 		}
 		v.Clock = c
+		for _, d := range v.Dests {
+			// The destination it waits for: the first whose oldest request is the oldest of all.
+			if o := d.Status.OldestUnsyncedAt; o != nil && o.Equal(*st.OldestUnsyncedAt) {
+				c.Dest = d.Title
+				break
+			}
+		}
 	}
 	if h.Sampler != nil {
 		v.Chart, v.ChartNote = chart(h.Sampler.Samples())
@@ -99,6 +122,59 @@ func (h *Handler) view(ctx context.Context, query string) view {
 	}
 	escape(&v)
 	return v
+}
+
+// title is destination name's name for people.
+func (h *Handler) title(name string) string {
+	if t := h.Titles[name]; t != "" {
+		return t
+	}
+	if name == "" {
+		return "the destination"
+	}
+	return name
+}
+
+// dests is each destination's status in the order of the lanes (st.Destinations with several, st
+// itself with one), with its confirmation p99.
+func (h *Handler) dests(st ops.Status) []dest {
+	var p99 map[string]float64
+	if h.Sampler != nil {
+		p99 = quantiles(h.Sampler.Gatherer, ConfirmationHistogram, "destination", 0.99)
+	}
+	show := func(name, label string, s ops.Status) dest {
+		d := dest{Name: name, Title: h.title(name), Status: s, P99: "—"}
+		if v, ok := p99[label]; ok {
+			d.P99 = seconds(v)
+		}
+		return d
+	}
+	if len(st.Destinations) == 0 {
+		// One destination: its metrics carry no destination label.
+		return []dest{show(h.Primary, "", st)}
+	}
+	out := make([]dest, 0, len(st.Destinations))
+	for _, l := range h.Lanes {
+		if s, ok := st.Destinations[l.Name]; ok {
+			out = append(out, show(l.Name, l.Name, s))
+		}
+	}
+	return out
+}
+
+// seconds shows a duration given in seconds with a unit that suits it.
+func seconds(v float64) string {
+	switch {
+	case v < 1:
+		return fmt.Sprintf("%.0f ms", v*1000)
+	case v < 120:
+		return fmt.Sprintf("%.1f s", v)
+	case v < 2*3600:
+		return fmt.Sprintf("%.1f min", v/60)
+	case v < 2*86400:
+		return fmt.Sprintf("%.1f h", v/3600)
+	}
+	return fmt.Sprintf("%.1f days", v/86400)
 }
 
 // DueBy is when the 10 business days allowed for a request received at from run out: the end of

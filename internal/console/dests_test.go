@@ -1,0 +1,156 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dncsync/dncsync/internal/gate"
+	"github.com/dncsync/dncsync/internal/ops"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/boltq"
+)
+
+type fixedPace float64
+
+func (p fixedPace) CurrentRPM() float64    { return float64(p) }
+func (p fixedPace) PausedUntil() time.Time { return time.Time{} }
+
+var titles = map[string]string{"cxone": "NICE CXone", "genesys": "Genesys Cloud", "webhook": "Signed webhook"}
+
+type multi struct {
+	*bundle
+	dests map[string]queue.Store
+	reg   *prometheus.Registry
+	hist  *prometheus.HistogramVec
+}
+
+// setupMulti is the page of a store with three destinations, each with its own pace, and a
+// registry holding the confirmation histogram.
+func setupMulti(t *testing.T) *multi {
+	t.Helper()
+	s, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{Destinations: []string{"cxone", "genesys", "webhook"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	m := &multi{dests: map[string]queue.Store{}, reg: prometheus.NewRegistry()}
+	m.hist = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: ConfirmationHistogram,
+		Buckets: []float64{1, 2, 5, 10, 30}}, []string{"destination"})
+	m.reg.MustRegister(m.hist)
+	var lanes []ops.Lane
+	for i, name := range []string{"cxone", "genesys", "webhook"} {
+		d, err := s.Dest(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.dests[name] = d
+		lanes = append(lanes, ops.Lane{Name: name, Store: d, Pacing: fixedPace(97 * (i + 1))})
+	}
+	rec := &Recorder{}
+	h := &Handler{Store: m.dests["cxone"].(Store), Admin: gate.New(gate.Config{Realm: "admin", Token: token}),
+		Sessions: s, DefaultRegion: "US", Recorder: rec, Lanes: lanes, Primary: "cxone", Titles: titles,
+		Sampler: &Sampler{Gatherer: m.reg, Stats: s.Stats}}
+	mux := http.NewServeMux()
+	h.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	m.bundle = &bundle{store: s, srv: srv, h: h}
+	return m
+}
+
+func (m *multi) page(t *testing.T, query string) string {
+	t.Helper()
+	resp, body := get(t, http.DefaultClient, m.srv.URL+"/"+query, "Authorization", "Bearer "+token)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("page: %d\n%s", resp.StatusCode, body)
+	}
+	return body
+}
+
+// confirm claims and acknowledges everything queued for destination name.
+func (m *multi) confirm(t *testing.T, name string) {
+	t.Helper()
+	ctx := context.Background()
+	items, err := m.dests[name].Claim(ctx, 100, time.Minute)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("claim %s: %d %v", name, len(items), err)
+	}
+	if err := m.dests[name].Ack(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPageWithSeveralDestinations: each destination's pace and p99 in the table (no "unknown"
+// pacing tile), the oldest unsynced request naming the destination it waits for.
+func TestPageWithSeveralDestinations(t *testing.T) {
+	m := setupMulti(t)
+	body := m.page(t, "")
+	if !strings.Contains(body, "Nothing waits for any destination.") {
+		t.Fatalf("an empty queue with several destinations:\n%s", body)
+	}
+	old := time.Now().Add(-3 * 24 * time.Hour).Truncate(time.Millisecond)
+	if _, err := m.store.Enqueue(context.Background(), []queue.Event{{Number: "+14155552671", Action: queue.Add,
+		OccurredAt: old, ReceivedAt: old}}); err != nil {
+		t.Fatal(err)
+	}
+	m.confirm(t, "cxone")
+	m.confirm(t, "webhook")
+	for range 100 {
+		m.hist.WithLabelValues("cxone").Observe(1.5)
+	}
+	body = m.page(t, "")
+	for _, want := range []string{
+		`<tr id="dest-cxone"><td>NICE CXone</td>`,
+		`<tr id="dest-genesys"><td>Genesys Cloud</td>`,
+		`<tr id="dest-webhook"><td>Signed webhook</td>`,
+		"97 requests/min", "194 requests/min", "291 requests/min",
+		`due at <span id="clock-destination">Genesys Cloud</span>`,
+		`<td class="p99">2.0 s</td>`, // 100 observations in (1, 2]: p99 interpolates to 1.99
+		`<td class="p99">—</td>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("page lacks %q:\n%s", want, body)
+		}
+	}
+	for _, not := range []string{`id="pacing"`, "unknown", "CXone by"} {
+		if strings.Contains(body, not) {
+			t.Fatalf("page has %q:\n%s", not, body)
+		}
+	}
+	if i, j := strings.Index(body, `id="dest-cxone"`), strings.Index(body, `id="dest-webhook"`); i > j {
+		t.Fatal("the destinations are not in the configured order")
+	}
+}
+
+// TestPageWithOneDestination names the only destination, whatever it is, in the pace tile and the
+// clock, and shows its p99 read from the unlabelled histogram.
+func TestPageWithOneDestination(t *testing.T) {
+	b := setup(t)
+	reg := prometheus.NewRegistry()
+	hist := prometheus.NewHistogram(prometheus.HistogramOpts{Name: ConfirmationHistogram, Buckets: []float64{1, 10, 100}})
+	reg.MustRegister(hist)
+	b.h.Primary, b.h.Titles, b.h.Pacing = "genesys", titles, fixedPace(120)
+	b.h.Sampler = &Sampler{Gatherer: reg, Stats: b.store.Stats}
+	_, body := get(t, http.DefaultClient, b.srv.URL+"/", "Authorization", "Bearer "+token)
+	for _, want := range []string{`id="pacing">pace of Genesys Cloud<b style="font-size:14px">120 requests/min`,
+		`id="p99">receipt to confirmation, p99<b style="font-size:14px">—</b>`, "Nothing waits for Genesys Cloud."} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("page lacks %q:\n%s", want, body)
+		}
+	}
+	hist.Observe(50)
+	_, body = get(t, http.DefaultClient, b.srv.URL+"/", "Authorization", "Bearer "+token)
+	if want := `p99<b style="font-size:14px">99.1 s</b>`; !strings.Contains(body, want) { // 10 + 90*0.99
+		t.Fatalf("page lacks %q:\n%s", want, body)
+	}
+	if strings.Contains(body, "destinations") {
+		t.Fatal("one destination has no table of destinations")
+	}
+}
