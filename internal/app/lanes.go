@@ -32,7 +32,7 @@ type lane struct {
 func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *console.Recorder, log *slog.Logger) ([]*lane, error) {
 	names := cfg.Destinations()
 	var out []*lane
-	for i, name := range names {
+	for _, name := range names {
 		_, settings, err := cfg.Dest(name)
 		if err != nil {
 			return nil, fmt.Errorf("DNCSYNC_DESTINATIONS: %w", err)
@@ -55,9 +55,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 		pusher.RegisterPacerMetrics(lreg, l.pacer)
 		lreg.MustRegister(newQueueCollector(view), newOpsCollector(view, l.pacer))
 		counting := newCountingTransport(lreg)
-		if i == 0 {
-			counting.next = recorder // the status page lists recent requests to the primary destination
-		}
+		counting.next = recorder.For(name) // the status page lists recent requests to each destination
 		if l.client, err = settings.New(destination.Deps{Pacer: l.pacer, HTTP: &http.Client{Transport: counting},
 			Log: log.With("component", name)}); err != nil {
 			return nil, err

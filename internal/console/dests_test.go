@@ -154,3 +154,43 @@ func TestPageWithOneDestination(t *testing.T) {
 		t.Fatal("one destination has no table of destinations")
 	}
 }
+
+// TestRecentRequestsOfEachDestination: each destination keeps its own last requests (a busy one
+// pushes out none of another's), and the page lists them with a destination column.
+func TestRecentRequestsOfEachDestination(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	m := setupMulti(t)
+	rec := m.h.Recorder
+	rec.Keep = 3
+	send := func(dest, path string, n int) {
+		c := &http.Client{Transport: rec.For(dest)}
+		for range n {
+			resp, err := c.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	send("genesys", "/api/v2/outbound/dnclists/x/phonenumbers", 1)
+	send("cxone", "/dnc/add", 10)
+	got := rec.Recent()
+	per := map[string]int{}
+	for i, e := range got {
+		per[e.Destination]++
+		if i > 0 && e.At.After(got[i-1].At) {
+			t.Fatalf("not newest first: %+v", got)
+		}
+	}
+	if per["cxone"] != 3 || per["genesys"] != 1 || got[len(got)-1].Destination != "genesys" {
+		t.Fatalf("recent by destination %v: want cxone's last 3 and genesys's 1, %+v", per, got)
+	}
+	body := m.page(t, "")
+	for _, want := range []string{"Recent requests to each destination", "<th>destination</th><th>request</th>",
+		"<td>Genesys Cloud</td><td>GET /api/v2/outbound/dnclists/x/phonenumbers</td>", "<td>NICE CXone</td><td>GET /dnc/add</td>"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("page lacks %q:\n%s", want, body)
+		}
+	}
+}

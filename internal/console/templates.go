@@ -80,10 +80,10 @@ var pageTmpl = template.Must(template.Must(template.New("page").Funcs(funcs).Par
 used; due at <span id="clock-destination">{{.Dest}}</span> by {{at .Due}}.</p>{{else}}<p class="ok" id="business-days">Nothing waits for {{if gt (len .Dests) 1}}any destination{{else}}{{.Primary}}{{end}}.</p>{{end}}
 </section>
 <section id="chart"><h2>The last hour</h2>{{if .Chart}}{{.Chart}}{{else}}<p class="note">{{.ChartNote}}</p>{{end}}</section>
-<section id="pushes"><h2>Recent requests to CXone</h2>
-{{if .Pushes}}<table><tr><th>at</th><th>request</th><th>answer</th><th>took</th></tr>
-{{range .Pushes}}<tr><td>{{at .At}}</td><td>{{.Method}} {{.Path}}</td><td class="{{if ok .Status}}ok{{else}}late{{end}}">{{if .Status}}{{.Status}}{{else}}{{.Error}}{{end}}</td><td>{{ms .Duration}}</td></tr>
-{{end}}</table>{{else}}<p class="note">No request to CXone since this process started.</p>{{end}}
+<section id="pushes"><h2>Recent requests to {{if gt (len .Dests) 1}}each destination{{else}}{{.Primary}}{{end}}</h2>
+{{if .Pushes}}<table><tr><th>at</th>{{if gt (len .Dests) 1}}<th>destination</th>{{end}}<th>request</th><th>answer</th><th>took</th></tr>
+{{range .Pushes}}<tr><td>{{at .At}}</td>{{if gt (len $.Dests) 1}}<td>{{.Destination}}</td>{{end}}<td>{{.Method}} {{.Path}}</td><td class="{{if ok .Status}}ok{{else}}late{{end}}">{{if .Status}}{{.Status}}{{else}}{{.Error}}{{end}}</td><td>{{ms .Duration}}</td></tr>
+{{end}}</table>{{else}}<p class="note">No request to {{if gt (len .Dests) 1}}any destination{{else}}{{.Primary}}{{end}} since this process started.</p>{{end}}
 </section>
 <section id="dead-letters"><h2>Dead letters</h2>
 {{if .Dead}}<table><tr><th>number</th><th>action</th><th>attempts</th><th>dead since</th><th>last error</th></tr>

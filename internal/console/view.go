@@ -99,6 +99,13 @@ func (h *Handler) view(ctx context.Context, query string) view {
 	}
 	if h.Recorder != nil {
 		v.Pushes = h.Recorder.Recent()
+		for i := range v.Pushes {
+			name := v.Pushes[i].Destination
+			if name == "" {
+				name = h.Primary
+			}
+			v.Pushes[i].Destination = h.title(name)
+		}
 	}
 	if dl, err := h.Store.DeadLetters(ctx, deadShown+1); err == nil {
 		v.DeadMore = len(dl) > deadShown
