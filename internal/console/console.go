@@ -45,7 +45,7 @@ type Handler struct {
 	// Titles each destination for people ("NICE CXone"); a name without a title is shown as is.
 	Primary string
 	Titles  map[string]string
-	Now   func() time.Time
+	Now     func() time.Time
 
 	csrf   *http.CrossOriginProtection
 	public *url.URL
