@@ -194,3 +194,31 @@ func TestRecentRequestsOfEachDestination(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupWithSeveralDestinations: the number's trail has a destination column, and its summary
+// one line per destination.
+func TestLookupWithSeveralDestinations(t *testing.T) {
+	m := setupMulti(t)
+	now := time.Now().Truncate(time.Millisecond)
+	if _, err := m.store.Enqueue(context.Background(), []queue.Event{{Number: "+14155552671", Raw: "415 555 2671",
+		Action: queue.Add, OccurredAt: now, ReceivedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	m.confirm(t, "cxone")
+	m.confirm(t, "webhook")
+	body := m.page(t, "?number=415-555-2671")
+	for _, want := range []string{
+		`<li id="lookup-cxone">NICE CXone: <b>synced</b>, confirmed add at`,
+		`<li id="lookup-genesys">Genesys Cloud: <b>pending</b>`,
+		`<li id="lookup-webhook">Signed webhook: <b>synced</b>, confirmed add at`,
+		"<th>kind</th><th>destination</th>",
+		"<td>confirmed</td><td>NICE CXone</td>", "<td>confirmed</td><td>Signed webhook</td>",
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("lookup lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "CXone confirmed") {
+		t.Fatalf("the summary names one destination's confirmation for the number:\n%s", body)
+	}
+}

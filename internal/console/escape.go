@@ -15,6 +15,9 @@ func escape(v *view) {
 	for i := range v.Pushes {
 		v.Pushes[i].Error = e(v.Pushes[i].Error)
 	}
+	for i := range v.LookupDests {
+		v.LookupDests[i].LastError = e(v.LookupDests[i].LastError)
+	}
 	if a := v.Lookup; a != nil {
 		a.Query, a.Number, a.LastError = e(a.Query), e(a.Number), e(a.LastError)
 		for i := range a.History {

@@ -96,9 +96,11 @@ used; due at <span id="clock-destination">{{.Dest}}</span> by {{at .Due}}.</p>{{
 <form method="get" action="/"><input type="text" name="number" value="{{.Query}}" placeholder="+1 415 555 2671" aria-label="phone number">
 <button type="submit">Look up</button></form>
 {{if .LookupNote}}<p class="note" id="lookup-note">{{.LookupNote}}</p>{{end}}
-{{with .Lookup}}<div id="lookup-result"><p><b>{{.Number}}</b>: <b id="lookup-state">{{.State}}</b>{{if .FirstRequestedAt.IsZero}}{{else}}, first requested {{at .FirstRequestedAt}}{{end}}{{if .ConfirmedAt.IsZero}}{{else}}, CXone confirmed {{.ConfirmedAction}} at {{at .ConfirmedAt}}{{end}}{{if .LastError}}; last error: <span class="late">{{.LastError}}</span>{{end}}</p>
-<table><tr><th>at</th><th>kind</th><th>action</th><th>source</th><th>raw</th><th>detail</th></tr>
-{{range .History}}<tr><td>{{at .At}}</td><td>{{.Kind}}</td><td>{{.Action}}</td><td>{{.Source}}</td><td>{{.Raw}}</td><td>{{.Detail}}</td></tr>
+{{with .Lookup}}<div id="lookup-result"><p><b>{{.Number}}</b>: <b id="lookup-state">{{.State}}</b>{{if .FirstRequestedAt.IsZero}}{{else}}, first requested {{at .FirstRequestedAt}}{{end}}{{if not $.LookupDests}}{{if .ConfirmedAt.IsZero}}{{else}}, {{$.Primary}} confirmed {{.ConfirmedAction}} at {{at .ConfirmedAt}}{{end}}{{if .LastError}}; last error: <span class="late">{{.LastError}}</span>{{end}}{{end}}</p>
+{{with $.LookupDests}}<ul id="lookup-destinations">{{range .}}<li id="lookup-{{.Name}}">{{.Title}}: <b>{{.State}}</b>{{if .ConfirmedAt.IsZero}}{{else}}, confirmed {{.ConfirmedAction}} at {{at .ConfirmedAt}}{{end}}{{if .LastError}}; last error: <span class="late">{{.LastError}}</span>{{end}}</li>
+{{end}}</ul>{{end}}
+<table><tr><th>at</th><th>kind</th>{{if $.LookupDests}}<th>destination</th>{{end}}<th>action</th><th>source</th><th>raw</th><th>detail</th></tr>
+{{range .History}}<tr><td>{{at .At}}</td><td>{{.Kind}}</td>{{if $.LookupDests}}<td>{{.Destination}}</td>{{end}}<td>{{.Action}}</td><td>{{.Source}}</td><td>{{.Raw}}</td><td>{{.Detail}}</td></tr>
 {{end}}</table></div>{{end}}
 </section>
 </main></body></html>`))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"sort"
 	"strings"
 	"time"
 
@@ -29,6 +30,14 @@ type view struct {
 	Query      string
 	Lookup     *ops.Answer
 	LookupNote string
+	// LookupDests is the number's standing at each destination, with several.
+	LookupDests []lookupDest
+}
+
+// lookupDest is a number's standing at one destination.
+type lookupDest struct {
+	Name, Title string
+	queue.DestState
 }
 
 // dest is one destination as the page shows it.
@@ -122,6 +131,12 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		default:
 			a := ops.NewAnswer(q, hist)
 			v.Lookup = &a
+			v.LookupDests = h.lookupDests(a.Destinations)
+			for i := range a.History {
+				if d := a.History[i].Destination; d != "" {
+					a.History[i].Destination = h.title(d)
+				}
+			}
 			if hist.Older != "" {
 				v.LookupNote = fmt.Sprintf("The newest %d records; dncsync lookup shows them all.", lookupShown)
 			}
@@ -165,6 +180,33 @@ func (h *Handler) dests(st ops.Status) []dest {
 		if s, ok := st.Destinations[l.Name]; ok {
 			out = append(out, show(l.Name, l.Name, s))
 		}
+	}
+	return out
+}
+
+// lookupDests is a number's standing at each destination, in the lanes' order (any the lanes do
+// not name after them, by name).
+func (h *Handler) lookupDests(states map[string]queue.DestState) []lookupDest {
+	if len(states) == 0 {
+		return nil
+	}
+	var out []lookupDest
+	seen := map[string]bool{}
+	for _, l := range h.Lanes {
+		if st, ok := states[l.Name]; ok {
+			out = append(out, lookupDest{Name: l.Name, Title: h.title(l.Name), DestState: st})
+			seen[l.Name] = true
+		}
+	}
+	var rest []string
+	for name := range states {
+		if !seen[name] {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		out = append(out, lookupDest{Name: name, Title: h.title(name), DestState: states[name]})
 	}
 	return out
 }
