@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -90,4 +91,23 @@ func opLanes(lanes []*lane) []ops.Lane {
 		}
 	}
 	return out
+}
+
+// sumStats reads every lane's queue and adds them up, as the status page's tiles do (its chart's
+// depth).
+func sumStats(lanes []*lane) func(context.Context) (queue.Stats, error) {
+	return func(ctx context.Context) (queue.Stats, error) {
+		var sum queue.Stats
+		for _, l := range lanes {
+			st, err := l.store.Stats(ctx)
+			if err != nil {
+				return queue.Stats{}, err
+			}
+			sum.Ready, sum.Leased, sum.Dead = sum.Ready+st.Ready, sum.Leased+st.Leased, sum.Dead+st.Dead
+			if !st.OldestReceived.IsZero() && (sum.OldestReceived.IsZero() || st.OldestReceived.Before(sum.OldestReceived)) {
+				sum.OldestReceived = st.OldestReceived
+			}
+		}
+		return sum, nil
+	}
 }

@@ -127,7 +127,7 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
 		Metrics: inMetrics, Import: true})
 	r.Handle("POST /v1/events", v1.Auth(http.HandlerFunc(imports.OptOut)))
-	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
+	s.sampler = &console.Sampler{Stats: sumStats(lanes), Gatherer: reg}
 	var lanesShown []ops.Lane
 	if len(lanes) > 1 {
 		lanesShown = opLanes(lanes)

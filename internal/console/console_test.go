@@ -143,25 +143,47 @@ func TestPageShowsQueueClockDeadAndLookup(t *testing.T) {
 }
 
 func TestChartFromSamples(t *testing.T) {
-	if html, note := chart(nil); html != "" || note == "" {
+	title := func(name string) string { return titles[name] }
+	if html, note := chart(nil, title); html != "" || !strings.Contains(note, "Collecting…") {
 		t.Fatal("no samples should give a note, not a chart")
 	}
 	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	var ss []Sample
 	for i := range 5 {
 		ss = append(ss, Sample{At: t0.Add(time.Duration(i) * 30 * time.Second), Depth: int64(100 - 10*i),
-			Accepted: float64(60 * i), Synced: float64(80 * i)})
+			Accepted: float64(60 * i), SyncedBy: map[string]float64{"cxone": float64(80 * i), "genesys": float64(40 * i)}})
 	}
-	html, _ := chart(ss)
+	html, _ := chart(ss, title)
 	s := string(html)
 	for _, want := range []string{`id="queue-depth"`, `id="rates"`, `data-series="depth"`, `data-series="intake"`,
-		`data-series="drain"`, "intake 120", "drain 160", "10:00", "10:02 UTC"} {
+		`data-series="drain to NICE CXone"`, `data-series="drain to Genesys Cloud"`,
+		// Legends with colour keys, values with units.
+		`<span class="key" style="background:#1b7d3e"></span>intake: 120/min on average`,
+		`<span class="key" style="background:#2f6fde"></span>drain to NICE CXone: 160/min on average`,
+		`drain to Genesys Cloud: 80/min on average`, `depth: 60 now`,
+		// The time axis: a span with its unit, and the time of the last sample.
+		`data-axis="start">−2 min</text>`, "−1 min</text>", `data-axis="end">10:02:00 UTC</text>`, "200/min</text>"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("chart lacks %q:\n%s", want, s)
 		}
 	}
 	if strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
 		t.Fatalf("chart has NaN or Inf:\n%s", s)
+	}
+	// Two samples give the depth, but no rate: one interval is not scaled up to a minute.
+	html, _ = chart(ss[:2], title)
+	if s := string(html); !strings.Contains(s, `id="queue-depth"`) || strings.Contains(s, `id="rates"`) ||
+		!strings.Contains(s, `id="rates-collecting"`) || !strings.Contains(s, "collecting…") ||
+		!strings.Contains(s, `data-axis="start">−30 s</text>`) {
+		t.Fatalf("two samples: want the depth and the rates collecting:\n%s", s)
+	}
+	// A span of minutes reads in minutes, and one destination's drain is just "drain".
+	ss = []Sample{{At: t0, SyncedBy: map[string]float64{"": 0}}, {At: t0.Add(6 * time.Minute), SyncedBy: map[string]float64{"": 30}},
+		{At: t0.Add(12 * time.Minute), SyncedBy: map[string]float64{"": 60}}}
+	html, _ = chart(ss, title)
+	if s := string(html); !strings.Contains(s, `data-axis="start">−12 min</text>`) || !strings.Contains(s, "−6 min</text>") ||
+		!strings.Contains(s, "</span>drain: 5.0/min on average") {
+		t.Fatalf("a 12-minute chart:\n%s", s)
 	}
 }
 

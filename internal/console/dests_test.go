@@ -222,3 +222,19 @@ func TestLookupWithSeveralDestinations(t *testing.T) {
 		t.Fatalf("the summary names one destination's confirmation for the number:\n%s", body)
 	}
 }
+
+// TestSamplerDrainByDestination: the drain is read per destination label, and summed.
+func TestSamplerDrainByDestination(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	pushed := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dncsync_pushed_items_total"}, []string{"outcome", "destination"})
+	reg.MustRegister(pushed)
+	pushed.WithLabelValues("synced", "cxone").Add(5)
+	pushed.WithLabelValues("synced", "genesys").Add(2)
+	pushed.WithLabelValues("failed", "genesys").Add(7)
+	s := &Sampler{Gatherer: reg, Stats: func(context.Context) (queue.Stats, error) { return queue.Stats{}, nil }}
+	s.SampleNow(context.Background(), time.Now())
+	got := s.Samples()
+	if len(got) != 1 || got[0].Synced != 7 || got[0].SyncedBy["cxone"] != 5 || got[0].SyncedBy["genesys"] != 2 || len(got[0].SyncedBy) != 2 {
+		t.Fatalf("samples %+v: want 5 synced by cxone and 2 by genesys", got)
+	}
+}

@@ -15,7 +15,9 @@ type Sample struct {
 	At       time.Time
 	Depth    int64
 	Accepted float64 // intake: events accepted so far by this process
-	Synced   float64 // drain: items CXone confirmed so far through this process
+	Synced   float64 // drain: items the destinations confirmed so far through this process
+	// SyncedBy is Synced by destination (its metric label; "" with one destination).
+	SyncedBy map[string]float64
 }
 
 // Sampler keeps the last hour of samples (one every Every) for the page's chart. The totals come
@@ -64,7 +66,10 @@ func (s *Sampler) SampleNow(ctx context.Context, now time.Time) {
 	smp := Sample{At: now, Depth: st.Depth()}
 	if s.Gatherer != nil {
 		smp.Accepted = counter(s.Gatherer, "dncsync_webhooks_total", "result", "accepted")
-		smp.Synced = counter(s.Gatherer, "dncsync_pushed_items_total", "outcome", "synced")
+		smp.SyncedBy = counterBy(s.Gatherer, "dncsync_pushed_items_total", "outcome", "synced", "destination")
+		for _, v := range smp.SyncedBy {
+			smp.Synced += v
+		}
 	}
 	keep := s.Keep
 	if keep <= 0 {
@@ -89,22 +94,39 @@ func (s *Sampler) Samples() []Sample {
 
 // counter sums the counter name's series whose label has value.
 func counter(g prometheus.Gatherer, name, label, value string) float64 {
+	total := 0.0
+	for _, v := range counterBy(g, name, label, value, "") {
+		total += v
+	}
+	return total
+}
+
+// counterBy sums the counter name's series whose label has value, by their label by ("" for
+// series without it, or for by "").
+func counterBy(g prometheus.Gatherer, name, label, value, by string) map[string]float64 {
 	mfs, err := g.Gather()
 	if err != nil && len(mfs) == 0 {
-		return 0
+		return nil
 	}
-	total := 0.0
+	out := map[string]float64{}
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
+			match, key := false, ""
 			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label && lp.GetValue() == value {
-					total += m.GetCounter().GetValue()
+				switch {
+				case lp.GetName() == label && lp.GetValue() == value:
+					match = true
+				case by != "" && lp.GetName() == by:
+					key = lp.GetValue()
 				}
+			}
+			if match {
+				out[key] += m.GetCounter().GetValue()
 			}
 		}
 	}
-	return total
+	return out
 }

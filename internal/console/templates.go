@@ -35,7 +35,8 @@ h2{font-size:15px;margin:0 0 8px}
 .ok{color:#1b7d3e}.warn{color:#b86e00}.late{color:#c62828}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
 th{font-weight:600;color:#4a5466} td.err{color:#c62828;max-width:520px;word-break:break-word}
-.charts{display:flex;gap:16px;flex-wrap:wrap} .ax{stroke:#9aa3b2} .al,.ct{font-size:11px;fill:#4a5466} .ct{font-weight:600}
+.charts{display:flex;gap:16px;flex-wrap:wrap} .chart{margin:0} .ax{stroke:#6b7588} .al{font-size:11px;fill:#4a5466} .ct{font-weight:600;margin:0 0 4px}
+.legend{list-style:none;margin:4px 0;padding:0;display:flex;gap:16px;flex-wrap:wrap} .key{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .note{color:#4a5466} input[type=text],input[type=password]{padding:4px 8px;width:260px} button{padding:4px 12px}
 .banner{background:#fdecea;color:#c62828;padding:8px 12px;border-radius:6px;margin-bottom:16px}
 `

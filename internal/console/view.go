@@ -104,7 +104,7 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		}
 	}
 	if h.Sampler != nil {
-		v.Chart, v.ChartNote = chart(h.Sampler.Samples())
+		v.Chart, v.ChartNote = chart(h.Sampler.Samples(), h.title)
 	}
 	if h.Recorder != nil {
 		v.Pushes = h.Recorder.Recent()
