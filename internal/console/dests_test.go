@@ -114,6 +114,7 @@ func TestPageWithSeveralDestinations(t *testing.T) {
 		`due at <span id="clock-destination">Genesys Cloud</span>`,
 		`<td class="p99">2.0 s</td>`, // 100 observations in (1, 2]: p99 interpolates to 1.99
 		`<td class="p99">—</td>`,
+		"Dead letters at NICE CXone", "dncsync dlq list --destination NAME",
 	} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("page lacks %q:\n%s", want, body)

@@ -25,14 +25,14 @@ var funcs = template.FuncMap{
 const style = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
 header{background:#1d2430;color:#fff;padding:10px 20px;display:flex;align-items:center;gap:16px}
-header h1{font-size:18px;margin:0;flex:1} header form{margin:0}
+header h1{font-size:18px;margin:0;flex:1} header form{margin:0} header .note{color:#c5ccd8}
 main{padding:16px 20px;max-width:1200px}
 section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin-bottom:16px}
 h2{font-size:15px;margin:0 0 8px}
 .tiles{display:flex;gap:12px;flex-wrap:wrap}
 .tile{border:1px solid #dde1e7;border-radius:6px;padding:8px 12px;min-width:110px}
 .tile b{display:block;font-size:22px}
-.ok{color:#1b7d3e}.warn{color:#b86e00}.late{color:#c62828}
+.ok{color:#1b7d3e}.warn{color:#945800}.late{color:#c62828}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
 th{font-weight:600;color:#4a5466} td.err{color:#c62828;max-width:520px;word-break:break-word}
 .charts{display:flex;gap:16px;flex-wrap:wrap} .chart{margin:0} .ax{stroke:#6b7588} .al{font-size:11px;fill:#4a5466} .ct{font-weight:600;margin:0 0 4px}
@@ -59,7 +59,7 @@ var pageTmpl = template.Must(template.Must(template.New("page").Funcs(funcs).Par
 <html lang="en"><head><meta charset="utf-8"><title>dncsync status</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="30"><style>` + style + `</style></head>
-<body><header><h1>dncsync status</h1><span class="note">{{at .Now}}</span>
+<body><header><h1>dncsync status</h1><span class="note" id="clock">{{at .Now}}</span>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form></header>
 <main>
 {{if .Error}}<div class="banner" id="error">{{.Error}}</div>{{end}}
@@ -86,12 +86,12 @@ used; due at <span id="clock-destination">{{.Dest}}</span> by {{at .Due}}.</p>{{
 {{range .Pushes}}<tr><td>{{at .At}}</td>{{if gt (len $.Dests) 1}}<td>{{.Destination}}</td>{{end}}<td>{{.Method}} {{.Path}}</td><td class="{{if ok .Status}}ok{{else}}late{{end}}">{{if .Status}}{{.Status}}{{else}}{{.Error}}{{end}}</td><td>{{ms .Duration}}</td></tr>
 {{end}}</table>{{else}}<p class="note">No request to {{if gt (len .Dests) 1}}any destination{{else}}{{.Primary}}{{end}} since this process started.</p>{{end}}
 </section>
-<section id="dead-letters"><h2>Dead letters</h2>
+<section id="dead-letters"><h2>Dead letters{{if gt (len .Dests) 1}} at {{.Primary}}{{end}}</h2>
 {{if .Dead}}<table><tr><th>number</th><th>action</th><th>attempts</th><th>dead since</th><th>last error</th></tr>
 {{range .Dead}}<tr><td><a href="/?number={{.Number}}">{{.Number}}</a></td><td>{{.Action}}</td><td>{{.Attempts}}</td><td>{{at .DeadAt}}</td><td class="err">{{.LastError}}</td></tr>
 {{end}}</table>{{if .DeadMore}}<p class="note">More: <code>dncsync dlq list</code>.</p>{{end}}
 <p class="note">Re-queue with <code>dncsync dlq retry NUMBER</code>, or drop with <code>dncsync dlq drop NUMBER --reason TEXT</code>.</p>
-{{else}}<p class="ok">None.</p>{{end}}
+{{else}}<p class="ok">None.</p>{{end}}{{if gt (len .Dests) 1}}<p class="note">The other destinations' dead letters: <code>dncsync dlq list --destination NAME</code> (their counts are in the table above).</p>{{end}}
 </section>
 <section id="lookup"><h2>Look up a number</h2>
 <form method="get" action="/"><input type="text" name="number" value="{{.Query}}" placeholder="+1 415 555 2671" aria-label="phone number">

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	_ "embed"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/webhook/webhooksim"
 )
 
 // chromium finds Debian's Chromium (.ci/run installs it); a local run without it skips, CI fails.
@@ -28,22 +31,51 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestStatusPageInChromium loads the status page of the real binary in headless Chromium: the login
-// form, then the page with a dead letter and its error, a lookup, and the chart; it saves a
-// screenshot (DNCSYNC_SCREENSHOT names the file; default in the test's temporary directory).
+// contrastJS computes, for every visible element with text of its own, the WCAG contrast of its
+// text colour (an SVG text's fill) against its effective background: the background colours of it
+// and its ancestors, composited over white up to the first opaque one. It returns the elements
+// below AA: 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+//
+//go:embed testdata/contrast.js
+var contrastJS string
+
+type contrastReport struct {
+	Checked  int
+	Failures []struct {
+		Text, Tag, Fg, Bg string
+		Ratio, Min        float64
+	}
+}
+
+// TestStatusPageInChromium loads the status page of the real binary, with three destinations, in
+// headless Chromium: the login form, then the page with CXone's dead letter, each destination's
+// pace and recent requests, a lookup with a line and a column per destination, the charts; every
+// visible text meets WCAG AA contrast, on the login form and on the page. It saves a screenshot
+// (DNCSYNC_SCREENSHOT names the file; default in the test's temporary directory).
 func TestStatusPageInChromium(t *testing.T) {
 	browser := chromium(t)
 	sim, env := startSim(t, 6000)
 	sim.SetFaults(cxonesim.Faults{ServerError: 1})
+	_, genv := startGenesys(t, 6000)
+	_, wenv := startReceiver(t, webhooksim.Config{Seed: 5})
+	for _, e := range wenv {
+		if !strings.HasPrefix(e, "DNCSYNC_DESTINATIONS=") {
+			env = append(env, e)
+		}
+	}
+	env = append(append(env, genv...), "DNCSYNC_DESTINATIONS=cxone,genesys,webhook")
 	p := startServe(t, append(env, "DNCSYNC_DATA_DIR="+t.TempDir(), "DNCSYNC_ADMIN_TOKEN="+adminToken,
 		"DNCSYNC_MAX_ATTEMPTS=1")...)
 	if code, body, err := p.post(`{"phoneNumber":"(415) 555-2671","source":"web"}`); err != nil || code != 200 {
 		t.Fatalf("post: %d %s %v", code, body, err)
 	}
-	var st struct{ DeadLetters int }
-	waitFor(t, "the number to be dead-lettered", func() bool {
-		getJSON(t, p.url+"/v1/stats", adminToken, &st)
-		return st.DeadLetters == 1
+	var st struct {
+		DeadLetters  int
+		Destinations map[string]struct{ LastPushAt *time.Time }
+	}
+	waitFor(t, "the number to be dead-lettered at CXone and confirmed by the others", func() bool {
+		getJSON(t, p.url+"/v1/status", adminToken, &st)
+		return st.DeadLetters == 1 && st.Destinations["genesys"].LastPushAt != nil && st.Destinations["webhook"].LastPushAt != nil
 	})
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
@@ -71,24 +103,71 @@ func TestStatusPageInChromium(t *testing.T) {
 		}
 		return s
 	}
+	count := func(sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(sel)+`).length`))
+		if err != nil {
+			t.Fatalf("chromium: count %s: %v", sel, err)
+		}
+		return n
+	}
+	readContrast := func(page string, atLeast int) contrastReport {
+		t.Helper()
+		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](contrastJS))
+		if err != nil {
+			t.Fatalf("chromium: contrast of the %s: %v", page, err)
+		}
+		var r contrastReport
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("contrast report %q: %v", out, err)
+		}
+		if r.Checked < atLeast {
+			t.Fatalf("contrast of the %s: only %d texts checked: %s", page, r.Checked, out)
+		}
+		return r
+	}
+	contrast := func(page string, atLeast int) {
+		t.Helper()
+		r := readContrast(page, atLeast)
+		for _, f := range r.Failures {
+			t.Errorf("%s: %s %q: contrast %.2f:1 (%s on %s), WCAG AA needs %.1f:1", page, f.Tag, f.Text, f.Ratio, f.Fg, f.Bg, f.Min)
+		}
+		t.Logf("contrast of the %s: %d texts checked", page, r.Checked)
+	}
 	do("open the page", chromedp.Navigate(p.url+"/"), chromedp.WaitVisible(`input[name=token]`)) // the login form
 	loginTitle, err := chromedp.Run(ctx, chromedp.Title())
 	if err != nil {
 		t.Fatal(err)
 	}
+	contrast("login form", 4)
 	do("sign in", chromedp.SendKeys(`input[name=token]`, adminToken), chromedp.Submit(`input[name=token]`),
 		chromedp.WaitVisible(`#queue`))
 	depth, dead, deadRow, clock := text(`#depth b`), text(`#dead b`), text(`#dead-letters table`), text(`#business-days`)
+	destTable, pushes, paceTiles := text(`#destinations`), text(`#pushes`), count(`#pacing`)
 	do("look up", chromedp.SendKeys(`input[name=number]`, "415-555-2671"), chromedp.Submit(`input[name=number]`),
 		chromedp.WaitVisible(`#lookup-result`))
-	state := text(`#lookup-state`)
-	charts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#chart svg, #chart .note').length`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	state, summary, history := text(`#lookup-state`), text(`#lookup-destinations`), text(`#lookup-result table`)
+	charts := count(`#chart svg, #chart .note`)
+	contrast("status page", 40)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The check finds what it looks for: the old header clock's grey on the header's dark blue,
+	// whose background is its parent's, fails; a large one at 3:1 and a light one pass.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
+		const d = document.createElement('div');
+		d.style.background = '#1d2430';
+		d.innerHTML = '<span>old clock</span><span style="font-size:24px;color:#949494;background:#fff">large</span><b style="color:#c5ccd8">new</b>';
+		d.firstChild.style.color = '#4a5466';
+		document.querySelector('main').prepend(d);
+		return 1;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if r := readContrast("probe", 40); len(r.Failures) != 1 || r.Failures[0].Text != "old clock" || r.Failures[0].Ratio > 2.1 ||
+		r.Failures[0].Bg != "#1d2430" {
+		t.Fatalf("the contrast check on a probe: %+v; want the old clock alone, at 2.04:1 on #1d2430", r.Failures)
 	}
 	if !strings.Contains(loginTitle, "sign in") {
 		t.Fatalf("first page %q, want the login form", loginTitle)
@@ -99,11 +178,21 @@ func TestStatusPageInChromium(t *testing.T) {
 	if !strings.Contains(deadRow, "+14155552671") || !strings.Contains(deadRow, "cxone add") {
 		t.Fatalf("dead-letter table lacks the number or CXone's error:\n%s", deadRow)
 	}
-	if !strings.Contains(clock, "Nothing waits") {
+	if !strings.Contains(clock, "Nothing waits for any destination") {
 		t.Fatalf("compliance clock %q", clock)
 	}
-	if state != "dead" {
-		t.Fatalf("lookup state %q, want dead", state)
+	// Each destination's pace in the table, no pacing tile that cannot tell.
+	if paceTiles != 0 || strings.Count(destTable, "requests/min") != 3 {
+		t.Fatalf("%d pacing tiles; destinations table:\n%s", paceTiles, destTable)
+	}
+	for _, title := range []string{"NICE CXone", "Genesys Cloud", "signed webhook"} {
+		if !strings.Contains(destTable, title) || !strings.Contains(pushes, title) || !strings.Contains(summary, title) {
+			t.Fatalf("%s missing from the destinations, the recent requests or the lookup:\n%s\n%s\n%s",
+				title, destTable, pushes, summary)
+		}
+	}
+	if state != "dead" || !strings.Contains(history, "destination") || strings.Count(history, "confirmed") != 2 {
+		t.Fatalf("lookup state %q; history:\n%s", state, history)
 	}
 	if charts == 0 {
 		t.Fatal("no chart section")
@@ -116,4 +205,10 @@ func TestStatusPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s (%d bytes)", path, len(shot))
+}
+
+// jsString quotes s as a JavaScript string.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
