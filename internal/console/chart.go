@@ -16,7 +16,7 @@ type series struct {
 	value       string // the legend's figure
 }
 
-const chartW, chartH, pad = 560.0, 150.0, 44.0
+const chartW, chartH, pad = 560.0, 150.0, 56.0 // pad: room for "200/min" left of the axis
 
 // Colours of the lines: intake, then each destination's drain. Each has 3:1 contrast on white (a
 // graphical object's WCAG minimum); the legend's text stays dark beside its key.
@@ -28,9 +28,10 @@ const collecting = "collecting…"
 // chart renders the samples as inline SVG with HTML legends: queue depth, and intake and each
 // destination's drain per minute. A rate is the change between two samples, so the rates wait
 // for two of them (three samples) rather than scale one short interval up. title names a
-// destination for people. The SVG holds only numbers and fixed text, and the legend's names are
+// destination for people; dests are the destinations to draw a drain for (nil: one drain, or those
+// the samples have). The SVG holds only numbers and fixed text, and the legend's names are
 // escaped, so it is safe to mark as HTML.
-func chart(samples []Sample, title func(string) string) (template.HTML, string) {
+func chart(samples []Sample, dests []string, title func(string) string) (template.HTML, string) {
 	if len(samples) < 2 {
 		return "", "Collecting… the charts fill in as samples are taken (every 30 seconds, for the last hour)."
 	}
@@ -49,7 +50,9 @@ func chart(samples []Sample, title func(string) string) (template.HTML, string) 
 	} else {
 		minutes := ts[n-1].Sub(ts[0]).Minutes()
 		ss := []series{rate("intake", palette[0], samples, minutes, func(s Sample) float64 { return s.Accepted })}
-		dests := destsOf(samples)
+		if len(dests) == 0 {
+			dests = destsOf(samples)
+		}
 		for i, d := range dests {
 			name := "drain"
 			if len(dests) > 1 || d != "" {
@@ -172,7 +175,7 @@ func short(v float64) string {
 		return fmt.Sprintf("%.1fM", v/1e6)
 	case v >= 1e4:
 		return fmt.Sprintf("%.0fk", v/1e3)
-	case v >= 10 || v == 0:
+	case v >= 10 || v == math.Trunc(v):
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.1f", v)

@@ -144,7 +144,7 @@ func TestPageShowsQueueClockDeadAndLookup(t *testing.T) {
 
 func TestChartFromSamples(t *testing.T) {
 	title := func(name string) string { return titles[name] }
-	if html, note := chart(nil, title); html != "" || !strings.Contains(note, "Collecting…") {
+	if html, note := chart(nil, nil, title); html != "" || !strings.Contains(note, "Collecting…") {
 		t.Fatal("no samples should give a note, not a chart")
 	}
 	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
@@ -153,7 +153,7 @@ func TestChartFromSamples(t *testing.T) {
 		ss = append(ss, Sample{At: t0.Add(time.Duration(i) * 30 * time.Second), Depth: int64(100 - 10*i),
 			Accepted: float64(60 * i), SyncedBy: map[string]float64{"cxone": float64(80 * i), "genesys": float64(40 * i)}})
 	}
-	html, _ := chart(ss, title)
+	html, _ := chart(ss, nil, title)
 	s := string(html)
 	for _, want := range []string{`id="queue-depth"`, `id="rates"`, `data-series="depth"`, `data-series="intake"`,
 		`data-series="drain to NICE CXone"`, `data-series="drain to Genesys Cloud"`,
@@ -171,7 +171,7 @@ func TestChartFromSamples(t *testing.T) {
 		t.Fatalf("chart has NaN or Inf:\n%s", s)
 	}
 	// Two samples give the depth, but no rate: one interval is not scaled up to a minute.
-	html, _ = chart(ss[:2], title)
+	html, _ = chart(ss[:2], nil, title)
 	if s := string(html); !strings.Contains(s, `id="queue-depth"`) || strings.Contains(s, `id="rates"`) ||
 		!strings.Contains(s, `id="rates-collecting"`) || !strings.Contains(s, "collecting…") ||
 		!strings.Contains(s, `data-axis="start">−30 s</text>`) {
@@ -180,10 +180,15 @@ func TestChartFromSamples(t *testing.T) {
 	// A span of minutes reads in minutes, and one destination's drain is just "drain".
 	ss = []Sample{{At: t0, SyncedBy: map[string]float64{"": 0}}, {At: t0.Add(6 * time.Minute), SyncedBy: map[string]float64{"": 30}},
 		{At: t0.Add(12 * time.Minute), SyncedBy: map[string]float64{"": 60}}}
-	html, _ = chart(ss, title)
+	html, _ = chart(ss, nil, title)
 	if s := string(html); !strings.Contains(s, `data-axis="start">−12 min</text>`) || !strings.Contains(s, "−6 min</text>") ||
-		!strings.Contains(s, "</span>drain: 5.0/min on average") {
+		!strings.Contains(s, "</span>drain: 5/min on average") {
 		t.Fatalf("a 12-minute chart:\n%s", s)
+	}
+	// The destinations named each have a drain, whether they confirmed anything or not.
+	html, _ = chart(ss, []string{"cxone", "genesys"}, title)
+	if s := string(html); !strings.Contains(s, "drain to NICE CXone: 0/min on average") || !strings.Contains(s, "drain to Genesys Cloud: 0/min") {
+		t.Fatalf("a chart of named destinations:\n%s", s)
 	}
 }
 

@@ -104,7 +104,13 @@ func (h *Handler) view(ctx context.Context, query string) view {
 		}
 	}
 	if h.Sampler != nil {
-		v.Chart, v.ChartNote = chart(h.Sampler.Samples(), h.title)
+		var names []string // with several destinations, a drain for each, whether it drained or not
+		if len(v.Dests) > 1 {
+			for _, d := range v.Dests {
+				names = append(names, d.Name)
+			}
+		}
+		v.Chart, v.ChartNote = chart(h.Sampler.Samples(), names, h.title)
 	}
 	if h.Recorder != nil {
 		v.Pushes = h.Recorder.Recent()

@@ -4,6 +4,8 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,6 +79,13 @@ func TestStatusPageInChromium(t *testing.T) {
 		getJSON(t, p.url+"/v1/status", adminToken, &st)
 		return st.DeadLetters == 1 && st.Destinations["genesys"].LastPushAt != nil && st.Destinations["webhook"].LastPushAt != nil
 	})
+	// The rates need three samples, taken every 30 s from the start: wait for them, so that the
+	// charts, their legends and axes are on the page whose contrast is checked.
+	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(pageHTML(t, p), `id="rates"`); time.Sleep(time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the charts (three samples, one every 30 s)")
+		}
+	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
@@ -110,6 +119,14 @@ func TestStatusPageInChromium(t *testing.T) {
 			t.Fatalf("chromium: count %s: %v", sel, err)
 		}
 		return n
+	}
+	svgText := func(sel string) string { // SVG elements have no innerText
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+jsString(sel)+`).textContent`))
+		if err != nil {
+			t.Fatalf("chromium: text of %s: %v", sel, err)
+		}
+		return s
 	}
 	readContrast := func(page string, atLeast int) contrastReport {
 		t.Helper()
@@ -147,7 +164,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	do("look up", chromedp.SendKeys(`input[name=number]`, "415-555-2671"), chromedp.Submit(`input[name=number]`),
 		chromedp.WaitVisible(`#lookup-result`))
 	state, summary, history := text(`#lookup-state`), text(`#lookup-destinations`), text(`#lookup-result table`)
-	charts := count(`#chart svg, #chart .note`)
+	charts, keys, axis := count(`#chart svg`), count(`#chart .legend .key`), svgText(`#rates [data-axis=start]`)
 	contrast("status page", 40)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if err != nil {
@@ -194,8 +211,9 @@ func TestStatusPageInChromium(t *testing.T) {
 	if state != "dead" || !strings.Contains(history, "destination") || strings.Count(history, "confirmed") != 2 {
 		t.Fatalf("lookup state %q; history:\n%s", state, history)
 	}
-	if charts == 0 {
-		t.Fatal("no chart section")
+	// Two charts; the legends' keys: depth, intake and three drains; a time axis in seconds or minutes.
+	if charts != 2 || keys != 5 || !(strings.HasSuffix(axis, " s") || strings.HasSuffix(axis, " min")) {
+		t.Fatalf("%d charts, %d legend keys, time axis from %q", charts, keys, axis)
 	}
 	path := os.Getenv("DNCSYNC_SCREENSHOT")
 	if path == "" {
@@ -210,5 +228,19 @@ func TestStatusPageInChromium(t *testing.T) {
 // jsString quotes s as a JavaScript string.
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// pageHTML is the status page as the admin token sees it.
+func pageHTML(t *testing.T, p *proc) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, p.url+"/", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := e2eClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
