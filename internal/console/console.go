@@ -1,6 +1,6 @@
-// Package console serves the status page at GET /: the queue and its last hour, the oldest unsynced
-// request with its compliance clock, recent requests to CXone, the dead letters with their errors,
-// and a number lookup. Server-rendered HTML with an inline SVG chart and no external assets. It
+// Package console serves the status page at GET /: the queue and its last hour, each destination's
+// pace and confirmation p99, the oldest unsynced request with its compliance clock, recent requests
+// to each destination, the dead letters with their errors, and a number lookup. Server-rendered HTML with an inline SVG chart and no external assets. It
 // needs the admin token: a login form starts a signed session that signing out ends (session.go).
 package console
 
