@@ -154,6 +154,16 @@ func TestPageWithOneDestination(t *testing.T) {
 	if strings.Contains(body, "destinations") {
 		t.Fatal("one destination has no table of destinations")
 	}
+	// A histogram labelled with the one destination's name is read as well.
+	reg = prometheus.NewRegistry()
+	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: ConfirmationHistogram, Buckets: []float64{1, 10}}, []string{"destination"})
+	reg.MustRegister(vec)
+	vec.WithLabelValues("genesys").Observe(0.2)
+	b.h.Sampler = &Sampler{Gatherer: reg, Stats: b.store.Stats}
+	_, body = get(t, http.DefaultClient, b.srv.URL+"/", "Authorization", "Bearer "+token)
+	if want := `p99<b style="font-size:14px">990 ms</b>`; !strings.Contains(body, want) {
+		t.Fatalf("page lacks %q:\n%s", want, body)
+	}
 }
 
 // TestRecentRequestsOfEachDestination: each destination keeps its own last requests (a busy one

@@ -170,21 +170,24 @@ func (h *Handler) dests(st ops.Status) []dest {
 	if h.Sampler != nil {
 		p99 = quantiles(h.Sampler.Gatherer, ConfirmationHistogram, "destination", 0.99)
 	}
-	show := func(name, label string, s ops.Status) dest {
+	show := func(name string, s ops.Status, labels ...string) dest {
 		d := dest{Name: name, Title: h.title(name), Status: s, P99: "—"}
-		if v, ok := p99[label]; ok {
-			d.P99 = seconds(v)
+		for _, l := range labels {
+			if v, ok := p99[l]; ok {
+				d.P99 = seconds(v)
+				break
+			}
 		}
 		return d
 	}
 	if len(st.Destinations) == 0 {
-		// One destination: its metrics carry no destination label.
-		return []dest{show(h.Primary, "", st)}
+		// One destination: its metrics carry no destination label (or, if they do, its name).
+		return []dest{show(h.Primary, st, "", h.Primary)}
 	}
 	out := make([]dest, 0, len(st.Destinations))
 	for _, l := range h.Lanes {
 		if s, ok := st.Destinations[l.Name]; ok {
-			out = append(out, show(l.Name, l.Name, s))
+			out = append(out, show(l.Name, s, l.Name))
 		}
 	}
 	return out
