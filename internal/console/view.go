@@ -84,7 +84,7 @@ func (h *Handler) view(ctx context.Context, query string) view {
 	v.Dests = h.dests(st)
 	if st.OldestUnsyncedAt != nil {
 		c := &clock{Dest: v.Primary, Received: *st.OldestUnsyncedAt, BusinessDays: st.OldestUnsyncedBusinessDays,
-			Deadline: queue.DeadlineBusinessDays, Due: DueBy(*st.OldestUnsyncedAt),
+			Deadline: queue.DeadlineBusinessDays, Due: queue.DueBy(*st.OldestUnsyncedAt),
 			Age: roundAge(now.Sub(*st.OldestUnsyncedAt))}
 		switch {
 		case c.BusinessDays >= c.Deadline:
@@ -233,19 +233,6 @@ func seconds(v float64) string {
 		return fmt.Sprintf("%.1f h", v/3600)
 	}
 	return fmt.Sprintf("%.1f days", v/86400)
-}
-
-// DueBy is when the 10 business days allowed for a request received at from run out: the end of
-// the tenth business day after it (UTC).
-func DueBy(from time.Time) time.Time {
-	d := time.Date(from.UTC().Year(), from.UTC().Month(), from.UTC().Day(), 0, 0, 0, 0, time.UTC)
-	for n := 0; n < queue.DeadlineBusinessDays; {
-		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n++
-		}
-	}
-	return d.Add(24*time.Hour - time.Second)
 }
 
 func roundAge(d time.Duration) string {
