@@ -19,6 +19,7 @@ import (
 // Lanes share nothing but the store, so a slow or broken destination holds back no other.
 type lane struct {
 	name   string
+	title  string      // the destination's, for people (destination.Spec.Title)
 	store  queue.Store // the store as this destination's pusher sees it (queue.Router.Dest)
 	client destination.Client
 	pacer  *pusher.Pacer
@@ -33,7 +34,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 	names := cfg.Destinations()
 	var out []*lane
 	for i, name := range names {
-		_, settings, err := cfg.Dest(name)
+		spec, settings, err := cfg.Dest(name)
 		if err != nil {
 			return nil, fmt.Errorf("DNCSYNC_DESTINATIONS: %w", err)
 		}
@@ -45,7 +46,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 		if len(names) > 1 {
 			lreg = prometheus.WrapRegistererWith(prometheus.Labels{"destination": name}, reg)
 		}
-		l := &lane{name: name, store: view, sig: queue.NewSignal()}
+		l := &lane{name: name, title: spec.Title, store: view, sig: queue.NewSignal()}
 		pace := settings.Pace()
 		limiter, err := store.Limiter(name)
 		if err != nil {
@@ -86,7 +87,7 @@ func signals(lanes []*lane) []*queue.Signal {
 func opLanes(lanes []*lane) []ops.Lane {
 	out := make([]ops.Lane, len(lanes))
 	for i, l := range lanes {
-		out[i] = ops.Lane{Name: l.name, Store: l.store, Pacing: l.pacer}
+		out[i] = ops.Lane{Name: l.name, Store: l.store, Pacing: l.pacing()}
 		if ls, ok := l.client.(destination.Lister); ok {
 			out[i].Lister = ls
 		}

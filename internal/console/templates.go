@@ -65,10 +65,10 @@ var pageTmpl = template.Must(template.New("page").Funcs(funcs).Parse(`<!doctype 
 <div class="tile" id="in-flight">in flight<b>{{.Status.Leased}}</b></div>
 <div class="tile" id="dead">dead letters<b class="{{if .Status.Dead}}late{{else}}ok{{end}}">{{.Status.Dead}}</b></div>
 <div class="tile" id="last-push">last push<b style="font-size:14px">{{atp .Status.LastPushAt}}</b></div>
-<div class="tile" id="pacing">pacing<b style="font-size:14px">{{with .Status.Pacing}}{{printf "%.0f" .RPM}} requests/min{{if .PausedUntil}}, <span class="warn">paused for a 429 until {{atp .PausedUntil}}</span>{{end}}{{else}}unknown{{end}}</b></div>
+<div class="tile" id="pacing">pacing<b style="font-size:14px">{{with .Status.Pacing}}{{printf "%.0f" .RPM}} requests/min{{if .PausedUntil}}, <span class="warn">paused for a 429 until {{atp .PausedUntil}}</span>{{end}}{{else}}unknown{{end}}{{with .Status.Waiting}}, <span class="warn" id="waiting">{{.}}</span>{{end}}</b></div>
 </div>
 {{with .Status.Destinations}}<table id="destinations"><tr><th>destination</th><th>depth</th><th>in flight</th><th>dead</th><th>oldest unsynced</th><th>last push</th><th>pace</th></tr>
-{{range $name, $d := .}}<tr><td>{{$name}}</td><td>{{$d.Depth}}</td><td>{{$d.Leased}}</td><td class="{{if $d.Dead}}late{{end}}">{{$d.Dead}}</td><td>{{atp $d.OldestUnsyncedAt}}</td><td>{{atp $d.LastPushAt}}</td><td>{{with $d.Pacing}}{{printf "%.0f" .RPM}}/min{{if .PausedUntil}}, <span class="warn">429 pause</span>{{end}}{{end}}</td></tr>
+{{range $name, $d := .}}<tr><td>{{$name}}</td><td>{{$d.Depth}}</td><td>{{$d.Leased}}</td><td class="{{if $d.Dead}}late{{end}}">{{$d.Dead}}</td><td>{{atp $d.OldestUnsyncedAt}}</td><td>{{atp $d.LastPushAt}}</td><td>{{with $d.Pacing}}{{printf "%.0f" .RPM}}/min{{if .PausedUntil}}, <span class="warn">429 pause</span>{{end}}{{end}}{{with $d.Waiting}}, <span class="warn">{{.}}</span>{{end}}</td></tr>
 {{end}}</table>{{end}}</section>
 <section id="compliance"><h2>Oldest unsynced request</h2>
 {{with .Clock}}<p>Received {{at .Received}} ({{.Age}} ago): <b class="{{.Level}}" id="business-days">{{.BusinessDays}} of {{.Deadline}} business days</b>
