@@ -63,6 +63,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 			Log: log.With("component", name)}); err != nil {
 			return nil, err
 		}
+		registerWindowMetric(lreg, l)
 		l.pusher = pusher.New(view, l.client, l.pacer, l.sig.C(), pusher.Config{
 			BatchSize: min(pace.MaxBatch, 1000), Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
 			MaxLostLeases: cfg.MaxLostLeases, Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), ConfigWait: cfg.ConfigWait,

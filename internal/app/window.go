@@ -3,6 +3,8 @@ package app
 import (
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/ops"
 	"github.com/dncsync/dncsync/internal/pusher"
@@ -26,4 +28,22 @@ type windowPacing struct {
 
 func (p windowPacing) Waiting(now time.Time) (string, time.Time) {
 	return destination.Waiting(p.title, p.w, now)
+}
+
+// registerWindowMetric exports dncsync_window_closed for a destination that has a window: the
+// alert on pushes that stopped leaves out a queue that waits for its window, which is no outage.
+func registerWindowMetric(reg prometheus.Registerer, l *lane) {
+	w, ok := l.client.(destination.Windowed)
+	if !ok {
+		return
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dncsync_window_closed",
+		Help: "1 while the destination takes no writes at this hour (its window is closed) and its queue waits for it.",
+	}, func() float64 {
+		if open, _ := w.Window(time.Now()); open {
+			return 0
+		}
+		return 1
+	}))
 }
