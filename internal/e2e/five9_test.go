@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +67,13 @@ func TestFive9WaitsForItsWindow(t *testing.T) {
 	if s := f9.Stats(); s.Requests[five9sim.OpAdd] != nil || s.OutsideWindow != 0 {
 		t.Fatalf("additions were sent outside the window: %+v", s.Requests)
 	}
+	// The console says it, and the metric that keeps the stopped-push alert quiet is up.
+	if page := getText(t, p.url+"/", destAdminToken); !strings.Contains(page, "window (opens 23:00 PT)") {
+		t.Fatalf("the console does not say Five9 waits for its window:\n%s", page)
+	}
+	if m := getText(t, p.url+"/metrics", ""); !strings.Contains(m, `dncsync_window_closed{destination="five9"} 1`) {
+		t.Fatalf("metrics lack dncsync_window_closed{destination=\"five9\"} 1")
+	}
 	out, errOut, code := runCmd(t, []string{"DNCSYNC_ADMIN_TOKEN=" + destAdminToken, "DNCSYNC_DESTINATIONS=cxone,five9"}, "",
 		"status", "--server", p.url)
 	if code != 0 || !strings.Contains(out, waiting) {
@@ -110,4 +119,24 @@ func TestFive9Doctor(t *testing.T) {
 	if strings.Contains(out, "five9sim-password") {
 		t.Fatalf("the doctor printed the password:\n%s", out)
 	}
+}
+
+// getText GETs url (with the bearer token, if any) and returns its body; it fails on a status
+// other than 200.
+func getText(t *testing.T, url, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := e2eClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", url, resp.StatusCode, b)
+	}
+	return string(b)
 }
