@@ -16,23 +16,25 @@ type opsCollector struct {
 	pacing ops.Pacing
 	now    func() time.Time
 
-	businessDays, lastPush, rpm, paused, pauseLeft *prometheus.Desc
+	businessDays, due, lastPush, rpm, paused, pauseLeft *prometheus.Desc
 }
 
 func newOpsCollector(s ops.StatusStore, pacing ops.Pacing) *opsCollector {
 	return &opsCollector{s: s, pacing: pacing, now: time.Now,
 		businessDays: prometheus.NewDesc("dncsync_queue_oldest_business_days",
-			"Business days (Monday to Friday, UTC) since the oldest request not yet confirmed by CXone; the deadline is 10.", nil, nil),
+			"Business days (Monday to Friday but US federal holidays, UTC dates) since the oldest request the destination has not yet confirmed; the deadline is 10.", nil, nil),
+		due: prometheus.NewDesc("dncsync_queue_oldest_due_timestamp_seconds",
+			"Unix time when the oldest request the destination has not yet confirmed runs out of its 10 business days; absent: nothing waits.", nil, nil),
 		lastPush: prometheus.NewDesc("dncsync_last_push_timestamp_seconds",
-			"Unix time of CXone's last confirmation of a push (any replica); 0: never.", nil, nil),
-		rpm:       prometheus.NewDesc("dncsync_pacing_rpm", "Requests a minute the pusher sends to CXone now.", nil, nil),
-		paused:    prometheus.NewDesc("dncsync_pacing_paused", "1 while requests to CXone are paused after a 429, else 0.", nil, nil),
+			"Unix time of the destination's last confirmation of a push (any replica); 0: never.", nil, nil),
+		rpm:       prometheus.NewDesc("dncsync_pacing_rpm", "Requests a minute the pusher sends to the destination now.", nil, nil),
+		paused:    prometheus.NewDesc("dncsync_pacing_paused", "1 while requests to the destination are paused after a 429, else 0.", nil, nil),
 		pauseLeft: prometheus.NewDesc("dncsync_pacing_pause_seconds", "Seconds left of the current 429 pause; 0: none.", nil, nil),
 	}
 }
 
 func (c *opsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.businessDays, c.lastPush, c.rpm, c.paused, c.pauseLeft} {
+	for _, d := range []*prometheus.Desc{c.businessDays, c.due, c.lastPush, c.rpm, c.paused, c.pauseLeft} {
 		ch <- d
 	}
 }
@@ -45,6 +47,9 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.businessDays, err)
 	} else {
 		ch <- prometheus.MustNewConstMetric(c.businessDays, prometheus.GaugeValue, float64(st.OldestUnsyncedBusinessDays))
+		if st.OldestUnsyncedDueBy != nil {
+			ch <- prometheus.MustNewConstMetric(c.due, prometheus.GaugeValue, float64(st.OldestUnsyncedDueBy.Unix()))
+		}
 		last := 0.0
 		if st.LastPushAt != nil {
 			last = float64(st.LastPushAt.UnixMilli()) / 1000

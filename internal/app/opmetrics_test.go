@@ -35,19 +35,19 @@ func TestOpsMetrics(t *testing.T) {
 	c.now = func() time.Time { return now }
 
 	want := `
-# HELP dncsync_last_push_timestamp_seconds Unix time of CXone's last confirmation of a push (any replica); 0: never.
+# HELP dncsync_last_push_timestamp_seconds Unix time of the destination's last confirmation of a push (any replica); 0: never.
 # TYPE dncsync_last_push_timestamp_seconds gauge
 dncsync_last_push_timestamp_seconds 0
 # HELP dncsync_pacing_pause_seconds Seconds left of the current 429 pause; 0: none.
 # TYPE dncsync_pacing_pause_seconds gauge
 dncsync_pacing_pause_seconds 90
-# HELP dncsync_pacing_paused 1 while requests to CXone are paused after a 429, else 0.
+# HELP dncsync_pacing_paused 1 while requests to the destination are paused after a 429, else 0.
 # TYPE dncsync_pacing_paused gauge
 dncsync_pacing_paused 1
-# HELP dncsync_pacing_rpm Requests a minute the pusher sends to CXone now.
+# HELP dncsync_pacing_rpm Requests a minute the pusher sends to the destination now.
 # TYPE dncsync_pacing_rpm gauge
 dncsync_pacing_rpm 100
-# HELP dncsync_queue_oldest_business_days Business days (Monday to Friday, UTC) since the oldest request not yet confirmed by CXone; the deadline is 10.
+# HELP dncsync_queue_oldest_business_days Business days (Monday to Friday but US federal holidays, UTC dates) since the oldest request the destination has not yet confirmed; the deadline is 10.
 # TYPE dncsync_queue_oldest_business_days gauge
 dncsync_queue_oldest_business_days 0
 `
@@ -55,8 +55,8 @@ dncsync_queue_oldest_business_days 0
 		t.Fatal(err)
 	}
 
-	// A request received the Monday before last is 6 business days old; one confirmation sets the
-	// last push.
+	// A request received the Monday before last is 4 business days old (Thanksgiving does not
+	// count), due on Tuesday 8 December; one confirmation sets the last push.
 	old := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	evs := []queue.Event{{Number: "+14155552671", Action: queue.Add, OccurredAt: old, ReceivedAt: old},
 		{Number: "+14155552672", Action: queue.Add, OccurredAt: old, ReceivedAt: old.Add(time.Hour)}}
@@ -67,8 +67,12 @@ dncsync_queue_oldest_business_days 0
 	if err := s.Ack(ctx, items); err != nil {
 		t.Fatal(err)
 	}
-	if got := testutil.ToFloat64(onlyMetric(c, "dncsync_queue_oldest_business_days")); got != 5 {
-		t.Fatalf("business days %v, want 5 (Monday 23 to Monday 30 November)", got)
+	if got := testutil.ToFloat64(onlyMetric(c, "dncsync_queue_oldest_business_days")); got != 4 {
+		t.Fatalf("business days %v, want 4 (Monday 23 to Monday 30 November, over Thanksgiving)", got)
+	}
+	due := time.Date(2026, 12, 8, 23, 59, 59, 0, time.UTC)
+	if got := testutil.ToFloat64(onlyMetric(c, "dncsync_queue_oldest_due_timestamp_seconds")); got != float64(due.Unix()) {
+		t.Fatalf("due %v, want %v (%v)", got, due.Unix(), due)
 	}
 	if got := testutil.ToFloat64(onlyMetric(c, "dncsync_last_push_timestamp_seconds")); got < float64(time.Now().Add(-time.Minute).Unix()) {
 		t.Fatalf("last push timestamp %v, want about now", got)

@@ -119,6 +119,9 @@ func printStatus(w io.Writer, st ops.Status, now time.Time) error {
 		row("oldest unsynced", fmt.Sprintf("%s (%s ago, %d of %d business days)", st.OldestUnsyncedAt.Format(time.RFC3339),
 			ago(time.Duration(st.OldestUnsyncedAgeSeconds*float64(time.Second))), st.OldestUnsyncedBusinessDays,
 			queue.DeadlineBusinessDays))
+		if st.OldestUnsyncedDueBy != nil {
+			row("due by", st.OldestUnsyncedDueBy.Format("Mon 2 Jan 2006")+" (end of its 10th business day, UTC)")
+		}
 	}
 	if st.LastPushAt == nil {
 		row("last push", "never")

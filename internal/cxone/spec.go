@@ -18,7 +18,7 @@ import (
 // tenants) or the v2 profile (the tutorial's Outbound DNC API).
 var Spec = destination.Spec{Name: "cxone", Title: "NICE CXone", Bind: bind}
 
-// Settings are the destination's settings (README and docs/configuration.md).
+// Settings are the destination's settings (docs/setup.md and docs/configuration.md).
 type Settings struct {
 	API                             string // CXONE_API: admin or v2
 	BaseURL, ClientID, ClientSecret string
@@ -242,7 +242,7 @@ func (a *Admin) Check(ctx context.Context, number string) (destination.Listing, 
 
 // Subscribe: event subscriptions are the v2 profile's.
 func (a *Admin) Subscribe(context.Context, string, string) (string, error) {
-	return "", fmt.Errorf("%w: event subscriptions exist only in the v2 profile (CXONE_API=v2); on a real tenant, send opt-outs from Studio (see the README)",
+	return "", fmt.Errorf("%w: event subscriptions exist only in the v2 profile (CXONE_API=v2); on a real tenant, send opt-outs from Studio (see docs/setup.md)",
 		destination.ErrUnsupported)
 }
 

@@ -90,8 +90,10 @@ func (o *Ops) Stats(ctx context.Context) (Stats, error) {
 // clock, the last confirmation and the drain's pace.
 type Status struct {
 	Stats
-	// Business days since the oldest unsynced request (Monday to Friday, UTC); the deadline is 10.
+	// Business days since the oldest unsynced request (Monday to Friday but US federal holidays,
+	// UTC dates); the deadline is 10, at OldestUnsyncedDueBy (null: nothing waits).
 	OldestUnsyncedBusinessDays int        `json:"oldestUnsyncedBusinessDays"`
+	OldestUnsyncedDueBy        *time.Time `json:"oldestUnsyncedDueBy"`
 	LastPushAt                 *time.Time `json:"lastPushAt"` // the last confirmation; null: never
 	Pacing                     *PaceState `json:"pacing"`     // null when not known (read from the store directly)
 	// Waiting says that the destination takes no writes now and when it will (window.go):
@@ -150,6 +152,8 @@ func ReadStatusAll(ctx context.Context, lanes []Lane, now time.Time) (Status, er
 		out.OldestUnsyncedAt = &oldest
 		out.OldestUnsyncedAgeSeconds = now.Sub(oldest).Seconds()
 		out.OldestUnsyncedBusinessDays = queue.BusinessDays(oldest, now)
+		due := queue.DueBy(oldest)
+		out.OldestUnsyncedDueBy = &due
 	}
 	if !neverPushed && !last.IsZero() {
 		out.LastPushAt = &last
@@ -181,6 +185,8 @@ func ReadStatus(ctx context.Context, s StatusStore, pacing Pacing, now time.Time
 		out.OldestUnsyncedAt = &t
 		out.OldestUnsyncedAgeSeconds = now.Sub(t).Seconds()
 		out.OldestUnsyncedBusinessDays = queue.BusinessDays(t, now)
+		due := queue.DueBy(t)
+		out.OldestUnsyncedDueBy = &due
 	}
 	if !last.IsZero() {
 		t := last.UTC()

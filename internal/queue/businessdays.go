@@ -6,22 +6,38 @@ import "time"
 // days of its receipt.
 const DeadlineBusinessDays = 10
 
-// BusinessDays counts the business days (Monday to Friday, UTC dates; holidays are not known here)
-// that have begun since from, up to to: a request received on a Friday is 1 business day old on
-// Monday. Zero when to is not after from.
+// BusinessDay reports whether the UTC date of d is a business day: Monday to Friday, not a US
+// federal holiday (USFederalHoliday).
+func BusinessDay(d time.Time) bool {
+	wd := d.UTC().Weekday()
+	return wd != time.Saturday && wd != time.Sunday && !USFederalHoliday(d)
+}
+
+// BusinessDays counts the business days (UTC dates) that have begun since from, up to to: a
+// request received on a Friday is 1 business day old on Monday, and still 0 on a Monday that is a
+// holiday. Zero when to is not after from.
 func BusinessDays(from, to time.Time) int {
 	if from.IsZero() || !to.After(from) {
 		return 0
 	}
-	d0 := time.Date(from.UTC().Year(), from.UTC().Month(), from.UTC().Day(), 0, 0, 0, 0, time.UTC)
-	d1 := time.Date(to.UTC().Year(), to.UTC().Month(), to.UTC().Day(), 0, 0, 0, 0, time.UTC)
-	days := int(d1.Sub(d0).Hours() / 24)
-	// Whole weeks have five business days each; walk the rest.
-	n := days / 7 * 5
-	for d := d0.AddDate(0, 0, days/7*7+1); !d.After(d1); d = d.AddDate(0, 0, 1) {
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+	n := 0
+	for d, end := day(from).AddDate(0, 0, 1), day(to); !d.After(end); d = d.AddDate(0, 0, 1) {
+		if BusinessDay(d) {
 			n++
 		}
 	}
 	return n
+}
+
+// DueBy is when the business days allowed for a request received at from run out: the last second
+// of the tenth business day after it (UTC).
+func DueBy(from time.Time) time.Time {
+	d := day(from)
+	for n := 0; n < DeadlineBusinessDays; {
+		d = d.AddDate(0, 0, 1)
+		if BusinessDay(d) {
+			n++
+		}
+	}
+	return d.Add(24*time.Hour - time.Second)
 }

@@ -62,7 +62,7 @@ var _ queue.Queue = (*Store)(nil)
 
 // Open connects to the Redis that url names. It does not wait for the server: a store that is
 // down at start is retried by every call, and Ping tells readiness why. The forms (go-redis's
-// URL parsers; README, "Redis topologies"):
+// URL parsers; docs/redis.md, "Redis topologies"):
 //
 //	redis://[user:password@]host:6379[/db]        one server; rediss:// for TLS
 //	redis://sentinel:26379?master_name=NAME[&addr=sentinel2:26379...][&password=...]
