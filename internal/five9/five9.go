@@ -36,6 +36,9 @@
 //     without spending attempts, while an operator is told (check FIVE9_USER, FIVE9_PASSWORD and
 //     the user's DNC permission).
 //   - 429 pauses every request (Retry-After, or a growing back-off), without spending attempts.
+//   - A fault naming a number (Five9 answers one fault for the whole request) halves the request
+//     until the number is alone; alone it is refused, and the pusher decides whose fault that is
+//     (destination.Attribution): held until Five9 accepts another number, dead-lettered after.
 //   - Other faults, 5xx, timeouts and lost answers are retried with back-off.
 //   - 3xx (not followed: credentials go only where configured) and other 4xx are the deployment's.
 package five9
@@ -197,21 +200,58 @@ func (c *Client) write(ctx context.Context, op, soapOp string, contacts []destin
 		}
 		nums, idx = append(nums, n), append(idx, i)
 	}
+	var probe destination.Probe
+	var stop error
 	for lo := 0; lo < len(nums); lo += c.cfg.MaxBatch {
 		hi := min(lo+c.cfg.MaxBatch, len(nums))
-		_, err := c.call(ctx, op, soapOp, nums[lo:hi])
-		for _, i := range idx[lo:hi] {
-			out[i] = err
+		if stop != nil {
+			// A 429, the window or a deployment's fault: the rest would meet the same.
+			setAll(out, idx[lo:hi], stop)
+			continue
 		}
-		if k := destination.KindOf(err); err != nil && (k == destination.RateLimited || k == destination.Config) {
-			// The rest would meet the same: tell them so without sending.
-			for _, i := range idx[hi:] {
-				out[i] = err
-			}
-			break
-		}
+		stop = c.send(ctx, op, soapOp, nums[lo:hi], idx[lo:hi], out, &probe)
 	}
 	return out
+}
+
+// send sends one request and settles its numbers in out. A fault that refuses a number without
+// saying which (Five9 answers one fault for the request) is halved until the number is alone, so
+// that one number cannot fail the others; alone, it is Refused and the pusher decides whose fault
+// it is. It returns the error that should stop the rest of the batch.
+func (c *Client) send(ctx context.Context, op, soapOp string, nums []string, idx []int, out []error, probe *destination.Probe) (stop error) {
+	if probe.Exhausted() {
+		err := destination.Unsent(Dest, op)
+		setAll(out, idx, err)
+		return err
+	}
+	_, err := c.call(ctx, op, soapOp, nums)
+	switch k := destination.KindOf(err); {
+	case err == nil:
+		probe.Accepted()
+	case k != destination.Refused:
+		setAll(out, idx, err)
+		if k == destination.RateLimited || k == destination.Config {
+			return err
+		}
+		return nil
+	case len(nums) == 1:
+		probe.Refused()
+	default:
+		h := len(nums) / 2
+		if stop := c.send(ctx, op, soapOp, nums[:h], idx[:h], out, probe); stop != nil {
+			setAll(out, idx[h:], stop)
+			return stop
+		}
+		return c.send(ctx, op, soapOp, nums[h:], idx[h:], out, probe)
+	}
+	setAll(out, idx, err)
+	return nil
+}
+
+func setAll(out []error, idx []int, err error) {
+	for _, i := range idx {
+		out[i] = err
+	}
 }
 
 // national is the 10 digits Five9's list holds of an E.164 number of the North American plan.

@@ -106,7 +106,7 @@ func TestWindow(t *testing.T) {
 	}{
 		{time.Date(2026, 1, 16, 5, 57, 0, 0, window.Pacific), true},
 		{time.Date(2026, 1, 16, 5, 58, 30, 0, window.Pacific), false}, // the margin
-		{time.Date(2026, 7, 16, 5, 57, 0, 0, window.Pacific), true},  // PDT
+		{time.Date(2026, 7, 16, 5, 57, 0, 0, window.Pacific), true},   // PDT
 		{time.Date(2026, 7, 16, 22, 59, 0, 0, window.Pacific), false},
 	} {
 		b.sim.SetNow(c.at)
@@ -212,5 +212,48 @@ func TestBatches(t *testing.T) {
 	allNil(t, "add", b.client.Add(context.Background(), contacts("+14155550001", "+14155550002", "+14155550003")))
 	if st := b.sim.Stats(); st.Requests[five9sim.OpAdd][200] != 2 || st.Added != 3 {
 		t.Fatalf("requests %v, added %d: want 2 requests adding 3", st.Requests, st.Added)
+	}
+}
+
+// A number Five9 refuses fails alone, Refused for the pusher to judge: the request is halved until
+// it is alone, and its batch mates are added.
+func TestRefusedNumberIsIsolated(t *testing.T) {
+	bad := "4155550003"
+	b := setup(t, five9sim.Config{Refuse: func(n string) bool { return n == bad }}, night, nil)
+	cs := contacts("+14155550001", "+14155550002", "+14155550003", "+14155550004", "+14155550005")
+	errs := b.client.Add(context.Background(), cs)
+	for i, err := range errs {
+		if i == 2 {
+			if destination.KindOf(err) != destination.Refused || !destination.IsRecord(err) {
+				t.Fatalf("the refused number: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("[%d] %v: its batch mates must go", i, err)
+		}
+	}
+	if got := b.sim.List(); len(got) != 4 {
+		t.Fatalf("list %v", got)
+	}
+}
+
+// Refusing everything, the client stops isolating numbers after destination.ProbeLimit alone:
+// the rest is not sent, held as the deployment's.
+func TestRefusingEverythingStopsProbing(t *testing.T) {
+	b := setup(t, five9sim.Config{Refuse: func(string) bool { return true }}, night, nil)
+	errs := b.client.Add(context.Background(), contacts("+14155550001", "+14155550002", "+14155550003", "+14155550004",
+		"+14155550005", "+14155550006", "+14155550007", "+14155550008"))
+	refused, unsent := 0, 0
+	for _, err := range errs {
+		switch destination.KindOf(err) {
+		case destination.Refused:
+			refused++
+		case destination.Config:
+			unsent++
+		}
+	}
+	if refused != destination.ProbeLimit || unsent != len(errs)-refused {
+		t.Fatalf("%d refused alone, %d unsent: %v", refused, unsent, errs)
 	}
 }

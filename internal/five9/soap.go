@@ -137,6 +137,10 @@ func (c *Client) faultError(op string, status int, text string) *destination.Err
 	case strings.Contains(low, "permission") || strings.Contains(low, "access") || strings.Contains(low, "not allowed"):
 		return configError(op, status, "Five9 refused the operation: "+msg+
 			" (give FIVE9_USER the DNC permissions: see docs/destinations.md)")
+	case op != "login" && strings.Contains(low, "number"):
+		// A number refused, or the request's form of it: the pusher decides (write halves first).
+		return &destination.Error{Kind: destination.Refused, Dest: Dest, Op: op, Status: status, Record: true,
+			Msg: "Five9 refused the number: " + msg}
 	}
 	return &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Status: status, Msg: "Five9 answered a fault: " + msg}
 }

@@ -16,7 +16,8 @@
 // window: a fault whose faultstring names the window (counted in OutsideWindow), nothing added.
 // With DenyDNC the DNC operations answer a fault naming the missing permission. Answers are
 // <{op}Response><return>...</return></{op}Response>: the count of numbers added, 0 for a
-// removal, the numbers found for a check.
+// removal, the numbers found for a check. Config.Refuse makes it refuse numbers of its choice the
+// same way as a malformed one: one fault for the request, naming no number.
 //
 // # Inspection
 //
@@ -74,6 +75,9 @@ type Config struct {
 	RatePerMinute, Burst int
 	// DenyDNC: the user lacks the DNC permissions, so the DNC operations answer a fault.
 	DenyDNC bool
+	// Refuse names 10-digit numbers Five9 refuses: a request holding one answers a fault that
+	// says a number is invalid, without saying which, and changes nothing.
+	Refuse func(number string) bool
 	// Seed makes fault decisions reproducible; Logf receives one line per request.
 	Seed int64
 	Logf func(format string, args ...any)
@@ -362,7 +366,7 @@ func (s *Server) apply(req request, now time.Time) simfault.Reply {
 			"AccessDisabled: the user has no permission to manage the DNC list (Can Manage DNC)")
 	}
 	for _, n := range req.numbers {
-		if len(n) != 10 || strings.Trim(n, "0123456789") != "" {
+		if len(n) != 10 || strings.Trim(n, "0123456789") != "" || (s.cfg.Refuse != nil && req.op != OpCheck && s.cfg.Refuse(n)) {
 			return fault(http.StatusInternalServerError, "Client", "invalid phone number: a number has 10 digits")
 		}
 	}
