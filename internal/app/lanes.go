@@ -20,6 +20,7 @@ import (
 // Lanes share nothing but the store, so a slow or broken destination holds back no other.
 type lane struct {
 	name   string
+	title  string      // the destination's, for people (destination.Spec.Title)
 	store  queue.Store // the store as this destination's pusher sees it (queue.Router.Dest)
 	client destination.Client
 	pacer  *pusher.Pacer
@@ -34,7 +35,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 	names := cfg.Destinations()
 	var out []*lane
 	for _, name := range names {
-		_, settings, err := cfg.Dest(name)
+		spec, settings, err := cfg.Dest(name)
 		if err != nil {
 			return nil, fmt.Errorf("DNCSYNC_DESTINATIONS: %w", err)
 		}
@@ -46,7 +47,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 		if len(names) > 1 {
 			lreg = prometheus.WrapRegistererWith(prometheus.Labels{"destination": name}, reg)
 		}
-		l := &lane{name: name, store: view, sig: queue.NewSignal()}
+		l := &lane{name: name, title: spec.Title, store: view, sig: queue.NewSignal()}
 		pace := settings.Pace()
 		limiter, err := store.Limiter(name)
 		if err != nil {
@@ -61,6 +62,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 			Log: log.With("component", name)}); err != nil {
 			return nil, err
 		}
+		registerWindowMetric(lreg, l)
 		l.pusher = pusher.New(view, l.client, l.pacer, l.sig.C(), pusher.Config{
 			BatchSize: min(pace.MaxBatch, 1000), Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
 			MaxLostLeases: cfg.MaxLostLeases, Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), ConfigWait: cfg.ConfigWait,
@@ -85,7 +87,7 @@ func signals(lanes []*lane) []*queue.Signal {
 func opLanes(lanes []*lane) []ops.Lane {
 	out := make([]ops.Lane, len(lanes))
 	for i, l := range lanes {
-		out[i] = ops.Lane{Name: l.name, Store: l.store, Pacing: l.pacer}
+		out[i] = ops.Lane{Name: l.name, Store: l.store, Pacing: l.pacing()}
 		if ls, ok := l.client.(destination.Lister); ok {
 			out[i].Lister = ls
 		}

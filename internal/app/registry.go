@@ -5,13 +5,14 @@ import (
 
 	"github.com/dncsync/dncsync/internal/cxone"
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/five9"
 	"github.com/dncsync/dncsync/internal/genesys"
 	"github.com/dncsync/dncsync/internal/webhook"
 )
 
 // Destinations are every destination dncsync can push to: one line each. Configuration, lanes,
 // the doctor, the demo, reconcile, the settings reference and --help all come from this list.
-var Destinations = []destination.Spec{cxone.Spec, genesys.Spec, webhook.Spec}
+var Destinations = []destination.Spec{cxone.Spec, genesys.Spec, webhook.Spec, five9.Spec}
 
 // SpecOf is the destination named name.
 func SpecOf(name string) (destination.Spec, bool) {

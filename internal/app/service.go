@@ -133,7 +133,7 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 		lanesShown = opLanes(lanes)
 	}
 	(&console.Handler{Store: primary.store, Admin: admin, Sessions: store, PublicURL: cfg.PublicURL,
-		DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacer, Lanes: lanesShown, Primary: primary.name,
+		DefaultRegion: cfg.DefaultRegion, Pacing: primary.pacing(), Lanes: lanesShown, Primary: primary.name,
 		Titles: destinationTitles(), Sampler: s.sampler, Recorder: recorder}).Register(r)
 	r.HandleFunc("GET /openapi.yaml", api.ServeOpenAPI)
 	s.Routes = r.patterns

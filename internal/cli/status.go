@@ -137,6 +137,9 @@ func printStatus(w io.Writer, st ops.Status, now time.Time) error {
 	default:
 		row("pacing", fmt.Sprintf("%.0f requests/min, not paused", p.RPM))
 	}
+	if st.Waiting != "" {
+		row("window", st.Waiting)
+	}
 	if r := st.Rejections; r != nil {
 		row("rejections", rejectionsLine(r))
 	}
@@ -165,6 +168,9 @@ func printStatus(w io.Writer, st ops.Status, now time.Time) error {
 			if d.Pacing.PausedUntil != nil {
 				pace += fmt.Sprintf(", 429 pause %.0fs", d.Pacing.PauseSeconds)
 			}
+		}
+		if d.Waiting != "" {
+			pace += ", " + d.Waiting
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", name, d.Depth, d.Leased, d.Dead, oldest, last, pace)
 	}

@@ -96,6 +96,10 @@ type Status struct {
 	OldestUnsyncedDueBy        *time.Time `json:"oldestUnsyncedDueBy"`
 	LastPushAt                 *time.Time `json:"lastPushAt"` // the last confirmation; null: never
 	Pacing                     *PaceState `json:"pacing"`     // null when not known (read from the store directly)
+	// Waiting says that the destination takes no writes now and when it will (window.go):
+	// "waiting for Five9's window (opens 23:00 PT)"; absent when it does or nothing waits.
+	Waiting       string     `json:"waiting,omitempty"`
+	WindowOpensAt *time.Time `json:"windowOpensAt,omitempty"`
 	// Destinations is each destination's own status, when more than one is configured. The
 	// counts above are then their sums, the oldest request the oldest of theirs, the last push
 	// the least recent of theirs (null if one never confirmed), and pacing null.
@@ -199,5 +203,6 @@ func ReadStatus(ctx context.Context, s StatusStore, pacing Pacing, now time.Time
 		}
 		out.Pacing = p
 	}
+	setWaiting(&out, pacing, now)
 	return out, nil
 }

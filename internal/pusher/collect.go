@@ -25,6 +25,7 @@ func (p *Pusher) collect(ctx context.Context) ([]queue.Item, time.Time, error) {
 			case <-ctx.Done():
 				return nil, claimedAt, nil
 			}
+			p.waitWindow(ctx) // outside the destination's window nothing is claimed
 			// Claim nothing while a 429 pause holds every request: the numbers would only wait
 			// leased, out of other replicas' reach.
 			if d := p.pacer.Delay(); d > p.cfg.Linger {
