@@ -18,7 +18,8 @@ import (
 // (tag<<1 | wire) and the field: wire 0 a varint (ints as zigzag varints, bools as 0 or 1, times
 // as Unix milliseconds, the precision the stores keep), wire 1 a uvarint length and bytes
 // (strings). A zero field is left out and reads back as zero; a tag a reader does not know is
-// skipped, so that an older build reads a newer value without the fields it lacks.
+// skipped, so that an older build reads a newer value without the fields it lacks. A 0 byte ends
+// the value (tag 0 is no field's), so that a value cut anywhere does not decode.
 //
 // Struct fields carry their tag as `q:"N"` (1 <= N < 1<<20, never reused once released); an
 // exported field without one, or with `q:"-"`, is refused or left out at NewCodec, so that a field
@@ -174,7 +175,7 @@ func (c *Codec[T]) Append(b []byte, v *T) []byte {
 			}
 		}
 	}
-	return b
+	return append(b, 0)
 }
 
 // Encode is the encoding of *v.
@@ -200,6 +201,12 @@ func (c *Codec[T]) Decode(b []byte, v *T) error {
 			return ErrValue
 		}
 		b = b[n:]
+		if key == 0 {
+			if len(b) != 0 {
+				return ErrValue
+			}
+			return nil
+		}
 		tag, wire := key>>1, key&1
 		var from, to int // of a string in whole
 		var u uint64
@@ -250,7 +257,7 @@ func (c *Codec[T]) Decode(b []byte, v *T) error {
 			*fv.Addr().Interface().(*time.Time) = time.UnixMilli(int64(u>>1) ^ -int64(u&1)).UTC()
 		}
 	}
-	return nil
+	return ErrValue // no end: cut short
 }
 
 // Peek reads the field tag of an encoded value without decoding the rest: a varint field's value
@@ -267,6 +274,9 @@ func Peek(b []byte, tag uint64) (n int64, s []byte, ok bool, err error) {
 			return 0, nil, false, ErrValue
 		}
 		b = b[k:]
+		if key == 0 {
+			break
+		}
 		if key&1 == wireBytes {
 			l, k := binary.Uvarint(b)
 			if k <= 0 || l > uint64(len(b)-k) {

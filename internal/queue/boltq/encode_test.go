@@ -58,7 +58,7 @@ func TestRecordDecodeRejectsDamage(t *testing.T) {
 	for name, bad := range map[string][]byte{
 		"trailing": append(append([]byte(nil), v...), 0),
 		"format":   append([]byte{9}, v[1:]...),
-		"state":    append([]byte{recordV2, 7}, v[2:]...),
+		"state":    recordCodec.Encode(&storedRecord{State: 7}),
 	} {
 		if _, err := decodeRecord("+1", bad); err == nil {
 			t.Errorf("%s: damaged record decoded", name)
@@ -66,11 +66,20 @@ func TestRecordDecodeRejectsDamage(t *testing.T) {
 	}
 }
 
-// A record written before LostLeases (format 1) still reads, with none lost.
+// A record written before LostLeases (format 1) still reads, with none lost; so does format 2.
+func TestRecordV2StillReads(t *testing.T) {
+	r := record{state: stateLeased, at: 7, item: queue.Item{Number: "+1", Action: queue.Add, Attempts: 2,
+		Lease: "tok", LostLeases: 3, OccurredAt: at(5)}}
+	got, err := decodeRecord("+1", encodeRecordV1(&r))
+	if err != nil || !reflect.DeepEqual(*got, r) {
+		t.Fatalf("format 2:\n got %+v, %v\nwant %+v", got, err, r)
+	}
+}
+
 func TestRecordV1StillReads(t *testing.T) {
 	r := record{state: stateReady, at: 7, item: queue.Item{Number: "+1", Action: queue.Add, Attempts: 2,
 		Lease: "tok", LostLeases: 3}}
-	v := encodeRecord(&r)
+	v := encodeRecordV1(&r)
 	v1 := append([]byte{recordV1}, v[1:len(v)-1]...) // format 1: no trailing LostLeases
 	got, err := decodeRecord("+1", v1)
 	if err != nil {
@@ -94,6 +103,10 @@ func TestRejectionRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeRejection(encodeRejection(r, 1)[:5]); err == nil {
 		t.Fatal("a truncated rejection decoded")
+	}
+	got, audit, err = decodeStoredRejection(encodeRejectionV1(r, 1234))
+	if err != nil || !reflect.DeepEqual(got, r) || audit != 1234 {
+		t.Fatalf("format 3: %+v (audit %d), %v; want %+v", got, audit, err, r)
 	}
 }
 
@@ -149,6 +162,13 @@ func TestAuditRecordRoundTrip(t *testing.T) {
 		if at, number, err := peekAudit(encodeAudit(&r)); err != nil || at != ms(r.At) || number != r.Number {
 			t.Fatalf("peek: %d %q %v", at, number, err)
 		}
+		v1 := encodeAuditV1(&r)
+		if got, err := decodeAudit(v1); err != nil || !reflect.DeepEqual(got, r) {
+			t.Fatalf("layout 3:\n got %+v, %v\nwant %+v", got, err, r)
+		}
+		if at, number, err := peekAuditV1(v1); err != nil || at != ms(r.At) || number != r.Number {
+			t.Fatalf("peek layout 3: %d %q %v", at, number, err)
+		}
 	}
 	v := encodeAudit(&full)
 	for n := range len(v) {
@@ -178,6 +198,9 @@ func TestStateRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(*got, s) {
 			t.Fatalf("round trip:\n got %+v\nwant %+v", *got, s)
+		}
+		if got, err := decodeState(s.Number, encodeStateV1(&s)); err != nil || !reflect.DeepEqual(*got, s) {
+			t.Fatalf("layout 3:\n got %+v, %v\nwant %+v", got, err, s)
 		}
 	}
 	v := encodeState(&full)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue/queuetest"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Layout fixtures: testdata/layout-N.db is a store written by the release whose layout was N
@@ -76,7 +77,25 @@ func observeCopy(t *testing.T, path string, now time.Time) []byte {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	return queuetest.Observe(t, s, &now)
+	out := queuetest.Observe(t, s, &now)
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bMeta).Get(keyUpgrading) != nil {
+			t.Error("the upgrade did not finish")
+		}
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				valued := bytes.Equal(name, bAudit) || bytes.Equal(name, bRejections) || bytes.Equal(name, bTrail) ||
+					bytes.HasSuffix(name, bItems) || bytes.HasSuffix(name, []byte("/state"))
+				if valued && legacy(v) {
+					t.Errorf("bucket %s key %q: a value of layout 3 is left after the upgrade", name, k)
+				}
+				return nil
+			})
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func copyFile(t *testing.T, from, to string) {
