@@ -98,7 +98,25 @@ func observeLoaded(t *testing.T, keys []byte, now time.Time) []byte {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	return queuetest.Observe(t, s, &now)
+	// The service upgrades the layout at its start (RecordDestinations).
+	if err := s.RecordDestinations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out := queuetest.Observe(t, s, &now)
+	// Every entry is in the one value now.
+	ctx := context.Background()
+	for _, pattern := range []string{"{" + fixtureNS + "}:item:*", "{" + fixtureNS + "}:*:item:*"} {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if rdb.HExists(ctx, k, "raw").Val() || !rdb.HExists(ctx, k, "e").Val() {
+				t.Errorf("entry %s is not in the one value after the upgrade: %v", k, rdb.HGetAll(ctx, k).Val())
+			}
+		}
+	}
+	return out
 }
 
 // dumpedKey is one key: its type and contents. Values that are not UTF-8 are "base64:" and their

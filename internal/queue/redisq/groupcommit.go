@@ -111,7 +111,7 @@ func (s *Store) runCall(c *enqueueCall) {
 
 // callEnqueue sends the events of every request still waiting in one script call.
 func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
-	args := make([]any, 0, 4+3*len(s.dests)+14*c.events)
+	args := make([]any, 0, 4+3*len(s.dests)+9*c.events)
 	args = append(args, s.prefix, s.ttl.Milliseconds(), ms(s.now()), len(s.dests))
 	keys := make([]string, 0, 4*len(s.dests))
 	for _, d := range s.dests {
@@ -125,10 +125,11 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 		}
 		r.off, r.sent = n, true
 		n += len(r.events)
-		for _, ev := range r.events {
-			args = append(args, ev.ID, ev.Number, string(ev.Action), ev.Raw, ev.Source, ev.Channel, ev.Reason,
-				ev.Scope, ms(ev.OccurredAt), ms(ev.ReceivedAt), strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), ev.Only,
-				ev.Repeats)
+		for i := range r.events {
+			ev := &r.events[i]
+			// What the script decides on, then the whole event as one value it stores unread.
+			args = append(args, ev.ID, ev.Number, string(ev.Action), ms(ev.OccurredAt), ms(ev.ReceivedAt),
+				strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), ev.Only, queue.EventCodec.Encode(ev))
 		}
 	}
 	if n == 0 {
