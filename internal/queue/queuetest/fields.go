@@ -26,10 +26,12 @@ func fullEvent(t *testing.T, b *testBundle, number string) queue.Event {
 	ev := queue.Event{ID: "every-field", Number: number, Raw: "(415) 555-0199 ✓", Action: queue.Add,
 		Source: "src\x00binary", Channel: "chan", Reason: "said \"stop\"\n", Scope: "brand-y",
 		OccurredAt: b.base.Add(-time.Minute), ReceivedAt: b.base, ExpiresAt: b.base.Add(90 * 24 * time.Hour),
-		Resync: true, Only: queue.DefaultDestination, Repeats: 12}
+		Resync: true, Repeats: 12}
 	rv := reflect.ValueOf(ev)
 	for i := range rv.NumField() {
-		if rv.Field(i).IsZero() {
+		// Only stays empty: the suite also runs a store as a secondary destination, and the event
+		// must reach it. Only is kept nowhere (notOnItem, notInRecord).
+		if rv.Field(i).IsZero() && rv.Type().Field(i).Name != "Only" {
 			t.Fatalf("queuetest: set Event.%s in fullEvent, and say in notOnItem and notInRecord whether the "+
 				"entry and the audit record keep it", rv.Type().Field(i).Name)
 		}
