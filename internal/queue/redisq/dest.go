@@ -83,12 +83,14 @@ var _ queue.Recorder = (*Store)(nil)
 
 // RecordDestinations stores the destination list under "{tag}:destinations".
 // The service calls it when it starts, which is when entries of an older layout are upgraded
-// (Upgrade): an upgrade cut short by ctx is resumed at the next start.
+// (Upgrade), after the record: an upgrade cut short by ctx is resumed at the next start.
 func (s *Store) RecordDestinations(ctx context.Context) error {
-	if _, err := s.Upgrade(ctx); err != nil {
-		return err
+	err := s.rdb.Set(ctx, s.prefix+"destinations", strings.Join(s.Destinations(), ","), 0).Err()
+	if err != nil {
+		return wrap("record destinations", err)
 	}
-	return wrap("record destinations", s.rdb.Set(ctx, s.prefix+"destinations", strings.Join(s.Destinations(), ","), 0).Err())
+	_, err = s.Upgrade(ctx)
+	return err
 }
 
 // RecordedDestinations reads the list RecordDestinations stored; nil if none.

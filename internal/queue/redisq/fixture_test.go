@@ -103,8 +103,14 @@ func observeLoaded(t *testing.T, keys []byte, now time.Time) []byte {
 		t.Fatal(err)
 	}
 	out := queuetest.Observe(t, s, &now)
-	// Every entry is in the one value now.
+	// Every entry is in the one value now, and the next start need not look.
 	ctx := context.Background()
+	if v := rdb.Get(ctx, "{"+fixtureNS+"}:layout").Val(); v != "2" {
+		t.Errorf("layout after the upgrade: %q, want 2", v)
+	}
+	if n, err := s.Upgrade(ctx); n != 0 || err != nil {
+		t.Errorf("a second upgrade: %d, %v", n, err)
+	}
 	for _, pattern := range []string{"{" + fixtureNS + "}:item:*", "{" + fixtureNS + "}:*:item:*"} {
 		keys, err := rdb.Keys(ctx, pattern).Result()
 		if err != nil {
