@@ -202,6 +202,25 @@ func Observe(t *testing.T, s queue.Store, now *time.Time) []byte {
 	return b
 }
 
+// SameObservation compares an observation a release wrote (want) with one of now (got), and
+// returns the lines that differ ("" when none). want is read into today's Observation first, so
+// that a field added since (to Item, say) is zero in both rather than a difference.
+func SameObservation(want, got []byte) (string, error) {
+	var o Observation
+	if err := json.Unmarshal(want, &o); err != nil {
+		return "", err
+	}
+	utc(reflect.ValueOf(&o).Elem())
+	w, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	if string(w) == string(got) {
+		return "", nil
+	}
+	return DiffLines(w, got), nil
+}
+
 func compareStrings(a, b string) int {
 	switch {
 	case a < b:

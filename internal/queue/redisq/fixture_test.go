@@ -1,7 +1,6 @@
 package redisq_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -77,8 +76,12 @@ func TestLayoutFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := observeLoaded(t, keys, queuetest.FixtureStart.Add(5*time.Minute))
-			if !bytes.Equal(got, want) {
-				t.Errorf("the store read from %s differs from what its release read:\n%s", f, queuetest.DiffLines(want, got))
+			diff, err := queuetest.SameObservation(want, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff != "" {
+				t.Errorf("the store read from %s differs from what its release read:\n%s", f, diff)
 			}
 		})
 	}
