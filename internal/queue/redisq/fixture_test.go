@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/queuetest"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
 	"github.com/dncsync/dncsync/internal/redistest"
@@ -277,5 +278,60 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+// TestOldEntryMergedBeforeUpgrade: an event merged into an entry of layout 1 (a replica that has
+// not upgraded yet) is read right: an event that wins makes it one value; one that loses leaves
+// the old fields, which are still read.
+func TestOldEntryMergedBeforeUpgrade(t *testing.T) {
+	keys, err := os.ReadFile(filepath.Join("testdata", "layout-1.keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	loadKeys(t, rdb, keys)
+	now := queuetest.FixtureStart.Add(time.Hour)
+	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fixtureNS, Destinations: queuetest.FixtureDestinations,
+		Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	const winner, loser = "+15550000005", "+15550000002"
+	for _, n := range []string{winner, loser} {
+		if !rdb.HExists(ctx, "{"+fixtureNS+"}:item:"+n, "raw").Val() {
+			t.Fatalf("precondition: %s is not an entry of layout 1", n)
+		}
+	}
+	at := queuetest.FixtureStart
+	_, err = s.Enqueue(ctx, []queue.Event{
+		{Number: winner, Raw: "new raw", Action: queue.Add, Source: "new source", OccurredAt: at, ReceivedAt: now},
+		{Number: loser, Raw: "old news", Action: queue.Add, Source: "late", OccurredAt: at.Add(-48 * time.Hour), ReceivedAt: now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rdb.HGetAll(ctx, "{"+fixtureNS+"}:item:"+winner).Val()
+	if _, old := h["raw"]; old || h["e"] == "" {
+		t.Errorf("the entry a newer event won is not one value: %v", h)
+	}
+	now = now.Add(48 * time.Hour) // the retried entry is due
+	items, err := s.Claim(ctx, 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]queue.Item{}
+	for _, it := range items {
+		got[it.Number] = it
+	}
+	if it := got[winner]; it.Raw != "new raw" || it.Source != "new source" || it.Events != 2 {
+		t.Errorf("winner read as %+v", it)
+	}
+	if it := got[loser]; it.Raw != "5550000002" || it.Source != "sms" || it.Events != 2 || it.Attempts != 1 {
+		t.Errorf("loser read as %+v", it)
 	}
 }

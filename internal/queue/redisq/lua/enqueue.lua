@@ -47,7 +47,7 @@ local function put(d, seen, num, act, val, occ, occs, recv, recvs, exp, resync, 
   local key = d.qp .. "item:" .. num
   local dead = KEYS[d.k + 3]
   local cur = {}
-  if seen then cur = redis.call("HMGET", key, "a", "occ", "last", "exp") end
+  if seen then cur = redis.call("HMGET", key, "a", "occ", "last", "exp", "raw") end
   if not cur[1] then
     if ca then
       -- Nothing queued: compare with what the destination already has. Same rule as queue.Wins.
@@ -75,8 +75,8 @@ local function put(d, seen, num, act, val, occ, occs, recv, recvs, exp, resync, 
   if occ > curocc or (occ == curocc and act == "add" and cur[1] ~= "add") then
     if act ~= cur[1] or exp ~= cur[4] then redis.call("HINCRBY", key, "ver", "1") end
     redis.call("HSET", key, "a", act, "occ", occs, "exp", exp, "e", val)
-    -- An entry written before the one value had its event's fields one by one: gone now.
-    redis.call("HDEL", key, "n", "raw", "src", "ch", "rsn", "scp")
+    -- An entry written before the one value (it has "raw") had the event's fields one by one.
+    if cur[5] then redis.call("HDEL", key, "n", "raw", "src", "ch", "rsn", "scp") end
   end
   if redis.call("ZSCORE", dead, num) then
     -- A new request for a dead-lettered number deserves new attempts.
