@@ -13,11 +13,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Layout fixtures: testdata/layout-N.db is a store written by the release whose layout was N
-// (queuetest.WriteFixture), and layout-N.json what that release read back from it
-// (queuetest.Observe). Every later release must open a copy and read the same.
+// Layout fixtures: testdata/layout-N.db is a store written by a release whose file layout was N
+// (the meta bucket's format; queuetest.WriteFixture), and layout-N.json what that release read back
+// from it (queuetest.Observe). Every later release must open a copy, upgrading it, and read the same.
 //
-// layout-1: written by commit 592b52e (one value per entry with a format byte per added field).
+// layout-3: written by commit 592b52e (a format byte per added field); layout 4 is the one
+// encoding (queue.Codec), upgraded to at open (migrate.go), and layout-4 written by the release
+// that made it.
 //
 // To write the fixture of the current layout: go test ./internal/queue/boltq -run TestWriteLayoutFixture -write-fixture=N
 var writeFixture = flag.String("write-fixture", "", "write testdata/layout-N.db and .json with this code")

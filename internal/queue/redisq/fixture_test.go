@@ -26,7 +26,8 @@ import (
 // it, and layout-N.json what that release read back from it (queuetest.Observe). Every later
 // release must load it into a fresh server, open it, and read the same.
 //
-// layout-1: written by commit 592b52e (a hash field per item field, 14 script arguments per event).
+// layout-1: written by commit 592b52e (a hash field per item field, 14 script arguments per event);
+// layout-2: the entry's event as one value (queue.EventCodec), written by the release that made it.
 //
 // To write the fixture of the current layout: go test ./internal/queue/redisq -run TestWriteLayoutFixture -write-fixture=N
 var writeFixture = flag.String("write-fixture", "", "write testdata/layout-N.keys.json and .json with this code")
