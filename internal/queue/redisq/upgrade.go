@@ -75,11 +75,9 @@ func (s *Store) upgradePage(ctx context.Context, keys []string) (int, error) {
 		if _, ok := h["e"]; ok || h["n"] == "" {
 			continue // upgraded already, or gone
 		}
-		it := itemOf(h)
-		ev := queue.Event{Number: it.Number, Raw: it.Raw, Action: it.Action, Source: it.Source,
-			Channel: it.Channel, Reason: it.Reason, Scope: it.Scope, OccurredAt: it.OccurredAt,
-			ReceivedAt: it.LastReceivedAt, ExpiresAt: it.ExpiresAt}
-		done, err := upgradeScript.Run(ctx, s.rdb, []string{key}, queue.EventCodec.Encode(&ev),
+		ev := queue.Event{Number: h["n"], Raw: h["raw"], Source: h["src"], Channel: h["ch"], Reason: h["rsn"],
+			Scope: h["scp"]}
+		done, err := upgradeScript.Run(ctx, s.rdb, []string{key}, entryValue(&ev),
 			h["n"], h["raw"], h["src"], h["ch"], h["rsn"], h["scp"]).Int()
 		if err != nil {
 			return n, wrap("upgrade", err)

@@ -7,11 +7,12 @@
 -- ARGV[3] now ms
 -- ARGV[4] number of destinations, d
 -- ARGV[5..] 3 per destination: its queue prefix (item hashes), state-field suffix, name
--- then 9 fields per event: id number action occ recv exp resync only value
+-- then 10 fields per event: id number action occ recv exp resync only entry record
 --   (resync "1": queue even if older than what the destination confirmed; reconcile found it
---   missing there. only: the name of the one destination to queue it for; "": all. value: the
---   whole event, encoded (queue.EventCodec): the script stores it without reading it, as the
---   entry's "e" while the event decides the entry, and in the event's audit record)
+--   missing there. only: the name of the one destination to queue it for; "": all. entry and
+--   record: the event encoded (queue.EventCodec), which the script stores without reading: entry
+--   as the entry's "e" while the event decides the entry (without the fields the entry keeps
+--   apart), record whole in the event's audit record)
 -- Also per number: {tag}:state:<number> (first/last receipt, and per destination what it
 -- confirmed) and the audit trail: one record per event, "received", or "stale" when no
 -- destination queued it.
@@ -43,7 +44,7 @@ end
 -- queue one event for destination d; conf holds the number's state fields. seen: the state has a
 -- first receipt; without one the number was never enqueued, so no destination holds an entry for
 -- it and the entry need not be read. Returns a status.
-local function put(d, seen, num, act, val, occ, occs, recv, recvs, exp, resync, ca, cocc)
+local function put(d, seen, num, act, ent, occ, occs, recv, recvs, exp, resync, ca, cocc)
   local key = d.qp .. "item:" .. num
   local dead = KEYS[d.k + 3]
   local cur = {}
@@ -62,7 +63,7 @@ local function put(d, seen, num, act, val, occ, occs, recv, recvs, exp, resync, 
       end
       if stale then return "stale" end
     end
-    redis.call("HSET", key, "e", val, "a", act, "occ", occs, "first", recvs, "last", recvs, "exp", exp,
+    redis.call("HSET", key, "e", ent, "a", act, "occ", occs, "first", recvs, "last", recvs, "exp", exp,
       "ev", "1", "att", "0", "ver", "1")
     zadd(d.zr, recvs, num)
     zadd(d.za, recvs, num)
@@ -74,7 +75,7 @@ local function put(d, seen, num, act, val, occ, occs, recv, recvs, exp, resync, 
   -- The latest request wins; on a tie add wins (when unsure, do not call). Same rule as queue.Wins.
   if occ > curocc or (occ == curocc and act == "add" and cur[1] ~= "add") then
     if act ~= cur[1] or exp ~= cur[4] then redis.call("HINCRBY", key, "ver", "1") end
-    redis.call("HSET", key, "a", act, "occ", occs, "exp", exp, "e", val)
+    redis.call("HSET", key, "a", act, "occ", occs, "exp", exp, "e", ent)
     -- An entry written before the one value (it has "raw") had the event's fields one by one.
     if cur[5] then redis.call("HDEL", key, "n", "raw", "src", "ch", "rsn", "scp") end
   end
@@ -100,9 +101,9 @@ local out = {}
 local i = 5 + 3 * nd
 while i <= #ARGV do
   local id, num, act, occs, recvs, exp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
-  local resync, only, val = ARGV[i+6] == "1", ARGV[i+7], ARGV[i+8]
+  local resync, only, ent, rec = ARGV[i+6] == "1", ARGV[i+7], ARGV[i+8], ARGV[i+9]
   local occ, recv = tonumber(occs), tonumber(recvs)
-  i = i + 9
+  i = i + 10
   local dup = false
   if id ~= "" then
     -- Ids are remembered per number: two senders that both number events "1001" do not collide.
@@ -122,7 +123,7 @@ while i <= #ARGV do
     local status = "stale"
     for n, d in ipairs(dests) do
       if only == "" or only == d.name then
-        local s = put(d, conf[1] ~= false, num, act, val, occ, occs, recv, recvs, exp, resync,
+        local s = put(d, conf[1] ~= false, num, act, ent, occ, occs, recv, recvs, exp, resync,
           conf[2 * n + 1], conf[2 * n + 2])
         if s == "created" or (s == "merged" and status == "stale") then status = s end
       end
@@ -131,7 +132,7 @@ while i <= #ARGV do
     -- "stale" when no destination queued it) and when (evidence.go reads it).
     local k = "received"
     if status == "stale" then k = "stale" end
-    local aid = redis.call("XADD", prefix .. "audit", "*", "n", num, "k", k, "at", now, "e", val)
+    local aid = redis.call("XADD", prefix .. "audit", "*", "n", num, "k", k, "at", now, "e", rec)
     redis.call("RPUSH", prefix .. "hist:" .. num, aid)
     out[#out+1] = status
   end
