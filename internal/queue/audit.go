@@ -27,27 +27,27 @@ const (
 
 // AuditRecord is one append-only line of evidence about a number.
 type AuditRecord struct {
-	Kind       AuditKind `json:"kind"`
-	Number     string    `json:"number"` // E.164, or a rejection key (RejectionKey)
-	At         time.Time `json:"at"`     // when dncsync wrote the record
-	Raw        string    `json:"raw,omitempty"`
-	Action     Action    `json:"action,omitempty"`
-	Source     string    `json:"source,omitempty"`
-	Channel    string    `json:"channel,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Scope      string    `json:"scope,omitempty"`
-	EventID    string    `json:"eventId,omitempty"`
-	Region     string    `json:"region,omitempty"`
-	OccurredAt time.Time `json:"occurredAt,omitzero"`
-	ReceivedAt time.Time `json:"receivedAt,omitzero"`
-	ExpiresAt  time.Time `json:"expiresAt,omitzero"`
-	Detail     string    `json:"detail,omitempty"` // rejection reason, CXone's answer, last error
+	Kind       AuditKind `q:"1" json:"kind"`
+	Number     string    `q:"2" json:"number"` // E.164, or a rejection key (RejectionKey)
+	At         time.Time `q:"3" json:"at"`     // when dncsync wrote the record
+	Raw        string    `q:"4" json:"raw,omitempty"`
+	Action     Action    `q:"5" json:"action,omitempty"`
+	Source     string    `q:"6" json:"source,omitempty"`
+	Channel    string    `q:"7" json:"channel,omitempty"`
+	Reason     string    `q:"8" json:"reason,omitempty"`
+	Scope      string    `q:"9" json:"scope,omitempty"`
+	EventID    string    `q:"10" json:"eventId,omitempty"`
+	Region     string    `q:"11" json:"region,omitempty"`
+	OccurredAt time.Time `q:"12" json:"occurredAt,omitzero"`
+	ReceivedAt time.Time `q:"13" json:"receivedAt,omitzero"`
+	ExpiresAt  time.Time `q:"14" json:"expiresAt,omitzero"`
+	Detail     string    `q:"15" json:"detail,omitempty"` // rejection reason, CXone's answer, last error
 	// Destination names the destination a push record (confirmed, failed, dead, requeued, dropped)
 	// is about, when more than one is configured; empty: the only one.
-	Destination string `json:"destination,omitempty"`
+	Destination string `q:"16" json:"destination,omitempty"`
 	// Repeats counts identical requests the received (or stale) event stood for beyond itself
 	// (Event.Repeats).
-	Repeats int `json:"repeats,omitempty"`
+	Repeats int `q:"17" json:"repeats,omitempty"`
 }
 
 // State is a number's standing, as /v1/numbers reports it.
@@ -67,20 +67,20 @@ const (
 
 // NumberState is what the store knows of one number beyond its trail.
 type NumberState struct {
-	Number           string    `json:"number"`
-	State            State     `json:"state"`
-	FirstRequestedAt time.Time `json:"firstRequestedAt,omitzero"` // first receipt ever: never reset
-	LastEventAt      time.Time `json:"lastEventAt,omitzero"`
+	Number           string    `q:"1" json:"number"`
+	State            State     `q:"2" json:"state"`
+	FirstRequestedAt time.Time `q:"3" json:"firstRequestedAt,omitzero"` // first receipt ever: never reset
+	LastEventAt      time.Time `q:"4" json:"lastEventAt,omitzero"`
 	// What CXone last confirmed: the action, the occurredAt of the event it carried, and when.
-	ConfirmedAction Action    `json:"confirmedAction,omitempty"`
-	ConfirmedOccur  time.Time `json:"confirmedOccurredAt,omitzero"`
-	ConfirmedAt     time.Time `json:"confirmedAt,omitzero"`
+	ConfirmedAction Action    `q:"5" json:"confirmedAction,omitempty"`
+	ConfirmedOccur  time.Time `q:"6" json:"confirmedOccurredAt,omitzero"`
+	ConfirmedAt     time.Time `q:"7" json:"confirmedAt,omitzero"`
 	// ConfirmedExpires is the expiry CXone was last told for a confirmed add; zero: none.
-	ConfirmedExpires time.Time `json:"confirmedExpiresAt,omitzero"`
-	LastError        string    `json:"lastError,omitempty"`
+	ConfirmedExpires time.Time `q:"8" json:"confirmedExpiresAt,omitzero"`
+	LastError        string    `q:"9" json:"lastError,omitempty"`
 	// Destinations is each destination's own standing, when more than one is configured; State is
 	// then the worst of theirs (Worst), and the Confirmed fields and LastError are the primary's.
-	Destinations map[string]DestState `json:"destinations,omitempty"`
+	Destinations map[string]DestState `q:"-" json:"destinations,omitempty"`
 }
 
 // At is s as it stands at now: a synced add whose confirmed expiry has passed is expired, since the

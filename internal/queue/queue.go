@@ -26,54 +26,56 @@ const (
 // Valid reports whether a is one of the known actions.
 func (a Action) Valid() bool { return a == Add || a == Remove }
 
-// Event is one accepted, normalized opt-out or opt-in as intake hands it to the store.
+// Event is one accepted, normalized opt-out or opt-in as intake hands it to the store. Its fields,
+// the Item's and the AuditRecord's carry their tags in the stores' encoding (codec.go): a new field
+// is its tag here and its copy in merge.go (NewItem, Merge, Received), and nothing in the stores.
 type Event struct {
-	ID         string // idempotency key; empty: none
-	Number     string // E.164
-	Raw        string // the number as received
-	Action     Action
-	Source     string
-	Channel    string
-	Reason     string
-	Scope      string
-	OccurredAt time.Time // when the person asked
-	ReceivedAt time.Time // when dncsync received it
-	ExpiresAt  time.Time // zero: no end
+	ID         string    `q:"1"` // idempotency key; empty: none
+	Number     string    `q:"2"` // E.164
+	Raw        string    `q:"3"` // the number as received
+	Action     Action    `q:"4"`
+	Source     string    `q:"5"`
+	Channel    string    `q:"6"`
+	Reason     string    `q:"7"`
+	Scope      string    `q:"8"`
+	OccurredAt time.Time `q:"9"`  // when the person asked
+	ReceivedAt time.Time `q:"10"` // when dncsync received it
+	ExpiresAt  time.Time `q:"11"` // zero: no end
 	// Resync re-pushes a number CXone lost (reconcile): it is queued even though it does not win
 	// over what CXone confirmed, since CXone no longer has it.
-	Resync bool
+	Resync bool `q:"12"`
 	// Only names the one destination to queue the event for (reconcile of that destination);
 	// empty: every destination.
-	Only string
+	Only string `q:"13"`
 	// Repeats counts further requests identical to this one that it stands for (an import's
 	// repeated rows): they are recorded once, with this count in the event's audit record.
-	Repeats int
+	Repeats int `q:"14"`
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.
 type Item struct {
-	Number          string
-	Action          Action
-	Raw             string
-	Source          string
-	Channel         string
-	Reason          string
-	Scope           string
-	OccurredAt      time.Time // of the event that decides Action
-	FirstReceivedAt time.Time // first receipt while queued: place in line, compliance clock
-	LastReceivedAt  time.Time
-	ExpiresAt       time.Time
-	Events          int // events merged into this entry
-	Attempts        int // failed pushes that counted
-	LastError       string
+	Number          string    `q:"2"`
+	Action          Action    `q:"4"`
+	Raw             string    `q:"3"`
+	Source          string    `q:"5"`
+	Channel         string    `q:"6"`
+	Reason          string    `q:"7"`
+	Scope           string    `q:"8"`
+	OccurredAt      time.Time `q:"9"`  // of the event that decides Action
+	FirstReceivedAt time.Time `q:"20"` // first receipt while queued: place in line, compliance clock
+	LastReceivedAt  time.Time `q:"21"`
+	ExpiresAt       time.Time `q:"11"`
+	Events          int       `q:"22"` // events merged into this entry
+	Attempts        int       `q:"23"` // failed pushes that counted
+	LastError       string    `q:"24"`
 	// LostLeases counts leases of this entry that ran out because the pusher holding them stopped
 	// (a crash, a kill, a lost connection): not failures of the number, but a number that keeps
 	// killing pushers is dead-lettered once they reach Recover's maxLost.
-	LostLeases int
+	LostLeases int `q:"25"`
 	// Version changes whenever a merged event changes what must be pushed (action or expiry).
 	// Ack compares it so that an event that arrived while the item was in flight is not lost.
-	Version int64
-	Lease   string // token of the current claim; empty when not leased
+	Version int64  `q:"26"`
+	Lease   string `q:"27"` // token of the current claim; empty when not leased
 }
 
 // EnqueueStatus says what an Enqueue did with one event.
@@ -91,27 +93,27 @@ const (
 // (Kind AuditRejected, the default), or words that ask for nothing (AuditIgnored, e.g. an SMS reply
 // that is not an opt-out keyword). Stores keep it bounded (Bound).
 type Rejection struct {
-	Kind AuditKind // AuditRejected or AuditIgnored; empty: AuditRejected
+	Kind AuditKind `q:"1"` // AuditRejected or AuditIgnored; empty: AuditRejected
 	// Number is the E.164 number when the number itself was valid (the event was refused for
 	// another field, or ignored): the record joins that number's trail without changing its state.
 	// Empty: the record is kept under the raw input's RejectionKey.
-	Number     string
-	Raw        string // the phone number field as received
-	Body       string // the event as received (JSON): its first MaxBodyLen bytes once bounded
-	Said       string // what the person said, when it is not the number (an SMS reply's text)
-	Reason     string // why: a stable code such as too_short, expires_in_past or sms_no_keyword
-	Region     string
-	Source     string
-	Channel    string
-	EventID    string
-	ReceivedAt time.Time
+	Number     string    `q:"2"`
+	Raw        string    `q:"3"` // the phone number field as received
+	Body       string    `q:"4"` // the event as received (JSON): its first MaxBodyLen bytes once bounded
+	Said       string    `q:"5"` // what the person said, when it is not the number (an SMS reply's text)
+	Reason     string    `q:"6"` // why: a stable code such as too_short, expires_in_past or sms_no_keyword
+	Region     string    `q:"7"`
+	Source     string    `q:"8"`
+	Channel    string    `q:"9"`
+	EventID    string    `q:"10"`
+	ReceivedAt time.Time `q:"11"`
 	// Key is where the record is kept and looked up; Bound sets it (Number, or RejectionKey(Raw)
 	// of the raw input before it was cut).
-	Key string
+	Key string `q:"12"`
 	// Hash is the hex SHA-256 of the text as received (Body, or Raw when there is no body) and
 	// Bytes its size: what proves the whole without keeping it. Bound sets both.
-	Hash  string
-	Bytes int
+	Hash  string `q:"13"`
+	Bytes int    `q:"14"`
 }
 
 // Stats is a snapshot of the queue for metrics and readiness.

@@ -4,26 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
-)
-
-// Values are a leading format byte and then fields in a fixed order: strings as uvarint length
-// and bytes, ints and times (Unix milliseconds, the precision the store keeps) as varints. A new
-// field means a new format byte and a decoder that still reads the old one.
-const (
-	recordV1    byte = 1
-	recordV2    byte = 2 // recordV1 and LostLeases
-	rejectionV1 byte = 1
-	rejectionV2 byte = 2 // adds Said and Key
-	rejectionV3 byte = 3 // adds Hash, Bytes and the sequence of the rejection's audit record
-	auditV1     byte = 1
-	auditV2     byte = 2 // adds Destination; written only for records that have one
-	auditV3     byte = 3 // auditV2 and Repeats; written only for records that have repeats
-	stateV1     byte = 1
-	stateV2     byte = 2 // adds ConfirmedExpires
 )
 
 // state is where an entry is; it decides which index holds it.
@@ -45,164 +28,6 @@ type record struct {
 	item  queue.Item
 }
 
-// encodeRecord encodes r. The number is the bucket key, so it is not repeated in the value.
-func encodeRecord(r *record) []byte {
-	it := &r.item
-	b := make([]byte, 0, 64+len(it.Action)+len(it.Raw)+len(it.Source)+len(it.Channel)+
-		len(it.Reason)+len(it.Scope)+len(it.LastError)+len(it.Lease))
-	b = append(b, recordV2, byte(r.state))
-	b = binary.AppendVarint(b, r.at)
-	for _, s := range []string{string(it.Action), it.Raw, it.Source, it.Channel, it.Reason, it.Scope} {
-		b = appendString(b, s)
-	}
-	for _, t := range []time.Time{it.OccurredAt, it.FirstReceivedAt, it.LastReceivedAt, it.ExpiresAt} {
-		b = appendTime(b, t)
-	}
-	b = binary.AppendVarint(b, int64(it.Events))
-	b = binary.AppendVarint(b, int64(it.Attempts))
-	b = appendString(b, it.LastError)
-	b = binary.AppendVarint(b, it.Version)
-	b = appendString(b, it.Lease)
-	return binary.AppendVarint(b, int64(it.LostLeases))
-}
-
-func decodeRecord(number string, v []byte) (*record, error) {
-	d := decoder{b: v}
-	f := d.byte()
-	if f != recordV1 && f != recordV2 {
-		return nil, fmt.Errorf("record format %d unknown", f)
-	}
-	r := &record{state: state(d.byte()), at: d.varint()}
-	it := &r.item
-	it.Number = number
-	it.Action = queue.Action(d.string())
-	it.Raw, it.Source, it.Channel, it.Reason, it.Scope = d.string(), d.string(), d.string(), d.string(), d.string()
-	it.OccurredAt, it.FirstReceivedAt, it.LastReceivedAt, it.ExpiresAt = d.time(), d.time(), d.time(), d.time()
-	it.Events, it.Attempts = int(d.varint()), int(d.varint())
-	it.LastError = d.string()
-	it.Version = d.varint()
-	it.Lease = d.string()
-	if f >= recordV2 {
-		it.LostLeases = int(d.varint())
-	}
-	if err := d.done(); err != nil {
-		return nil, err
-	}
-	if r.state < stateReady || r.state > stateDead {
-		return nil, fmt.Errorf("record state %d unknown", r.state)
-	}
-	return r, nil
-}
-
-// encodeRejection encodes r (bounded) with the sequence of its audit record (0: none), which
-// dropping it deletes with it.
-func encodeRejection(r queue.Rejection, audit uint64) []byte {
-	b := make([]byte, 0, 32+len(r.Raw)+len(r.Body)+len(r.Reason)+len(r.Region)+len(r.Source)+
-		len(r.Channel)+len(r.EventID)+len(r.Said)+len(r.Key)+len(r.Hash))
-	b = append(b, rejectionV3)
-	for _, s := range []string{r.Raw, r.Body, r.Reason, r.Region, r.Source, r.Channel, r.EventID} {
-		b = appendString(b, s)
-	}
-	b = appendTime(b, r.ReceivedAt)
-	b = appendString(b, r.Said)
-	b = appendString(b, r.Key)
-	b = appendString(b, r.Hash)
-	b = binary.AppendVarint(b, int64(r.Bytes))
-	return binary.AppendUvarint(b, audit)
-}
-
-func decodeRejection(v []byte) (queue.Rejection, error) {
-	r, _, err := decodeStoredRejection(v)
-	return r, err
-}
-
-// decodeStoredRejection reads every format; a rejection written before rejectionV3 has no hash and
-// no audit record sequence (0), and its body may be as long as that build kept (4 KiB).
-func decodeStoredRejection(v []byte) (queue.Rejection, uint64, error) {
-	d := decoder{b: v}
-	f := d.byte()
-	if f < rejectionV1 || f > rejectionV3 {
-		return queue.Rejection{}, 0, fmt.Errorf("rejection format %d unknown", f)
-	}
-	r := queue.Rejection{Kind: queue.AuditRejected, Raw: d.string(), Body: d.string(), Reason: d.string(),
-		Region: d.string(), Source: d.string(), Channel: d.string(), EventID: d.string(), ReceivedAt: d.time()}
-	if f >= rejectionV2 {
-		r.Said, r.Key = d.string(), d.string()
-		if strings.HasPrefix(r.Key, "+") {
-			r.Number = r.Key // the number was valid; another field was refused
-		}
-	}
-	var audit uint64
-	if f >= rejectionV3 {
-		r.Hash, r.Bytes = d.string(), int(d.varint())
-		audit = d.uvarint()
-	}
-	return r, audit, d.done()
-}
-
-// encodeAudit encodes an audit record, its number included (the log is keyed by sequence). At
-// comes first so that trimming and exporting can read it without decoding the rest (peekAudit).
-func encodeAudit(r *queue.AuditRecord) []byte {
-	b := make([]byte, 0, 48+len(r.Number)+len(r.Kind)+len(r.Raw)+len(r.Action)+len(r.Source)+len(r.Channel)+
-		len(r.Reason)+len(r.Scope)+len(r.EventID)+len(r.Region)+len(r.Detail))
-	f := auditV1
-	switch {
-	case r.Repeats != 0:
-		f = auditV3
-	case r.Destination != "":
-		f = auditV2
-	}
-	b = append(b, f)
-	b = appendTime(b, r.At)
-	for _, s := range []string{r.Number, string(r.Kind), r.Raw, string(r.Action), r.Source, r.Channel, r.Reason,
-		r.Scope, r.EventID, r.Region} {
-		b = appendString(b, s)
-	}
-	for _, t := range []time.Time{r.OccurredAt, r.ReceivedAt, r.ExpiresAt} {
-		b = appendTime(b, t)
-	}
-	b = appendString(b, r.Detail)
-	if f >= auditV2 {
-		b = appendString(b, r.Destination)
-	}
-	if f == auditV3 {
-		b = binary.AppendVarint(b, int64(r.Repeats))
-	}
-	return b
-}
-
-func decodeAudit(v []byte) (queue.AuditRecord, error) {
-	d := decoder{b: v}
-	f := d.byte()
-	if f < auditV1 || f > auditV3 {
-		return queue.AuditRecord{}, fmt.Errorf("audit record format %d unknown", f)
-	}
-	var r queue.AuditRecord
-	r.At = d.time()
-	r.Number, r.Kind, r.Raw = d.string(), queue.AuditKind(d.string()), d.string()
-	r.Action, r.Source, r.Channel = queue.Action(d.string()), d.string(), d.string()
-	r.Reason, r.Scope, r.EventID, r.Region = d.string(), d.string(), d.string(), d.string()
-	r.OccurredAt, r.ReceivedAt, r.ExpiresAt = d.time(), d.time(), d.time()
-	r.Detail = d.string()
-	if f >= auditV2 {
-		r.Destination = d.string()
-	}
-	if f == auditV3 {
-		r.Repeats = int(d.varint())
-	}
-	return r, d.done()
-}
-
-// peekAudit reads only the write time (unix ms) and the number of an encoded audit record.
-func peekAudit(v []byte) (at int64, number string, err error) {
-	d := decoder{b: v}
-	if f := d.byte(); f < auditV1 || f > auditV3 {
-		return 0, "", fmt.Errorf("audit record format %d unknown", f)
-	}
-	at, number = d.varint(), d.string()
-	return at, number, d.err
-}
-
 // numState is what the trail bucket holds for a number: its queue.NumberState (without the number,
 // which is the key) and the sequence of its newest audit record, which trimming keeps.
 type numState struct {
@@ -210,49 +35,130 @@ type numState struct {
 	newest uint64 // 0: no record yet (sequences start at 1)
 }
 
+// Values are in the one encoding of the queue's values (queue.Codec): a version byte, then tagged
+// fields, so that a new field of an item, an event or a record needs no change here. A value that
+// starts with an older format byte (1 to 3) is of layout 3 and before (legacy.go); the upgrade at
+// open rewrites them all (migrate.go), and the decoders still read one it has not reached.
+
+// storedRecord is a record as encoded: the item and where it is. Tags from 64 are the store's.
+type storedRecord struct {
+	queue.Item
+	State state `q:"64"`
+	At    int64 `q:"65"`
+}
+
+var recordCodec = queue.NewCodec[storedRecord]()
+
+// encodeRecord encodes r. The number is the bucket key, so it is not repeated in the value.
+func encodeRecord(r *record) []byte {
+	v := storedRecord{Item: r.item, State: r.state, At: r.at}
+	v.Number = ""
+	return recordCodec.Encode(&v)
+}
+
+func decodeRecord(number string, b []byte) (*record, error) {
+	if legacy(b) {
+		return decodeRecordV1(number, b)
+	}
+	var v storedRecord
+	if err := recordCodec.Decode(b, &v); err != nil {
+		return nil, err
+	}
+	if v.State < stateReady || v.State > stateDead {
+		return nil, fmt.Errorf("record state %d unknown", v.State)
+	}
+	v.Item.Number = number
+	return &record{state: v.State, at: v.At, item: v.Item}, nil
+}
+
+// storedRejection is a rejection (bounded) with the sequence of its audit record (0: none), which
+// dropping it deletes with it.
+type storedRejection struct {
+	queue.Rejection
+	Audit uint64 `q:"64"`
+}
+
+var rejectionCodec = queue.NewCodec[storedRejection]()
+
+func encodeRejection(r queue.Rejection, audit uint64) []byte {
+	if r.Kind == "" {
+		r.Kind = queue.AuditRejected
+	}
+	return rejectionCodec.Encode(&storedRejection{Rejection: r, Audit: audit})
+}
+
+func decodeRejection(v []byte) (queue.Rejection, error) {
+	r, _, err := decodeStoredRejection(v)
+	return r, err
+}
+
+func decodeStoredRejection(b []byte) (queue.Rejection, uint64, error) {
+	if legacy(b) {
+		return decodeRejectionV1(b)
+	}
+	var v storedRejection
+	err := rejectionCodec.Decode(b, &v)
+	return v.Rejection, v.Audit, err
+}
+
+// encodeAudit encodes an audit record, its number included (the log is keyed by sequence).
+func encodeAudit(r *queue.AuditRecord) []byte { return queue.AuditCodec.Encode(r) }
+
+func decodeAudit(b []byte) (queue.AuditRecord, error) {
+	if legacy(b) {
+		return decodeAuditV1(b)
+	}
+	var r queue.AuditRecord
+	return r, queue.AuditCodec.Decode(b, &r)
+}
+
+var auditAt, auditNumber = queue.AuditCodec.Tag("At"), queue.AuditCodec.Tag("Number")
+
+// peekAudit reads only the write time (unix ms) and the number of an encoded audit record: what
+// trimming and exporting need of every record.
+func peekAudit(b []byte) (at int64, number string, err error) {
+	if legacy(b) {
+		return peekAuditV1(b)
+	}
+	at, _, ok, err := queue.Peek(b, auditAt)
+	if err != nil {
+		return 0, "", err
+	}
+	if !ok {
+		at = time.Time{}.UnixMilli() // left out: zero, as decodeAudit reads it
+	}
+	_, n, _, err := queue.Peek(b, auditNumber)
+	return at, string(n), err
+}
+
+// storedState is a numState as encoded.
+type storedState struct {
+	queue.NumberState
+	Newest uint64 `q:"64"`
+}
+
+var stateCodec = queue.NewCodec[storedState]()
+
 func encodeState(s *numState) []byte {
-	b := make([]byte, 0, 56+len(s.State)+len(s.ConfirmedAction)+len(s.LastError))
-	b = append(b, stateV2)
-	b = binary.AppendUvarint(b, s.newest)
-	b = appendString(b, string(s.State))
-	for _, t := range []time.Time{s.FirstRequestedAt, s.LastEventAt} {
-		b = appendTime(b, t)
-	}
-	b = appendString(b, string(s.ConfirmedAction))
-	for _, t := range []time.Time{s.ConfirmedOccur, s.ConfirmedAt} {
-		b = appendTime(b, t)
-	}
-	b = appendString(b, s.LastError)
-	return appendTime(b, s.ConfirmedExpires)
+	v := storedState{NumberState: s.NumberState, Newest: s.newest}
+	v.Number, v.Destinations = "", nil
+	return stateCodec.Encode(&v)
 }
 
-func decodeState(number string, v []byte) (*numState, error) {
-	d := decoder{b: v}
-	f := d.byte()
-	if f != stateV1 && f != stateV2 {
-		return nil, fmt.Errorf("number state format %d unknown", f)
+func decodeState(number string, b []byte) (*numState, error) {
+	if legacy(b) {
+		return decodeStateV1(number, b)
 	}
-	s := &numState{newest: d.uvarint()}
-	s.Number = number
-	s.State = queue.State(d.string())
-	s.FirstRequestedAt, s.LastEventAt = d.time(), d.time()
-	s.ConfirmedAction = queue.Action(d.string())
-	s.ConfirmedOccur, s.ConfirmedAt = d.time(), d.time()
-	s.LastError = d.string()
-	if f == stateV2 {
-		s.ConfirmedExpires = d.time()
+	var v storedState
+	if err := stateCodec.Decode(b, &v); err != nil {
+		return nil, err
 	}
-	return s, d.done()
+	v.Number = number
+	return &numState{NumberState: v.NumberState, newest: v.Newest}, nil
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-// appendTime keeps the zero time distinct from 1970: its Unix milliseconds (year 1) decode back
-// to a time for which IsZero holds.
-func appendTime(b []byte, t time.Time) []byte { return binary.AppendVarint(b, t.UnixMilli()) }
+// legacy reports whether b is a value of layout 3 or before: it starts with a format byte.
+func legacy(b []byte) bool { return len(b) > 0 && b[0] != queue.ValueVersion && b[0] <= 3 }
 
 var errCorrupt = errors.New("value truncated or corrupt")
 

@@ -3,6 +3,7 @@ package boltq
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
@@ -74,9 +75,7 @@ func (t *txn) enqueue(in *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStat
 		return "", err
 	}
 	received(st, ev.ReceivedAt)
-	rec := queue.AuditRecord{Kind: queue.AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
-		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: ev.ID,
-		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats}
+	rec := queue.Received(ev, time.Time{}) // record stamps it
 	status := queue.Stale
 	for _, d := range t.dests {
 		if ev.Only != "" && ev.Only != d.name {

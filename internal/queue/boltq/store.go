@@ -47,11 +47,13 @@ const (
 	batchDelay = 2 * time.Millisecond
 	// format is the layout of the buckets, checked at open so that an older build refuses a file
 	// a newer one has changed rather than misreading it. Layout 2 added the audit trail, layout 3
-	// the rejections' limits; files of layouts 1 (formatNoAudit) and 2 (formatNoRejStats) are
-	// upgraded at open (initBuckets).
-	format           byte = 3
+	// the rejections' limits, layout 4 the one encoding of values (queue.Codec); files of layouts 1
+	// (formatNoAudit), 2 (formatNoRejStats) and 3 (formatFieldBytes) are upgraded at open
+	// (initBuckets, then upgradeValues).
+	format           byte = 4
 	formatNoAudit    byte = 1
 	formatNoRejStats byte = 2
+	formatFieldBytes byte = 3
 )
 
 var _ queue.Store = (*Store)(nil)
@@ -131,6 +133,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := db.Update(func(tx *bolt.Tx) error { return initBuckets(tx, dests) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
+	}
+	if err := upgradeValues(db, dests); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("boltq: open %s: upgrade to layout %d: %w", path, format, err)
 	}
 	s := &Store{db: db, ttl: opts.EventIDTTL, now: opts.Now, stalled: new(atomic.Int64), d: dests[0], dests: dests,
 		rejLimits: opts.Rejections.OrDefaults(), usage: opts.Usage}

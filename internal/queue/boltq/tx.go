@@ -33,6 +33,8 @@ var (
 	keyProbe  = []byte("probe") // last readiness probe (Ping): a write that proves the disk commits
 	// keyRejStats holds the rejection counters (rejStats); "kept" is what the cap compares.
 	keyRejStats = []byte("rejstats")
+	// keyUpgrading is set while values of an older layout may remain (upgradeValues).
+	keyUpgrading = []byte("upgrading")
 )
 
 // initBuckets creates what is missing and checks the layout. A file of layout 1 (no audit trail)
@@ -56,7 +58,19 @@ func initBuckets(tx *bolt.Tx, dests []*destBuckets) error {
 	}
 	meta := tx.Bucket(bMeta)
 	switch v := meta.Get(keyFormat); {
+	case len(v) == 1 && v[0] == formatFieldBytes:
+		// Values are rewritten after this transaction (upgradeValues); until then, and if it is cut
+		// short, the decoders read both encodings, and an older build refuses the file.
+		if err := meta.Put(keyUpgrading, []byte{1}); err != nil {
+			return err
+		}
+		return meta.Put(keyFormat, []byte{format})
 	case v == nil, len(v) == 1 && (v[0] == formatNoAudit || v[0] == formatNoRejStats):
+		if v != nil {
+			if err := meta.Put(keyUpgrading, []byte{1}); err != nil {
+				return err
+			}
+		}
 		if meta.Get(keyRejStats) == nil {
 			st := rejStats{kept: int64(tx.Bucket(bRejections).Stats().KeyN)}
 			if err := meta.Put(keyRejStats, st.encode()); err != nil {

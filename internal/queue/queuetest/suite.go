@@ -120,6 +120,7 @@ func Run(t *testing.T, o Opener) {
 		"ChangedInFlightNotDead":   testChangedNotDead,
 		"EventIDsPerNumber":        testEventIDPerNumber,
 		"RulesMatchWins":           testRulesMatchWins,
+		"EveryEventFieldSurvives":  testEveryFieldSurvives,
 	}
 	for _, n := range slices.Sorted(maps.Keys(tests)) {
 		t.Run(n, func(t *testing.T) { tests[n](t, setup(t, o)) })

@@ -40,49 +40,33 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// decodeItem reads a flat HGETALL reply; field names are the short ones of enqueue.lua.
+// decodeItem reads a flat HGETALL reply.
 func decodeItem(flat []any) queue.Item {
-	var it queue.Item
+	h := make(map[string]string, len(flat)/2)
 	for i := 0; i+1 < len(flat); i += 2 {
 		k, _ := flat[i].(string)
 		v, _ := flat[i+1].(string)
-		n, _ := strconv.ParseInt(v, 10, 64)
-		switch k {
-		case "n":
-			it.Number = v
-		case "a":
-			it.Action = queue.Action(v)
-		case "raw":
-			it.Raw = v
-		case "src":
-			it.Source = v
-		case "ch":
-			it.Channel = v
-		case "rsn":
-			it.Reason = v
-		case "scp":
-			it.Scope = v
-		case "occ":
-			it.OccurredAt = fromMS(n)
-		case "first":
-			it.FirstReceivedAt = fromMS(n)
-		case "last":
-			it.LastReceivedAt = fromMS(n)
-		case "exp":
-			it.ExpiresAt = fromMS(n)
-		case "ev":
-			it.Events = int(n)
-		case "att":
-			it.Attempts = int(n)
-		case "lost":
-			it.LostLeases = int(n)
-		case "err":
-			it.LastError = v
-		case "ver":
-			it.Version = n
-		case "lease":
-			it.Lease = v
-		}
+		h[k] = v
 	}
+	return itemOf(h)
+}
+
+// itemOf reads an entry's hash: the deciding event's value ("e", queue.EventCodec) and the fields
+// the scripts keep beside it (enqueue.lua). An entry written before the one value, and not yet
+// upgraded (Upgrade), has the event's fields one by one instead.
+func itemOf(h map[string]string) queue.Item {
+	var ev queue.Event
+	if e, ok := h["e"]; ok {
+		_ = queue.EventCodec.Decode([]byte(e), &ev) // a damaged value leaves the fields below
+	} else {
+		ev = queue.Event{Number: h["n"], Raw: h["raw"], Source: h["src"], Channel: h["ch"], Reason: h["rsn"],
+			Scope: h["scp"]}
+	}
+	num := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
+	it := queue.NewItem(ev)
+	it.Action, it.OccurredAt, it.ExpiresAt = queue.Action(h["a"]), fromMS(num("occ")), fromMS(num("exp"))
+	it.FirstReceivedAt, it.LastReceivedAt = fromMS(num("first")), fromMS(num("last"))
+	it.Events, it.Attempts, it.LostLeases = int(num("ev")), int(num("att")), int(num("lost"))
+	it.LastError, it.Version, it.Lease = h["err"], num("ver"), h["lease"]
 	return it
 }

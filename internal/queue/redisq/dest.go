@@ -82,8 +82,15 @@ func (s *Store) args(more ...any) []any {
 var _ queue.Recorder = (*Store)(nil)
 
 // RecordDestinations stores the destination list under "{tag}:destinations".
+// The service calls it when it starts, which is when entries of an older layout are upgraded
+// (Upgrade), after the record: an upgrade cut short by ctx is resumed at the next start.
 func (s *Store) RecordDestinations(ctx context.Context) error {
-	return wrap("record destinations", s.rdb.Set(ctx, s.prefix+"destinations", strings.Join(s.Destinations(), ","), 0).Err())
+	err := s.rdb.Set(ctx, s.prefix+"destinations", strings.Join(s.Destinations(), ","), 0).Err()
+	if err != nil {
+		return wrap("record destinations", err)
+	}
+	_, err = s.Upgrade(ctx)
+	return err
 }
 
 // RecordedDestinations reads the list RecordDestinations stored; nil if none.

@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,10 +45,9 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]queue.DeadLetter,
 	}
 	out := make([]queue.DeadLetter, 0, len(z))
 	for i, m := range z {
-		h := hs[i].Val()
-		num := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
-		out = append(out, queue.DeadLetter{Number: m.Member.(string), Action: queue.Action(h["a"]), Raw: h["raw"],
-			Source: h["src"], LastError: h["err"], Attempts: int(num("att")), FirstReceivedAt: fromMS(num("first")),
+		it := itemOf(hs[i].Val())
+		out = append(out, queue.DeadLetter{Number: m.Member.(string), Action: it.Action, Raw: it.Raw,
+			Source: it.Source, LastError: it.LastError, Attempts: it.Attempts, FirstReceivedAt: it.FirstReceivedAt,
 			DeadAt: fromMS(int64(m.Score))})
 	}
 	return out, nil

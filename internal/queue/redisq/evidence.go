@@ -14,7 +14,8 @@ import (
 
 var _ queue.Evidence = (*Store)(nil)
 
-// wireRecord is an audit record as the Lua prelude writes it: short keys, times in Unix ms.
+// wireRecord is an audit record as the Lua prelude writes it: short keys, times in Unix ms. Records
+// of events were written so before the one value (enqueue.lua), and are still read.
 type wireRecord struct {
 	K    string `json:"k"`
 	At   int64  `json:"at"`
@@ -45,8 +46,22 @@ func decodeRecord(number, raw string) (queue.AuditRecord, error) {
 		Destination: w.Dst, Repeats: w.Rep}, nil
 }
 
+// streamRecord reads an entry of the audit stream: an event's record (enqueue.lua: its value "e",
+// with the kind and time the script decided), or a record the scripts wrote whole ("r").
 func streamRecord(m redis.XMessage) (queue.AuditRecord, error) {
 	n, _ := m.Values["n"].(string)
+	if e, ok := m.Values["e"].(string); ok {
+		var ev queue.Event
+		if err := queue.EventCodec.Decode([]byte(e), &ev); err != nil {
+			return queue.AuditRecord{}, fmt.Errorf("redisq: audit record of %s: %w", n, err)
+		}
+		k, _ := m.Values["k"].(string)
+		at, _ := m.Values["at"].(string)
+		atms, _ := strconv.ParseInt(at, 10, 64)
+		r := queue.Received(ev, fromMS(atms))
+		r.Kind, r.Number = queue.AuditKind(k), n
+		return r, nil
+	}
 	r, _ := m.Values["r"].(string)
 	return decodeRecord(n, r)
 }

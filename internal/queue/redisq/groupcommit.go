@@ -111,7 +111,7 @@ func (s *Store) runCall(c *enqueueCall) {
 
 // callEnqueue sends the events of every request still waiting in one script call.
 func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
-	args := make([]any, 0, 4+3*len(s.dests)+14*c.events)
+	args := make([]any, 0, 4+3*len(s.dests)+10*c.events)
 	args = append(args, s.prefix, s.ttl.Milliseconds(), ms(s.now()), len(s.dests))
 	keys := make([]string, 0, 4*len(s.dests))
 	for _, d := range s.dests {
@@ -125,10 +125,13 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 		}
 		r.off, r.sent = n, true
 		n += len(r.events)
-		for _, ev := range r.events {
-			args = append(args, ev.ID, ev.Number, string(ev.Action), ev.Raw, ev.Source, ev.Channel, ev.Reason,
-				ev.Scope, ms(ev.OccurredAt), ms(ev.ReceivedAt), strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), ev.Only,
-				ev.Repeats)
+		for i := range r.events {
+			ev := &r.events[i]
+			// What the script decides on, then the event as values it stores unread: for the entry,
+			// and whole for the audit record.
+			args = append(args, ev.ID, ev.Number, string(ev.Action), ms(ev.OccurredAt), ms(ev.ReceivedAt),
+				strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), ev.Only, entryValue(ev),
+				queue.EventCodec.Encode(ev))
 		}
 	}
 	if n == 0 {
@@ -144,4 +147,15 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 		return nil, fmt.Errorf("redisq: enqueue: script answered %d statuses for %d events", len(res), n)
 	}
 	return res, nil
+}
+
+// entryValue is ev as an entry keeps it ("e"): without what the entry's own fields hold (action,
+// occurredAt, expiry) and what an entry does not keep (queue.Item has no ID, ReceivedAt, Resync,
+// Only or Repeats). Redis keeps a small hash compactly only while each value is at most 64 bytes
+// (hash-max-listpack-value); a whole event is often more, and the entry would take twice the memory.
+func entryValue(ev *queue.Event) []byte {
+	e := *ev
+	e.Action, e.OccurredAt, e.ExpiresAt = "", time.Time{}, time.Time{}
+	e.ID, e.ReceivedAt, e.Resync, e.Only, e.Repeats = "", time.Time{}, false, "", 0
+	return queue.EventCodec.Encode(&e)
 }

@@ -7,10 +7,12 @@
 -- ARGV[3] now ms
 -- ARGV[4] number of destinations, d
 -- ARGV[5..] 3 per destination: its queue prefix (item hashes), state-field suffix, name
--- then 14 fields per event: id number action raw src ch rsn scp occ recv exp resync only rep
+-- then 10 fields per event: id number action occ recv exp resync only entry record
 --   (resync "1": queue even if older than what the destination confirmed; reconcile found it
---   missing there. only: the name of the one destination to queue it for; "": all. rep: identical
---   requests the event stands for beyond itself, kept in its audit record)
+--   missing there. only: the name of the one destination to queue it for; "": all. entry and
+--   record: the event encoded (queue.EventCodec), which the script stores without reading: entry
+--   as the entry's "e" while the event decides the entry (without the fields the entry keeps
+--   apart), record whole in the event's audit record)
 -- Also per number: {tag}:state:<number> (first/last receipt, and per destination what it
 -- confirmed) and the audit trail: one record per event, "received", or "stale" when no
 -- destination queued it.
@@ -42,11 +44,11 @@ end
 -- queue one event for destination d; conf holds the number's state fields. seen: the state has a
 -- first receipt; without one the number was never enqueued, so no destination holds an entry for
 -- it and the entry need not be read. Returns a status.
-local function put(d, seen, num, act, raw, src, ch, rsn, scp, occ, occs, recv, recvs, exp, resync, ca, cocc)
+local function put(d, seen, num, act, ent, occ, occs, recv, recvs, exp, resync, ca, cocc)
   local key = d.qp .. "item:" .. num
   local dead = KEYS[d.k + 3]
   local cur = {}
-  if seen then cur = redis.call("HMGET", key, "a", "occ", "last", "exp") end
+  if seen then cur = redis.call("HMGET", key, "a", "occ", "last", "exp", "raw") end
   if not cur[1] then
     if ca then
       -- Nothing queued: compare with what the destination already has. Same rule as queue.Wins.
@@ -61,8 +63,8 @@ local function put(d, seen, num, act, raw, src, ch, rsn, scp, occ, occs, recv, r
       end
       if stale then return "stale" end
     end
-    redis.call("HSET", key, "n", num, "a", act, "raw", raw, "src", src, "ch", ch, "rsn", rsn, "scp", scp,
-      "occ", occs, "first", recvs, "last", recvs, "exp", exp, "ev", "1", "att", "0", "ver", "1")
+    redis.call("HSET", key, "e", ent, "a", act, "occ", occs, "first", recvs, "last", recvs, "exp", exp,
+      "ev", "1", "att", "0", "ver", "1")
     zadd(d.zr, recvs, num)
     zadd(d.za, recvs, num)
     return "created"
@@ -73,7 +75,9 @@ local function put(d, seen, num, act, raw, src, ch, rsn, scp, occ, occs, recv, r
   -- The latest request wins; on a tie add wins (when unsure, do not call). Same rule as queue.Wins.
   if occ > curocc or (occ == curocc and act == "add" and cur[1] ~= "add") then
     if act ~= cur[1] or exp ~= cur[4] then redis.call("HINCRBY", key, "ver", "1") end
-    redis.call("HSET", key, "a", act, "occ", occs, "exp", exp, "raw", raw, "src", src, "ch", ch, "rsn", rsn, "scp", scp)
+    redis.call("HSET", key, "a", act, "occ", occs, "exp", exp, "e", ent)
+    -- An entry written before the one value (it has "raw") had the event's fields one by one.
+    if cur[5] then redis.call("HDEL", key, "n", "raw", "src", "ch", "rsn", "scp") end
   end
   if redis.call("ZSCORE", dead, num) then
     -- A new request for a dead-lettered number deserves new attempts.
@@ -93,18 +97,13 @@ for _, d in ipairs(dests) do
   fields[#fields+1] = "cocc" .. d.sfx
 end
 
--- opt is v, or nil (left out of a record) when empty.
-local function opt(v)
-  if v ~= "" then return v end
-end
-
 local out = {}
 local i = 5 + 3 * nd
 while i <= #ARGV do
-  local id, num, act, raw, src, ch, rsn, scp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
-  local occs, recvs, exp, resync, only, rep = ARGV[i+8], ARGV[i+9], ARGV[i+10], ARGV[i+11] == "1", ARGV[i+12], ARGV[i+13]
+  local id, num, act, occs, recvs, exp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
+  local resync, only, ent, rec = ARGV[i+6] == "1", ARGV[i+7], ARGV[i+8], ARGV[i+9]
   local occ, recv = tonumber(occs), tonumber(recvs)
-  i = i + 14
+  i = i + 10
   local dup = false
   if id ~= "" then
     -- Ids are remembered per number: two senders that both number events "1001" do not collide.
@@ -124,19 +123,17 @@ while i <= #ARGV do
     local status = "stale"
     for n, d in ipairs(dests) do
       if only == "" or only == d.name then
-        local s = put(d, conf[1] ~= false, num, act, raw, src, ch, rsn, scp, occ, occs, recv, recvs, exp, resync,
+        local s = put(d, conf[1] ~= false, num, act, ent, occ, occs, recv, recvs, exp, resync,
           conf[2 * n + 1], conf[2 * n + 2])
         if s == "created" or (s == "merged" and status == "stale") then status = s end
       end
     end
+    -- The record is the event's value and what the script decided: its kind ("received", or
+    -- "stale" when no destination queued it) and when (evidence.go reads it).
     local k = "received"
     if status == "stale" then k = "stale" end
-    -- The record's texts go through cjson (empty ones left out: they read as empty); its times and
-    -- count are written as they came.
-    local j = cjson.encode({k = k, raw = raw, a = act, src = opt(src), ch = opt(ch), rsn = opt(rsn), scp = opt(scp), id = opt(id)})
-    j = string.sub(j, 1, -2) .. ',"at":' .. now .. ',"occ":' .. occs .. ',"recv":' .. recvs .. ',"exp":' .. exp
-    if rep ~= "0" then j = j .. ',"rep":' .. rep end
-    audit(prefix, num, j .. "}")
+    local aid = redis.call("XADD", prefix .. "audit", "*", "n", num, "k", k, "at", now, "e", rec)
+    redis.call("RPUSH", prefix .. "hist:" .. num, aid)
     out[#out+1] = status
   end
 end
