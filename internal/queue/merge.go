@@ -30,6 +30,9 @@ func NewItem(ev Event) Item {
 		Channel:         ev.Channel,
 		Reason:          ev.Reason,
 		Scope:           ev.Scope,
+		ConsentChannel:  ev.ConsentChannel,
+		Purpose:         ev.Purpose,
+		Policy:          ev.Policy,
 		OccurredAt:      ev.OccurredAt,
 		FirstReceivedAt: ev.ReceivedAt,
 		LastReceivedAt:  ev.ReceivedAt,
@@ -62,4 +65,15 @@ func Merge(it *Item, ev Event) {
 	}
 	it.Action, it.OccurredAt, it.ExpiresAt = ev.Action, ev.OccurredAt, ev.ExpiresAt
 	it.Raw, it.Source, it.Channel, it.Reason, it.Scope = ev.Raw, ev.Source, ev.Channel, ev.Reason, ev.Scope
+	it.ConsentChannel, it.Purpose, it.Policy = ev.ConsentChannel, ev.Purpose, ev.Policy
+}
+
+// ReceivedRecord is the AuditReceived record of an accepted event, every field of it: stores write
+// it (with At, and Kind AuditStale when the event changed nothing) so that a field added to Event
+// reaches the trail without each store naming it.
+func ReceivedRecord(ev Event) AuditRecord {
+	return AuditRecord{Kind: AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
+		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope,
+		ConsentChannel: ev.ConsentChannel, Purpose: ev.Purpose, Policy: ev.Policy, EventID: ev.ID,
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats}
 }

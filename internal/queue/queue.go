@@ -48,6 +48,14 @@ type Event struct {
 	// Repeats counts further requests identical to this one that it stands for (an import's
 	// repeated rows): they are recorded once, with this count in the event's audit record.
 	Repeats int
+
+	// ConsentChannel is the channel the request is about (consent.Channel: voice, sms, email or
+	// all; empty: all), Purpose what for (empty: any), and Policy the revoke-all policy in force
+	// when it was received (consent.Decided: revoke_all or scoped). With Scope (the brand or
+	// business unit; empty: any), they are what the eligibility decision reads.
+	ConsentChannel string
+	Purpose        string
+	Policy         string
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.
@@ -74,6 +82,11 @@ type Item struct {
 	// Ack compares it so that an event that arrived while the item was in flight is not lost.
 	Version int64
 	Lease   string // token of the current claim; empty when not leased
+
+	// The scope and policy of the event that decides Action (Event.ConsentChannel).
+	ConsentChannel string
+	Purpose        string
+	Policy         string
 }
 
 // EnqueueStatus says what an Enqueue did with one event.
