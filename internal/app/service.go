@@ -99,8 +99,12 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	// An enqueue writes every destination's queue, and wakes every lane's pusher.
 	q := waking{Store: store, q: queue.Signaling(store, signals(lanes)...)}
 	inMetrics := intake.NewMetrics(reg)
+	revokeAll, err := cfg.RevokeAllPolicy()
+	if err != nil {
+		return nil, err
+	}
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
-		Logger: log.With("component", "intake"), Metrics: inMetrics})
+		Logger: log.With("component", "intake"), Metrics: inMetrics, RevokeAll: revokeAll})
 
 	s := &Service{cfg: cfg, log: log, store: store, lanes: lanes, mux: http.NewServeMux()}
 	r := &routes{mux: s.mux} // lists the routes, which the API document must match (api_test.go)
@@ -125,7 +129,7 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	v1.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
-		Metrics: inMetrics, Import: true})
+		Metrics: inMetrics, Import: true, RevokeAll: revokeAll})
 	r.Handle("POST /v1/events", v1.Auth(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: primary.store.Stats, Gatherer: reg}
 	var lanesShown []ops.Lane

@@ -46,9 +46,6 @@ func (c Channel) robo() bool { return c == Voice || c == SMS }
 // covers reports whether c includes d.
 func (c Channel) covers(d Channel) bool { return c == All || c == d }
 
-// MaxLabel is the longest purpose or brand accepted: they are labels, not text.
-const MaxLabel = 64
-
 // Scope is what an opt-out, a consent or a query is about. Purpose and Brand empty mean any.
 type Scope struct {
 	Channel Channel `json:"channel"`
@@ -57,20 +54,13 @@ type Scope struct {
 }
 
 // ParseScope reads a scope's three fields as received: the channel (empty: all), a purpose and a
-// brand (trimmed; empty: any).
+// brand (trimmed; empty: any; bounded as every label is, by queue.Event.Bound).
 func ParseScope(channel, purpose, brand string) (Scope, error) {
 	c, err := ParseChannel(channel)
 	if err != nil {
 		return Scope{}, err
 	}
-	s := Scope{Channel: c, Purpose: strings.TrimSpace(purpose), Brand: strings.TrimSpace(brand)}
-	if len(s.Purpose) > MaxLabel {
-		return Scope{}, fmt.Errorf("purpose is longer than %d bytes", MaxLabel)
-	}
-	if len(s.Brand) > MaxLabel {
-		return Scope{}, fmt.Errorf("brand is longer than %d bytes", MaxLabel)
-	}
-	return s, nil
+	return Scope{Channel: c, Purpose: strings.TrimSpace(purpose), Brand: strings.TrimSpace(brand)}, nil
 }
 
 // Everything is the widest scope: every channel, purpose and brand.
