@@ -65,6 +65,7 @@ type Config struct {
 	Lease         time.Duration
 	// admin API and status page
 	AdminToken string
+	ReadToken  string
 	// DestinationList is DNCSYNC_DESTINATIONS, comma-separated; the first is the primary.
 	DestinationList string
 
@@ -120,6 +121,7 @@ func Bind(s *setting.Set) *Config {
 
 	g = s.Group(GroupAdmin).Heading("Admin API (/v1) and status page")
 	g.Secret(&c.AdminToken, "admin-token", "DNCSYNC_ADMIN_TOKEN", "bearer token for the /v1 API and the status page (16+ characters); the commands' --server sends it")
+	g.Secret(&c.ReadToken, "read-token", "DNCSYNC_READ_TOKEN", "bearer token for the read-only eligibility API alone (GET and POST /v1/eligibility; 16+ characters), for dialers; it opens nothing else")
 
 	g = s.Group(GroupDestinations).Heading("Destinations")
 	g.String(&c.DestinationList, "destinations", "DNCSYNC_DESTINATIONS", queue.DefaultDestination,
@@ -228,6 +230,12 @@ func (c *Config) validateCore() error {
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		add("DNCSYNC_ADMIN_TOKEN must be at least 16 characters")
+	}
+	if c.ReadToken != "" && len(c.ReadToken) < 16 {
+		add("DNCSYNC_READ_TOKEN must be at least 16 characters")
+	}
+	if c.ReadToken != "" && c.ReadToken == c.AdminToken {
+		add("DNCSYNC_READ_TOKEN must differ from DNCSYNC_ADMIN_TOKEN: it is the read-only one")
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		add("DNCSYNC_METRICS_TOKEN must be at least 16 characters")

@@ -125,7 +125,9 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	admin := gate.New(gate.Config{Realm: "admin", Token: cfg.AdminToken, Logger: log.With("component", "auth"),
 		Metrics: authMetrics})
 	// Re-queued numbers (reconcile) go through the signaling queue, so the pushers wake for them.
-	v1 := adminapi.New(&ops.Ops{Store: q, Lanes: opLanes(lanes), DefaultRegion: cfg.DefaultRegion}, admin)
+	v1 := adminapi.New(&ops.Ops{Store: q, Lanes: opLanes(lanes), DefaultRegion: cfg.DefaultRegion}, admin).
+		ReadOnly(gate.New(gate.Config{Realm: "read", Token: cfg.ReadToken, Logger: log.With("component", "auth"),
+			Metrics: authMetrics}))
 	v1.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
