@@ -78,6 +78,10 @@ type ImportReader struct {
 	delim   byte
 	idx     map[string]int // field -> column
 	Header  []string       // the header row; nil when the file has none
+	// HeaderText is the header row as read (its lines joined by "\n"); empty when there is none.
+	HeaderText string
+	// Delim is the file's delimiter: ',', ';' or '\t'.
+	Delim byte
 	pending *scannedRow    // the first row when it was data, not a header
 }
 
@@ -102,6 +106,7 @@ func NewImportReader(r io.Reader, o ReaderOptions) (*ImportReader, error) {
 			break
 		}
 	}
+	ir.Delim = ir.delim
 	ir.sc = newRowScanner(br, ir.delim, o.MaxRow)
 	rec, err := ir.sc.next()
 	if errors.Is(err, io.EOF) {
@@ -114,7 +119,7 @@ func NewImportReader(r io.Reader, o ReaderOptions) (*ImportReader, error) {
 		ir.pending = &rec
 		return ir, ir.columns(o.Column, nil)
 	}
-	ir.Header = rec.fields
+	ir.Header, ir.HeaderText = rec.fields, rec.text
 	return ir, ir.columns(o.Column, ir.Header)
 }
 
