@@ -284,10 +284,13 @@ func errBody(msg string) map[string]string { return map[string]string{"error": m
 
 // writeJSON answers v as JSON, with the control characters encoding/json leaves in strings
 // escaped too (printable.JSON): the answer is often read in a terminal.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) { writeJSONAs(w, status, v, "  ") }
+
+// writeJSONAs is writeJSON indented by indent ("": compact, for answers too large to read by eye).
+func writeJSONAs(w http.ResponseWriter, status int, v any, indent string) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", indent)
 	if err := enc.Encode(v); err != nil {
 		http.Error(w, "could not encode the answer", http.StatusInternalServerError)
 		return
