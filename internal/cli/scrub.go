@@ -116,7 +116,7 @@ func cmdScrub(ctx context.Context, o cmdIO, args []string) error {
 		w.abort()
 		return err
 	}
-	s := &scrubber{w: w, rep: csv.NewWriter(rep), flag: *flagRows, delim: string(ir.Delim)}
+	s := &scrubber{w: w, rep: csv.NewWriter(rep), flag: *flagRows, delim: string(ir.Delim())}
 	stop := showProgress(e.stderr, "scrub", s.line, cr, size, *every)
 	start := time.Now()
 	err = s.run(ctx, ir, check, *batch)

@@ -78,12 +78,14 @@ type ImportReader struct {
 	delim   byte
 	idx     map[string]int // field -> column
 	Header  []string       // the header row; nil when the file has none
+	pending *scannedRow    // the first row when it was data, not a header
+
 	// HeaderText is the header row as read (its lines joined by "\n"); empty when there is none.
 	HeaderText string
-	// Delim is the file's delimiter: ',', ';' or '\t'.
-	Delim byte
-	pending *scannedRow    // the first row when it was data, not a header
 }
+
+// Delim is the file's delimiter: ',', ';' or '\t'.
+func (ir *ImportReader) Delim() byte { return ir.delim }
 
 // NewImportReader reads r (already decompressed: see Decompress). Text in UTF-16 with a
 // byte-order mark is decoded, and a UTF-8 byte-order mark dropped.
@@ -106,7 +108,6 @@ func NewImportReader(r io.Reader, o ReaderOptions) (*ImportReader, error) {
 			break
 		}
 	}
-	ir.Delim = ir.delim
 	ir.sc = newRowScanner(br, ir.delim, o.MaxRow)
 	rec, err := ir.sc.next()
 	if errors.Is(err, io.EOF) {
