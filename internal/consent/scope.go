@@ -90,7 +90,7 @@ func (s Scope) norm() Scope {
 	return s
 }
 
-// label reports whether an opt-out's label a meets a query's label b: either is "any", or they are
+// meets reports whether an opt-out's label a meets a query's label b: either is "any", or they are
 // the same (any case).
 func meets(a, b string) bool { return a == "" || b == "" || strings.EqualFold(a, b) }
 
