@@ -3,9 +3,11 @@
 package eligibilitybench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,11 +15,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -139,18 +143,23 @@ func measure(t *testing.T, name string, s store, n int, singles, batches int) re
 
 // TestEligibilityBench seeds $BENCH_NUMBERS numbers (default 1000000) into each store of
 // $BENCH_STORES (default embedded,redis), asks $BENCH_SINGLES single numbers (default 2000) and
-// $BENCH_BATCHES batches of 10,000 (default 10), and writes its section of $BENCH_OUT (default
+// $BENCH_BATCHES batches of 10,000 (default 10), scrubs a call list of $BENCH_SCRUB_ROWS rows
+// (default 1000000) against the embedded store with the binary, and writes its section of $BENCH_OUT (default
 // BENCHMARKS.md at the repository's root) between its markers.
 func TestEligibilityBench(t *testing.T) {
 	n := envInt(t, "BENCH_NUMBERS", 1000000)
 	singles, batches := envInt(t, "BENCH_SINGLES", 2000), envInt(t, "BENCH_BATCHES", 10)
 	stores := strings.Split(envStr("BENCH_STORES", "embedded,redis"), ",")
+	scrubRows := envInt(t, "BENCH_SCRUB_ROWS", 1000000)
 	var results []result
+	var dataDir string
+	var sc scrubRun
 	for _, name := range stores {
 		var s store
 		switch name {
 		case "embedded":
-			b, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{})
+			dataDir = t.TempDir()
+			b, err := boltq.Open(filepath.Join(dataDir, "dncsync.db"), boltq.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,6 +179,11 @@ func TestEligibilityBench(t *testing.T) {
 		t.Logf("%s, %d numbers: seeded in %s; one number p50 %s p99 %s; a batch of 10,000 p50 %s p99 %s", name, n,
 			res.seed.Round(time.Second), pct(res.one, .5), pct(res.one, .99), pct(res.batch, .5), pct(res.batch, .99))
 		results = append(results, res)
+		if name == "embedded" {
+			sc = scrubBench(t, dataDir, n, scrubRows)
+			t.Logf("scrub of %d rows against %d numbers: %s, peak RSS %d MiB: %s", scrubRows, n, sc.wall.Round(time.Millisecond),
+				sc.rss>>20, sc.summary)
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Eligibility (`make bench-eligibility`)\n\n")
@@ -185,6 +199,11 @@ func TestEligibilityBench(t *testing.T) {
 			pct(r.batch, .5).Round(time.Millisecond), pct(r.batch, .99).Round(time.Millisecond))
 	}
 	b.WriteString("\n")
+	if sc.wall > 0 {
+		fmt.Fprintf(&b, "`dncsync scrub --channel sms` (the binary, on the embedded store above) of a %d-row call list\n", scrubRows)
+		fmt.Fprintf(&b, "(half the numbers in the ledger): %s wall, peak RSS %d MiB. Its summary: `%s`\n\n",
+			sc.wall.Round(time.Millisecond), sc.rss>>20, sc.summary)
+	}
 	out := envStr("BENCH_OUT", "../../BENCHMARKS.md")
 	if err := writeSection(out, []byte(b.String())); err != nil {
 		t.Fatal(err)
@@ -244,4 +263,49 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+type scrubRun struct {
+	wall    time.Duration
+	rss     int64
+	summary string
+}
+
+// scrubBench builds the binary and scrubs a call list of rows numbers (half in the ledger of n)
+// against the embedded store in dataDir.
+func scrubBench(t *testing.T, dataDir string, n, rows int) scrubRun {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dncsync")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dncsync/dncsync/cmd/dncsync").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	list := filepath.Join(dir, "calls.csv")
+	f, err := os.Create(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "id,phone,name")
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range rows {
+		fmt.Fprintf(w, "%d,%s,customer %d\n", i, number(r.IntN(2*n)), i)
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "scrub", "--channel", "sms", "--progress-every", "1h", list)
+	cmd.Env = append(os.Environ(), "DNCSYNC_DATA_DIR="+dataDir)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatalf("scrub: %v\n%s", err, out)
+	}
+	first := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
+	run := scrubRun{wall: wall, summary: strings.ReplaceAll(first, dir+string(filepath.Separator), "")}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		run.rss = ru.Maxrss << 10
+	}
+	return run
 }
