@@ -151,7 +151,7 @@ func TestConsentScopesEndToEnd(t *testing.T) {
 	postOK(t, before, `{"phoneNumber":"+14155550301","consentChannel":"voice","eventId":"voice-301"}`)
 	if e := eligible(t, before, "+14155550301", "voice"); e.Event == nil || e.Event.Scope.Channel != "voice" {
 		t.Skip("the store does not keep an event's consentChannel, purpose and policy yet: needs the item/event " +
-			"encoding work in internal/queue/boltq and redisq to write queue.ReceivedRecord's fields")
+			"encoding work in internal/queue/boltq and redisq (the event as one value, its audit record queue.Received)")
 	}
 	if e := eligible(t, before, "+14155550301", "sms"); !e.Eligible || e.Reason != "not_covered" {
 		t.Fatalf("sms after a voice-only opt-out, before revoke-all: %+v", e)

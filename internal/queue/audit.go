@@ -52,9 +52,9 @@ type AuditRecord struct {
 	// ConsentChannel, Purpose and Policy are an accepted event's (Event): the scope it was about
 	// and the revoke-all policy that decided its reach. Empty in records of before they existed:
 	// read as every channel under revoke-all (consent.FromRecord).
-	ConsentChannel string `json:"consentChannel,omitempty"`
-	Purpose        string `json:"purpose,omitempty"`
-	Policy         string `json:"policy,omitempty"`
+	ConsentChannel string `q:"18" json:"consentChannel,omitempty"`
+	Purpose        string `q:"19" json:"purpose,omitempty"`
+	Policy         string `q:"20" json:"policy,omitempty"`
 }
 
 // State is a number's standing, as /v1/numbers reports it.

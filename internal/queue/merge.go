@@ -68,12 +68,12 @@ func Merge(it *Item, ev Event) {
 	it.ConsentChannel, it.Purpose, it.Policy = ev.ConsentChannel, ev.Purpose, ev.Policy
 }
 
-// ReceivedRecord is the AuditReceived record of an accepted event, every field of it: stores write
-// it (with At, and Kind AuditStale when the event changed nothing) so that a field added to Event
-// reaches the trail without each store naming it.
-func ReceivedRecord(ev Event) AuditRecord {
-	return AuditRecord{Kind: AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
-		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope,
-		ConsentChannel: ev.ConsentChannel, Purpose: ev.Purpose, Policy: ev.Policy, EventID: ev.ID,
-		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats}
+// Received is the audit record of an accepted event (AuditReceived), written at at, with every
+// field of it, its consent scope and policy included; a store makes it AuditStale when no
+// destination queued the event.
+func Received(ev Event, at time.Time) AuditRecord {
+	return AuditRecord{Kind: AuditReceived, Number: ev.Number, At: at, Raw: ev.Raw, Action: ev.Action,
+		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: ev.ID,
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats,
+		ConsentChannel: ev.ConsentChannel, Purpose: ev.Purpose, Policy: ev.Policy}
 }

@@ -52,10 +52,11 @@ type Event struct {
 	// ConsentChannel is the channel the request is about (consent.Channel: voice, sms, email or
 	// all; empty: all), Purpose what for (empty: any), and Policy the revoke-all policy in force
 	// when it was received (consent.Decided: revoke_all or scoped). With Scope (the brand or
-	// business unit; empty: any), they are what the eligibility decision reads.
-	ConsentChannel string
-	Purpose        string
-	Policy         string
+	// business unit; empty: any), they are what the eligibility decision reads, from the event's
+	// audit record (Received). Their q tags are for the stores' one-value encoding.
+	ConsentChannel string `q:"15"`
+	Purpose        string `q:"16"`
+	Policy         string `q:"17"`
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.
@@ -83,10 +84,11 @@ type Item struct {
 	Version int64
 	Lease   string // token of the current claim; empty when not leased
 
-	// The scope and policy of the event that decides Action (Event.ConsentChannel).
-	ConsentChannel string
-	Purpose        string
-	Policy         string
+	// The consent scope and policy of the event that decides Action (Event.ConsentChannel): what a
+	// destination's scope filter will read.
+	ConsentChannel string `q:"15"`
+	Purpose        string `q:"16"`
+	Policy         string `q:"17"`
 }
 
 // EnqueueStatus says what an Enqueue did with one event.
