@@ -26,6 +26,8 @@ type Handler struct {
 	ops *ops.Ops
 	// admin checks DNCSYNC_ADMIN_TOKEN and accounts for failed attempts (the status page shares it).
 	admin *gate.Guard
+	// read checks DNCSYNC_READ_TOKEN, which opens the read-only routes alone (ReadOnly); nil: none.
+	read *gate.Guard
 }
 
 // New returns the API over o behind admin's token; without a token the API answers 403.
@@ -47,6 +49,8 @@ func (h *Handler) Register(mux Router) {
 	mux.Handle("POST /v1/dead-letters/drop", h.auth(h.drop))
 	mux.Handle("POST /v1/dead-letters/requeue", h.auth(h.requeue))
 	mux.Handle("GET /v1/rejections", h.auth(h.rejections))
+	mux.Handle("GET /v1/eligibility", h.authRead(h.eligibility))
+	mux.Handle("POST /v1/eligibility", h.authRead(h.eligibilityBatch))
 }
 
 // Auth wraps next in the admin-token check of the /v1 API (403 when no token is configured).
@@ -55,19 +59,25 @@ func (h *Handler) Auth(next http.Handler) http.Handler { return h.auth(next.Serv
 // auth guards next with the admin token. Every answer under /v1 is no-store: most carry numbers and
 // what people sent, which no cache between here and the operator may keep.
 func (h *Handler) auth(next http.HandlerFunc) http.Handler {
+	return h.guarded(h.admin, next, "the /v1 API is disabled: set DNCSYNC_ADMIN_TOKEN to enable it",
+		"Authorization: Bearer $DNCSYNC_ADMIN_TOKEN required")
+}
+
+// guarded serves next to requests with g's bearer token; disabled and missing say what to set.
+func (h *Handler) guarded(g *gate.Guard, next http.HandlerFunc, disabled, missing string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		switch res := h.admin.CheckBearer(r); res.Verdict {
+		switch res := g.CheckBearer(r); res.Verdict {
 		case gate.OK:
 			next(w, r)
 		case gate.Disabled:
-			writeJSON(w, http.StatusForbidden, errBody("the /v1 API is disabled: set DNCSYNC_ADMIN_TOKEN to enable it"))
+			writeJSON(w, http.StatusForbidden, errBody(disabled))
 		case gate.Throttled:
 			res.Deny(w, challenge)
 			writeJSON(w, res.Status(), errBody(res.Message()))
 		default:
 			res.Deny(w, challenge)
-			writeJSON(w, http.StatusUnauthorized, errBody("Authorization: Bearer $DNCSYNC_ADMIN_TOKEN required"))
+			writeJSON(w, http.StatusUnauthorized, errBody(missing))
 		}
 	})
 }
@@ -274,10 +284,13 @@ func errBody(msg string) map[string]string { return map[string]string{"error": m
 
 // writeJSON answers v as JSON, with the control characters encoding/json leaves in strings
 // escaped too (printable.JSON): the answer is often read in a terminal.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) { writeJSONAs(w, status, v, "  ") }
+
+// writeJSONAs is writeJSON indented by indent ("": compact, for answers too large to read by eye).
+func writeJSONAs(w http.ResponseWriter, status int, v any, indent string) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", indent)
 	if err := enc.Encode(v); err != nil {
 		http.Error(w, "could not encode the answer", http.StatusInternalServerError)
 		return

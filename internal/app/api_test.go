@@ -73,7 +73,9 @@ func apiService(t *testing.T) *Service {
 	for _, kv := range []string{"CXONE_API=v2", "CXONE_BASE_URL=" + url, "CXONE_CLIENT_ID=e2e", "CXONE_CLIENT_SECRET=e2e-secret",
 		"CXONE_DNC_LIST_ID=e2e-list", "CXONE_RATE_LIMIT_RPM=6000", "DNCSYNC_DATA_DIR=" + t.TempDir(),
 		"DNCSYNC_ADMIN_TOKEN=" + adminToken, "TWILIO_AUTH_TOKEN=twilio-token", "DNCSYNC_PUBLIC_URL=https://dncsync.example.com",
-		"DNCSYNC_WEBHOOK_AUTH=none"} {
+		"DNCSYNC_WEBHOOK_AUTH=none",
+		// Revoke-all on: the examples read revoke_all whether or not the store keeps an event's policy.
+		"DNCSYNC_REVOKE_ALL=on"} {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/consent"
 	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/intake"
 	"github.com/dncsync/dncsync/internal/phone"
@@ -44,6 +45,7 @@ type Config struct {
 	DefaultRegion                            string
 	TwilioToken, StopWords                   string
 	StartRemoves                             bool
+	RevokeAll                                string
 	// store
 	RedisURL         string
 	RedisMinReplicas int
@@ -63,6 +65,7 @@ type Config struct {
 	Lease         time.Duration
 	// admin API and status page
 	AdminToken string
+	ReadToken  string
 	// DestinationList is DNCSYNC_DESTINATIONS, comma-separated; the first is the primary.
 	DestinationList string
 
@@ -95,6 +98,7 @@ func Bind(s *setting.Set) *Config {
 	g.Secret(&c.TwilioToken, "twilio-auth-token", "TWILIO_AUTH_TOKEN", "Twilio auth token; set: POST /webhook/twilio takes SMS replies")
 	g.String(&c.StopWords, "sms-stop-words", "DNCSYNC_SMS_STOP_WORDS", "", "opt-out keywords for SMS replies beyond the defaults, comma-separated (e.g. ARRET,ALTO)")
 	g.Bool(&c.StartRemoves, "sms-start-removes", "DNCSYNC_SMS_START_REMOVES", false, "an SMS START/YES/UNSTOP removes the number from the list (default: recorded only; consent to texts is not consent to calls)")
+	g.String(&c.RevokeAll, "revoke-all", "DNCSYNC_REVOKE_ALL", consent.DefaultPolicy, "the FCC revoke-all rule: on, off, or on from a date (YYYY-MM-DD, 00:00 UTC); under it an opt-out of any channel blocks every call and text. Each opt-out records the policy of its receipt: a later change never narrows it")
 
 	g = s.Group(GroupStore).Heading("Store")
 	g.Secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL: redis:// or rediss:// (one server), ?master_name= (Sentinel), ?cluster=true (Cluster); unset: the embedded store")
@@ -117,6 +121,7 @@ func Bind(s *setting.Set) *Config {
 
 	g = s.Group(GroupAdmin).Heading("Admin API (/v1) and status page")
 	g.Secret(&c.AdminToken, "admin-token", "DNCSYNC_ADMIN_TOKEN", "bearer token for the /v1 API and the status page (16+ characters); the commands' --server sends it")
+	g.Secret(&c.ReadToken, "read-token", "DNCSYNC_READ_TOKEN", "bearer token for the read-only eligibility API alone (GET and POST /v1/eligibility; 16+ characters), for dialers; it opens nothing else")
 
 	g = s.Group(GroupDestinations).Heading("Destinations")
 	g.String(&c.DestinationList, "destinations", "DNCSYNC_DESTINATIONS", queue.DefaultDestination,
@@ -181,6 +186,9 @@ func (c *Config) validateCore() error {
 	if _, err := NewLogger(c.LogLevel, c.LogFormat, nil); err != nil {
 		add("%v", err)
 	}
+	if _, err := c.RevokeAllPolicy(); err != nil {
+		add("DNCSYNC_REVOKE_ALL: %v", err)
+	}
 	if c.BatchLinger < 0 {
 		add("DNCSYNC_BATCH_LINGER must not be negative")
 	}
@@ -223,6 +231,12 @@ func (c *Config) validateCore() error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		add("DNCSYNC_ADMIN_TOKEN must be at least 16 characters")
 	}
+	if c.ReadToken != "" && len(c.ReadToken) < 16 {
+		add("DNCSYNC_READ_TOKEN must be at least 16 characters")
+	}
+	if c.ReadToken != "" && c.ReadToken == c.AdminToken {
+		add("DNCSYNC_READ_TOKEN must differ from DNCSYNC_ADMIN_TOKEN: it is the read-only one")
+	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		add("DNCSYNC_METRICS_TOKEN must be at least 16 characters")
 	}
@@ -248,6 +262,9 @@ func (c *Config) validateCore() error {
 	}
 	return errors.Join(errs...)
 }
+
+// RevokeAllPolicy is DNCSYNC_REVOKE_ALL.
+func (c *Config) RevokeAllPolicy() (consent.Policy, error) { return consent.ParsePolicy(c.RevokeAll) }
 
 // RejectionLimits are the store's limits on rejected input (Validate checked them).
 func (c *Config) RejectionLimits() queue.RejectionLimits {

@@ -99,8 +99,12 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	// An enqueue writes every destination's queue, and wakes every lane's pusher.
 	q := waking{Store: store, q: queue.Signaling(store, signals(lanes)...)}
 	inMetrics := intake.NewMetrics(reg)
+	revokeAll, err := cfg.RevokeAllPolicy()
+	if err != nil {
+		return nil, err
+	}
 	in := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Auth: verifier,
-		Logger: log.With("component", "intake"), Metrics: inMetrics})
+		Logger: log.With("component", "intake"), Metrics: inMetrics, RevokeAll: revokeAll})
 
 	s := &Service{cfg: cfg, log: log, store: store, lanes: lanes, mux: http.NewServeMux()}
 	r := &routes{mux: s.mux} // lists the routes, which the API document must match (api_test.go)
@@ -121,11 +125,13 @@ func wire(cfg *Config, log *slog.Logger, store *Store, verifier intake.Verifier)
 	admin := gate.New(gate.Config{Realm: "admin", Token: cfg.AdminToken, Logger: log.With("component", "auth"),
 		Metrics: authMetrics})
 	// Re-queued numbers (reconcile) go through the signaling queue, so the pushers wake for them.
-	v1 := adminapi.New(&ops.Ops{Store: q, Lanes: opLanes(lanes), DefaultRegion: cfg.DefaultRegion}, admin)
+	v1 := adminapi.New(&ops.Ops{Store: q, Lanes: opLanes(lanes), DefaultRegion: cfg.DefaultRegion}, admin).
+		ReadOnly(gate.New(gate.Config{Realm: "read", Token: cfg.ReadToken, Logger: log.With("component", "auth"),
+			Metrics: authMetrics}))
 	v1.Register(r)
 	// The batch endpoint for imports: the webhook's batch shape behind the admin token.
 	imports := intake.New(q, intake.Config{DefaultRegion: cfg.DefaultRegion, Logger: log.With("component", "import"),
-		Metrics: inMetrics, Import: true})
+		Metrics: inMetrics, Import: true, RevokeAll: revokeAll})
 	r.Handle("POST /v1/events", v1.Auth(http.HandlerFunc(imports.OptOut)))
 	s.sampler = &console.Sampler{Stats: sumStats(lanes), Gatherer: reg}
 	var lanesShown []ops.Lane

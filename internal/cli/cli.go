@@ -35,6 +35,8 @@ func init() {
 		{"doctor", "[--destination NAME] [--canary NUMBER]", "check a destination's setup the way dncsync uses it (exit 0 all ok, 1 a check failed)", cmdDoctor},
 		{"import", "[--server URL] [--column C] [--report FILE] FILE|-", "load a file of opt-outs (CSV or one number a line, gzip detected); reruns are idempotent\n" +
 			"(exit 0 imported, 1 stopped, 2 usage, 3 nothing imported, 4 over --max-rejected not imported)", cmdImport},
+		{"scrub", "--channel voice|sms|email|all [--purpose P] [--brand B] [--flag] [--server URL] FILE|-", "write a call list back without the numbers that may not be contacted, with a report of why\n" +
+			"(CSV or one number a line, gzip detected; exit 0 scrubbed, 1 stopped, 2 usage)", cmdScrub},
 		{"status", "[--json] [--max-age 24h] [--server URL]", "queue, compliance clock, last push, pace\n" +
 			"(exit 1 the oldest is older than --max-age, 3 the status could not be read: service or store unreachable)", cmdStatus},
 		{"lookup", "[--server URL] NUMBER", "a number's state and history (exit 0 found, 1 never seen, 2 error)", cmdLookup},

@@ -115,7 +115,7 @@ func TestUsage(t *testing.T) {
 // ones marked.
 func TestCommandHelp(t *testing.T) {
 	clearEnv(t)
-	for _, cmd := range []string{"serve", "import", "doctor", "status"} {
+	for _, cmd := range []string{"serve", "import", "doctor", "status", "scrub"} {
 		code, out, _ := run(t, cmd, "-h")
 		if code != 0 {
 			t.Fatalf("%s -h: exit %d", cmd, code)

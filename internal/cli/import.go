@@ -19,7 +19,7 @@ import (
 // --server. Progress goes to stderr (a bar on a terminal, a line every few seconds otherwise), the
 // summary to stdout, rows not imported to the report file.
 func cmdImport(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "import", "dncsync import [flags] FILE|-", slices.Concat(toolSettings, []string{groupImport})...)
+	e := newEnv(o, "import", "dncsync import [flags] FILE|-", slices.Concat(toolSettings, []string{groupImport, "DNCSYNC_REVOKE_ALL"})...)
 	e.about = "CSV with a header, or one number a line; gzip is detected; UTF-8 or UTF-16 with a byte-order mark; - reads stdin.\n" +
 		"Exit status: 0 imported; 1 the import could not run or stopped; 2 usage; 3 no row was imported; 4 more than\n" +
 		"--max-rejected of the rows were not."
@@ -97,7 +97,11 @@ func cmdImport(ctx context.Context, o cmdIO, args []string) error {
 		if err := store.SameDestinations(cfg.Destinations()); err != nil {
 			return err
 		}
-		sink = intake.StoreSink{Store: store, DefaultRegion: region}
+		revokeAll, err := cfg.RevokeAllPolicy()
+		if err != nil {
+			return fmt.Errorf("DNCSYNC_REVOKE_ALL: %w", err)
+		}
+		sink = intake.StoreSink{Store: store, DefaultRegion: region, RevokeAll: revokeAll}
 	}
 
 	rep := newRejectReport(reportPath(*report, name))

@@ -139,16 +139,22 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// startProgress shows progress on w until the returned stop is called: a bar when w is a terminal,
-// else a plain line every interval.
+// startProgress shows an import's progress on w until the returned stop is called: a bar when w is
+// a terminal, else a plain line every interval.
 func startProgress(w io.Writer, c *intake.ImportCounts, cr *countingReader, size int64, every time.Duration) (stop func()) {
 	start := time.Now()
-	line := func() string {
+	return showProgress(w, "import", func() string {
 		rows := c.Rows.Load()
 		return fmt.Sprintf("%d rows, %.0f/s, accepted %d, duplicate %d, rejected %d, invalid %d", rows,
 			float64(rows)/max(time.Since(start).Seconds(), 1e-3), c.Accepted.Load(), c.Duplicate.Load(),
 			c.Rejected.Load(), c.Invalid.Load())
-	}
+	}, cr, size, every)
+}
+
+// showProgress shows line and how much of the file (size bytes, cr counting them) was read, on w
+// until the returned stop is called: a bar when w is a terminal, else "name: line" every interval.
+func showProgress(w io.Writer, name string, line func() string, cr *countingReader, size int64, every time.Duration) (stop func()) {
+	start := time.Now()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -184,7 +190,7 @@ func startProgress(w io.Writer, c *intake.ImportCounts, cr *countingReader, size
 					pct = fmt.Sprintf(", %.0f%% of %s", 100*float64(read)/float64(size), mib(size))
 					eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(time.Since(start)) * float64(size-read) / float64(read))).Round(time.Second))
 				}
-				fmt.Fprintf(w, "import: %s%s%s\n", line(), pct, eta)
+				fmt.Fprintf(w, "%s: %s%s%s\n", name, line(), pct, eta)
 			}
 		})
 	}

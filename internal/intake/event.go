@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/consent"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -52,6 +53,12 @@ type fields struct {
 	Reason     text `json:"reason"`
 	Scope      text `json:"scope"`
 	ExpiresAt  text `json:"expiresAt"`
+	// The consent scope (consent.Scope): the channel the request is about (voice, sms, email or
+	// all; absent: all), what for, and the brand, a synonym of scope (either may be given; both
+	// must agree).
+	ConsentChannel text `json:"consentChannel"`
+	Purpose        text `json:"purpose"`
+	Brand          text `json:"brand"`
 }
 
 type wireEvent struct {
@@ -163,8 +170,9 @@ func readEvent(w *wireEvent, now time.Time, defaultRegion string) (parsed, error
 	}
 	p.ev = queue.Event{ID: get("eventId", w.EventID, d.EventID), Raw: p.raw,
 		Source: get("source", w.Source, d.Source), Channel: get("channel", w.Channel, d.Channel),
-		Reason: get("reason", w.Reason, d.Reason), Scope: get("scope", w.Scope, d.Scope),
-		ReceivedAt: now.Truncate(time.Millisecond)}
+		Reason: get("reason", w.Reason, d.Reason), Scope: get("scope", w.Scope, d.Scope, w.Brand, d.Brand),
+		ConsentChannel: get("consentChannel", w.ConsentChannel, d.ConsentChannel),
+		Purpose:        get("purpose", w.Purpose, d.Purpose), ReceivedAt: now.Truncate(time.Millisecond)}
 	action, eventType := get("action", w.Action, d.Action), get("eventType", w.EventType, d.EventType)
 	occurredAt, expiresAt := get("occurredAt", w.OccurredAt, d.OccurredAt), get("expiresAt", w.ExpiresAt, d.ExpiresAt)
 	if err := errors.Join(errs...); err != nil {
@@ -177,6 +185,11 @@ func readEvent(w *wireEvent, now time.Time, defaultRegion string) (parsed, error
 	if p.ev.Action, err = parseAction(action, eventType); err != nil {
 		return p, err
 	}
+	sc, err := consent.ParseScope(p.ev.ConsentChannel, p.ev.Purpose, p.ev.Scope)
+	if err != nil {
+		return p, badCode("bad_consent_channel", "consentChannel: %v", err)
+	}
+	p.ev.ConsentChannel, p.ev.Purpose, p.ev.Scope = string(sc.Channel), sc.Purpose, sc.Brand
 	occurred := now
 	if occurredAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, occurredAt)

@@ -31,6 +31,7 @@ var importColumns = map[string]string{
 	"requestedat": "occurredAt", "date": "occurredAt",
 	"country": "country", "region": "country", "countrycode": "country",
 	"action": "action", "expiresat": "expiresAt",
+	"consentchannel": "consentChannel", "optoutchannel": "consentChannel", "purpose": "purpose", "brand": "scope",
 }
 
 // ImportRow is one data row of an import file. Its fields go to the store as the webhook's generic
@@ -50,7 +51,10 @@ type ImportRow struct {
 	Source     string
 	Channel    string
 	Reason     string
-	Scope      string
+	Scope      string // the brand (a "brand" or "scope" column)
+	// ConsentChannel and Purpose are the consent scope's (the webhook's consentChannel, purpose).
+	ConsentChannel string
+	Purpose        string
 	// Problem, when set, is why the row is refused whatever its number (RowTooLong): it is sent
 	// as such, to be recorded as a rejection.
 	Problem string
@@ -75,7 +79,13 @@ type ImportReader struct {
 	idx     map[string]int // field -> column
 	Header  []string       // the header row; nil when the file has none
 	pending *scannedRow    // the first row when it was data, not a header
+
+	// HeaderText is the header row as read (its lines joined by "\n"); empty when there is none.
+	HeaderText string
 }
+
+// Delim is the file's delimiter: ',', ';' or '\t'.
+func (ir *ImportReader) Delim() byte { return ir.delim }
 
 // NewImportReader reads r (already decompressed: see Decompress). Text in UTF-16 with a
 // byte-order mark is decoded, and a UTF-8 byte-order mark dropped.
@@ -110,7 +120,7 @@ func NewImportReader(r io.Reader, o ReaderOptions) (*ImportReader, error) {
 		ir.pending = &rec
 		return ir, ir.columns(o.Column, nil)
 	}
-	ir.Header = rec.fields
+	ir.Header, ir.HeaderText = rec.fields, rec.text
 	return ir, ir.columns(o.Column, ir.Header)
 }
 
@@ -209,7 +219,8 @@ func (ir *ImportReader) row(rec scannedRow) ImportRow {
 	}
 	r := ImportRow{Line: rec.line, Record: rec.text, Raw: get("number"), Country: strings.ToUpper(get("country")),
 		Action: get("action"), OccurredAt: importTime(get("occurredAt")), ExpiresAt: importTime(get("expiresAt")),
-		Source: get("source"), Channel: get("channel"), Reason: get("reason"), Scope: get("scope")}
+		Source: get("source"), Channel: get("channel"), Reason: get("reason"), Scope: get("scope"),
+		ConsentChannel: get("consentChannel"), Purpose: get("purpose")}
 	if rec.long {
 		r = r.cut() // only its first bytes are kept, and no field of it is taken
 	}
@@ -219,7 +230,7 @@ func (ir *ImportReader) row(rec scannedRow) ImportRow {
 // textLen is the length of r's fields, which its event carries whole.
 func (r ImportRow) textLen() int {
 	return len(r.Raw) + len(r.Country) + len(r.Action) + len(r.OccurredAt) + len(r.ExpiresAt) + len(r.Source) +
-		len(r.Channel) + len(r.Reason) + len(r.Scope)
+		len(r.Channel) + len(r.Reason) + len(r.Scope) + len(r.ConsentChannel) + len(r.Purpose)
 }
 
 // cut is r refused as too long (RowTooLong) with every field cut: what is kept of a row too long
@@ -229,7 +240,8 @@ func (r ImportRow) cut() ImportRow {
 	return ImportRow{Line: r.Line, Record: truncate(r.Record, KeptRowLen), Raw: truncate(r.Raw, n),
 		Country: truncate(r.Country, n), Action: truncate(r.Action, n), OccurredAt: truncate(r.OccurredAt, n),
 		ExpiresAt: truncate(r.ExpiresAt, n), Source: truncate(r.Source, n), Channel: truncate(r.Channel, n),
-		Reason: truncate(r.Reason, n), Scope: truncate(r.Scope, n), Problem: RowTooLong, Repeats: r.Repeats}
+		Reason: truncate(r.Reason, n), Scope: truncate(r.Scope, n), ConsentChannel: truncate(r.ConsentChannel, n),
+		Purpose: truncate(r.Purpose, n), Problem: RowTooLong, Repeats: r.Repeats}
 }
 
 // importTimeLayouts are the time formats an import file may use: RFC 3339, and the date-time and

@@ -41,7 +41,8 @@ func heldSize(r *ImportRow) int { return 2*len(r.Record) + 320 }
 func sameContent(a, b *ImportRow) bool {
 	return a.Raw == b.Raw && a.Country == b.Country && a.Action == b.Action && a.OccurredAt == b.OccurredAt &&
 		a.ExpiresAt == b.ExpiresAt && a.Source == b.Source && a.Channel == b.Channel && a.Reason == b.Reason &&
-		a.Scope == b.Scope && a.Problem == "" && b.Problem == ""
+		a.Scope == b.Scope && a.ConsentChannel == b.ConsentChannel && a.Purpose == b.Purpose &&
+		a.Problem == "" && b.Problem == ""
 }
 
 // add takes the next row of the file; false when the reading must stop.

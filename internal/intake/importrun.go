@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/consent"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
@@ -213,12 +214,14 @@ type StoreSink struct {
 	Store         Sink
 	DefaultRegion string           // for rows without a country
 	Now           func() time.Time // default time.Now
+	RevokeAll     consent.Policy   // DNCSYNC_REVOKE_ALL; unset: consent.DefaultPolicy
 }
 
 // Send implements ImportSink. A row goes through the import endpoint's own processing, read
 // from the row rather than from its JSON, which is made only for a row kept as a refusal.
 func (s StoreSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error) {
-	h := New(s.Store, Config{DefaultRegion: s.DefaultRegion, Now: s.Now, StoreTimeout: time.Minute, Import: true})
+	h := New(s.Store, Config{DefaultRegion: s.DefaultRegion, Now: s.Now, StoreTimeout: time.Minute, Import: true,
+		RevokeAll: s.RevokeAll})
 	now := h.cfg.Now()
 	read := func(i int) (parsed, error) {
 		w := rowEvent(rows[i], ids[i])

@@ -46,6 +46,9 @@ type wireImportEvent struct {
 	Channel     string `json:"channel,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Scope       string `json:"scope,omitempty"`
+	// The consent scope's channel and purpose (the webhook's).
+	ConsentChannel string `json:"consentChannel,omitempty"`
+	Purpose        string `json:"purpose,omitempty"`
 }
 
 // importEvent is row r (event id id) as the webhook's generic event; country is used when the row
@@ -56,14 +59,15 @@ func importEvent(r ImportRow, id, country string) wireImportEvent {
 	}
 	return wireImportEvent{PhoneNumber: r.Raw, Country: country, Action: r.Action, OccurredAt: r.OccurredAt,
 		ExpiresAt: r.ExpiresAt, EventID: id, Source: ImportSource(r.Source), Channel: r.Channel, Reason: r.Reason,
-		Scope: r.Scope, Line: r.Line, Row: truncate(r.Record, KeptRowLen), Repeats: r.Repeats, Problem: r.Problem}
+		Scope: r.Scope, ConsentChannel: r.ConsentChannel, Purpose: r.Purpose, Line: r.Line, Row: truncate(r.Record, KeptRowLen), Repeats: r.Repeats, Problem: r.Problem}
 }
 
 // rowEvent is row r (event id id) as the webhook's event would read from importEvent's JSON.
 func rowEvent(r ImportRow, id string) wireEvent {
 	w := wireEvent{fields: fields{PhoneNumber: text(r.Raw), Country: text(r.Country), Action: text(r.Action),
 		OccurredAt: text(r.OccurredAt), EventID: text(id), Source: text(ImportSource(r.Source)), Channel: text(r.Channel),
-		Reason: text(r.Reason), Scope: text(r.Scope), ExpiresAt: text(r.ExpiresAt)}, ImportProblem: text(r.Problem)}
+		Reason: text(r.Reason), Scope: text(r.Scope), ExpiresAt: text(r.ExpiresAt),
+		ConsentChannel: text(r.ConsentChannel), Purpose: text(r.Purpose)}, ImportProblem: text(r.Problem)}
 	if r.Repeats > 0 {
 		w.ImportRepeats = text(strconv.Itoa(r.Repeats))
 	}

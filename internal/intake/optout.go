@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dncsync/dncsync/internal/consent"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -37,6 +38,9 @@ type Config struct {
 	Now           func() time.Time
 	// StoreTimeout bounds a store write so that a hung store answers 503 rather than hanging senders.
 	StoreTimeout time.Duration
+	// RevokeAll is DNCSYNC_REVOKE_ALL: each accepted event records the policy in force when it was
+	// received (consent.Policy.At). Unset: consent.DefaultPolicy.
+	RevokeAll consent.Policy
 	// Import makes the handler the import endpoint's: it reads an event's import fields (a row's
 	// problem, its folded repeats) and speaks of the number as a file's column.
 	Import bool
@@ -71,6 +75,9 @@ func New(q Sink, cfg Config) *Handler {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RevokeAll.IsZero() {
+		cfg.RevokeAll = consent.MustPolicy(consent.DefaultPolicy)
 	}
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = 5 * time.Second
@@ -206,6 +213,8 @@ func (h *Handler) normalize(ctx context.Context, n int, read func(i int) (parsed
 			continue
 		}
 		p.ev.Number = num.E164
+		// The policy of the moment it was received decides its reach, whatever the setting later.
+		p.ev.Policy = string(h.cfg.RevokeAll.At(p.ev.ReceivedAt))
 		p.ev.Bound()
 		events = append(events, p.ev)
 		slots = append(slots, i)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/consent"
 	"github.com/dncsync/dncsync/internal/phone"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -115,8 +116,14 @@ func (tw *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeTwiML(w)
 		return
 	}
+	// A STOP is about texts; under revoke-all it reaches every channel, and is recorded so. A START
+	// restores texts only (consent.Decide: it never lifts an opt-out of a wider scope).
+	scope := consent.SMS
+	if action == queue.Add && tw.h.cfg.RevokeAll.At(now) == consent.RevokeAll {
+		scope = consent.All
+	}
 	raw := map[string]any{"phoneNumber": from, "action": string(action), "source": "twilio",
-		"channel": "sms", "reason": strings.TrimSpace(text), "eventId": sid}
+		"channel": "sms", "consentChannel": string(scope), "reason": strings.TrimSpace(text), "eventId": sid}
 	event, _ := json.Marshal(raw) // a map of strings always encodes
 	results, err := tw.h.process(r.Context(), []json.RawMessage{event}, now, "", false)
 	if err != nil {

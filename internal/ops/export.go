@@ -16,7 +16,7 @@ import (
 
 // ExportFields are the stable column names of an export, in CSV order; JSONL uses the same names.
 var ExportFields = []string{"kind", "number", "at", "raw", "action", "source", "channel", "reason", "scope",
-	"eventId", "region", "occurredAt", "receivedAt", "expiresAt", "detail", "repeats"}
+	"eventId", "region", "occurredAt", "receivedAt", "expiresAt", "detail", "repeats", "consentChannel", "purpose", "policy"}
 
 // Writer writes audit records in one export format.
 type Writer interface {
@@ -50,9 +50,9 @@ func (c *csvWriter) Write(r queue.AuditRecord) error {
 	r = utc(r)
 	row := []string{string(r.Kind), r.Number, stamp(r.At), r.Raw, string(r.Action), r.Source,
 		r.Channel, r.Reason, r.Scope, r.EventID, r.Region, stamp(r.OccurredAt), stamp(r.ReceivedAt),
-		stamp(r.ExpiresAt), r.Detail, ""}
+		stamp(r.ExpiresAt), r.Detail, "", r.ConsentChannel, r.Purpose, r.Policy}
 	if r.Repeats != 0 {
-		row[len(row)-1] = strconv.Itoa(r.Repeats)
+		row[15] = strconv.Itoa(r.Repeats)
 	}
 	for i := range row {
 		// Escaped for the terminal or spreadsheet it is read in (the jsonl export keeps the exact

@@ -18,7 +18,8 @@ func TestCSVNeutralizesFormulas(t *testing.T) {
 	}
 	r := queue.AuditRecord{Kind: queue.AuditRejected, Number: "+14155552671", At: time.Unix(1_700_000_000, 0),
 		Raw: `=HYPERLINK("http://evil.example","x")`, Source: "+cmd|' /C calc'!A0", Channel: "-2+3",
-		Reason: "@SUM(A1)", Scope: "\tx", EventID: "\r=1", Detail: "plain text", Repeats: 7}
+		Reason: "@SUM(A1)", Scope: "\tx", EventID: "\r=1", Detail: "plain text", Repeats: 7,
+		ConsentChannel: "sms", Purpose: "=marketing", Policy: "revoke_all"}
 	if err := w.Write(r); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,8 @@ func TestCSVNeutralizesFormulas(t *testing.T) {
 	for f, want := range map[string]string{"number": "+14155552671", "raw": `'=HYPERLINK("http://evil.example","x")`,
 		"source": "'+cmd|' /C calc'!A0", "channel": "'-2+3", "reason": "'@SUM(A1)",
 		// A tab or carriage return is shown escaped (printable), which no spreadsheet runs.
-		"scope": `\tx`, "eventId": `\r=1`, "detail": "plain text", "kind": "rejected", "repeats": "7"} {
+		"scope": `\tx`, "eventId": `\r=1`, "detail": "plain text", "kind": "rejected", "repeats": "7",
+		"consentChannel": "sms", "purpose": "'=marketing", "policy": "revoke_all"} {
 		if got[f] != want {
 			t.Errorf("%s = %q, want %q", f, got[f], want)
 		}

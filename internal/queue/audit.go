@@ -48,6 +48,13 @@ type AuditRecord struct {
 	// Repeats counts identical requests the received (or stale) event stood for beyond itself
 	// (Event.Repeats).
 	Repeats int `q:"17" json:"repeats,omitempty"`
+
+	// ConsentChannel, Purpose and Policy are an accepted event's (Event): the scope it was about
+	// and the revoke-all policy that decided its reach. Empty in records of before they existed:
+	// read as every channel under revoke-all (consent.FromRecord).
+	ConsentChannel string `q:"18" json:"consentChannel,omitempty"`
+	Purpose        string `q:"19" json:"purpose,omitempty"`
+	Policy         string `q:"20" json:"policy,omitempty"`
 }
 
 // State is a number's standing, as /v1/numbers reports it.

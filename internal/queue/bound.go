@@ -77,6 +77,7 @@ func (ev *Event) Bound() {
 	ev.Source = Cut(ev.Source, MaxLabelLen)
 	ev.Channel = Cut(ev.Channel, MaxLabelLen)
 	ev.Scope = Cut(ev.Scope, MaxLabelLen)
+	ev.Purpose = Cut(ev.Purpose, MaxLabelLen)
 	ev.ID = BoundID(ev.ID)
 }
 

@@ -30,6 +30,9 @@ func NewItem(ev Event) Item {
 		Channel:         ev.Channel,
 		Reason:          ev.Reason,
 		Scope:           ev.Scope,
+		ConsentChannel:  ev.ConsentChannel,
+		Purpose:         ev.Purpose,
+		Policy:          ev.Policy,
 		OccurredAt:      ev.OccurredAt,
 		FirstReceivedAt: ev.ReceivedAt,
 		LastReceivedAt:  ev.ReceivedAt,
@@ -62,12 +65,15 @@ func Merge(it *Item, ev Event) {
 	}
 	it.Action, it.OccurredAt, it.ExpiresAt = ev.Action, ev.OccurredAt, ev.ExpiresAt
 	it.Raw, it.Source, it.Channel, it.Reason, it.Scope = ev.Raw, ev.Source, ev.Channel, ev.Reason, ev.Scope
+	it.ConsentChannel, it.Purpose, it.Policy = ev.ConsentChannel, ev.Purpose, ev.Policy
 }
 
-// Received is the audit record of an accepted event (AuditReceived), written at at; a store makes
-// it AuditStale when no destination queued the event.
+// Received is the audit record of an accepted event (AuditReceived), written at at, with every
+// field of it, its consent scope and policy included; a store makes it AuditStale when no
+// destination queued the event.
 func Received(ev Event, at time.Time) AuditRecord {
 	return AuditRecord{Kind: AuditReceived, Number: ev.Number, At: at, Raw: ev.Raw, Action: ev.Action,
 		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: ev.ID,
-		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats}
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats,
+		ConsentChannel: ev.ConsentChannel, Purpose: ev.Purpose, Policy: ev.Policy}
 }

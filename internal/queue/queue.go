@@ -50,6 +50,15 @@ type Event struct {
 	// Repeats counts further requests identical to this one that it stands for (an import's
 	// repeated rows): they are recorded once, with this count in the event's audit record.
 	Repeats int `q:"14"`
+
+	// ConsentChannel is the channel the request is about (consent.Channel: voice, sms, email or
+	// all; empty: all), Purpose what for (empty: any), and Policy the revoke-all policy in force
+	// when it was received (consent.Decided: revoke_all or scoped). With Scope (the brand or
+	// business unit; empty: any), they are what the eligibility decision reads, from the event's
+	// audit record (Received). Their q tags are for the stores' one-value encoding.
+	ConsentChannel string `q:"15"`
+	Purpose        string `q:"16"`
+	Policy         string `q:"17"`
 }
 
 // Item is the queue's entry for one number: the winning event's fields plus bookkeeping.
@@ -76,6 +85,12 @@ type Item struct {
 	// Ack compares it so that an event that arrived while the item was in flight is not lost.
 	Version int64  `q:"26"`
 	Lease   string `q:"27"` // token of the current claim; empty when not leased
+
+	// The consent scope and policy of the event that decides Action (Event.ConsentChannel): what a
+	// destination's scope filter will read.
+	ConsentChannel string `q:"15"`
+	Purpose        string `q:"16"`
+	Policy         string `q:"17"`
 }
 
 // EnqueueStatus says what an Enqueue did with one event.

@@ -1,0 +1,316 @@
+//go:build eligibilitybench
+
+package eligibilitybench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/adminapi"
+	"github.com/dncsync/dncsync/internal/gate"
+	"github.com/dncsync/dncsync/internal/ops"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+	"github.com/dncsync/dncsync/internal/redistest"
+)
+
+const token = "eligibility-bench-token-0123"
+
+// store is what the benchmark seeds and asks.
+type store interface {
+	ops.Store
+	Close() error
+}
+
+// number is the i-th number of the ledger: valid US numbers, all distinct below 80 million.
+func number(i int) string {
+	areas := [...]string{"212", "310", "415", "512", "617", "646", "702", "713", "805", "917"}
+	return fmt.Sprintf("+1%s%03d%04d", areas[i%10], 200+(i/10)%800, (i/8000)%10000)
+}
+
+// seed writes n numbers, one opt-out each, of every scope in turn.
+func seed(t *testing.T, s store, n int) time.Duration {
+	t.Helper()
+	ctx := context.Background()
+	chans := []string{"", "voice", "sms", "email", "all"}
+	at := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	start := time.Now()
+	const batch = 1000
+	evs := make([]queue.Event, 0, batch)
+	for i := 0; i < n; i += batch {
+		evs = evs[:0]
+		for j := i; j < min(n, i+batch); j++ {
+			num := number(j)
+			evs = append(evs, queue.Event{Number: num, Raw: num, Action: queue.Add, Source: "bench",
+				ConsentChannel: chans[j%len(chans)], Policy: "scoped", OccurredAt: at, ReceivedAt: at})
+		}
+		if _, err := s.Enqueue(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}
+
+type result struct {
+	store          string
+	numbers        int
+	seed           time.Duration
+	one, batch     []time.Duration
+	batchEligibles int
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// measure asks one number at a time (half of them in the ledger) and batches of 10,000.
+func measure(t *testing.T, name string, s store, n int, singles, batches int) result {
+	t.Helper()
+	res := result{store: name, numbers: n}
+	res.seed = seed(t, s, n)
+	o := &ops.Ops{Store: s, Lanes: []ops.Lane{{Name: "cxone"}}, DefaultRegion: "US"}
+	mux := http.NewServeMux()
+	adminapi.New(o, gate.New(gate.Config{Realm: "admin", Token: token})).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	ask := func(i int) string { return number(r.IntN(2 * n)) } // half never seen
+	client := &http.Client{Timeout: time.Minute}
+	do := func(req *http.Request) []byte {
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+		return b
+	}
+	for i := range singles {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/eligibility?"+url.Values{"number": {ask(i)}, "channel": {"sms"}}.Encode(), nil)
+		start := time.Now()
+		do(req)
+		res.one = append(res.one, time.Since(start))
+	}
+	for range batches {
+		nums := make([]string, ops.MaxEligibility)
+		for i := range nums {
+			nums[i] = ask(i)
+		}
+		body, _ := json.Marshal(adminapi.EligibilityRequest{EligibilityQuery: ops.EligibilityQuery{Channel: "voice"}, Numbers: nums})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/eligibility", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		start := time.Now()
+		b := do(req)
+		res.batch = append(res.batch, time.Since(start))
+		var a adminapi.EligibilityAnswer
+		if err := json.Unmarshal(b, &a); err != nil || len(a.Results) != len(nums) {
+			t.Fatalf("batch answer: %v, %d results", err, len(a.Results))
+		}
+		for _, e := range a.Results {
+			if e.Eligible {
+				res.batchEligibles++
+			}
+		}
+	}
+	return res
+}
+
+// TestEligibilityBench seeds $BENCH_NUMBERS numbers (default 1000000) into each store of
+// $BENCH_STORES (default embedded,redis), asks $BENCH_SINGLES single numbers (default 2000) and
+// $BENCH_BATCHES batches of 10,000 (default 10), scrubs a call list of $BENCH_SCRUB_ROWS rows
+// (default 1000000) against the embedded store with the binary, and writes its section of $BENCH_OUT (default
+// BENCHMARKS.md at the repository's root) between its markers.
+func TestEligibilityBench(t *testing.T) {
+	n := envInt(t, "BENCH_NUMBERS", 1000000)
+	singles, batches := envInt(t, "BENCH_SINGLES", 2000), envInt(t, "BENCH_BATCHES", 10)
+	stores := strings.Split(envStr("BENCH_STORES", "embedded,redis"), ",")
+	scrubRows := envInt(t, "BENCH_SCRUB_ROWS", 1000000)
+	var results []result
+	var dataDir string
+	var sc scrubRun
+	for _, name := range stores {
+		var s store
+		switch name {
+		case "embedded":
+			dataDir = t.TempDir()
+			b, err := boltq.Open(filepath.Join(dataDir, "dncsync.db"), boltq.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s = b
+		case "redis":
+			srv := redistest.Start(t)
+			r, err := redisq.Open(srv.URL(), redisq.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s = r
+		default:
+			t.Fatalf("BENCH_STORES: %q is not embedded or redis", name)
+		}
+		res := measure(t, name, s, n, singles, batches)
+		s.Close()
+		t.Logf("%s, %d numbers: seeded in %s; one number p50 %s p99 %s; a batch of 10,000 p50 %s p99 %s", name, n,
+			res.seed.Round(time.Second), pct(res.one, .5), pct(res.one, .99), pct(res.batch, .5), pct(res.batch, .99))
+		results = append(results, res)
+		if name == "embedded" {
+			sc = scrubBench(t, dataDir, n, scrubRows)
+			t.Logf("scrub of %d rows against %d numbers: %s, peak RSS %d MiB: %s", scrubRows, n, sc.wall.Round(time.Millisecond),
+				sc.rss>>20, sc.summary)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Eligibility (`make bench-eligibility`)\n\n")
+	fmt.Fprintf(&b, "Measured %s, %s, GOMAXPROCS %d, load average before: %s. The real handlers of `GET` and `POST\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.GOMAXPROCS(0), loadavg())
+	fmt.Fprintf(&b, "/v1/eligibility` over loopback HTTP, on a store seeded with one opt-out a number (scopes in turn);\n")
+	fmt.Fprintf(&b, "half the numbers asked are in the ledger. One number: %d requests, one at a time, channel sms;\n", singles)
+	fmt.Fprintf(&b, "a batch: %d requests of 10,000 numbers, channel voice.\n\n", batches)
+	fmt.Fprintf(&b, "| store | numbers | seeded in | one number p50 | p99 | batch of 10,000 p50 | p99 |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", r.store, r.numbers, r.seed.Round(time.Second),
+			pct(r.one, .5).Round(time.Microsecond), pct(r.one, .99).Round(time.Microsecond),
+			pct(r.batch, .5).Round(time.Millisecond), pct(r.batch, .99).Round(time.Millisecond))
+	}
+	b.WriteString("\n")
+	if sc.wall > 0 {
+		fmt.Fprintf(&b, "`dncsync scrub --channel sms` (the binary, on the embedded store above) of a %d-row call list\n", scrubRows)
+		fmt.Fprintf(&b, "(half the numbers in the ledger): %s wall, peak RSS %d MiB, of which most is the store's file\n", sc.wall.Round(time.Millisecond), sc.rss>>20)
+		fmt.Fprintf(&b, "(%d MiB), which bbolt maps into memory: the pages read count in RSS; the rows are read, checked and\n", sc.dbSize>>20)
+		fmt.Fprintf(&b, "written a batch at a time. Its summary: `%s`\n\n", sc.summary)
+	}
+	out := envStr("BENCH_OUT", "../../BENCHMARKS.md")
+	if err := writeSection(out, []byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func envStr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(t *testing.T, k string, def int) int {
+	v := os.Getenv(k)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive whole number", k, v)
+	}
+	return n
+}
+
+const (
+	sectionBegin = "<!-- bench-eligibility:start -->\n"
+	sectionEnd   = "<!-- bench-eligibility:end -->\n"
+)
+
+// writeSection replaces the section between the markers in the file at path, or appends it.
+func writeSection(path string, section []byte) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	body := sectionBegin + string(section) + sectionEnd
+	doc := string(old)
+	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
+		doc = doc[:b] + body + doc[e+len(sectionEnd):]
+	} else {
+		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+			doc = strings.TrimRight(doc, "\n") + "\n\n"
+		}
+		doc += body
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+type scrubRun struct {
+	wall    time.Duration
+	rss     int64
+	dbSize  int64 // the embedded store's file, which bbolt maps into memory: its pages read count in RSS
+	summary string
+}
+
+// scrubBench builds the binary and scrubs a call list of rows numbers (half in the ledger of n)
+// against the embedded store in dataDir.
+func scrubBench(t *testing.T, dataDir string, n, rows int) scrubRun {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dncsync")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dncsync/dncsync/cmd/dncsync").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	list := filepath.Join(dir, "calls.csv")
+	f, err := os.Create(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "id,phone,name")
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range rows {
+		fmt.Fprintf(w, "%d,%s,customer %d\n", i, number(r.IntN(2*n)), i)
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "scrub", "--channel", "sms", "--progress-every", "1h", list)
+	cmd.Env = append(os.Environ(), "DNCSYNC_DATA_DIR="+dataDir)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatalf("scrub: %v\n%s", err, out)
+	}
+	first := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
+	run := scrubRun{wall: wall, summary: strings.ReplaceAll(first, dir+string(filepath.Separator), "")}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		run.rss = ru.Maxrss << 10
+	}
+	if st, err := os.Stat(filepath.Join(dataDir, "dncsync.db")); err == nil {
+		run.dbSize = st.Size()
+	}
+	return run
+}
