@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/destination"
 )
 
 // adminFake is a small stand-in for the CXone authentication host and Admin API, for the edge
@@ -312,7 +314,7 @@ func assertLogSafe(t *testing.T, errs ...error) {
 			continue
 		}
 		msg := err.Error()
-		if redactNumbers(msg) != msg {
+		if destination.RedactNumbers(msg) != msg {
 			t.Errorf("error message carries a number: %q", msg)
 		}
 		for _, s := range []string{fakeKeySecret, fakeClientSec} {
