@@ -103,3 +103,24 @@ func TestLimiterAndCounter(t *testing.T) {
 		t.Fatalf("snapshot %+v shares state", s)
 	}
 }
+
+// A bucket refills continuously up to its capacity (cxonesim's organizations use this one).
+func TestBucketMath(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	l := NewLimiter(100, 2)
+	for i := range 2 {
+		if ok, _ := l.Take("org", t0); !ok {
+			t.Fatalf("take %d refused", i)
+		}
+	}
+	ok, wait := l.Take("org", t0)
+	if ok || wait != 600*time.Millisecond {
+		t.Fatalf("empty bucket: ok %v wait %v, want false 600ms", ok, wait)
+	}
+	if ok, _ := l.Take("org", t0.Add(time.Hour)); !ok {
+		t.Fatal("refilled bucket refused")
+	}
+	if tok := l.buckets["org"].tokens; tok != 1 {
+		t.Errorf("tokens %v after refill and take, want capacity-1 = 1", tok)
+	}
+}
