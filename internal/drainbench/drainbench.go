@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
@@ -346,13 +347,14 @@ func startReplica(t testing.TB, bin string, env []string) *replica {
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(r.url + "/healthz"); err == nil {
+	if poll.Within(20*time.Second, func() bool {
+		resp, err := http.Get(r.url + "/healthz")
+		if err == nil {
 			resp.Body.Close()
-			return r
 		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil
+	}) {
+		return r
 	}
 	r.kill()
 	t.Fatalf("dncsync serve not up in 20s:\n%s", r.log())

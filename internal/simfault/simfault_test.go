@@ -1,6 +1,7 @@
 package simfault
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -123,4 +124,32 @@ func TestBucketMath(t *testing.T) {
 	if tok := l.buckets["org"].tokens; tok != 1 {
 		t.Errorf("tokens %v after refill and take, want capacity-1 = 1", tok)
 	}
+}
+
+// A closed hold keeps a request until it opens, and says when one arrived.
+func TestHold(t *testing.T) {
+	var h Hold
+	if !h.Wait(t.Context()) {
+		t.Fatal("an open hold kept a request")
+	}
+	arrived := h.Close()
+	passed := make(chan bool)
+	go func() { passed <- h.Wait(t.Context()) }()
+	<-arrived
+	select {
+	case <-passed:
+		t.Fatal("a closed hold let a request pass")
+	default:
+	}
+	h.Open()
+	if !<-passed {
+		t.Fatal("the opened hold did not let the request pass")
+	}
+	h.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if h.Wait(ctx) {
+		t.Fatal("a request whose client went away passed a closed hold")
+	}
+	h.Open()
 }

@@ -45,6 +45,10 @@ func (s *Server) api(p apiProfile, kind string, h apiHandler) http.Handler {
 			return
 		}
 
+		if !s.hold.Wait(r.Context()) {
+			s.finish(kind, r, 0, "client went away while held")
+			return
+		}
 		rep := h(r, org)
 		if d.lost {
 			s.mu.Lock()
