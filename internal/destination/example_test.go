@@ -62,7 +62,9 @@ type ledger struct {
 	call *httpcall.Caller
 }
 
-func (l *ledger) Add(ctx context.Context, cs []destination.Contact) []error { return l.send(ctx, "add", cs) }
+func (l *ledger) Add(ctx context.Context, cs []destination.Contact) []error {
+	return l.send(ctx, "add", cs)
+}
 
 func (l *ledger) Remove(ctx context.Context, cs []destination.Contact) []error {
 	return l.send(ctx, "remove", cs)
