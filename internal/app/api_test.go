@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -228,10 +229,19 @@ func seedExamples(t *testing.T, svc *Service) {
 		if err := svc.Store().DeadLetter(ctx, it, "cxone add: invalid (HTTP 400): phone number is not valid"); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Millisecond) // distinct dead-at times, oldest first
+		nextMillisecond() // distinct dead-at times, oldest first
 	}
 	post(`{"phoneNumber":"020 7946 0958","country":"GB","source":"crm","occurredAt":"2026-11-27T09:30:00Z"}`)
 	post(`{"phoneNumber":"12345","source":"web"}`)
+}
+
+// nextMillisecond returns once the wall clock shows another millisecond (within one): the store
+// stamps dead letters with it, to the millisecond, and the service it is built in takes no clock.
+func nextMillisecond() {
+	t0 := time.Now().Truncate(time.Millisecond)
+	for !time.Now().Truncate(time.Millisecond).After(t0) {
+		runtime.Gosched()
+	}
 }
 
 // jsonable turns YAML's decoded values into what encoding/json decodes (maps with string keys,

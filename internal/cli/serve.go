@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 
 	"github.com/dncsync/dncsync/internal/app"
 )
@@ -42,7 +43,7 @@ func runService(ctx context.Context, e *env, ready func(port int, store string))
 		return err
 	}
 	if ready != nil {
-		ready(e.cfg.Port, svc.Store().Name)
+		ready(ln.Addr().(*net.TCPAddr).Port, svc.Store().Name) // the port bound: PORT=0 lets the kernel pick
 	}
 	return svc.Run(ctx, ln)
 }

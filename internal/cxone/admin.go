@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/dncsync/dncsync/internal/destination"
 )
 
 // AdminConfig configures the admin profile (the real CXone Admin API's DNC groups).
@@ -163,8 +161,7 @@ func NewAdmin(cfg AdminConfig) *Admin {
 	}
 	// Accept: application/json on every API call: CXone answers "No known way to render data"
 	// without it (outboundani/cxone-mcp src/cxone.js).
-	a.c = caller{http: cfg.HTTP, pacer: cfg.Pacer, timeout: cfg.Timeout, tokens: NewTokenCache(a.fetchToken),
-		header: http.Header{"Accept": {"application/json"}}}
+	a.c = newCaller(cfg.HTTP, cfg.Pacer, cfg.Timeout, NewTokenCache(a.fetchToken), http.Header{"Accept": {"application/json"}})
 	return a
 }
 
@@ -189,7 +186,7 @@ func (a *Admin) Login(ctx context.Context) error {
 
 // Authenticate gets a token (or reuses the cached one), without discovering the API host.
 func (a *Admin) Authenticate(ctx context.Context) error {
-	_, err := a.c.tokens.Get(ctx)
+	_, err := a.c.Tokens().Get(ctx)
 	return err
 }
 
@@ -316,6 +313,3 @@ func digitsToE164(s string) string {
 	}
 	return "+" + d
 }
-
-// shortText trims CXone's free text for an error message (destination.ShortText).
-func shortText(s string) string { return destination.ShortText(s) }

@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/gate"
 )
 
 // adminFake is a small stand-in for the CXone authentication host and Admin API, for the edge
@@ -102,8 +105,9 @@ func newAdminFake(t *testing.T) *adminFake {
 		fmt.Fprintf(w, `{"area":"na1","api_endpoint":%q,"ui_endpoint":"https://ui.example"}`, f.URL+"/")
 	})
 	mux.HandleFunc("/inContactAPI/", func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := gate.Bearer(r)
 		f.mu.Lock()
-		live, api := f.live[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")], f.api
+		live, api := f.live[tok], f.api
 		f.mu.Unlock()
 		if !live {
 			http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
@@ -312,7 +316,7 @@ func assertLogSafe(t *testing.T, errs ...error) {
 			continue
 		}
 		msg := err.Error()
-		if redactNumbers(msg) != msg {
+		if destination.RedactNumbers(msg) != msg {
 			t.Errorf("error message carries a number: %q", msg)
 		}
 		for _, s := range []string{fakeKeySecret, fakeClientSec} {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/dncsync/dncsync/internal/destination/httpcall"
 	"net/http"
 	"net/url"
 	"strings"
@@ -47,7 +48,7 @@ func (a *Admin) fetchToken(ctx context.Context) (Token, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	tok, err := readToken(a.cfg.HTTP, req, accessKeyVars)
+	tok, err := readToken(a.c.HTTP(), req, accessKeyVars)
 	if e := (*Error)(nil); errors.As(err, &e) && e.Status == http.StatusNotFound {
 		// Not a login host at all: the deployment's setting, not a passing fault.
 		e.Kind = Config
@@ -82,7 +83,7 @@ func (a *Admin) passwordGrant(ctx context.Context) (Token, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	tok, err := readToken(a.cfg.HTTP, req, appVars+" (and CXONE_CLIENT_AUTH_METHOD, now "+a.cfg.ClientAuthMethod+")")
+	tok, err := readToken(a.c.HTTP(), req, appVars+" (and CXONE_CLIENT_AUTH_METHOD, now "+a.cfg.ClientAuthMethod+")")
 	if KindOf(err) == Transient && err != nil {
 		a.tokenEndpoint.reset() // the endpoint may have moved: read the configuration again next time
 	}
@@ -109,7 +110,7 @@ func (a *Admin) discoverTokenEndpoint(ctx context.Context) (string, error) {
 // access token), and the global host's CXone configuration maps it to the API endpoint
 // (GET /.well-known/cxone-configuration?tenantId=, answering api_endpoint).
 func (a *Admin) discoverAPI(ctx context.Context) (string, error) {
-	tok, err := a.c.tokens.Token(ctx)
+	tok, err := a.c.Tokens().Token(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -188,9 +189,9 @@ func (a *Admin) wellKnown(ctx context.Context, op, u string, into any) (response
 		return response{}, &Error{Kind: Config, Op: op, Msg: "check CXONE_DISCOVERY_URL", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := a.cfg.HTTP.Do(req)
+	resp, err := a.c.HTTP().Do(req)
 	if err != nil {
-		return response{}, &Error{Kind: Transient, Op: op, Msg: "no answer from the discovery host", Err: err}
+		return response{}, httpcall.TransportError("", op, "no answer from the discovery host", err)
 	}
 	defer resp.Body.Close()
 	r := response{status: resp.StatusCode, body: readSome(resp), header: resp.Header}

@@ -113,8 +113,8 @@ func TestAdminAppModePasswordGrant(t *testing.T) {
 		if err := a.Login(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		tok, _ := a.c.tokens.Get(context.Background())
-		a.c.tokens.Invalidate(tok) // the next login fetches again
+		tok, _ := a.c.Tokens().Get(context.Background())
+		a.c.Tokens().Invalidate(tok) // the next login fetches again
 	}
 	if n := f.hit("POST /auth/token"); n != 3 {
 		t.Errorf("%d password grants, want 3", n)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -226,11 +225,7 @@ func (a *Admin) Search(ctx context.Context, e164 string) ([]SearchResult, error)
 	u := s + "/dnc-groups/search?" + url.Values{"phoneNumber": {d}}.Encode()
 	r, err := a.c.do(ctx, "search", http.MethodPost, u, nil)
 	if err != nil {
-		// A transport error quotes the URL, whose query is the number.
-		if ue := (*url.Error)(nil); errors.As(err, &ue) {
-			ue.URL = redactNumbers(ue.URL)
-		}
-		return nil, err
+		return nil, err // a transport error's URL, whose query is the number, is dropped (httpcall)
 	}
 	switch r.status {
 	case http.StatusOK:

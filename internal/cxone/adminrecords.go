@@ -338,11 +338,11 @@ func recordError(op string, res recordResult) error {
 		return nil
 	case strings.Contains(msg, "date"):
 		return &Error{Kind: Config, Op: op, Record: true,
-			Msg: "CXone refused the record's expiredDate (sent as MM/DD/YYYY): " + shortText(res.Error)}
+			Msg: "CXone refused the record's expiredDate (sent as MM/DD/YYYY): " + destination.ShortText(res.Error)}
 	case strings.Contains(msg, "invalid"):
-		return &Error{Kind: Refused, Op: op, Record: true, Msg: "CXone refused the number: " + shortText(res.Error)}
+		return &Error{Kind: Refused, Op: op, Record: true, Msg: "CXone refused the number: " + destination.ShortText(res.Error)}
 	}
-	text := shortText(res.Error)
+	text := destination.ShortText(res.Error)
 	if text == "" {
 		text = "no reason given"
 	}

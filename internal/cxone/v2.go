@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/destination/httpcall"
 )
 
 // V2Config configures the v2 profile (the tutorial's Outbound DNC API contract).
@@ -45,8 +46,8 @@ func NewV2(cfg V2Config) *V2 {
 		cfg.Timeout = 15 * time.Second
 	}
 	v := &V2{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/")}
-	v.c = caller{http: cfg.HTTP, pacer: cfg.Pacer, timeout: cfg.Timeout, tokens: NewTokenCache(v.fetchToken),
-		header: http.Header{"X-Cxone-Version": {apiVersion}, "Accept": {"application/json"}}}
+	v.c = newCaller(cfg.HTTP, cfg.Pacer, cfg.Timeout, NewTokenCache(v.fetchToken),
+		http.Header{"X-Cxone-Version": {apiVersion}, "Accept": {"application/json"}})
 	return v
 }
 
@@ -59,14 +60,14 @@ func (v *V2) fetchToken(ctx context.Context) (Token, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	return readToken(v.cfg.HTTP, req, "CXONE_CLIENT_ID and CXONE_CLIENT_SECRET")
+	return readToken(v.c.HTTP(), req, "CXONE_CLIENT_ID and CXONE_CLIENT_SECRET")
 }
 
 // readToken sends a token request and reads an OAuth token answer.
 func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
-		return Token{}, &Error{Kind: Transient, Op: "token", Msg: "no answer from the token endpoint", Err: err}
+		return Token{}, httpcall.TransportError("", "token", "no answer from the token endpoint", err)
 	}
 	defer resp.Body.Close()
 	var body struct {
@@ -79,7 +80,7 @@ func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The token endpoint's own limit: wait, without spending attempts.
 		return Token{}, &Error{Kind: RateLimited, Op: "token", Status: resp.StatusCode,
-			RetryAfter: max(retryAfter(resp.Header, time.Now()), 5*time.Second)}
+			RetryAfter: max(destination.RetryAfter(resp.Header, time.Now()), 5*time.Second)}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden:
 		return Token{}, &Error{Kind: Config, Op: "token", Status: resp.StatusCode,
 			Msg: "CXone refused the credentials; check " + vars}
@@ -105,7 +106,7 @@ func readSome(resp *http.Response) []byte {
 
 // Login fetches a token.
 func (v *V2) Login(ctx context.Context) error {
-	_, err := v.c.tokens.Get(ctx)
+	_, err := v.c.Tokens().Get(ctx)
 	return err
 }
 

@@ -50,14 +50,3 @@ func TestV2WholeBatchRefused(t *testing.T) {
 		t.Fatalf("removes refused one by one: %v, want the fourth and later not sent", kinds(errs))
 	}
 }
-
-func TestRetryAfterCapped(t *testing.T) {
-	h := http.Header{"Retry-After": {"86400"}}
-	if d := retryAfter(h, time.Now()); d != maxRetryAfter {
-		t.Fatalf("Retry-After of a day gave %v, want the cap %v", d, maxRetryAfter)
-	}
-	h.Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
-	if d := retryAfter(h, time.Now()); d < 88*time.Second || d > 90*time.Second {
-		t.Fatalf("Retry-After as an HTTP date gave %v", d)
-	}
-}

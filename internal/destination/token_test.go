@@ -6,36 +6,39 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 func TestTokenCacheSharesOneRefresh(t *testing.T) {
-	var calls atomic.Int32
-	release := make(chan struct{})
-	c := NewTokenCache(func(ctx context.Context) (Token, error) {
-		calls.Add(1)
-		<-release
-		return Token{Value: "t1", Expires: time.Now().Add(time.Hour), TTL: time.Hour}, nil
-	})
-	var wg sync.WaitGroup
-	got := make([]string, 20)
-	for i := range got {
-		wg.Go(func() { got[i], _ = c.Get(context.Background()) })
-	}
-	time.Sleep(20 * time.Millisecond)
-	close(release)
-	wg.Wait()
-	if calls.Load() != 1 {
-		t.Fatalf("%d concurrent refreshes, want 1", calls.Load())
-	}
-	for _, g := range got {
-		if g != "t1" {
-			t.Fatalf("caller got %q", g)
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		release := make(chan struct{})
+		c := NewTokenCache(func(ctx context.Context) (Token, error) {
+			calls.Add(1)
+			<-release
+			return Token{Value: "t1", Expires: time.Now().Add(time.Hour), TTL: time.Hour}, nil
+		})
+		var wg sync.WaitGroup
+		got := make([]string, 20)
+		for i := range got {
+			wg.Go(func() { got[i], _ = c.Get(context.Background()) })
 		}
-	}
-	if v, _ := c.Get(context.Background()); v != "t1" || calls.Load() != 1 {
-		t.Fatal("a fresh token was not reused")
-	}
+		synctest.Wait() // every caller waits: on the refresh, or on the one that does it
+		close(release)
+		wg.Wait()
+		if calls.Load() != 1 {
+			t.Fatalf("%d concurrent refreshes, want 1", calls.Load())
+		}
+		for _, g := range got {
+			if g != "t1" {
+				t.Fatalf("caller got %q", g)
+			}
+		}
+		if v, _ := c.Get(context.Background()); v != "t1" || calls.Load() != 1 {
+			t.Fatal("a fresh token was not reused")
+		}
+	})
 }
 
 func TestTokenCacheMarginForShortTokens(t *testing.T) {

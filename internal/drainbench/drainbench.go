@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
@@ -333,31 +335,38 @@ func (r *replica) Write(p []byte) (int, error) {
 
 func startReplica(t testing.TB, bin string, env []string) *replica {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	r := &replica{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	r := &replica{t: t}
 	r.cmd = exec.Command(bin, "serve")
-	r.cmd.Env = append(cleanEnv(), append(env, fmt.Sprintf("PORT=%d", port))...)
+	// PORT=0: the kernel picks a free port as serve listens, and serve logs it at info (a port
+	// picked here could be taken before serve listens).
+	r.cmd.Env = append(cleanEnv(), append(env, "PORT=0", "DNCSYNC_LOG_LEVEL=info")...)
 	r.cmd.Stderr = r
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(r.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			return r
+	if poll.Within(20*time.Second, func() bool {
+		if r.url == "" {
+			m := servingPort.FindStringSubmatch(r.log())
+			if m == nil {
+				return false
+			}
+			r.url = "http://127.0.0.1:" + m[1]
 		}
-		time.Sleep(20 * time.Millisecond)
+		resp, err := http.Get(r.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	}) {
+		return r
 	}
 	r.kill()
 	t.Fatalf("dncsync serve not up in 20s:\n%s", r.log())
 	return nil
 }
+
+// servingPort is the port of serve's "dncsync serving" log line (JSON).
+var servingPort = regexp.MustCompile(`"msg":"dncsync serving","addr":"[^"]*:(\d+)"`)
 
 func (r *replica) log() string {
 	r.mu.Lock()

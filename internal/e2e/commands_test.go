@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,9 +16,8 @@ import (
 // simulator of each (its Spec's Simulate), and an opt-out reaches all three; Ctrl-C stops it
 // cleanly.
 func TestDemoSimulatesEveryDestination(t *testing.T) {
-	port := freePort(t)
 	cmd := exec.Command(binPath, "demo")
-	cmd.Env = append(cleanEnv(), fmt.Sprintf("PORT=%d", port), "DNCSYNC_LOG_LEVEL=warn",
+	cmd.Env = append(cleanEnv(), "PORT=0", "DNCSYNC_LOG_LEVEL=warn", // the demo says which port it got
 		"DNCSYNC_DESTINATIONS=cxone,genesys,webhook", "DNCSYNC_BATCH_LINGER=20ms")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -48,7 +47,11 @@ func TestDemoSimulatesEveryDestination(t *testing.T) {
 			t.Fatalf("the demo's introduction lacks %q:\n%s\nstderr:\n%s", want, intro.String(), stderr.String())
 		}
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	m := regexp.MustCompile(`the service on http://localhost:(\d+)`).FindStringSubmatch(intro.String())
+	if m == nil || m[1] == "0" {
+		t.Fatalf("the demo's introduction names no port:\n%s", intro.String())
+	}
+	base := "http://127.0.0.1:" + m[1]
 	resp, err := http.Post(base+"/webhook/opt-out", "application/json",
 		strings.NewReader(`{"eventType":"contact.opt_out","data":{"phoneNumber":"(415) 555-2671"}}`))
 	if err != nil || resp.StatusCode != 200 {
@@ -77,7 +80,7 @@ func TestDemoSimulatesEveryDestination(t *testing.T) {
 // TestStatusExitStatuses: a service that does not answer is exit 3, not the 1 of a clock past
 // --max-age, so that a monitor tells "behind" from "cannot tell".
 func TestStatusExitStatuses(t *testing.T) {
-	dead := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	dead := deadURL
 	_, errOut, code := runCmd(t, []string{"DNCSYNC_ADMIN_TOKEN=" + adminToken}, "", "status", "--server", dead)
 	if code != 3 || !strings.Contains(errOut, dead) {
 		t.Fatalf("status --server to a dead port: exit %d, want 3\n%s", code, errOut)

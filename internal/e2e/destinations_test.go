@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/genesys/genesyssim"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/redistest"
 	"github.com/dncsync/dncsync/internal/simfault"
 )
@@ -36,19 +37,11 @@ func waitForGenesys(t *testing.T, g *genesyssim.Server, want []string, within ti
 	t.Helper()
 	w := append([]string(nil), want...)
 	sort.Strings(w)
-	deadline := time.Now().Add(within)
-	for {
-		got := g.List()
-		sort.Strings(got)
-		if slices.Equal(got, w) {
-			return
-		}
-		if time.Now().After(deadline) {
-			missing, extra := diff(w, got)
-			t.Fatalf("genesys list has %d numbers, want %d; missing %d (e.g. %v), extra %d (e.g. %v); sim %+v",
-				len(got), len(w), len(missing), head(missing), len(extra), head(extra), g.Stats())
-		}
-		time.Sleep(100 * time.Millisecond)
+	var got []string
+	if !poll.Within(within, func() bool { got = g.List(); sort.Strings(got); return slices.Equal(got, w) }) {
+		missing, extra := diff(w, got)
+		t.Fatalf("genesys list has %d numbers, want %d; missing %d (e.g. %v), extra %d (e.g. %v); sim %+v",
+			len(got), len(w), len(missing), head(missing), len(extra), head(extra), g.Stats())
 	}
 }
 
@@ -72,8 +65,11 @@ func TestDestinationsEndToEnd(t *testing.T) {
 			c := makeCorpus(600)
 			half := len(c.bodies) / 2
 			p := startServe(t, env...)
+			arrived, release := cx.HoldRequests() // the first batch to reach CXone waits, unanswered
 			accepted := send(t, p, c.bodies[:half], 8)
-			p.kill() // a crash with work queued for both destinations
+			inFlight(t, arrived)
+			p.kill() // a crash with work queued for both destinations and a batch in flight
+			release()
 			p.start()
 			for n := range send(t, p, c.bodies[half:], 8) {
 				accepted[n] = true
@@ -107,7 +103,7 @@ func TestDestinationsEndToEnd(t *testing.T) {
 // service stays ready for intake.
 func TestDestinationDownLeavesOthersSynced(t *testing.T) {
 	cx, env := startSim(t, 30000)
-	down := fmt.Sprintf("http://127.0.0.1:%d", freePort(t)) // nothing listens there
+	down := deadURL
 	env = append(env, "DNCSYNC_DESTINATIONS=cxone,genesys", "DNCSYNC_ADMIN_TOKEN="+destAdminToken,
 		"GENESYS_LOGIN_URL="+down, "GENESYS_API_URL="+down, "GENESYS_CLIENT_ID=id", "GENESYS_CLIENT_SECRET=secret-0123456789",
 		"GENESYS_DNC_LIST_ID=list", "DNCSYNC_MAX_ATTEMPTS=2", "REDIS_URL="+redistest.Start(t).URL())
@@ -121,27 +117,23 @@ func TestDestinationDownLeavesOthersSynced(t *testing.T) {
 	// failed pushes to Genesys than DNCSYNC_MAX_ATTEMPTS=2: it must still wait, not die. (CXone's
 	// list can be complete a moment before its confirmations are recorded: wait for its queue to
 	// empty too.)
-	deadline := time.Now().Add(60 * time.Second)
 	var st statusJSON
 	var a numberJSON
-	for {
+	failed := 0
+	if !poll.Within(60*time.Second, func() bool {
 		st = getStatus(t, p)
 		a = getNumber(t, p, c.want[0])
-		failed := 0
+		failed = 0
 		for _, r := range a.History {
 			if r.Kind == "failed" && r.Destination == "genesys" {
 				failed++
 			}
 		}
 		g, x := st.Destinations["genesys"], st.Destinations["cxone"]
-		if g.Depth == int64(len(c.want)) && x.Depth == 0 && failed > 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("genesys never held every number through 3 failures: %+v, %d failures of %s (%d requests without answer)",
-				st.Destinations, failed, c.want[0], pushErrors(t, p))
-		}
-		time.Sleep(200 * time.Millisecond)
+		return g.Depth == int64(len(c.want)) && x.Depth == 0 && failed > 2
+	}) {
+		t.Fatalf("genesys never held every number through 3 failures: %+v, %d failures of %s (%d requests without answer)",
+			st.Destinations, failed, c.want[0], pushErrors(t, p))
 	}
 	if g, x := st.Destinations["genesys"], st.Destinations["cxone"]; g.Dead != 0 || x.Depth != 0 || x.Dead != 0 {
 		t.Fatalf("status %+v: want cxone drained, genesys waiting with no dead letters", st.Destinations)

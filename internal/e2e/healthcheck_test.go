@@ -3,11 +3,11 @@ package e2e
 import (
 	"errors"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
 
@@ -34,7 +34,7 @@ func TestHealthcheckCommand(t *testing.T) {
 	_, env := startSim(t, 6000)
 	srv := redistest.Start(t)
 	p := startServe(t, append(env, "REDIS_URL="+srv.URL())...)
-	port := "PORT=" + p.url[strings.LastIndex(p.url, ":")+1:]
+	port := p.port()
 	if code, out := healthcheck(t, []string{port}); code != 0 {
 		t.Fatalf("healthcheck of a running service: exit %d: %s", code, out)
 	}
@@ -49,7 +49,7 @@ func TestHealthcheckCommand(t *testing.T) {
 	srv.Restart()
 	waitHealth(t, []string{port}, 0, "--ready")
 
-	dead := "PORT=" + strconv.Itoa(freePort(t))
+	dead := "PORT=0" // nothing listens on port 0
 	if code, out := healthcheck(t, []string{dead}); code != 1 || !strings.Contains(out, "unhealthy") {
 		t.Fatalf("healthcheck of a dead port: exit %d: %s", code, out)
 	}
@@ -57,15 +57,10 @@ func TestHealthcheckCommand(t *testing.T) {
 
 func waitHealth(t *testing.T, env []string, want int, args ...string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, out := healthcheck(t, env, args...)
-		if code == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("healthcheck %v: exit %d, want %d: %s", args, code, want, out)
-		}
-		time.Sleep(200 * time.Millisecond) // the readiness result is reused for a second (ready.go)
+	// The readiness result is reused for a second (ready.go): the change shows within a few.
+	var code int
+	var out string
+	if !poll.Within(10*time.Second, func() bool { code, out = healthcheck(t, env, args...); return code == want }) {
+		t.Fatalf("healthcheck %v: exit %d, want %d: %s", args, code, want, out)
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
@@ -62,9 +63,9 @@ var e2eClient = &http.Client{Timeout: time.Minute}
 type proc struct {
 	t      *testing.T
 	env    []string
-	url    string
+	url    string // where it listens, read from its log at each start
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *logBuffer
 	ready  string // the path that answers 200 once started
 }
 
@@ -72,23 +73,33 @@ type proc struct {
 // what another process does (they cannot share its signals or clock).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.For(t, what, 30*time.Second, cond)
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+// deadURL is an address where nothing listens, ever: no process can listen on port 0, so a
+// connection is refused at once (a port found free a moment ago could be taken since).
+const deadURL = "http://127.0.0.1:0"
+
+// logBuffer is a process's stderr: os/exec's copier writes it while the test reads it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// servingAddr is the port of the service's "dncsync serving" log line, in JSON or text.
+var servingAddr = regexp.MustCompile(`"?msg"?[=:]"dncsync serving"[ ,]"?addr"?[=:]"?[^\s"]*:(\d+)`)
 
 func startServe(t *testing.T, env ...string) *proc {
 	t.Helper()
@@ -99,9 +110,9 @@ func startServe(t *testing.T, env ...string) *proc {
 // meant to become ready).
 func startServeAt(t *testing.T, path string, env ...string) *proc {
 	t.Helper()
-	port := freePort(t)
-	p := &proc{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port), ready: path,
-		env: append([]string{fmt.Sprintf("PORT=%d", port), "DNCSYNC_LOG_LEVEL=warn"}, env...)}
+	// PORT=0: the kernel picks a free port as serve listens, which serve logs at info (a port the
+	// test picked could be taken between its check and serve's listen).
+	p := &proc{t: t, ready: path, env: append([]string{"PORT=0", "DNCSYNC_LOG_LEVEL=info"}, env...)}
 	p.start()
 	t.Cleanup(p.kill)
 	return p
@@ -109,46 +120,54 @@ func startServeAt(t *testing.T, path string, env ...string) *proc {
 
 func (p *proc) start() {
 	p.t.Helper()
-	p.stderr = &bytes.Buffer{}
+	p.stderr = &logBuffer{}
 	p.cmd = exec.Command(binPath, "serve")
 	p.cmd.Env = append(os.Environ(), p.env...)
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(p.url + p.ready); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+	up := poll.Within(20*time.Second, func() bool {
+		m := servingAddr.FindStringSubmatch(p.stderr.String())
+		if m == nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		p.url = "http://127.0.0.1:" + m[1]
+		resp, err := http.Get(p.url + p.ready)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if !up {
+		p.t.Fatalf("dncsync serve: %s not 200 in 20s; stderr:\n%s", p.ready, p.stderr)
 	}
-	p.t.Fatalf("dncsync serve: %s not 200 in 20s; stderr:\n%s", p.ready, p.stderr)
 }
+
+// port is the PORT setting of the running service, for the commands that read it.
+func (p *proc) port() string { return "PORT=" + p.url[strings.LastIndex(p.url, ":")+1:] }
 
 // readyzUntil polls /readyz until it answers want or d has passed, and returns the last answer.
 func (p *proc) readyzUntil(t *testing.T, want int, d time.Duration) (int, map[string]string) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
+	var code int
+	var body map[string]string
+	poll.Within(d, func() bool {
 		resp, err := http.Get(p.url + "/readyz")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var body map[string]string
+		body = nil
 		err = json.NewDecoder(resp.Body).Decode(&body)
 		resp.Body.Close()
 		if err != nil {
 			t.Fatalf("readyz answered %d with a body that is not JSON: %v", resp.StatusCode, err)
 		}
-		if resp.StatusCode == want || time.Now().After(deadline) {
-			return resp.StatusCode, body
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		code = resp.StatusCode
+		return code == want
+	})
+	return code, body
 }
 
 // kill is a crash: SIGKILL, no shutdown.
@@ -259,24 +278,28 @@ func send(t *testing.T, p *proc, bodies []string, workers int) map[string]bool {
 	for range workers {
 		wg.Go(func() {
 			for body := range work {
-				for try := 0; ; try++ {
-					code, resp, err := p.post(body)
-					if err == nil && code < 500 {
-						record(resp)
-						if code != 200 && code != 400 && code != 422 {
-							mu.Lock()
-							failures = append(failures, fmt.Sprintf("%d %s for %s", code, resp, body))
-							mu.Unlock()
-						}
-						break
+				// A 5xx or no answer (a service restarting, a store briefly away) is sent again,
+				// as a sender would.
+				var code int
+				var err error
+				answered := poll.Within(20*time.Second, func() bool {
+					var resp string
+					code, resp, err = p.post(body)
+					if err != nil || code >= 500 {
+						return false
 					}
-					if try > 400 {
+					record(resp)
+					if code != 200 && code != 400 && code != 422 {
 						mu.Lock()
-						failures = append(failures, fmt.Sprintf("gave up on %s: %v %d", body, err, code))
+						failures = append(failures, fmt.Sprintf("%d %s for %s", code, resp, body))
 						mu.Unlock()
-						break
 					}
-					time.Sleep(50 * time.Millisecond)
+					return true
+				})
+				if !answered {
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("gave up on %s: %v %d", body, err, code))
+					mu.Unlock()
 				}
 			}
 		})
@@ -330,18 +353,11 @@ func waitForList(t *testing.T, sim *cxonesim.Server, want []string, within time.
 	t.Helper()
 	w := append([]string(nil), want...)
 	sort.Strings(w)
-	deadline := time.Now().Add(within)
-	for {
-		got := sim.List()
-		if fmt.Sprint(got) == fmt.Sprint(w) {
-			return
-		}
-		if time.Now().After(deadline) {
-			missing, extra := diff(w, got)
-			t.Fatalf("list has %d numbers, want %d; missing %d (e.g. %v), extra %d (e.g. %v); sim %+v",
-				len(got), len(w), len(missing), head(missing), len(extra), head(extra), sim.Stats())
-		}
-		time.Sleep(100 * time.Millisecond)
+	var got []string
+	if !poll.Within(within, func() bool { got = sim.List(); return fmt.Sprint(got) == fmt.Sprint(w) }) {
+		missing, extra := diff(w, got)
+		t.Fatalf("list has %d numbers, want %d; missing %d (e.g. %v), extra %d (e.g. %v); sim %+v",
+			len(got), len(w), len(missing), head(missing), len(extra), head(extra), sim.Stats())
 	}
 }
 
@@ -391,8 +407,11 @@ func TestEndToEnd(t *testing.T) {
 			c := makeCorpus(2000)
 			half := len(c.bodies) / 2
 			p := startServe(t, env...)
+			arrived, release := sim.HoldRequests() // the first batch to reach CXone waits, unanswered
 			accepted := send(t, p, c.bodies[:half], 16)
-			p.kill() // a crash with work queued and batches in flight
+			inFlight(t, arrived)
+			p.kill() // a crash with work queued and a batch in flight
+			release()
 			p.start()
 			for n := range send(t, p, c.bodies[half:], 16) {
 				accepted[n] = true
@@ -408,13 +427,18 @@ func TestGracefulShutdownReleasesWork(t *testing.T) {
 	dir := t.TempDir()
 	p := startServe(t, append(env, "DNCSYNC_DATA_DIR="+dir)...)
 	c := makeCorpus(300)
+	arrived, release := sim.HoldRequests() // the first batch to reach CXone waits, unanswered
+	defer release()
 	sameSet(t, send(t, p, c.bodies, 8), c.want)
-	time.Sleep(500 * time.Millisecond)
+	inFlight(t, arrived)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
+	// The batch is answered only once the service is shutting down with it in flight.
+	waitFor(t, "serve to start shutting down", func() bool { return strings.Contains(p.stderr.String(), "shutting down") })
+	release()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -449,6 +473,18 @@ func TestGracefulShutdownReleasesWork(t *testing.T) {
 	}
 	if missing, _ := diff(c.want, keys(held)); len(missing) > 0 || len(items) == 0 {
 		t.Fatalf("after shutdown %d accepted numbers are neither listed nor queued (e.g. %v); %d queued", len(missing), head(missing), len(items))
+	}
+}
+
+// inFlight fails the test unless a request reached the simulator and waits there unanswered
+// (cxonesim.HoldRequests): a crash or a shutdown test that stops a service with nothing in flight
+// proves nothing.
+func inFlight(t *testing.T, arrived <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no request reached the simulator in 30s: nothing is in flight to stop")
 	}
 }
 
@@ -508,16 +544,11 @@ func TestReadyzSaysWhyRedisIsDown(t *testing.T) {
 		t.Fatalf("intake with Redis down answered %d, %v; want 503", code, err)
 	}
 	srv.Restart()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	if !poll.Within(10*time.Second, func() bool {
 		code, _, err = p.post(`{"phoneNumber":"+14155552671"}`)
-		if err == nil && code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("intake did not recover after Redis came back: %d %v", code, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err == nil && code == http.StatusOK
+	}) {
+		t.Fatalf("intake did not recover after Redis came back: %d %v", code, err)
 	}
 	// A Redis that answers but cannot take writes (out of memory under noeviction) is not ready.
 	if code, body := p.readyzUntil(t, http.StatusOK, 5*time.Second); code != http.StatusOK {

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
 
@@ -30,9 +31,7 @@ func TestReplicasShareTheLimitAndSurviveAKill(t *testing.T) {
 		accepted[n] = true
 	}
 	sameSet(t, accepted, c.want)
-	for len(sim.List()) < 100 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "the first 100 numbers on the list", func() bool { return len(sim.List()) >= 100 })
 	if n := len(sim.List()); n >= len(c.want) {
 		t.Fatalf("the whole list was pushed before the kill (%d): the test proves nothing", n)
 	}
@@ -69,14 +68,12 @@ func TestReplicasShareTheLimitAndSurviveAKill(t *testing.T) {
 	// before its leases run out. Wait for them, and for the survivor to say it recovered them.
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	defer rdb.Close()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		n, err := rdb.ZCard(context.Background(), "{dncsync}:leased").Result()
-		if err == nil && n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d numbers still leased 30 s after the list converged (%v)", n, err)
-		}
+	var leased int64
+	if !poll.Within(30*time.Second, func() bool {
+		leased, err = rdb.ZCard(context.Background(), "{dncsync}:leased").Result()
+		return err == nil && leased == 0
+	}) {
+		t.Fatalf("%d numbers still leased 30 s after the list converged (%v)", leased, err)
 	}
 	b.kill() // its log is complete
 	if !strings.Contains(b.stderr.String(), "recovered items whose pusher stopped") {

@@ -37,7 +37,7 @@ func (c *Client) fetchToken(ctx context.Context) (destination.Token, error) {
 	req.Header.Set("Accept", "application/json")
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	resp, err := c.cfg.HTTP.Do(req.WithContext(ctx))
+	resp, err := c.c.HTTP().Do(req.WithContext(ctx))
 	if err != nil {
 		e := noAnswer("token", err)
 		e.Msg = "no answer from the login host " + c.login
@@ -87,6 +87,6 @@ func oauthReason(body []byte) string {
 
 // Login gets a token (or reuses the cached one), for readiness.
 func (c *Client) Login(ctx context.Context) error {
-	_, err := c.c.tokens.Get(ctx)
+	_, err := c.c.Tokens().Get(ctx)
 	return err
 }

@@ -149,11 +149,11 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 	}
 	var tok string
 	if au != nil && strings.EqualFold(lu.Host, au.Host) {
-		if tok, err = c.c.tokens.Get(ctx); err != nil {
+		if tok, err = c.c.Tokens().Get(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := c.c.pacer.Wait(ctx); err != nil {
+	if err := c.c.Pacer().Wait(ctx); err != nil {
 		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: "download", Msg: "waiting for the rate limit", Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
@@ -163,17 +163,17 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := c.cfg.HTTP.Do(req)
+	resp, err := c.c.HTTP().Do(req)
 	if err != nil {
 		return nil, noAnswer("download", err)
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		pause := c.c.pacer.Throttled(destination.RetryAfter(resp.Header, c.now()))
+		pause := c.c.Pacer().Throttled(destination.RetryAfter(resp.Header, c.now()))
 		return nil, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: "download", Status: resp.StatusCode, RetryAfter: pause}
 	case resp.StatusCode == http.StatusUnauthorized && tok != "":
-		c.c.tokens.Invalidate(tok)
+		c.c.Tokens().Invalidate(tok)
 		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: "download", Status: resp.StatusCode, Msg: "the token was refused; try again"}
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden:
 		// A signed link that expired, or an export that was replaced: the next reconcile exports again.
@@ -183,7 +183,7 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return nil, statusError("download", response{status: resp.StatusCode, body: b, header: resp.Header})
 	}
-	c.c.pacer.OK()
+	c.c.Pacer().OK()
 	out, err := parseExport(resp.Body, c.now())
 	if err != nil {
 		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: "download", Msg: "the export is not the CSV expected", Err: err}

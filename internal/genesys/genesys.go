@@ -127,8 +127,7 @@ func New(cfg Config) *Client {
 	c := &Client{cfg: cfg, now: time.Now}
 	c.login, c.api, c.hostErr = cfg.hosts()
 	c.maxBatch.Store(int64(cfg.MaxBatch))
-	c.c = caller{http: cfg.HTTP, pacer: cfg.Pacer, timeout: cfg.Timeout, tokens: destination.NewTokenCache(c.fetchToken),
-		now: func() time.Time { return c.now() }}
+	c.c = newCaller(cfg.HTTP, cfg.Pacer, cfg.Timeout, destination.NewTokenCache(c.fetchToken), func() time.Time { return c.now() })
 	return c
 }
 

@@ -1,26 +1,29 @@
 package genesys
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/destination/httpcall"
 )
 
-// caller sends API requests with a cached token, through the pacer, retrying once on 401.
-type caller struct {
-	http    *http.Client
-	tokens  *destination.TokenCache
-	pacer   destination.Pacer
-	timeout time.Duration
-	now     func() time.Time // reads Retry-After dates
+// caller sends API requests through the one API caller (httpcall): a cached token with one retry
+// on a 401, the pacer, Retry-After, redirected writes refused, transport errors redacted.
+type caller struct{ *httpcall.Caller }
+
+// newCaller is the client's caller; now reads Retry-After dates.
+func newCaller(hc *http.Client, pacer destination.Pacer, timeout time.Duration, tokens *destination.TokenCache,
+	now func() time.Time) caller {
+	return caller{httpcall.New(httpcall.Config{Dest: Dest, HTTP: hc, Pacer: pacer, Timeout: timeout, Tokens: tokens, Now: now,
+		URLHint:      "check GENESYS_API_URL (or GENESYS_REGION)",
+		RedirectHint: "set GENESYS_API_URL to the host it redirects to",
+		Unauthorized: func(op string, r httpcall.Response) error {
+			return configError(op, r.Status, "Genesys Cloud refused a fresh token; check GENESYS_REGION (a token "+
+				"works in its own region only) and the OAuth client"+describe(fromCall(r)))
+		}})}
 }
 
 type response struct {
@@ -29,95 +32,21 @@ type response struct {
 	header http.Header
 }
 
-// maxBody bounds what is read of an API answer: they are small; an HTML error page is cut.
-const maxBody = 1 << 20
+func fromCall(r httpcall.Response) response {
+	return response{status: r.Status, body: r.Body, header: r.Header}
+}
 
 // do sends one API request. A 429 becomes a RateLimited error after the pacer was told, and a
 // second 401 a Config error; every other status is returned for the operation to interpret.
-func (c *caller) do(ctx context.Context, op, method, u string, body any) (response, error) {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return response{}, &destination.Error{Kind: destination.Permanent, Dest: Dest, Op: op, Msg: "encode request", Err: err}
-		}
-	}
-	for try := 0; ; try++ {
-		tok, err := c.tokens.Get(ctx)
-		if err != nil {
-			return response{}, err
-		}
-		if err := c.pacer.Wait(ctx); err != nil {
-			return response{}, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "waiting for the rate limit", Err: err}
-		}
-		sent := time.Now()
-		resp, err := c.send(ctx, op, method, u, tok, payload)
-		if err != nil {
-			return response{}, err
-		}
-		destination.Answered(c.pacer, sent)
-		switch resp.status {
-		case http.StatusUnauthorized:
-			c.tokens.Invalidate(tok)
-			if try == 0 {
-				continue // the token expired early or was revoked: one retry with a new one
-			}
-			return resp, configError(op, resp.status, "Genesys Cloud refused a fresh token; check GENESYS_REGION (a token "+
-				"works in its own region only) and the OAuth client"+describe(resp))
-		case http.StatusTooManyRequests:
-			pause := c.pacer.Throttled(destination.RetryAfter(resp.header, c.now()))
-			return resp, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: op, Status: resp.status, RetryAfter: pause}
-		}
-		if resp.status < 500 {
-			c.pacer.OK()
-		}
-		return resp, nil
-	}
+func (c caller) do(ctx context.Context, op, method, u string, body any) (response, error) {
+	r, err := c.Do(ctx, op, method, u, body)
+	return fromCall(r), err
 }
 
-// send makes one HTTP exchange. A request other than GET that the server redirected is refused:
-// net/http would resend it as a GET after a 301, 302 or 303, and the GET's 2xx must never pass
-// for a write's.
-func (c *caller) send(ctx context.Context, op, method, u, tok string, payload []byte) (response, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var rd io.Reader
-	if payload != nil {
-		rd = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return response{}, configError(op, 0, "check GENESYS_API_URL (or GENESYS_REGION)")
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Accept", "application/json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return response{}, noAnswer(op, err)
-	}
-	defer resp.Body.Close()
-	if method != http.MethodGet && resp.Request != nil && resp.Request.URL.String() != req.URL.String() {
-		return response{}, configError(op, resp.StatusCode, "the API redirected a "+method+
-			"; set GENESYS_API_URL to the host it redirects to")
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return response{}, noAnswer(op, fmt.Errorf("read answer: %w", err))
-	}
-	return response{status: resp.StatusCode, body: b, header: resp.Header}, nil
-}
-
-// noAnswer is a transport failure: transient, without the URL (paths carry no numbers here, but a
-// download link's query carries a signature).
+// noAnswer is a transport failure: transient, redacted (httpcall.Redact: a download link's query
+// carries a signature).
 func noAnswer(op string, err error) *destination.Error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "no answer", Err: err}
+	return httpcall.TransportError(Dest, op, "no answer", err)
 }
 
 // apiError is the API's error body (platform-client-sdk-go platformclientv2/apiresponse.go,

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,14 +43,38 @@ func twilioSign(u string, form url.Values) string {
 }
 
 type twilioBundle struct {
-	q   *boltq.Store
-	srv *httptest.Server
+	q     *boltq.Store
+	srv   *httptest.Server
+	clock *clock // intake's and the store's: receipt times decide between a number's events
+}
+
+// clock is a time that moves only when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 func setupTwilio(t *testing.T, cfg intake.TwilioConfig) *twilioBundle {
 	t.Helper()
-	q := openStore(t)
-	h := intake.New(q, intake.Config{})
+	clk := &clock{t: time.Now()}
+	q, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	h := intake.New(q, intake.Config{Now: clk.Now})
 	cfg.AuthToken = twilioToken
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = twilioPublic + "/"
@@ -57,7 +83,7 @@ func setupTwilio(t *testing.T, cfg intake.TwilioConfig) *twilioBundle {
 	mux.Handle("/webhook/twilio", intake.NewTwilio(h, cfg))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &twilioBundle{q: q, srv: srv}
+	return &twilioBundle{q: q, srv: srv, clock: clk}
 }
 
 func (b *twilioBundle) send(t *testing.T, form url.Values, sig string) *http.Response {
@@ -140,7 +166,7 @@ func TestTwilioStart(t *testing.T) {
 		if err := b.q.Ack(context.Background(), []queue.Item{claimed[num]}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Millisecond) // receipt times decide: START must come a moment after STOP
+		b.clock.Add(time.Second) // receipt times decide: START comes after the STOP
 		b.signed(t, num, "Yes")
 		st, trail := b.trail(t, num)
 		last := trail[len(trail)-1]

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/loadgen"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
 
@@ -193,17 +194,14 @@ func measure(t *testing.T, cmd *exec.Cmd, up string, cfg loadgen.Config) (loadge
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	if !poll.Within(30*time.Second, func() bool {
 		resp, err := http.Get(up)
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not come up", cmd.Path)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil
+	}) {
+		t.Fatalf("%s did not come up", cmd.Path)
 	}
 	warm := cfg
 	warm.Duration, warm.Distinct = time.Second, 1000

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -49,15 +50,13 @@ func StartCluster(t testing.TB) *Cluster {
 	}
 	for _, n := range c.Nodes {
 		rdb := redis.NewClient(&redis.Options{Addr: n.Addr})
-		for {
-			info, err := rdb.ClusterInfo(ctx).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(len(c.Nodes))) {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("cluster node %s not ok in 30s: %q %v; log:\n%s", n.Addr, info, err, n.Log())
-			}
-			time.Sleep(50 * time.Millisecond)
+		var info string
+		var err error
+		if !poll.Until(ctx, func() bool {
+			info, err = rdb.ClusterInfo(ctx).Result()
+			return err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(len(c.Nodes)))
+		}) {
+			t.Fatalf("cluster node %s not ok in 30s: %q %v; log:\n%s", n.Addr, info, err, n.Log())
 		}
 		rdb.Close()
 	}

@@ -9,9 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/poll"
 )
 
 // Server is one redis-server process owned by a test.
@@ -21,6 +24,7 @@ type Server struct {
 	dir  string
 	args []string // beyond the defaults of start
 	cmd  *exec.Cmd
+	done chan struct{} // closed once cmd exited
 }
 
 // Start launches redis-server with AOF on (as production should run) in a temp dir. Without the
@@ -34,10 +38,17 @@ func startWith(t testing.TB, args ...string) *Server {
 	t.Helper()
 	need(t)
 	s := &Server{t: t, dir: t.TempDir(), args: args}
-	s.Addr = freeAddr(t)
-	s.start()
 	t.Cleanup(s.Kill)
-	return s
+	// A port found free can be taken before redis-server binds it (by another test's process):
+	// then redis-server exits, and another free port is tried.
+	for range 5 {
+		s.Addr = freeAddr(t)
+		if s.start() {
+			return s
+		}
+	}
+	t.Fatalf("redis-server found no free port in 5 tries; log:\n%s", s.Log())
+	return nil
 }
 
 // need skips the test without redis-server, except under CI=true where that is a failure.
@@ -54,7 +65,9 @@ func need(t testing.TB) {
 // URL is the redis:// URL of the server.
 func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
 
-func (s *Server) start() {
+// start runs redis-server on s.Addr and waits until it answers there. It reports false if the
+// server exited (its port was taken), and fails the test if it neither answers nor exits.
+func (s *Server) start() bool {
 	s.t.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
 	args := append([]string{"--port", port, "--bind", "127.0.0.1",
@@ -64,16 +77,26 @@ func (s *Server) start() {
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
-	s.cmd = cmd
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if ping(s.Addr) {
-			return
+	s.cmd, s.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
+	exited := false
+	up := poll.Within(10*time.Second, func() bool {
+		select {
+		case <-s.done:
+			exited = true
+			return true
+		default:
 		}
-		time.Sleep(20 * time.Millisecond)
+		return serverPID(s.Addr) == cmd.Process.Pid // this server, not another on a reused port
+	})
+	switch {
+	case exited:
+		s.cmd = nil
+		return false
+	case !up:
+		s.t.Fatalf("redis-server on %s did not answer within 10s; log:\n%s", s.Addr, s.Log())
 	}
-	log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-	s.t.Fatalf("redis-server on %s did not answer PING within 10s; log:\n%s", s.Addr, log)
+	return true
 }
 
 // Kill stops the server at once (SIGKILL), as a crash would. Data synced to the AOF survives.
@@ -82,7 +105,7 @@ func (s *Server) Kill() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.done
 	s.cmd = nil
 }
 
@@ -96,21 +119,30 @@ func (s *Server) Log() string {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
-	s.start()
+	if !s.start() {
+		s.t.Fatalf("redis-server could not listen on %s again; log:\n%s", s.Addr, s.Log())
+	}
 }
 
-func ping(addr string) bool {
+// serverPID is the process id of the redis-server answering at addr, 0 when none answers.
+func serverPID(addr string) int {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 	if err != nil {
-		return false
+		return 0
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := fmt.Fprint(c, "PING\r\n"); err != nil {
-		return false
+	if _, err := fmt.Fprint(c, "INFO server\r\n"); err != nil {
+		return 0
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "+PONG")
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_id:"); ok {
+			pid, _ := strconv.Atoi(strings.TrimSpace(v))
+			return pid
+		}
+	}
+	return 0
 }
 
 func freeAddr(t testing.TB) string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -115,10 +116,7 @@ func (s *Sentinel) Log() string {
 
 func waitFor(t testing.TB, ctx context.Context, what string, ok func() bool) {
 	t.Helper()
-	for !ok() {
-		if ctx.Err() != nil {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !poll.Until(ctx, ok) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }

@@ -1,6 +1,7 @@
 package simfault
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -102,4 +103,53 @@ func TestLimiterAndCounter(t *testing.T) {
 	if s.Requests["add"][204] != 1 || s.FaultsInjected[FaultSlow] != 1 {
 		t.Fatalf("snapshot %+v shares state", s)
 	}
+}
+
+// A bucket refills continuously up to its capacity (cxonesim's organizations use this one).
+func TestBucketMath(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	l := NewLimiter(100, 2)
+	for i := range 2 {
+		if ok, _ := l.Take("org", t0); !ok {
+			t.Fatalf("take %d refused", i)
+		}
+	}
+	ok, wait := l.Take("org", t0)
+	if ok || wait != 600*time.Millisecond {
+		t.Fatalf("empty bucket: ok %v wait %v, want false 600ms", ok, wait)
+	}
+	if ok, _ := l.Take("org", t0.Add(time.Hour)); !ok {
+		t.Fatal("refilled bucket refused")
+	}
+	if tok := l.buckets["org"].tokens; tok != 1 {
+		t.Errorf("tokens %v after refill and take, want capacity-1 = 1", tok)
+	}
+}
+
+// A closed hold keeps a request until it opens, and says when one arrived.
+func TestHold(t *testing.T) {
+	var h Hold
+	if !h.Wait(t.Context()) {
+		t.Fatal("an open hold kept a request")
+	}
+	arrived := h.Close()
+	passed := make(chan bool)
+	go func() { passed <- h.Wait(t.Context()) }()
+	<-arrived
+	select {
+	case <-passed:
+		t.Fatal("a closed hold let a request pass")
+	default:
+	}
+	h.Open()
+	if !<-passed {
+		t.Fatal("the opened hold did not let the request pass")
+	}
+	h.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if h.Wait(ctx) {
+		t.Fatal("a request whose client went away passed a closed hold")
+	}
+	h.Open()
 }

@@ -1,19 +1,14 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sort"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
-	"github.com/dncsync/dncsync/internal/stdwebhook"
 )
 
 // Event types and actions of the request body.
@@ -68,9 +63,6 @@ const (
 )
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
-// maxAnswer bounds what is read of an answer.
-const maxAnswer = 1 << 20
 
 // Add posts the contacts as "dnc.add" and sets each contact's ExpiresAt to the end sent (rounded
 // up to the second; zero for none).
@@ -304,52 +296,16 @@ type response struct {
 	header http.Header
 }
 
-// post signs and sends one request through the pacer. A 429 becomes a RateLimited error after
-// the pacer was told; a transport failure a Transient one.
+// post signs and sends one request through the one API caller (httpcall): the pacer, a 429 as a
+// RateLimited error after the pacer was told, a transport failure as a redacted Transient one, a
+// redirect refused.
 func (c *Client) post(ctx context.Context, op string, b Body) (response, error) {
 	payload, err := json.Marshal(b)
 	if err != nil {
 		return response{}, &destination.Error{Kind: destination.Permanent, Dest: Dest, Op: op, Msg: "encode request", Err: err}
 	}
-	if err := c.cfg.Pacer.Wait(ctx); err != nil {
-		return response{}, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "waiting for the rate limit", Err: err}
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(payload))
-	if err != nil {
-		return response{}, configError(op, 0, "DNCSYNC_WEBHOOK_DEST_URL is not usable")
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	stdwebhook.Sign(req.Header, deliveryID(payload), c.now(), payload, c.secrets...)
-	sent := time.Now()
-	resp, err := c.http.Do(req)
-	if err == nil {
-		destination.Answered(c.cfg.Pacer, sent)
-	}
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL may carry credentials
-		}
-		return response{}, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "no answer", Err: err}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil && resp.StatusCode/100 == 2 {
-		// The receiver applied the batch, or not: unknown, so not confirmed.
-		return response{}, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "answer cut off", Err: err}
-	}
-	r := response{status: resp.StatusCode, body: body, header: resp.Header}
-	if r.status == http.StatusTooManyRequests {
-		pause := c.cfg.Pacer.Throttled(destination.RetryAfter(r.header, c.now()))
-		return r, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: op, Status: r.status, RetryAfter: pause}
-	}
-	if r.status < 500 {
-		c.cfg.Pacer.OK()
-	}
-	return r, nil
+	r, err := c.call.Do(ctx, op, http.MethodPost, c.url, payload)
+	return response{status: r.Status, body: r.Body, header: r.Header}, err
 }
 
 // statusError classifies a status other than 2xx and 429 (see the package doc).

@@ -64,6 +64,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
+	"github.com/dncsync/dncsync/internal/destination/httpcall"
 	"github.com/dncsync/dncsync/internal/stdwebhook"
 )
 
@@ -108,7 +109,7 @@ type Client struct {
 	cfg      Config
 	url      string
 	secrets  [][]byte
-	http     *http.Client
+	call     *httpcall.Caller
 	now      func() time.Time
 	maxBatch atomic.Int64
 }
@@ -135,13 +136,14 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	hc := &http.Client{}
-	if cfg.HTTP != nil {
-		c := *cfg.HTTP
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{cfg: cfg, url: u, secrets: secrets, http: hc, now: time.Now}
+	c := &Client{cfg: cfg, url: u, secrets: secrets, now: time.Now}
+	c.call = httpcall.New(httpcall.Config{Dest: Dest, HTTP: cfg.HTTP, Pacer: cfg.Pacer, Timeout: cfg.Timeout,
+		Now:          func() time.Time { return c.now() },
+		URLHint:      "DNCSYNC_WEBHOOK_DEST_URL is not usable",
+		RedirectHint: "DNCSYNC_WEBHOOK_DEST_URL redirects elsewhere: set it to the final URL",
+		Prepare: func(h http.Header, body []byte) {
+			stdwebhook.Sign(h, deliveryID(body), c.now(), body, c.secrets...)
+		}})
 	c.maxBatch.Store(int64(cfg.MaxBatch))
 	return c, nil
 }

@@ -28,17 +28,18 @@ func TestConcurrentClientsConverge(t *testing.T) {
 	const workers, perWorker = 16, 10
 	stop := make(chan struct{})
 	var bg sync.WaitGroup
-	bg.Go(func() { // inspection and fault switching during the run
+	bg.Go(func() { // inspection and fault switching during the run, every millisecond
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
 		for {
 			select {
 			case <-stop:
 				return
-			default:
+			case <-tick.C:
 			}
 			_ = e.sim.List()
 			_ = e.sim.Stats()
 			e.sim.SetFaults(e.sim.Faults())
-			time.Sleep(time.Millisecond)
 		}
 	})
 

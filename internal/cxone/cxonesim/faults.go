@@ -92,3 +92,11 @@ func htmlBadGateway() reply {
 		"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 	return reply{status: http.StatusBadGateway, header: h, body: []byte(body)}
 }
+
+// HoldRequests keeps every API request that would reach the list waiting, unapplied and
+// unanswered, until release is called; arrived is closed once one waits. A test stops its client
+// after arrived, so that a request is provably in flight at the stop. A request whose client goes
+// away while held is not applied.
+func (s *Server) HoldRequests() (arrived <-chan struct{}, release func()) {
+	return s.hold.Close(), s.hold.Open
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/poll"
 )
 
 func TestFaultRateLimit429(t *testing.T) {
@@ -198,11 +200,61 @@ func TestSetFaultsClamps(t *testing.T) {
 // asynchronously.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(10 * time.Millisecond)
+	poll.For(t, "the server to notice", 5*time.Second, cond)
+}
+
+// HoldRequests keeps an add unapplied and unanswered until released, says when one waits, and
+// applies nothing for a client that went away meanwhile.
+func TestHoldRequests(t *testing.T) {
+	e := newEnv(t, Config{})
+	arrived, release := e.sim.HoldRequests()
+	answered := make(chan int, 1)
+	go func() {
+		code, _ := e.add(number(1))
+		answered <- code
+	}()
+	select {
+	case <-arrived:
+	case code := <-answered:
+		t.Fatalf("the add was answered %d before it was held", code)
+	}
+	if e.sim.Has(number(1)) {
+		t.Fatal("a held add was applied")
+	}
+	select {
+	case code := <-answered:
+		t.Fatalf("a held add was answered %d", code)
+	default:
+	}
+	release()
+	if code := <-answered; code/100 != 2 || !e.sim.Has(number(1)) {
+		t.Fatalf("the released add: %d, listed %v", code, e.sim.Has(number(1)))
+	}
+
+	arrived, release = e.sim.HoldRequests()
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url+e.contactsPath(), strings.NewReader(addBody(number(2))))
+	req.Header.Set("Authorization", "Bearer "+e.tok)
+	req.Header.Set("X-CXone-Version", V2Version)
+	req.Header.Set("Content-Type", "application/json")
+	failed := make(chan error, 1)
+	go func() {
+		_, err := e.client.Do(req)
+		failed <- err
+	}()
+	select {
+	case <-arrived:
+	case err := <-failed:
+		t.Fatalf("the add ended (%v) before it was held", err)
+	}
+	cancel()
+	if err := <-failed; err == nil {
+		t.Fatal("a cancelled request was answered")
+	}
+	waitFor(t, func() bool { return e.sim.Stats().Requests[KindV2Add][0] == 1 })
+	release()
+	if e.sim.Has(number(2)) {
+		t.Error("a held request whose client went away was applied")
 	}
 }

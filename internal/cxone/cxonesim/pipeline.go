@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/gate"
+	"github.com/dncsync/dncsync/internal/simfault"
 )
 
 // apiHandler implements one API operation. It runs after authentication, rate
@@ -42,6 +45,10 @@ func (s *Server) api(p apiProfile, kind string, h apiHandler) http.Handler {
 			return
 		}
 
+		if !s.hold.Wait(r.Context()) {
+			s.finish(kind, r, 0, "client went away while held")
+			return
+		}
 		rep := h(r, org)
 		if d.lost {
 			s.mu.Lock()
@@ -78,7 +85,7 @@ func (s *Server) admit(p apiProfile, r *http.Request) (org string, early *reply,
 		s.stats.fault(FaultSlow)
 	}
 
-	tok, ok := bearerToken(r)
+	tok, ok := gate.Bearer(r) // the one rule dncsync reads bearer tokens by
 	if !ok {
 		return "", s.unauthorized(&d, "missing bearer token"), d
 	}
@@ -98,7 +105,7 @@ func (s *Server) admit(p apiProfile, r *http.Request) (org string, early *reply,
 		rep := errorReply(http.StatusTooManyRequests, "rate limit exceeded")
 		d.note = "rate limited"
 		if p.retryAfter {
-			rep.header.Set("Retry-After", retryAfterSeconds(wait))
+			rep.header.Set("Retry-After", simfault.RetryAfterSeconds(wait))
 			d.note += ", Retry-After " + rep.header.Get("Retry-After")
 		}
 		s.stats.RateLimited++
@@ -151,16 +158,6 @@ func (s *Server) finish(kind string, r *http.Request, status int, note string) {
 		note = " (" + note + ")"
 	}
 	s.logf("cxonesim: %s %s -> %d%s", r.Method, r.URL.Path, status, note)
-}
-
-// bearerToken extracts the token from "Authorization: Bearer <token>". The
-// scheme is case-insensitive (RFC 6750); anything else counts as missing.
-func bearerToken(r *http.Request) (string, bool) {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return "", false
-	}
-	return tok, true
 }
 
 // sleepCtx sleeps for d; it reports false if ctx ended first.

@@ -1,9 +1,9 @@
 package cxonesim
 
 import (
-	"math"
-	"strconv"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/simfault"
 )
 
 // RateShape is how the simulated organization's limit counts calls.
@@ -38,25 +38,26 @@ func (s *Server) SetRateLimit(rl RateLimit) {
 		rl.Burst = rl.PerMinute
 	}
 	s.mu.Lock()
-	s.limiter = &limiter{RateLimit: rl, buckets: map[string]*bucket{}, windows: map[string]*minuteWindow{}}
+	l := newLimiter(rl.PerMinute, rl.Burst)
+	l.Shape = rl.Shape
+	s.limiter = l
 	s.mu.Unlock()
 }
 
-// limiter holds one bucket or window per organization. Not goroutine-safe; the Server's lock
-// guards it.
+// limiter holds one token bucket (simfault's) or window per organization. Not goroutine-safe;
+// the Server's lock guards it.
 type limiter struct {
 	RateLimit
-	buckets map[string]*bucket
+	buckets *simfault.Limiter
 	windows map[string]*minuteWindow
 }
 
 func newLimiter(perMinute, burst int) *limiter {
-	return &limiter{RateLimit: RateLimit{PerMinute: perMinute, Burst: burst}, buckets: map[string]*bucket{},
+	return &limiter{RateLimit: RateLimit{PerMinute: perMinute, Burst: burst}, buckets: simfault.NewLimiter(perMinute, burst),
 		windows: map[string]*minuteWindow{}}
 }
 
-// take spends one call for org. If none is available it reports how long
-// until one is.
+// take spends one call for org. If none is available it reports how long until one is.
 func (l *limiter) take(org string, now time.Time) (ok bool, wait time.Duration) {
 	if l.PerMinute < 0 {
 		return true, 0
@@ -69,33 +70,7 @@ func (l *limiter) take(org string, now time.Time) (ok bool, wait time.Duration) 
 		}
 		return w.take(now)
 	}
-	b := l.buckets[org]
-	if b == nil {
-		b = &bucket{perSecond: float64(l.PerMinute) / 60, capacity: float64(l.Burst), tokens: float64(l.Burst), last: now}
-		l.buckets[org] = b
-	}
-	return b.take(now)
-}
-
-// bucket is a classic token bucket: it starts full, refills continuously at
-// perSecond up to capacity, and each call spends one token.
-type bucket struct {
-	perSecond float64
-	capacity  float64
-	tokens    float64
-	last      time.Time
-}
-
-func (b *bucket) take(now time.Time) (bool, time.Duration) {
-	if elapsed := now.Sub(b.last); elapsed > 0 { // ignore a clock stepping back
-		b.tokens = min(b.capacity, b.tokens+elapsed.Seconds()*b.perSecond)
-		b.last = now
-	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / b.perSecond * float64(time.Second))
+	return l.buckets.Take(org, now)
 }
 
 // minuteWindow counts calls in the current minute of the clock.
@@ -114,10 +89,4 @@ func (w *minuteWindow) take(now time.Time) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, w.start.Add(time.Minute).Sub(now)
-}
-
-// retryAfterSeconds renders a wait as the Retry-After delta-seconds the
-// vendor sends: rounded up, and at least 1 so clients never spin.
-func retryAfterSeconds(d time.Duration) string {
-	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
 }

@@ -103,32 +103,6 @@ func TestMaxPerMinute(t *testing.T) {
 	}
 }
 
-func TestBucketMath(t *testing.T) {
-	t0 := time.Unix(0, 0)
-	b := &bucket{perSecond: 100.0 / 60, capacity: 2, tokens: 2, last: t0}
-	for i := range 2 {
-		if ok, _ := b.take(t0); !ok {
-			t.Fatalf("take %d refused", i)
-		}
-	}
-	ok, wait := b.take(t0)
-	if ok || wait != 600*time.Millisecond {
-		t.Fatalf("empty bucket: ok %v wait %v, want false 600ms", ok, wait)
-	}
-	if got := retryAfterSeconds(wait); got != "1" {
-		t.Errorf("Retry-After %q, want 1", got)
-	}
-	if ok, _ := b.take(t0.Add(time.Hour)); !ok {
-		t.Fatal("refilled bucket refused")
-	}
-	if b.tokens != 1 {
-		t.Errorf("tokens %v after refill and take, want capacity-1 = 1", b.tokens)
-	}
-	if got := retryAfterSeconds(0); got != "1" {
-		t.Errorf("Retry-After for 0 = %q, want at least 1", got)
-	}
-}
-
 func TestRateLimitFixedWindow(t *testing.T) {
 	clock := newFakeClock() // 12:00:00 exactly
 	e := newEnv(t, Config{Now: clock.Now})

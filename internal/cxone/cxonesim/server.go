@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/simfault"
 )
 
 // Config configures a simulated CXone tenant. Zero values get the defaults
@@ -132,6 +134,7 @@ type Server struct {
 	refuse   func(number string) bool // SetRefuse
 	// expiredLayout writes expiredDate in admin answers; "": RFC 3339 (SetExpiredDateLayout).
 	expiredLayout string
+	hold          simfault.Hold // HoldRequests
 }
 
 // New returns a simulator for cfg. It does not listen; use Start or Listen,

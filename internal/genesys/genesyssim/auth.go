@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/simfault"
@@ -66,15 +65,6 @@ func (s *Server) issueToken(r *http.Request) simfault.Reply {
 // (platform-client-sdk-go platformclientv2/configuration.go, AuthErrorResponse).
 func oauthError(status int, code, desc string) simfault.Reply {
 	return simfault.JSON(status, map[string]string{"error": code, "description": desc, "error_description": desc})
-}
-
-// bearer extracts the token of "Authorization: Bearer <token>"; the scheme is case-insensitive.
-func bearer(r *http.Request) string {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(tok)
 }
 
 // RevokeTokens invalidates every token at once, as a rotated client secret would.

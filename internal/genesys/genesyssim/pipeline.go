@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/simfault"
 )
 
@@ -61,7 +62,7 @@ func (s *Server) admit(r *http.Request) (*simfault.Reply, simfault.Roll) {
 	if roll.Slow > 0 {
 		s.stats.Fault(simfault.FaultSlow)
 	}
-	tok := bearer(r)
+	tok, _ := gate.Bearer(r) // the one rule dncsync reads bearer tokens by
 	t, ok := s.tokens[tok]
 	if !ok || !now.Before(t.expires) {
 		return s.unauthorized(), roll
