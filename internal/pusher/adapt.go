@@ -6,19 +6,19 @@ import (
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// The adaptive pace. CXONE_RATE_LIMIT_RPM is a ceiling, not a target: the pacer runs a little under
+// The adaptive pace. The destination's rate-limit setting (CXONE_RATE_LIMIT_RPM, say) is a ceiling, not a target: the pacer runs a little under
 // it, and under whatever rate a 429 showed the server really allows (a burst-of-one bucket, a fixed
 // window, a limit the organization shares with other integrations). After a 429 the rate restarts
 // at beta of the rate that was throttled, climbs back within rampUp to a plateau a little under it,
 // holds there, and only after hold probes upward again, slowly at first (cubic, as CUBIC and the
 // AWS SDKs' adaptive retry mode do), so that the drain settles just under the real limit and
 // spends few requests finding it again. A 429 at the top of the pace (the ceiling less headroom)
-// says little about the limit: a request that reached CXone a little late lets the next one seem
+// says little about the limit: a request that reached the destination a little late lets the next one seem
 // early to a bucket of one. It pauses and restarts the climb, but the plateau stays at the top;
 // if the limit really is lower, the climb meets it again under the top and learns it then.
 const (
 	// DefaultHeadroom is the share under the ceiling, or under a rate that drew a 429, to pace at:
-	// room for the jitter between a request's grant and its arrival at CXone.
+	// room for the jitter between a request's grant and its arrival at the destination.
 	DefaultHeadroom = 0.03
 	beta            = 0.7
 	rampUp          = 3 * time.Second

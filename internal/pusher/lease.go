@@ -10,7 +10,7 @@ import (
 
 // heartbeat extends the batch's leases every Lease/3 while its push runs, as asynq does, so that a
 // short lease (a dead pusher's batch is pushed again soon) still covers a push that waits for the
-// rate limit or a slow CXone. When the leases can no longer be extended (the store is unreachable)
+// rate limit or a slow destination. When the leases can no longer be extended (the store is unreachable)
 // it calls cut leaseMargin before they run out, so that the push stops before a recoverer may hand
 // its items to another pusher. The returned func stops it and waits.
 func (p *Pusher) heartbeat(ctx context.Context, batch []queue.Item, claimedAt time.Time, cut context.CancelFunc) (stop func()) {

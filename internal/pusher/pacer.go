@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/destination"
@@ -13,7 +14,7 @@ import (
 
 // PacerConfig configures a Pacer.
 type PacerConfig struct {
-	// RPM is the ceiling, requests a minute for the organization (CXONE_RATE_LIMIT_RPM).
+	// RPM is the ceiling, requests a minute for the organization (the destination's rate-limit setting).
 	RPM int
 	// Limiter keeps the pace; share one (the Redis store's) so that every replica draws from one
 	// limit. Nil: a limiter of this process alone.
@@ -23,7 +24,7 @@ type PacerConfig struct {
 	Headroom float64
 }
 
-// Pacer gates every CXone request: one at a time at the adaptive pace (see adapt.go), all of them
+// Pacer gates every request to the destination: one at a time at the adaptive pace (see adapt.go), all of them
 // held while a 429's pause lasts. Its state lives in its Limiter, so a status page of any replica
 // reads the same rate and pause.
 type Pacer struct {
@@ -127,7 +128,11 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
 			p.mu.Unlock()
 			// A turn granted just ahead (queue.GrantAhead) starts at its time.
-			return sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now)))
+			if err := sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now))); err != nil {
+				return err
+			}
+			markRequest(ctx)
+			return nil
 		}
 		p.mu.Unlock()
 		// Ask again a little before the turn: the limiter grants it for its time, and this process
@@ -136,6 +141,33 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// requestMark notes when a request's turn was granted, for the pusher's receipt-to-request metric:
+// the pusher puts one in the context it hands its destination, whose client asks the pacer with it.
+type requestMark struct{ at atomic.Int64 }
+
+type requestMarkKey struct{}
+
+func withRequestMark(ctx context.Context) (context.Context, *requestMark) {
+	m := &requestMark{}
+	return context.WithValue(ctx, requestMarkKey{}, m), m
+}
+
+// markRequest notes now in ctx's mark, if it has one. The last grant counts: a request after a
+// token's refresh goes at the second.
+func markRequest(ctx context.Context) {
+	if m, ok := ctx.Value(requestMarkKey{}).(*requestMark); ok {
+		m.at.Store(time.Now().UnixNano())
+	}
+}
+
+// when is the last grant noted, zero if none.
+func (m *requestMark) when() time.Time {
+	if ns := m.at.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // observe records a state read from the limiter. p.mu is held.
@@ -203,7 +235,7 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 }
 
 // Answered learns how long the answer to a request let go at sent took, counted from when its turn
-// was asked for: a delay anywhere from the grant to CXone's answer counts. An answer slower than
+// was asked for: a delay anywhere from the grant to the destination's answer counts. An answer slower than
 // usual by more than the headroom may have arrived that much late, which would make the next
 // request look early to a limit of one at a time: the next grant (of every replica) waits the
 // difference.
@@ -265,7 +297,7 @@ func (a *answerTimes) usual() (usual, fastest time.Duration, ok bool) {
 	return s[n/2], s[0], true
 }
 
-// OK reports a request CXone answered, which ends the streak of 429s without Retry-After.
+// OK reports a request the destination answered, which ends the streak of 429s without Retry-After.
 func (p *Pacer) OK() {
 	p.mu.Lock()
 	streak := p.st.Streak
@@ -322,7 +354,7 @@ func (p *Pacer) CurrentRPM() float64 {
 	return p.pace.rate(st)
 }
 
-// CeilingRPM is the configured ceiling (CXONE_RATE_LIMIT_RPM).
+// CeilingRPM is the configured ceiling (the destination's rate-limit setting).
 func (p *Pacer) CeilingRPM() float64 { return p.pace.ceiling }
 
 // PausedUntil is when the current 429 pause ends, on this process's clock; zero when none holds.
