@@ -35,6 +35,7 @@ type Pacer struct {
 	st         queue.PaceState // as last read from the limiter
 	read       time.Time       // this process's clock when st was read
 	grantedAt  time.Time       // the limiter's time of this process's last grant
+	busy       time.Time       // the limiter's time the current busy period began (slowStart)
 	grantRPM   float64         // the rate of that grant
 	grants     [2]grant        // this process's last grants, for Answered
 	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
@@ -105,7 +106,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		if err := sleepUntil(ctx, p.pausedLocally()); err != nil {
 			return err
 		}
-		rpm := p.pace.rate(p.estimate())
+		rpm := p.rateToAsk()
 		asked := time.Now()
 		wait, st, err := p.lim.Take(ctx, interval(rpm))
 		if err != nil {
@@ -124,6 +125,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.mu.Lock()
 		p.observe(st)
 		if wait == 0 {
+			p.busy = p.busyAt(st.Granted)
 			p.grantedAt, p.grantRPM = st.Granted, rpm
 			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
 			p.mu.Unlock()
@@ -170,6 +172,38 @@ func (m *requestMark) when() time.Time {
 	return time.Time{}
 }
 
+// rateToAsk is the pace for the next request: a request after idleRestart without one starts a
+// busy period, which climbs from under the ceiling (slowStart).
+func (p *Pacer) rateToAsk() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.estimateLocked()
+	if st.Now.IsZero() {
+		// Nothing read from the limiter yet: a busy period begins now. (Replicas sharing the
+		// limiter space their first requests by this rate too.)
+		st.Now = time.Now()
+	}
+	return p.pace.slowStart(st, p.busyAt(st.Now))
+}
+
+// busyAt is when the busy period of a request granted at now (the limiter's clock) began. p.mu is
+// held.
+func (p *Pacer) busyAt(now time.Time) time.Time {
+	if now.IsZero() || p.busy.IsZero() || p.grantedAt.IsZero() || now.Sub(p.grantedAt) > idleRestart {
+		return now
+	}
+	return p.busy
+}
+
+// busyNow is the current busy period's start, zero when idle: what the pace reported now reflects.
+// p.mu is held.
+func (p *Pacer) busyNow(now time.Time) time.Time {
+	if now.IsZero() || p.grantedAt.IsZero() || now.Sub(p.grantedAt) > idleRestart {
+		return time.Time{}
+	}
+	return p.busy
+}
+
 // observe records a state read from the limiter. p.mu is held.
 func (p *Pacer) observe(st queue.PaceState) {
 	p.st, p.read = st, time.Now()
@@ -213,7 +247,8 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	p.mu.Lock()
 	th := queue.Throttle{GrantedAt: p.grantedAt, RPM: p.grantRPM, RetryAfter: retryAfter, Backoff: throttleBackoff()}
 	if th.RPM == 0 {
-		th.RPM = p.pace.rate(p.estimateLocked())
+		st := p.estimateLocked()
+		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now))
 	}
 	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
 	p.mu.Unlock()
@@ -351,7 +386,10 @@ func (p *Pacer) CurrentRPM() float64 {
 	if st.Now.IsZero() {
 		return p.pace.rate(queue.PaceState{})
 	}
-	return p.pace.rate(st)
+	p.mu.Lock()
+	busy := p.busyNow(st.Now)
+	p.mu.Unlock()
+	return p.pace.slowStart(st, busy)
 }
 
 // CeilingRPM is the configured ceiling (the destination's rate-limit setting).
