@@ -250,6 +250,12 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 		st := p.estimateLocked()
 		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now))
 	}
+	if prev := p.grants[1].rpm; prev > 0 && prev < th.RPM {
+		// On a climb the grant before passed, most likely: the limit lies between the two rates,
+		// and the lower is the one known to pass. Learning the higher would put the plateau so
+		// close to the limit that the arrival's jitter draws a second 429, and a second pause.
+		th.RPM = prev
+	}
 	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
 	p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
