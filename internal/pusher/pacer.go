@@ -2,12 +2,12 @@ package pusher
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/backoff"
 	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -116,7 +116,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			// The store that keeps the shared pace is unreachable (a failover, say): ask again
 			// soon rather than fail a request that the store's return would let through.
 			trouble++
-			if err := sleepUntil(ctx, time.Now().Add(min(limiterRetry, 50*time.Millisecond<<min(trouble, 5)))); err != nil {
+			if err := sleepUntil(ctx, time.Now().Add(backoff.Exp(100*time.Millisecond, limiterRetry, trouble))); err != nil {
 				return err
 			}
 			continue
@@ -423,17 +423,9 @@ func (p *Pacer) PausedUntil() time.Time {
 func throttleBackoff() []time.Duration {
 	out := make([]time.Duration, 7)
 	for i := range out {
-		out[i] = jitter(min(time.Minute, time.Second<<i))
+		out[i] = backoff.Jittered(time.Second, time.Minute, i+1)
 	}
 	return out
-}
-
-// jitter spreads d over [d/2, d] so that replicas and items do not retry in step.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 // Backoff is the default delay before retry number attempt (1-based) of an item: 10 s doubling,
@@ -442,12 +434,7 @@ var Backoff = ExpBackoff(10*time.Second, time.Hour)
 
 // ExpBackoff returns a back-off that starts at base and doubles up to limit, jittered.
 func ExpBackoff(base, limit time.Duration) func(attempt int) time.Duration {
-	return func(attempt int) time.Duration {
-		if attempt < 1 {
-			attempt = 1
-		}
-		return jitter(min(limit, base<<min(attempt-1, 30)))
-	}
+	return func(attempt int) time.Duration { return backoff.Jittered(base, limit, attempt) }
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

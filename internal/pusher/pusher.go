@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dncsync/dncsync/internal/backoff"
 	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -127,17 +128,29 @@ func New(q Queue, c destination.Client, pacer *Pacer, wake <-chan struct{}, cfg 
 }
 
 // Run drains until ctx is done. The batch in flight then finishes (within DrainTimeout) and what was
-// claimed but not pushed is released, so a restart loses nothing and waits for no lease.
+// claimed but not pushed is released, so a restart loses nothing and waits for no lease. It returns
+// once everything it started has returned, so the store may close then: no call to it is in flight.
 func (p *Pusher) Run(ctx context.Context) error {
-	rctx, stopRecover := context.WithCancel(ctx)
+	stopRecover := start(ctx, p.recoverLoop)
 	defer stopRecover()
-	go p.recoverLoop(rctx)
 	var wg sync.WaitGroup
 	for range p.cfg.InFlight {
 		wg.Go(func() { p.work(ctx) })
 	}
 	wg.Wait()
 	return nil
+}
+
+// start runs loop in a goroutine of its own until ctx is done or the returned stop is called;
+// stop cancels it and waits for it to return. Every background loop of the pusher runs this way.
+func start(ctx context.Context, loop func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { loop(ctx) })
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // work is one batch in flight: collect, push, settle, again, until ctx is done.
@@ -177,7 +190,7 @@ func (p *Pusher) work(ctx context.Context) {
 				// meanwhile) is an outage: back off as a whole, longer with each.
 				failed++
 				if n := min(int64(failed), p.failing.Load()); n >= 2 {
-					wait := jitter(min(p.cfg.OutageMax, time.Second<<min(n-2, 6)))
+					wait := backoff.Jittered(time.Second, p.cfg.OutageMax, int(n-1))
 					p.log.Warn("the destination accepted nothing from the last batches; pausing", "pause", wait)
 					until := time.Now().Add(wait).UnixNano()
 					for cur := p.outage.Load(); until > cur && !p.outage.CompareAndSwap(cur, until); cur = p.outage.Load() {
@@ -190,7 +203,7 @@ func (p *Pusher) work(ctx context.Context) {
 		}
 		if err != nil {
 			storeDown++
-			wait := min(30*time.Second, 500*time.Millisecond<<min(storeDown, 6))
+			wait := backoff.Exp(time.Second, 30*time.Second, storeDown)
 			p.log.Warn("queue store unavailable; pushing paused", "err", err, "retry_in", wait)
 			_ = sleepUntil(ctx, time.Now().Add(wait))
 			continue
