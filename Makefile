@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 LDFLAGS = -X github.com/dncsync/dncsync/internal/version.Version=$(VERSION) -X github.com/dncsync/dncsync/internal/version.Commit=$(COMMIT)
 
-.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-import load alerts docs
+.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-latency bench-import load alerts docs
 
 run:
 	go run -ldflags "$(LDFLAGS)" ./cmd/dncsync demo
@@ -62,6 +62,13 @@ bench-intake:
 # BENCH_SECONDS (default 60) sets each drain's length at its true cap; BENCH_ONLY picks scenarios.
 bench-drain:
 	go test -count=1 -tags drainbench -run '^TestDrainBench$$' -timeout 60m -v ./internal/drainbench/
+
+# Receipt to the destination at light load (10 events/s, both stores) and a 20,000-event burst at
+# 1,200 rpm, through the real binary against the CXone simulator; writes BENCHMARKS.md. A few minutes:
+# on a shared machine, run it under flock /tmp/dncsync-heavy.lock. BENCH_LATENCY_SECONDS (default 30),
+# BENCH_BURST (default 20000) and BENCH_ONLY change it.
+bench-latency:
+	go test -count=1 -tags drainbench -run '^TestLatencyBench$$' -timeout 30m -v ./internal/drainbench/
 
 # `dncsync import` of 200,000 and 1,000,000 CSV rows into Redis (appendonly yes, everysec), their
 # reruns, and a 1.2 GB gzip bomb: writes its section of BENCHMARKS.md. Heavy (a few minutes): on a

@@ -67,7 +67,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 			BatchSize: min(pace.MaxBatch, 1000), Linger: cfg.BatchLinger, Lease: cfg.Lease, MaxAttempts: cfg.MaxAttempts,
 			MaxLostLeases: cfg.MaxLostLeases, Backoff: pusher.ExpBackoff(cfg.RetryBackoff, time.Hour), ConfigWait: cfg.ConfigWait,
 			DrainTimeout: cfg.Shutdown, Logger: log.With("component", "pusher", "destination", name),
-			Metrics: pusher.NewMetrics(lreg),
+			Metrics: pusher.NewMetrics(reg, name, len(names) > 1),
 		})
 		out = append(out, l)
 	}

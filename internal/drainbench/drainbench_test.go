@@ -88,21 +88,21 @@ while others ran are noisy). Each drain lasts about %.0f s at its true cap.
 	t.Logf("wrote %s", out)
 }
 
-const (
-	sectionBegin = "<!-- bench-drain:start -->\n"
-	sectionEnd   = "<!-- bench-drain:end -->\n"
-)
+// writeSection replaces the drain's section of the file at path, or appends it.
+func writeSection(path string, section []byte) error { return writeMarked(path, "bench-drain", section) }
 
-// writeSection replaces the section between the markers in the file at path, or appends it.
-func writeSection(path string, section []byte) error {
+// writeMarked replaces the section between the markers <!-- name:start --> and <!-- name:end --> in
+// the file at path, or appends it.
+func writeMarked(path, name string, section []byte) error {
+	begin, end := "<!-- "+name+":start -->\n", "<!-- "+name+":end -->\n"
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	body := sectionBegin + string(section) + sectionEnd
+	body := begin + string(section) + end
 	doc := string(old)
-	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
-		doc = doc[:b] + body + doc[e+len(sectionEnd):]
+	if b, e := strings.Index(doc, begin), strings.Index(doc, end); b >= 0 && e > b {
+		doc = doc[:b] + body + doc[e+len(end):]
 	} else {
 		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
 			doc = strings.TrimRight(doc, "\n") + "\n\n"

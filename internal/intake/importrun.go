@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/backoff"
 	"github.com/dncsync/dncsync/internal/consent"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -181,7 +182,7 @@ func importBatch(wait, send context.Context, b []ImportRow, sink ImportSink, opt
 			return err
 		}
 		select {
-		case <-time.After(opts.RetryWait << attempt):
+		case <-time.After(backoff.Exp(opts.RetryWait, opts.RetryWait<<5, attempt+1)):
 		case <-wait.Done():
 			return wait.Err()
 		}

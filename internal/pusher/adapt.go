@@ -6,19 +6,19 @@ import (
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// The adaptive pace. CXONE_RATE_LIMIT_RPM is a ceiling, not a target: the pacer runs a little under
+// The adaptive pace. The destination's rate-limit setting (CXONE_RATE_LIMIT_RPM, say) is a ceiling, not a target: the pacer runs a little under
 // it, and under whatever rate a 429 showed the server really allows (a burst-of-one bucket, a fixed
 // window, a limit the organization shares with other integrations). After a 429 the rate restarts
 // at beta of the rate that was throttled, climbs back within rampUp to a plateau a little under it,
 // holds there, and only after hold probes upward again, slowly at first (cubic, as CUBIC and the
 // AWS SDKs' adaptive retry mode do), so that the drain settles just under the real limit and
 // spends few requests finding it again. A 429 at the top of the pace (the ceiling less headroom)
-// says little about the limit: a request that reached CXone a little late lets the next one seem
+// says little about the limit: a request that reached the destination a little late lets the next one seem
 // early to a bucket of one. It pauses and restarts the climb, but the plateau stays at the top;
 // if the limit really is lower, the climb meets it again under the top and learns it then.
 const (
 	// DefaultHeadroom is the share under the ceiling, or under a rate that drew a 429, to pace at:
-	// room for the jitter between a request's grant and its arrival at CXone.
+	// room for the jitter between a request's grant and its arrival at the destination.
 	DefaultHeadroom = 0.03
 	beta            = 0.7
 	rampUp          = 3 * time.Second
@@ -30,6 +30,9 @@ const (
 	topBand = 0.99
 	// settle: how long a plateau must hold before one 429 no longer lowers it (throttledAt).
 	settle = 10 * time.Second
+	// idleRestart: a grant after this long without one begins a busy period, which starts slowly
+	// (slowStart).
+	idleRestart = 10 * time.Second
 )
 
 // pace computes the rate from a limiter's state: the same state gives every replica the same rate.
@@ -68,6 +71,20 @@ func (c pace) rate(st queue.PaceState) float64 {
 		r = plateau * (1 + 0.1*u*u*u)
 	}
 	return max(floorRPM, min(top, r))
+}
+
+// slowStart is the pace of a busy period that began at busy (the limiter's clock; zero: none), as
+// after a 429 at the ceiling: from beta of the ceiling it climbs to the top within rampUp, then
+// rate(st) alone holds. A limit under the configured ceiling is then met on the climb, where the
+// rate that draws the 429 is close to the limit, so that one 429 (and one Retry-After pause) finds
+// it; met at the top, a 429 says little, and finding the limit costs a pause more. Climbing costs
+// a limit at the ceiling a fraction of a second (TCP's slow start after idle, RFC 2861, alike).
+func (c pace) slowStart(st queue.PaceState, busy time.Time) float64 {
+	r := c.rate(st)
+	if busy.IsZero() || st.Now.IsZero() {
+		return r
+	}
+	return min(r, c.rate(queue.PaceState{Limit: c.ceiling, Since: busy, Now: st.Now}))
 }
 
 // throttledAt is the rate a 429 to a request sent at rpm starts its episode at. Once the plateau has

@@ -148,11 +148,67 @@ func TestLateAnswerHoldsTheNextGrant(t *testing.T) {
 	if st, _ := lim.State(ctx); !st.Next.Equal(granted.Add(gap)) {
 		t.Fatalf("a usual answer moved the next grant to %v after this one", st.Next.Sub(granted))
 	}
-	time.Sleep(30 * time.Millisecond) // the answer comes 30 ms after the grant: 25 ms late
-	p.Answered(granted)
+	p.mu.Lock()
+	p.grants[0].asked = p.grants[0].asked.Add(-30 * time.Millisecond) // its turn asked 30 ms before now
+	p.mu.Unlock()
+	p.Answered(granted) // the answer comes 30 ms after the grant: 25 ms late
 	st, _ := lim.State(ctx)
 	// Late by up to 25 ms, and the next may be 1 ms faster than usual: 26 ms less the headroom.
 	if d := st.Next.Sub(granted) - gap; d < 22*time.Millisecond || d > 80*time.Millisecond {
 		t.Fatalf("after an answer 25 ms late the next grant waits %v more, want about 23 ms", d)
+	}
+}
+
+// A busy period starts under the ceiling and climbs to the top within rampUp, so that a limit
+// under the ceiling is met on the climb; a 429's episode below it still rules.
+func TestSlowStart(t *testing.T) {
+	c := pace{ceiling: 1200, headroom: 0.03}
+	t0 := time.Unix(1_700_000_000, 0)
+	at := func(d time.Duration) queue.PaceState { return queue.PaceState{Now: t0.Add(d)} }
+	if r := c.slowStart(at(0), t0); !near(r, 1200*beta) {
+		t.Fatalf("as a busy period begins: %v, want beta of the ceiling", r)
+	}
+	prev := 1200 * beta
+	for d := 100 * time.Millisecond; d < rampUp; d += 100 * time.Millisecond {
+		r := c.slowStart(at(d), t0)
+		if r <= prev || r > 1164 {
+			t.Fatalf("climb at %v: %v after %v", d, r, prev)
+		}
+		prev = r
+	}
+	if r := c.slowStart(at(rampUp), t0); !near(r, 1164) {
+		t.Fatalf("after rampUp: %v, want the top", r)
+	}
+	if r := c.slowStart(at(time.Hour), time.Time{}); !near(r, 1164) {
+		t.Fatalf("no busy period: %v, want the top", r)
+	}
+	// A 429 at 900 on the climb: its episode (restart at beta of 900) is below the climb.
+	st := queue.PaceState{Limit: 900, Since: t0.Add(time.Second), Until: t0.Add(2 * time.Second), Now: t0.Add(2 * time.Second)}
+	if r := c.slowStart(st, t0); !near(r, 900*beta) {
+		t.Fatalf("after a 429 on the climb: %v, want %v", r, 900*beta)
+	}
+}
+
+// A pacer's first request and the first after idleRestart start a busy period: the pace climbs
+// from beta of the ceiling.
+func TestPacerStartsSlowly(t *testing.T) {
+	p := NewPacer(1200)
+	if r := p.rateToAsk(); !near(r, 1200*beta) {
+		t.Fatalf("first request asked at %v, want %v", r, 1200*beta)
+	}
+	if err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.CurrentRPM(); r < 1200*beta || r > 1164 {
+		t.Fatalf("pace %v just after the first grant, want on the climb", r)
+	}
+	p.mu.Lock()
+	p.grantedAt = p.grantedAt.Add(-idleRestart - time.Second) // the last grant long ago: idle since
+	p.mu.Unlock()
+	if r := p.CurrentRPM(); !near(r, 1164) {
+		t.Fatalf("idle pace %v, want the top", r)
+	}
+	if r := p.rateToAsk(); !near(r, 1200*beta) {
+		t.Fatalf("first request after idle asked at %v, want %v", r, 1200*beta)
 	}
 }

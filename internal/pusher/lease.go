@@ -2,7 +2,6 @@ package pusher
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
@@ -10,13 +9,11 @@ import (
 
 // heartbeat extends the batch's leases every Lease/3 while its push runs, as asynq does, so that a
 // short lease (a dead pusher's batch is pushed again soon) still covers a push that waits for the
-// rate limit or a slow CXone. When the leases can no longer be extended (the store is unreachable)
+// rate limit or a slow destination. When the leases can no longer be extended (the store is unreachable)
 // it calls cut leaseMargin before they run out, so that the push stops before a recoverer may hand
 // its items to another pusher. The returned func stops it and waits.
 func (p *Pusher) heartbeat(ctx context.Context, batch []queue.Item, claimedAt time.Time, cut context.CancelFunc) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	return start(ctx, func(ctx context.Context) {
 		every := p.cfg.Lease / 3
 		margin := leaseMargin(p.cfg.Lease)
 		held := claimedAt.Add(p.cfg.Lease) // the earliest deadline of the batch's leases
@@ -25,7 +22,7 @@ func (p *Pusher) heartbeat(ctx context.Context, batch []queue.Item, claimedAt ti
 		defer t.Stop()
 		for {
 			select {
-			case <-done:
+			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
@@ -56,10 +53,6 @@ func (p *Pusher) heartbeat(ctx context.Context, batch []queue.Item, claimedAt ti
 			t.Reset(time.Until(next))
 		}
 	})
-	return func() {
-		close(done)
-		wg.Wait()
-	}
 }
 
 // leaseMargin is kept free at the end of a lease: a push still running then is cut short and its

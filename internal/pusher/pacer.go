@@ -2,18 +2,19 @@ package pusher
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/backoff"
 	"github.com/dncsync/dncsync/internal/destination"
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // PacerConfig configures a Pacer.
 type PacerConfig struct {
-	// RPM is the ceiling, requests a minute for the organization (CXONE_RATE_LIMIT_RPM).
+	// RPM is the ceiling, requests a minute for the organization (the destination's rate-limit setting).
 	RPM int
 	// Limiter keeps the pace; share one (the Redis store's) so that every replica draws from one
 	// limit. Nil: a limiter of this process alone.
@@ -23,7 +24,7 @@ type PacerConfig struct {
 	Headroom float64
 }
 
-// Pacer gates every CXone request: one at a time at the adaptive pace (see adapt.go), all of them
+// Pacer gates every request to the destination: one at a time at the adaptive pace (see adapt.go), all of them
 // held while a 429's pause lasts. Its state lives in its Limiter, so a status page of any replica
 // reads the same rate and pause.
 type Pacer struct {
@@ -34,6 +35,7 @@ type Pacer struct {
 	st         queue.PaceState // as last read from the limiter
 	read       time.Time       // this process's clock when st was read
 	grantedAt  time.Time       // the limiter's time of this process's last grant
+	busy       time.Time       // the limiter's time the current busy period began (slowStart)
 	grantRPM   float64         // the rate of that grant
 	grants     [2]grant        // this process's last grants, for Answered
 	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
@@ -104,7 +106,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		if err := sleepUntil(ctx, p.pausedLocally()); err != nil {
 			return err
 		}
-		rpm := p.pace.rate(p.estimate())
+		rpm := p.rateToAsk()
 		asked := time.Now()
 		wait, st, err := p.lim.Take(ctx, interval(rpm))
 		if err != nil {
@@ -114,7 +116,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			// The store that keeps the shared pace is unreachable (a failover, say): ask again
 			// soon rather than fail a request that the store's return would let through.
 			trouble++
-			if err := sleepUntil(ctx, time.Now().Add(min(limiterRetry, 50*time.Millisecond<<min(trouble, 5)))); err != nil {
+			if err := sleepUntil(ctx, time.Now().Add(backoff.Exp(100*time.Millisecond, limiterRetry, trouble))); err != nil {
 				return err
 			}
 			continue
@@ -123,11 +125,16 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.mu.Lock()
 		p.observe(st)
 		if wait == 0 {
+			p.busy = p.busyAt(st.Granted)
 			p.grantedAt, p.grantRPM = st.Granted, rpm
 			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
 			p.mu.Unlock()
 			// A turn granted just ahead (queue.GrantAhead) starts at its time.
-			return sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now)))
+			if err := sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now))); err != nil {
+				return err
+			}
+			markRequest(ctx)
+			return nil
 		}
 		p.mu.Unlock()
 		// Ask again a little before the turn: the limiter grants it for its time, and this process
@@ -136,6 +143,65 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// requestMark notes when a request's turn was granted, for the pusher's receipt-to-request metric:
+// the pusher puts one in the context it hands its destination, whose client asks the pacer with it.
+type requestMark struct{ at atomic.Int64 }
+
+type requestMarkKey struct{}
+
+func withRequestMark(ctx context.Context) (context.Context, *requestMark) {
+	m := &requestMark{}
+	return context.WithValue(ctx, requestMarkKey{}, m), m
+}
+
+// markRequest notes now in ctx's mark, if it has one. The last grant counts: a request after a
+// token's refresh goes at the second.
+func markRequest(ctx context.Context) {
+	if m, ok := ctx.Value(requestMarkKey{}).(*requestMark); ok {
+		m.at.Store(time.Now().UnixNano())
+	}
+}
+
+// when is the last grant noted, zero if none.
+func (m *requestMark) when() time.Time {
+	if ns := m.at.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
+// rateToAsk is the pace for the next request: a request after idleRestart without one starts a
+// busy period, which climbs from under the ceiling (slowStart).
+func (p *Pacer) rateToAsk() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.estimateLocked()
+	if st.Now.IsZero() {
+		// Nothing read from the limiter yet: a busy period begins now. (Replicas sharing the
+		// limiter space their first requests by this rate too.)
+		st.Now = time.Now()
+	}
+	return p.pace.slowStart(st, p.busyAt(st.Now))
+}
+
+// busyAt is when the busy period of a request granted at now (the limiter's clock) began. p.mu is
+// held.
+func (p *Pacer) busyAt(now time.Time) time.Time {
+	if now.IsZero() || p.busy.IsZero() || p.grantedAt.IsZero() || now.Sub(p.grantedAt) > idleRestart {
+		return now
+	}
+	return p.busy
+}
+
+// busyNow is the current busy period's start, zero when idle: what the pace reported now reflects.
+// p.mu is held.
+func (p *Pacer) busyNow(now time.Time) time.Time {
+	if now.IsZero() || p.grantedAt.IsZero() || now.Sub(p.grantedAt) > idleRestart {
+		return time.Time{}
+	}
+	return p.busy
 }
 
 // observe records a state read from the limiter. p.mu is held.
@@ -181,7 +247,14 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	p.mu.Lock()
 	th := queue.Throttle{GrantedAt: p.grantedAt, RPM: p.grantRPM, RetryAfter: retryAfter, Backoff: throttleBackoff()}
 	if th.RPM == 0 {
-		th.RPM = p.pace.rate(p.estimateLocked())
+		st := p.estimateLocked()
+		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now))
+	}
+	if prev := p.grants[1].rpm; prev > 0 && prev < th.RPM {
+		// On a climb the grant before passed, most likely: the limit lies between the two rates,
+		// and the lower is the one known to pass. Learning the higher would put the plateau so
+		// close to the limit that the arrival's jitter draws a second 429, and a second pause.
+		th.RPM = prev
 	}
 	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
 	p.mu.Unlock()
@@ -203,7 +276,7 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 }
 
 // Answered learns how long the answer to a request let go at sent took, counted from when its turn
-// was asked for: a delay anywhere from the grant to CXone's answer counts. An answer slower than
+// was asked for: a delay anywhere from the grant to the destination's answer counts. An answer slower than
 // usual by more than the headroom may have arrived that much late, which would make the next
 // request look early to a limit of one at a time: the next grant (of every replica) waits the
 // difference.
@@ -265,7 +338,7 @@ func (a *answerTimes) usual() (usual, fastest time.Duration, ok bool) {
 	return s[n/2], s[0], true
 }
 
-// OK reports a request CXone answered, which ends the streak of 429s without Retry-After.
+// OK reports a request the destination answered, which ends the streak of 429s without Retry-After.
 func (p *Pacer) OK() {
 	p.mu.Lock()
 	streak := p.st.Streak
@@ -319,10 +392,13 @@ func (p *Pacer) CurrentRPM() float64 {
 	if st.Now.IsZero() {
 		return p.pace.rate(queue.PaceState{})
 	}
-	return p.pace.rate(st)
+	p.mu.Lock()
+	busy := p.busyNow(st.Now)
+	p.mu.Unlock()
+	return p.pace.slowStart(st, busy)
 }
 
-// CeilingRPM is the configured ceiling (CXONE_RATE_LIMIT_RPM).
+// CeilingRPM is the configured ceiling (the destination's rate-limit setting).
 func (p *Pacer) CeilingRPM() float64 { return p.pace.ceiling }
 
 // PausedUntil is when the current 429 pause ends, on this process's clock; zero when none holds.
@@ -347,17 +423,9 @@ func (p *Pacer) PausedUntil() time.Time {
 func throttleBackoff() []time.Duration {
 	out := make([]time.Duration, 7)
 	for i := range out {
-		out[i] = jitter(min(time.Minute, time.Second<<i))
+		out[i] = backoff.Jittered(time.Second, time.Minute, i+1)
 	}
 	return out
-}
-
-// jitter spreads d over [d/2, d] so that replicas and items do not retry in step.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 // Backoff is the default delay before retry number attempt (1-based) of an item: 10 s doubling,
@@ -366,12 +434,7 @@ var Backoff = ExpBackoff(10*time.Second, time.Hour)
 
 // ExpBackoff returns a back-off that starts at base and doubles up to limit, jittered.
 func ExpBackoff(base, limit time.Duration) func(attempt int) time.Duration {
-	return func(attempt int) time.Duration {
-		if attempt < 1 {
-			attempt = 1
-		}
-		return jitter(min(limit, base<<min(attempt-1, 30)))
-	}
+	return func(attempt int) time.Duration { return backoff.Jittered(base, limit, attempt) }
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

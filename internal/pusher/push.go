@@ -16,7 +16,7 @@ import (
 // takes no batch mates down with it, and they stop counting lost leases towards dead-lettering.
 const suspectAfter = 2
 
-// push sends one batch and settles every item. It reports whether CXone took any of it, which
+// push sends one batch and settles every item. It reports whether the destination took any of it, which
 // the caller uses to back off during an outage instead of spending every item's attempts.
 // A suspect (suspectAfter) goes alone, after the rest; further suspects wait for later batches.
 func (p *Pusher) push(ctx context.Context, batch []queue.Item) (healthy bool) {
@@ -58,20 +58,37 @@ func (p *Pusher) pushBatch(ctx context.Context, batch []queue.Item) (healthy boo
 	items := make([]queue.Item, 0, len(batch))
 	if len(adds) > 0 {
 		cs := contacts(adds)
-		errs = append(errs, p.c.Add(ctx, cs)...)
+		rctx, mark := withRequestMark(ctx)
+		errs = append(errs, p.c.Add(rctx, cs)...)
+		p.requested(adds, mark)
 		for i := range adds {
-			adds[i].ExpiresAt = cs[i].ExpiresAt // what CXone was told: the store records it on Ack
+			adds[i].ExpiresAt = cs[i].ExpiresAt // what the destination was told: the store records it on Ack
 		}
 		items = append(items, adds...)
 	}
 	if len(removes) > 0 {
-		errs = append(errs, p.c.Remove(ctx, contacts(removes))...)
+		rctx, mark := withRequestMark(ctx)
+		errs = append(errs, p.c.Remove(rctx, contacts(removes))...)
+		p.requested(removes, mark)
 		for i := range removes {
 			removes[i].ExpiresAt = time.Time{} // a removal carries no expiry
 		}
 		items = append(items, removes...)
 	}
 	return p.settle(context.WithoutCancel(ctx), items, errs, ctx.Err() != nil)
+}
+
+// requested records receipt to the request that carried items, when the pacer granted one.
+func (p *Pusher) requested(items []queue.Item, mark *requestMark) {
+	at := mark.when()
+	if at.IsZero() {
+		return
+	}
+	for _, it := range items {
+		if !it.FirstReceivedAt.IsZero() {
+			p.cfg.Metrics.Requested.Observe(max(at.Sub(it.FirstReceivedAt), 0).Seconds())
+		}
+	}
 }
 
 func contacts(items []queue.Item) []destination.Contact {
@@ -89,24 +106,24 @@ func contacts(items []queue.Item) []destination.Contact {
 	return out
 }
 
-// settle acks what CXone confirmed and decides the fate of the rest. cut is true when the push was
+// settle acks what the destination confirmed and decides the fate of the rest. cut is true when the push was
 // cut short (its leases could not be held, or shutdown): those failures are not the items' fault;
 // they spend no attempt and are due again at once.
 func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, cut bool) bool {
 	var ok []queue.Item
 	now := time.Now()
 	batch := p.attribute(items, errs)
-	// CXone answering per record (even with failures) is up: only no answer at all is an outage. A
+	// The destination answering per record (even with failures) is up: only no answer at all is an outage. A
 	// refusal held as the deployment's is no sign of health: refusing everything pauses too.
 	anyOK := slices.ContainsFunc(errs, func(e error) bool {
 		return e == nil || (destination.IsRecord(e) && destination.KindOf(e) != destination.Config)
 	})
-	// CXone answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
+	// The destination answered something (a 429, a refusal of a number): it is up, the pause is not an outage's.
 	healthy := anyOK || slices.ContainsFunc(errs, func(e error) bool {
 		k := destination.KindOf(e)
 		return e != nil && (k == destination.RateLimited || k == destination.Permanent)
 	})
-	// A second batch in a row that CXone took nothing of: an outage, not these items' fault. The
+	// A second batch in a row that the destination took nothing of: an outage, not these items' fault. The
 	// count moves before any item is settled, so that a batch in flight beside this one, whose
 	// items may be settled meanwhile, sees it.
 	failing := 0
@@ -154,12 +171,16 @@ func (p *Pusher) settle(ctx context.Context, items []queue.Item, errs []error, c
 	p.accepted(batch, ok)
 	if len(ok) > 0 {
 		if err := p.q.Ack(ctx, ok); err != nil {
-			// CXone has them; the lease expires and a re-push meets "already listed": it converges.
-			p.log.Warn("ack failed after CXone confirmed; items will be pushed again", "count", len(ok), "err", err)
+			// The destination has them; the lease expires and a re-push meets "already listed": it converges.
+			p.log.Warn("ack failed after the destination confirmed; items will be pushed again", "count", len(ok), "err", err)
 			return healthy
 		}
 		for _, it := range ok {
-			p.cfg.Metrics.Latency.Observe(now.Sub(it.FirstReceivedAt).Seconds())
+			if !it.FirstReceivedAt.IsZero() {
+				took := max(now.Sub(it.FirstReceivedAt), 0).Seconds()
+				p.cfg.Metrics.Latency.Observe(took)
+				p.cfg.Metrics.Confirmed.Observe(took)
+			}
 			if p.cfg.OnSynced != nil {
 				p.cfg.OnSynced(it, now)
 			}

@@ -38,6 +38,9 @@ type opts struct {
 	url   string // REDIS_URL of another topology (Sentinel, Cluster) instead of redis
 	store redisq.Options
 	sim   cxonesim.Config
+	// ahead, if set, moves the embedded store's clock this far (ns) ahead of the real one: a test
+	// lets a lease run out by moving it, not by sleeping.
+	ahead *atomic.Int64
 }
 
 func setup(t *testing.T, o opts) *testBundle {
@@ -58,7 +61,11 @@ func setup(t *testing.T, o opts) *testBundle {
 		}
 		store, limiter = s, s.Limiter()
 	} else {
-		s, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), boltq.Options{})
+		var bo boltq.Options
+		if o.ahead != nil {
+			bo.Now = func() time.Time { return time.Now().Add(time.Duration(o.ahead.Load())) }
+		}
+		s, err := boltq.Open(filepath.Join(t.TempDir(), "q.db"), bo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,6 +133,28 @@ func (b *testBundle) drained(t *testing.T) queue.Stats {
 			t.Fatalf("queue not drained: %+v; simulator %+v", st, b.sim.Stats())
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// waitUntil polls cond until it holds (true) or ctx ends (false).
+func waitUntil(ctx context.Context, cond func() bool) bool {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
+}
+
+// waitFor polls cond until it holds; the test fails with what if the bundle's deadline passes first.
+func (b *testBundle) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	if !waitUntil(b.ctx, cond) {
+		t.Fatalf("gave up waiting: %s", what)
 	}
 }
 
@@ -252,7 +281,12 @@ func TestOutageDeadLettersNothing(t *testing.T) {
 	all := nums(20, 0)
 	b.enqueue(t, queue.Add, all...)
 	b.start(t)
-	time.Sleep(4 * time.Second) // several failed batches, each far past two attempts' back-off
+	failed := func() int {
+		r := b.sim.Stats().Requests[cxonesim.KindV2Add]
+		return r[500] + r[502] + r[503]
+	}
+	// Several failed batches, each past two attempts' back-off (20 ms).
+	b.waitFor(t, "four failed pushes", func() bool { return failed() >= 4 })
 	st, err := b.q.Stats(b.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -260,9 +294,8 @@ func TestOutageDeadLettersNothing(t *testing.T) {
 	if st.Dead != 0 || st.Depth() != 20 {
 		t.Fatalf("an outage dead-lettered opt-outs: %+v", st)
 	}
-	if b.sim.Stats().Requests[cxonesim.KindV2Add][500]+b.sim.Stats().Requests[cxonesim.KindV2Add][502]+
-		b.sim.Stats().Requests[cxonesim.KindV2Add][503] < 2 {
-		t.Fatal("the outage was not tried twice: the test proves nothing")
+	if failed() < 4 {
+		t.Fatal("the outage was not tried four times: the test proves nothing")
 	}
 	b.sim.SetFaults(cxonesim.Faults{}) // CXone is back
 	if st := b.drained(t); st.Dead != 0 {
@@ -328,7 +361,7 @@ func TestTransientPoisonExhaustsAttempts(t *testing.T) {
 		batch := nums(3, 3*i)
 		good = append(good, batch...)
 		b.enqueue(t, queue.Add, batch...)
-		time.Sleep(30 * time.Millisecond)
+		b.waitFor(t, "the good numbers listed", func() bool { return len(b.sim.List()) >= len(good) })
 		if st, _ := b.q.Stats(b.ctx); st.Dead == 1 {
 			break
 		}
@@ -364,12 +397,40 @@ func TestRecoversLeasesOfADeadPusher(t *testing.T) {
 	wantList(t, b.sim, all)
 }
 
+// heldAdd is a client whose adds, once started is closed, hold until released: a batch in flight
+// when the stop comes.
+type heldAdd struct {
+	cxone.Client
+	started, release chan struct{}
+	once             sync.Once
+	calls            atomic.Int64
+}
+
+func (h *heldAdd) Add(ctx context.Context, cs []cxone.Contact) []error {
+	h.calls.Add(1)
+	h.once.Do(func() { close(h.started) })
+	<-h.release
+	return h.Client.Add(ctx, cs)
+}
+
 func TestShutdownLeavesNothingLeased(t *testing.T) {
 	b := setup(t, opts{rpm: 600})
 	b.enqueue(t, queue.Add, nums(200, 0)...)
-	stop := b.start(t)
-	time.Sleep(300 * time.Millisecond)
-	stop()
+	held := &heldAdd{Client: b.client, started: make(chan struct{}), release: make(chan struct{})}
+	p := pusher.New(b.q, held, b.pacer, b.sig.C(), b.cfg)
+	ctx, cancel := context.WithCancel(b.ctx)
+	ran := make(chan struct{})
+	go func() { _ = p.Run(ctx); close(ran) }()
+	<-held.started // a batch is in flight
+	cancel()
+	close(held.release) // it finishes after the stop
+	<-ran
+	if held.calls.Load() == 0 {
+		t.Fatal("no batch was in flight when the stop came: the test proves nothing")
+	}
+	if len(b.sim.List()) == 0 {
+		t.Fatal("the batch in flight at the stop was not finished")
+	}
 	st, err := b.q.Stats(b.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -413,9 +474,12 @@ func TestRedisRestartLosesNothing(t *testing.T) {
 	first := nums(300, 0)
 	b.enqueue(t, queue.Add, first...)
 	b.start(t)
-	time.Sleep(200 * time.Millisecond)
+	b.waitFor(t, "the drain to start", func() bool { return len(b.sim.List()) > 0 })
 	srv.Kill() // a crash: whatever Redis acknowledged is in its AOF
-	time.Sleep(300 * time.Millisecond)
+	b.waitFor(t, "the store to see Redis down", func() bool { _, err := b.q.Stats(b.ctx); return err != nil })
+	if len(b.sim.List()) == len(first) {
+		t.Fatal("the drain ended before the crash: the test proves nothing")
+	}
 	srv.Restart()
 	second := nums(100, 1000)
 	b.enqueue(t, queue.Add, second...)
@@ -461,14 +525,15 @@ func (r *recording) Add(ctx context.Context, cs []cxone.Contact) []error {
 // TestSuspectsArePushedAlone: numbers whose pushers died twice while holding them go one to a
 // request, so a number that kills pushers takes no batch mates with it.
 func TestSuspectsArePushedAlone(t *testing.T) {
-	b := setup(t, opts{})
+	var ahead atomic.Int64
+	b := setup(t, opts{ahead: &ahead})
 	suspects := nums(4, 0)
 	b.enqueue(t, queue.Add, suspects...)
 	for range 2 { // two pushers die holding them
 		if got, err := b.q.Claim(b.ctx, 10, 10*time.Millisecond); err != nil || len(got) != 4 {
 			t.Fatalf("claim: %d %v", len(got), err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		ahead.Add(int64(20 * time.Millisecond)) // the store's clock: the leases run out
 		if n, err := b.q.Recover(b.ctx, 5); err != nil || n != 4 {
 			t.Fatalf("recover: %d %v", n, err)
 		}
@@ -501,22 +566,30 @@ func TestSuspectsArePushedAlone(t *testing.T) {
 	}
 }
 
-// slowFirst is a client whose first add takes longer than a lease.
+// slowFirst is a client whose first add lasts until hold returns: longer than a lease.
 type slowFirst struct {
 	cxone.Client
-	delay time.Duration
-	once  sync.Once
+	hold func(context.Context)
+	once sync.Once
 }
 
 func (s *slowFirst) Add(ctx context.Context, cs []cxone.Contact) []error {
-	s.once.Do(func() { time.Sleep(s.delay) })
+	s.once.Do(func() { s.hold(ctx) })
 	return s.Client.Add(ctx, cs)
 }
 
-// counting counts what Recover recovered.
+// counting counts what Recover recovered, and the extensions of leases.
 type counting struct {
 	queue.Queue
-	recovered atomic.Int64
+	recovered, extended atomic.Int64
+}
+
+func (c *counting) Extend(ctx context.Context, items []queue.Item, lease time.Duration) (int, error) {
+	n, err := c.Queue.Extend(ctx, items, lease)
+	if err == nil {
+		c.extended.Add(1)
+	}
+	return n, err
 }
 
 func (c *counting) Recover(ctx context.Context, maxLost int) (int, error) {
@@ -533,15 +606,18 @@ func TestHeartbeatHoldsALongPush(t *testing.T) {
 	all := nums(10, 0)
 	b.enqueue(t, queue.Add, all...)
 	q := &counting{Queue: b.q}
-	slow := &slowFirst{Client: b.client, delay: 3 * b.cfg.Lease}
+	start := time.Now()
+	// The push lasts until its leases were extended nine times (every Lease/3): three leases.
+	slow := &slowFirst{Client: b.client, hold: func(ctx context.Context) {
+		waitUntil(ctx, func() bool { return q.extended.Load() >= 9 })
+	}}
 	p := pusher.New(q, slow, b.pacer, b.sig.C(), b.cfg)
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
-	start := time.Now()
 	go p.Run(ctx)
 	b.drained(t)
-	if d := time.Since(start); d < slow.delay {
-		t.Fatalf("drained in %v: the slow push did not happen", d)
+	if d := time.Since(start); d < 2*b.cfg.Lease || q.extended.Load() < 9 {
+		t.Fatalf("drained in %v after %d extensions: the slow push did not happen", d, q.extended.Load())
 	}
 	if n := q.recovered.Load(); n != 0 {
 		t.Fatalf("%d leases of a push in flight were recovered", n)
@@ -667,12 +743,7 @@ func TestFailoverDuringDrainLosesNothing(t *testing.T) {
 	first := nums(300, 0)
 	b.enqueue(t, queue.Add, first...)
 	b.start(t)
-	for len(b.sim.List()) < 30 {
-		if b.ctx.Err() != nil {
-			t.Fatal("the drain did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	b.waitFor(t, "the drain to start", func() bool { return len(b.sim.List()) >= 30 })
 	var mu sync.Mutex
 	accepted := append([]string(nil), first...)
 	var afterKill atomic.Int64
@@ -680,6 +751,14 @@ func TestFailoverDuringDrainLosesNothing(t *testing.T) {
 	sendCtx, stopSending := context.WithCancel(b.ctx)
 	var sender sync.WaitGroup
 	sender.Go(func() { // a sender that retries until answered 2xx, as webhook senders do
+		pace := time.NewTicker(50 * time.Millisecond) // a request, or a retry, every 50 ms
+		defer pace.Stop()
+		next := func() {
+			select {
+			case <-sendCtx.Done():
+			case <-pace.C:
+			}
+		}
 		for i := 0; sendCtx.Err() == nil; i++ {
 			batch := nums(10, 1000+10*i)
 			now := time.Now().Truncate(time.Millisecond)
@@ -697,9 +776,9 @@ func TestFailoverDuringDrainLosesNothing(t *testing.T) {
 					}
 					break
 				}
-				time.Sleep(50 * time.Millisecond)
+				next()
 			}
-			time.Sleep(50 * time.Millisecond)
+			next()
 		}
 	})
 	st, err := b.q.Stats(b.ctx)
@@ -711,11 +790,8 @@ func TestFailoverDuringDrainLosesNothing(t *testing.T) {
 	sen.WaitFailover(30 * time.Second)
 	t.Logf("failover after %v", time.Since(t0))
 	sen.RejoinAsReplica()
-	for afterKill.Load() < 3 {
-		if b.ctx.Err() != nil {
-			t.Fatalf("no opt-out acknowledged after the failover; sentinel log:\n%s", sen.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitUntil(b.ctx, func() bool { return afterKill.Load() >= 3 }) {
+		t.Fatalf("no opt-out acknowledged after the failover; sentinel log:\n%s", sen.Log())
 	}
 	t.Logf("acknowledged again after %v", time.Since(t0))
 	stopSending()
