@@ -89,7 +89,9 @@ while others ran are noisy). Each drain lasts about %.0f s at its true cap.
 }
 
 // writeSection replaces the drain's section of the file at path, or appends it.
-func writeSection(path string, section []byte) error { return writeMarked(path, "bench-drain", section) }
+func writeSection(path string, section []byte) error {
+	return writeMarked(path, "bench-drain", section)
+}
 
 // writeMarked replaces the section between the markers <!-- name:start --> and <!-- name:end --> in
 // the file at path, or appends it.

@@ -24,7 +24,9 @@ func (q *recoverInFlight) Claim(context.Context, int, time.Duration) ([]queue.It
 	return nil, nil
 }
 
-func (q *recoverInFlight) NextDue(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil }
+func (q *recoverInFlight) NextDue(context.Context) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
 
 func (q *recoverInFlight) Recover(ctx context.Context, _ int) (int, error) {
 	q.once.Do(func() { close(q.entered) })
