@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // The audit tables events and confirmations are partitioned by the month a record was written

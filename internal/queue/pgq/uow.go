@@ -59,13 +59,13 @@ type uow struct {
 	tx  pgx.Tx
 	now time.Time // the store's clock, read once: due times and the records' time
 
-	nums  map[string]*numRow
-	dests map[key]*destRow
-	items map[key]*itemRow
-	ids   map[[2]string]time.Time // event id and number -> expiry, as loaded or remembered
-	newID map[[2]string]bool      // ids to write
-	recs  []*record
-	wake  map[string]bool // destinations with an entry newly ready
+	nums          map[string]*numRow
+	dests         map[key]*destRow
+	items         map[key]*itemRow
+	ids           map[[2]string]time.Time // event id and number -> expiry, as loaded or remembered
+	newID         map[[2]string]bool      // ids to write
+	recs          []*record
+	wake          map[string]bool // destinations with an entry newly ready
 	lastConfirmed map[string]bool
 }
 
