@@ -8,18 +8,15 @@ import (
 
 // Listen calls wake(destination) whenever an entry becomes ready for a destination of this store,
 // in any process on the database (each write NOTIFYs the destination's channel when it commits),
-// until ctx is done. A lost connection is reconnected; wake is also called then, since a
-// notification may have been missed meanwhile.
+// until ctx is done. Each time it starts listening (at first, and after a lost connection) it calls
+// wake for every destination, since a notification may have come before.
 func (s *Store) Listen(ctx context.Context, wake func(dest string)) {
 	for ctx.Err() == nil {
 		err := s.listen(ctx, wake)
 		if ctx.Err() != nil {
 			return
 		}
-		_ = err
-		for _, d := range s.dests {
-			wake(d.name)
-		}
+		_ = err // the connection was lost: listen again
 		select {
 		case <-ctx.Done():
 			return
@@ -34,15 +31,15 @@ func (s *Store) listen(ctx context.Context, wake func(dest string)) error {
 		return err
 	}
 	// The connection holds LISTEN state: it is not given back to the pool for queries.
-	defer conn.Hijack().Close(context.WithoutCancel(ctx))
-	pc := conn.Conn()
+	pc := conn.Hijack()
+	defer pc.Close(context.WithoutCancel(ctx))
 	for _, d := range s.dests {
-		if _, err := pc.Exec(ctx, `SELECT pg_catalog.set_config('application_name', 'dncsync listen', false)`); err != nil {
-			return err
-		}
 		if _, err := pc.Exec(ctx, `LISTEN "`+strings.ReplaceAll(s.channel+d.name, `"`, `""`)+`"`); err != nil {
 			return err
 		}
+	}
+	for _, d := range s.dests {
+		wake(d.name)
 	}
 	for {
 		n, err := pc.WaitForNotification(ctx)
