@@ -184,3 +184,17 @@ func TestListenWakes(t *testing.T) {
 		}
 	}
 }
+
+func TestDurabilityWarnings(t *testing.T) {
+	t.Parallel()
+	url := migrated(t)
+	ctx := context.Background()
+	if w := open(t, url, pgq.Options{}).DurabilityWarnings(ctx); len(w) != 0 {
+		t.Fatalf("warnings for the default settings: %v", w)
+	}
+	// synchronous_commit can be set per connection: the store's connections run with it off.
+	s := open(t, url+"&synchronous_commit=off", pgq.Options{})
+	if w := s.DurabilityWarnings(ctx); len(w) != 1 || !strings.Contains(w[0], "synchronous_commit=off") {
+		t.Fatalf("warnings %v, want synchronous_commit", w)
+	}
+}
