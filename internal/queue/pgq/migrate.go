@@ -131,6 +131,11 @@ func Version(ctx context.Context, url string) (int, error) {
 // Migrate brings the database at url to SchemaVersion and returns the migrations it applied (with
 // dryRun, those it would apply, changing nothing). Concurrent runs wait for each other.
 func Migrate(ctx context.Context, url string, dryRun bool) ([]Migration, error) {
+	return migrate(ctx, url, SchemaVersion, dryRun)
+}
+
+// migrate brings the schema to version target (an older schema, for the tests of a migration).
+func migrate(ctx context.Context, url string, target int, dryRun bool) ([]Migration, error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("pgq: connect: %w", err)
@@ -147,7 +152,7 @@ func Migrate(ctx context.Context, url string, dryRun bool) ([]Migration, error) 
 	if have > SchemaVersion {
 		return nil, &SchemaError{Have: have, Want: SchemaVersion}
 	}
-	pending := migrations[have:]
+	pending := migrations[have:max(have, target)]
 	if dryRun {
 		return pending, nil
 	}
