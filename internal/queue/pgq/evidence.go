@@ -140,7 +140,8 @@ func (s *Store) states(ctx context.Context, q querier2, numbers []string) (map[s
 			}
 			return rows.Err()
 		})
-	b.Queue(`SELECT number, destination, status FROM queue WHERE number = ANY($1)`, numbers).
+	b.Queue(`SELECT number, destination, status FROM queue WHERE destination = ANY($2) AND number = ANY($1)`, numbers,
+		s.Destinations()).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var n, d, st string

@@ -128,7 +128,9 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT `+itemCols+` FROM queue WHERE number = ANY($1) FOR UPDATE`, ns).Query(func(rows pgx.Rows) error {
+	// The destinations as well as the numbers, so that the primary key (destination, number) finds them.
+	b.Queue(`SELECT `+itemCols+` FROM queue WHERE destination = ANY($2) AND number = ANY($1) FOR UPDATE`, ns,
+		u.s.Destinations()).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			r, err := scanItem(rows)
 			if err != nil {
@@ -157,8 +159,10 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		for i, p := range ids {
 			idv[i], nv[i] = p[0], p[1]
 		}
-		b.Queue(`SELECT e.event_id, e.number, e.expires_at FROM event_ids e
-			JOIN unnest($1::text[], $2::text[]) AS w(id, number) ON e.event_id = w.id AND e.number = w.number`, idv, nv).
+		// Both columns as arrays, so that the primary key finds them; a pair that is not one of ids
+		// is only an extra entry of the map, which nothing asks for.
+		b.Queue(`SELECT event_id, number, expires_at FROM event_ids WHERE event_id = ANY($1) AND number = ANY($2)`,
+			idv, nv).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var id, n string
