@@ -104,6 +104,19 @@ func BenchmarkBytesPerNumber(b *testing.B) {
 		Scan(&total); err != nil {
 		b.Fatal(err)
 	}
+	rows, err := db.Query(ctx, `SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c
+		JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = current_schema() AND c.relkind = 'r'
+		ORDER BY 2 DESC LIMIT 8`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		var size int64
+		rows.Scan(&name, &size)
+		b.Logf("%-24s %6.0f bytes/number", name, float64(size)/float64(n))
+	}
+	rows.Close()
 	b.ReportMetric(float64(total)/float64(n), "bytes/number")
 	b.ReportMetric(float64(n), "numbers")
 }
