@@ -47,6 +47,7 @@ type Config struct {
 	StartRemoves                             bool
 	RevokeAll                                string
 	// store
+	DatabaseURL      string
 	RedisURL         string
 	RedisMinReplicas int
 	DataDir          string
@@ -101,6 +102,7 @@ func Bind(s *setting.Set) *Config {
 	g.String(&c.RevokeAll, "revoke-all", "DNCSYNC_REVOKE_ALL", consent.DefaultPolicy, "the FCC revoke-all rule: on, off, or on from a date (YYYY-MM-DD, 00:00 UTC); under it an opt-out of any channel blocks every call and text. Each opt-out records the policy of its receipt: a later change never narrows it")
 
 	g = s.Group(GroupStore).Heading("Store")
+	g.Secret(&c.DatabaseURL, "database-url", "DATABASE_URL", "PostgreSQL store URL: postgres://user:password@host:5432/db (?search_path=SCHEMA for a schema of its own); run `dncsync migrate` first; unset: Redis or the embedded store")
 	g.Secret(&c.RedisURL, "redis-url", "REDIS_URL", "Redis store URL: redis:// or rediss:// (one server), ?master_name= (Sentinel), ?cluster=true (Cluster); unset: the embedded store")
 	g.Int(&c.RedisMinReplicas, "redis-min-replicas", "DNCSYNC_REDIS_MIN_REPLICAS", 0, "Redis replicas that must hold an opt-out before it is acknowledged (WAIT); 0: the primary alone")
 	g.String(&c.DataDir, "data-dir", "DNCSYNC_DATA_DIR", "./data", "directory of the embedded store")
@@ -109,7 +111,7 @@ func Bind(s *setting.Set) *Config {
 	g.Duration(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
 	g.Duration(&c.RejectionKeep, "rejection-retention", "DNCSYNC_REJECTION_RETENTION", queue.DefaultRejectionRetention, "how long rejected input is kept, with its audit record")
 	g.Int(&c.RejectionCap, "rejection-cap", "DNCSYNC_REJECTION_CAP", queue.DefaultRejectionCap, "most rejections kept; past it the oldest are shed (counted)")
-	g.Float(&c.RejectionFill, "rejection-max-fill", "DNCSYNC_REJECTION_MAX_FILL", queue.DefaultRejectionMaxFill, "share of the store's limit (Redis maxmemory; the embedded store's filesystem) past which rejections are counted, not written, leaving the rest to opt-outs")
+	g.Float(&c.RejectionFill, "rejection-max-fill", "DNCSYNC_REJECTION_MAX_FILL", queue.DefaultRejectionMaxFill, "share of the store's limit (Redis maxmemory; the embedded store's filesystem; PostgreSQL has none) past which rejections are counted, not written, leaving the rest to opt-outs")
 
 	g = s.Group(GroupPusher).Heading("Pusher: every destination's drain")
 	g.Duration(&c.BatchLinger, "batch-linger", "DNCSYNC_BATCH_LINGER", 250*time.Millisecond, "longest wait for a batch to fill")
@@ -197,6 +199,12 @@ func (c *Config) validateCore() error {
 	}
 	if c.MaxAttempts < 1 {
 		add("DNCSYNC_MAX_ATTEMPTS=%d must be at least 1", c.MaxAttempts)
+	}
+	if c.DatabaseURL != "" && c.RedisURL != "" {
+		add("DATABASE_URL and REDIS_URL are both set: choose one store")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		add("DATABASE_URL must be a postgres:// or postgresql:// URL")
 	}
 	if c.RedisMinReplicas < 0 {
 		add("DNCSYNC_REDIS_MIN_REPLICAS=%d must not be negative", c.RedisMinReplicas)

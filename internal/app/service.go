@@ -179,6 +179,16 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	for _, l := range s.lanes {
 		wg.Go(func() { _ = l.pusher.Run(pctx) })
 	}
+	// Work queued by another replica on the same store wakes this one's pushers too.
+	wg.Go(func() {
+		s.store.Listen(pctx, func(dest string) {
+			for _, l := range s.lanes {
+				if l.name == dest {
+					l.sig.Notify()
+				}
+			}
+		})
+	})
 	wg.Go(func() { s.sampler.Run(pctx) })
 	wg.Go(func() {
 		queue.KeepAudit(pctx, s.store, queue.Retention{Audit: s.cfg.AuditKeep, Rejections: s.cfg.RejectionKeep},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/pgq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
 )
 
@@ -21,7 +22,7 @@ import (
 // type assertion).
 type Store struct {
 	queue.Store
-	// Name says which store it is, for logs and the demo: "redis", or "embedded in DIR".
+	// Name says which store it is, for logs and the demo: "postgresql", "redis", or "embedded in DIR".
 	Name string
 	// Embedded is true for the embedded store, which one process holds at a time.
 	Embedded bool
@@ -30,16 +31,40 @@ type Store struct {
 	limiter func(name string) (queue.Limiter, error)
 	// durability says which of the store's settings would lose accepted opt-outs; nil: none can.
 	durability func(ctx context.Context) []string
+	// advice says which of the store's settings could lose the last moments' opt-outs on a crash,
+	// logged at start but not refused (PostgreSQL's synchronous_commit=off); nil: none.
+	advice func(ctx context.Context) []string
+	// listen calls wake(destination) when another process queues work for it; nil: only this
+	// process's enqueues wake its pushers.
+	listen func(ctx context.Context, wake func(dest string))
 }
 
 // ErrStoreLocked is returned by OpenStore for an embedded store another process holds (a running
 // serve): the command must go through the service instead (--server).
 var ErrStoreLocked = errors.New("the embedded store is held by another dncsync process")
 
-// OpenStore opens the store the settings name: Redis with REDIS_URL, else the embedded one in
-// DNCSYNC_DATA_DIR.
+// OpenStore opens the store the settings name: PostgreSQL with DATABASE_URL, Redis with REDIS_URL,
+// else the embedded one in DNCSYNC_DATA_DIR.
 func OpenStore(c *Config) (*Store, error) {
 	dests := c.Destinations()
+	if c.DatabaseURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		ps, err := pgq.Open(ctx, c.DatabaseURL, pgq.Options{EventIDTTL: c.EventIDTTL, Destinations: dests,
+			Rejections: c.RejectionLimits()})
+		if err != nil {
+			return nil, err
+		}
+		return &Store{Store: ps, Name: "postgresql",
+			limiter: func(name string) (queue.Limiter, error) {
+				v, err := ps.DestStore(name)
+				if err != nil {
+					return nil, err
+				}
+				return v.Limiter(), nil
+			},
+			advice: ps.DurabilityWarnings, listen: ps.Listen}, nil
+	}
 	if c.RedisURL != "" {
 		rs, err := redisq.Open(c.RedisURL, redisq.Options{EventIDTTL: c.EventIDTTL, MinReplicas: c.RedisMinReplicas,
 			Destinations: dests, Rejections: c.RejectionLimits()})
@@ -75,15 +100,28 @@ func (s *Store) Limiter(name string) (queue.Limiter, error) {
 	return s.limiter(name)
 }
 
+// Listen calls wake(destination) when another process on the store queues work for it, until ctx
+// is done; it returns at once for a store that cannot tell (each process then wakes its own).
+func (s *Store) Listen(ctx context.Context, wake func(dest string)) {
+	if s.listen != nil {
+		s.listen(ctx, wake)
+	}
+}
+
 // CheckDurable refuses a store whose settings would lose accepted opt-outs (Redis evicting keys,
 // or without an append-only file), unless allowUnsafe says the operator knows why. A store that
 // cannot be asked (down at start, or CONFIG forbidden by a managed service) is not refused.
 func (s *Store) CheckDurable(allowUnsafe bool, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if s.advice != nil {
+		for _, a := range s.advice(ctx) {
+			log.Warn(a)
+		}
+	}
 	if s.durability == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
 	problems := s.durability(ctx)
 	if len(problems) == 0 {
 		return nil

@@ -35,7 +35,7 @@ func clearEnv(t *testing.T) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		for _, p := range []string{"CXONE_", "DNCSYNC_", "GENESYS_", "REDIS_URL", "TWILIO_", "PORT"} {
+		for _, p := range []string{"CXONE_", "DNCSYNC_", "GENESYS_", "REDIS_URL", "DATABASE_URL", "TWILIO_", "PORT"} {
 			if strings.HasPrefix(k, p) {
 				t.Setenv(k, "") // restored after the test
 				os.Unsetenv(k)

@@ -1,0 +1,57 @@
+package pgq_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/pgtest"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/pgq"
+)
+
+// A database of the previous release's schema (version 1) with evidence in it migrates to this
+// build's: the evidence stays readable, and the new views answer from it.
+func TestMigrateFromPreviousRelease(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Schema(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := pgq.MigrateTo(ctx, url, pgq.SchemaVersion-1, false); err != nil {
+		t.Fatal(err)
+	}
+	db := conn(t, url)
+	// What release 1 wrote: a number synced at CXone, its request and the confirmation.
+	for _, q := range []string{
+		`CREATE TABLE events_p202601 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')`,
+		`CREATE TABLE confirmations_p202601 PARTITION OF confirmations FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')`,
+		`INSERT INTO meta VALUES ('destinations', 'cxone')`,
+		`INSERT INTO numbers VALUES ('+14155550001', 'synced', '2026-01-05', '2026-01-05', 2)`,
+		`INSERT INTO number_destinations VALUES ('+14155550001', 'cxone', 'synced', 'add', '2026-01-05', '2026-01-06', NULL, '')`,
+		`INSERT INTO events (seq, at, number, kind, action, source, received_at, occurred_at)
+			VALUES (nextval('audit_seq'), '2026-01-05', '+14155550001', 'received', 'add', 'crm', '2026-01-05', '2026-01-05')`,
+		`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at)
+			VALUES (nextval('audit_seq'), '2026-01-06', '+14155550001', 'cxone', 'confirmed', 'add', '2026-01-05')`,
+	} {
+		if _, err := db.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := pgq.Open(ctx, url, pgq.Options{}); err == nil {
+		t.Fatal("the store opened a schema of the previous release")
+	}
+	done, err := pgq.Migrate(ctx, url, false)
+	if err != nil || len(done) != 1 || done[0].Version != pgq.SchemaVersion {
+		t.Fatalf("migrate from %d: %v %v", pgq.SchemaVersion-1, done, err)
+	}
+	s := open(t, url, pgq.Options{})
+	h, found, err := s.Lookup(ctx, "+14155550001", queue.Page{})
+	if err != nil || !found || h.State.State != queue.StateSynced || len(h.Records) != 2 {
+		t.Fatalf("lookup after the migration: %+v %v %v", h, found, err)
+	}
+	var took time.Duration
+	if err := db.QueryRow(ctx, `SELECT took FROM request_confirmations WHERE number = '+14155550001'
+		AND destination = 'cxone'`).Scan(&took); err != nil || took != 24*time.Hour {
+		t.Fatalf("request_confirmations after the migration: %v %v", took, err)
+	}
+}

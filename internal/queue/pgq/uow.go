@@ -1,0 +1,450 @@
+package pgq
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// A uow (unit of work) is one transaction's view of the numbers it touches: their rows locked and
+// loaded (load), changed in Go by the same rules as the embedded store, and written back with the
+// audit records that witness the change (flush).
+
+type numRow struct {
+	number string
+	state  queue.State
+	first  time.Time
+	last   time.Time
+	newest int64 // seq of its newest record; 0: none
+	dirty  bool
+	gone   bool // deleted (a rejection key with nothing left)
+	// created: the row was made by load to lock a number not seen before; flush removes it again
+	// when nothing was written to it (an operator naming a number the store does not know).
+	created bool
+}
+
+type destRow struct {
+	number, dest string
+	queue.DestState
+	stored, dirty bool
+}
+
+type itemRow struct {
+	dest   string
+	item   queue.Item
+	status string // ready, leased, dead
+	at     time.Time
+	stored bool // in the table
+	dirty  bool
+	gone   bool
+}
+
+type key struct{ dest, number string }
+
+// record is an audit record to write, with what only a rejection has.
+type record struct {
+	queue.AuditRecord
+	dest string // the destination's name, for a push record
+	rej  *queue.Rejection
+	id   string // a rejection's identity; "": none
+	seq  int64
+}
+
+type uow struct {
+	s   *Store
+	tx  pgx.Tx
+	now time.Time // the store's clock, read once: due times and the records' time
+
+	nums          map[string]*numRow
+	dests         map[key]*destRow
+	items         map[key]*itemRow
+	ids           map[[2]string]time.Time // event id and number -> expiry, as loaded or remembered
+	newID         map[[2]string]bool      // ids to write
+	recs          []*record
+	wake          map[string]bool // destinations with an entry newly ready
+	lastConfirmed map[string]bool
+}
+
+func (s *Store) begin(tx pgx.Tx) *uow {
+	return &uow{s: s, tx: tx, now: ms(s.now()), nums: map[string]*numRow{}, dests: map[key]*destRow{},
+		items: map[key]*itemRow{}, ids: map[[2]string]time.Time{}, newID: map[[2]string]bool{}, wake: map[string]bool{},
+		lastConfirmed: map[string]bool{}}
+}
+
+const itemCols = `destination, number, status, at, action, raw, source, channel, reason, scope, occurred_at,
+	first_received_at, last_received_at, expires_at, events, attempts, lost_leases, last_error, version, lease`
+
+func scanItem(row pgx.Row) (*itemRow, error) {
+	r := &itemRow{stored: true}
+	it := &r.item
+	var action string
+	var events, attempts, lost int32
+	err := row.Scan(&r.dest, &it.Number, &r.status, tm{&r.at}, &action, &it.Raw, &it.Source, &it.Channel, &it.Reason,
+		&it.Scope, tm{&it.OccurredAt}, tm{&it.FirstReceivedAt}, tm{&it.LastReceivedAt}, tm{&it.ExpiresAt}, &events,
+		&attempts, &lost, &it.LastError, &it.Version, &it.Lease)
+	it.Action, it.Events, it.Attempts, it.LostLeases = queue.Action(action), int(events), int(attempts), int(lost)
+	return r, err
+}
+
+// load locks the numbers rows of numbers (creating empty ones, so that a new number is locked
+// too), in number order, and loads them with their queue entries and destination states. ids are
+// the event ids (with their numbers) to look up.
+func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error {
+	ns := slices.Clone(numbers)
+	slices.Sort(ns)
+	ns = slices.Compact(ns)
+	for _, n := range ns {
+		if _, ok := u.nums[n]; ok {
+			return errLoadTwice
+		}
+	}
+	b := &pgx.Batch{}
+	created := map[string]bool{}
+	b.Queue(`INSERT INTO numbers (number) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING
+		RETURNING number`, ns).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			created[n] = true
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT number, state, first_requested_at, last_event_at, coalesce(newest_seq, 0) FROM numbers
+		WHERE number = ANY($1) ORDER BY number FOR UPDATE`, ns).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			r := &numRow{}
+			var st string
+			if err := rows.Scan(&r.number, &st, tm{&r.first}, tm{&r.last}, &r.newest); err != nil {
+				return err
+			}
+			r.state = queue.State(st)
+			u.nums[r.number] = r
+		}
+		return rows.Err()
+	})
+	// The destinations as well as the numbers, so that the primary key (destination, number) finds them.
+	b.Queue(`SELECT `+itemCols+` FROM queue WHERE destination = ANY($2) AND number = ANY($1) FOR UPDATE`, ns,
+		u.s.Destinations()).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			r, err := scanItem(rows)
+			if err != nil {
+				return err
+			}
+			u.items[key{r.dest, r.item.Number}] = r
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT number, destination, state, coalesce(confirmed_action, ''), confirmed_occurred_at, confirmed_at,
+		confirmed_expires_at, last_error FROM number_destinations WHERE number = ANY($1)`, ns).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			r := &destRow{stored: true}
+			var st, act string
+			if err := rows.Scan(&r.number, &r.dest, &st, &act, tm{&r.ConfirmedOccur}, tm{&r.ConfirmedAt},
+				tm{&r.ConfirmedExpires}, &r.LastError); err != nil {
+				return err
+			}
+			r.State, r.ConfirmedAction = queue.State(st), queue.Action(act)
+			u.dests[key{r.dest, r.number}] = r
+		}
+		return rows.Err()
+	})
+	if len(ids) > 0 {
+		idv, nv := make([]string, len(ids)), make([]string, len(ids))
+		for i, p := range ids {
+			idv[i], nv[i] = p[0], p[1]
+		}
+		// Both columns as arrays, so that the primary key finds them; a pair that is not one of ids
+		// is only an extra entry of the map, which nothing asks for.
+		b.Queue(`SELECT event_id, number, expires_at FROM event_ids WHERE event_id = ANY($1) AND number = ANY($2)`,
+			idv, nv).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var id, n string
+					var exp time.Time
+					if err := rows.Scan(&id, &n, tm{&exp}); err != nil {
+						return err
+					}
+					u.ids[[2]string{id, n}] = exp
+				}
+				return rows.Err()
+			})
+	}
+	if err := u.tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	for n := range created {
+		if r := u.nums[n]; r != nil {
+			r.created = true
+		}
+	}
+	return nil
+}
+
+type loadError string
+
+func (e loadError) Error() string { return string(e) }
+
+const errLoadTwice = loadError("pgq: a number loaded twice in one transaction")
+
+// num is number's row (loaded).
+func (u *uow) num(number string) *numRow {
+	r := u.nums[number]
+	if r == nil { // not loaded: a bug; an empty row keeps the logic total, and flush writes it
+		r = &numRow{number: number}
+		u.nums[number] = r
+	}
+	return r
+}
+
+// item is d's entry for number; nil when there is none.
+func (u *uow) item(d, number string) *itemRow {
+	r := u.items[key{d, number}]
+	if r == nil || r.gone {
+		return nil
+	}
+	return r
+}
+
+// destState is what d confirmed of number (its row, or an empty one; the primary's state without
+// a row is the number's own, as in the embedded store).
+func (u *uow) destState(d, number string) *destRow {
+	k := key{d, number}
+	r := u.dests[k]
+	if r == nil {
+		r = &destRow{number: number, dest: d}
+		if d == u.s.dests[0].name {
+			r.State = u.num(number).state
+		}
+		u.dests[k] = r
+	}
+	return r
+}
+
+// move puts r in status with time at.
+func (u *uow) move(r *itemRow, status string, at time.Time) {
+	r.status, r.at, r.dirty, r.gone = status, ms(at), true, false
+	if status != "leased" {
+		r.item.Lease = ""
+	}
+	if status == "ready" {
+		u.wake[r.dest] = true
+	}
+}
+
+func (u *uow) remove(r *itemRow) { r.gone, r.dirty = true, true }
+
+// holder is d's entry for it only if leased under its token.
+func (u *uow) holder(d string, it queue.Item) *itemRow {
+	r := u.item(d, it.Number)
+	if it.Lease == "" || r == nil || r.status != "leased" || r.item.Lease != it.Lease {
+		return nil
+	}
+	return r
+}
+
+// record appends rec to the log, and to its number's trail when it has one.
+func (u *uow) record(rec *record) {
+	rec.At = u.now
+	u.recs = append(u.recs, rec)
+}
+
+// received updates the first and last receipt of a number.
+func received(n *numRow, at time.Time) {
+	if n.first.IsZero() {
+		n.first = at
+	}
+	if at.UnixMilli() > n.last.UnixMilli() {
+		n.last = at
+	}
+	n.dirty = true
+}
+
+// destRecord appends rec (about destination d) to number's trail after change has updated d's state.
+func (u *uow) destRecord(d, number string, rec queue.AuditRecord, change func(*queue.DestState)) {
+	ds := u.destState(d, number)
+	change(&ds.DestState)
+	ds.dirty = true
+	if d == u.s.dests[0].name {
+		n := u.num(number)
+		n.state, n.dirty = ds.State, true
+	}
+	u.record(&record{AuditRecord: rec, dest: d})
+}
+
+// failure records a failed push or a dead letter (see boltq's failure).
+func (u *uow) failure(d, number string, kind queue.AuditKind, action queue.Action, detail string, setErr bool) {
+	u.destRecord(d, number, queue.AuditRecord{Kind: kind, Number: number, Action: action, Detail: detail},
+		func(st *queue.DestState) {
+			if kind == queue.AuditDead {
+				st.State, setErr = queue.StateDead, true
+			}
+			if setErr {
+				st.LastError = detail
+			}
+		})
+}
+
+// confirmed records that d confirmed it, the item as claimed.
+func (u *uow) confirmed(d string, it queue.Item) {
+	u.destRecord(d, it.Number, queue.AuditRecord{Kind: queue.AuditConfirmed, Number: it.Number, Action: it.Action,
+		OccurredAt: it.OccurredAt, ExpiresAt: ms(it.ExpiresAt)}, func(st *queue.DestState) {
+		st.State = queue.StateSynced
+		if it.Action == queue.Remove {
+			st.State = queue.StateRemoved
+		}
+		st.ConfirmedAction, st.ConfirmedOccur, st.ConfirmedExpires = it.Action, ms(it.OccurredAt), ms(it.ExpiresAt)
+		st.ConfirmedAt = u.now
+		st.LastError = ""
+	})
+	u.lastConfirmed[d] = true
+}
+
+// flush writes what changed and the records, in one round trip.
+func (u *uow) flush(ctx context.Context) error {
+	b := &pgx.Batch{}
+	if len(u.recs) > 0 {
+		var seqs []int64
+		err := func() error {
+			rows, err := u.tx.Query(ctx, `SELECT nextval('audit_seq') FROM generate_series(1, $1)`, len(u.recs))
+			if err != nil {
+				return err
+			}
+			seqs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		}()
+		if err != nil {
+			return err
+		}
+		slices.Sort(seqs)
+		for i, rec := range u.recs {
+			rec.seq = seqs[i]
+			if rec.Number != "" {
+				n := u.num(rec.Number)
+				n.newest, n.dirty = rec.seq, true
+			}
+		}
+	}
+	for _, n := range sortedKeys(u.nums) {
+		r := u.nums[n]
+		switch {
+		case r.gone, r.created && !r.dirty:
+			b.Queue(`DELETE FROM numbers WHERE number = $1`, r.number)
+		case r.dirty:
+			b.Queue(`INSERT INTO numbers (number, state, first_requested_at, last_event_at, newest_seq)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (number) DO UPDATE SET state = EXCLUDED.state,
+				first_requested_at = EXCLUDED.first_requested_at, last_event_at = EXCLUDED.last_event_at,
+				newest_seq = EXCLUDED.newest_seq`, r.number, string(r.state), tz(r.first), tz(r.last), nullSeq(r.newest))
+		}
+	}
+	for _, r := range u.dests {
+		if !r.dirty {
+			continue
+		}
+		b.Queue(`INSERT INTO number_destinations (number, destination, state, confirmed_action, confirmed_occurred_at,
+			confirmed_at, confirmed_expires_at, last_error) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8)
+			ON CONFLICT (number, destination) DO UPDATE SET state = EXCLUDED.state,
+			confirmed_action = EXCLUDED.confirmed_action, confirmed_occurred_at = EXCLUDED.confirmed_occurred_at,
+			confirmed_at = EXCLUDED.confirmed_at, confirmed_expires_at = EXCLUDED.confirmed_expires_at,
+			last_error = EXCLUDED.last_error`, r.number, r.dest, string(r.State), string(r.ConfirmedAction),
+			tz(r.ConfirmedOccur), tz(r.ConfirmedAt), tz(r.ConfirmedExpires), r.LastError)
+	}
+	for _, r := range u.items {
+		switch {
+		case !r.dirty:
+		case r.gone:
+			if r.stored {
+				b.Queue(`DELETE FROM queue WHERE destination = $1 AND number = $2`, r.dest, r.item.Number)
+			}
+		default:
+			it := &r.item
+			b.Queue(`INSERT INTO queue (`+itemCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+				$14, $15, $16, $17, $18, $19, $20) ON CONFLICT (destination, number) DO UPDATE SET status = EXCLUDED.status,
+				at = EXCLUDED.at, action = EXCLUDED.action, raw = EXCLUDED.raw, source = EXCLUDED.source,
+				channel = EXCLUDED.channel, reason = EXCLUDED.reason, scope = EXCLUDED.scope,
+				occurred_at = EXCLUDED.occurred_at, first_received_at = EXCLUDED.first_received_at,
+				last_received_at = EXCLUDED.last_received_at, expires_at = EXCLUDED.expires_at, events = EXCLUDED.events,
+				attempts = EXCLUDED.attempts, lost_leases = EXCLUDED.lost_leases, last_error = EXCLUDED.last_error,
+				version = EXCLUDED.version, lease = EXCLUDED.lease`,
+				r.dest, it.Number, r.status, ms(r.at), string(it.Action), it.Raw, it.Source, it.Channel, it.Reason, it.Scope,
+				ms(it.OccurredAt), ms(it.FirstReceivedAt), ms(it.LastReceivedAt), tz(it.ExpiresAt), it.Events, it.Attempts,
+				it.LostLeases, it.LastError, it.Version, it.Lease)
+		}
+	}
+	for k := range u.newID {
+		b.Queue(`INSERT INTO event_ids (event_id, number, expires_at) VALUES ($1, $2, $3)
+			ON CONFLICT (event_id, number) DO UPDATE SET expires_at = EXCLUDED.expires_at`, k[0], k[1], u.ids[k])
+	}
+	for _, rec := range u.recs {
+		queueRecord(b, rec)
+	}
+	for d := range u.lastConfirmed {
+		b.Queue(`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+			"last_confirmed:"+d, u.now.Format(time.RFC3339Nano))
+	}
+	for d := range u.wake {
+		b.Queue(`SELECT pg_notify($1, '')`, u.s.channel+d)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return u.tx.SendBatch(ctx, b).Close()
+}
+
+func nullSeq(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+// queueRecord adds the insert of rec into its table: events, confirmations or rejections.
+func queueRecord(b *pgx.Batch, rec *record) {
+	r := &rec.AuditRecord
+	switch {
+	case rec.rej != nil:
+		j := rec.rej
+		var id any
+		if rec.id != "" {
+			id = rec.id
+		}
+		b.Queue(`INSERT INTO rejections (seq, at, number, valid_number, kind, raw, body, said, reason, region, source,
+			channel, event_id, received_at, hash, bytes, identity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+			$12, $13, $14, $15, $16, $17)`, rec.seq, r.At, j.Key, j.Number != "", string(j.Kind), j.Raw, j.Body, j.Said,
+			j.Reason, j.Region, j.Source, j.Channel, j.EventID, tz(j.ReceivedAt), j.Hash, j.Bytes, id)
+	case r.Kind == queue.AuditReceived || r.Kind == queue.AuditStale:
+		b.Queue(`INSERT INTO events (seq, at, number, kind, action, raw, source, channel, reason, scope, event_id,
+			occurred_at, received_at, expires_at, repeats) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+			$14, $15)`, rec.seq, r.At, r.Number, string(r.Kind), string(r.Action), r.Raw, r.Source, r.Channel, r.Reason,
+			r.Scope, r.EventID, tz(r.OccurredAt), tz(r.ReceivedAt), tz(r.ExpiresAt), r.Repeats)
+	default:
+		b.Queue(`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at, expires_at, detail)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, rec.seq, r.At, r.Number, rec.dest, string(r.Kind),
+			string(r.Action), tz(r.OccurredAt), tz(r.ExpiresAt), r.Detail)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// write runs fn in a transaction with a uow, flushes and commits.
+func (s *Store) write(ctx context.Context, fn func(u *uow) error) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		u := s.begin(tx)
+		if err := fn(u); err != nil {
+			return err
+		}
+		return u.flush(ctx)
+	})
+}
