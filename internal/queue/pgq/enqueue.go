@@ -79,9 +79,9 @@ func (u *uow) enqueue(ev queue.Event, idExpiry time.Time) queue.EnqueueStatus {
 	}
 	n := u.num(ev.Number)
 	received(n, ev.ReceivedAt)
-	rec := queue.AuditRecord{Kind: queue.AuditReceived, Number: ev.Number, Raw: ev.Raw, Action: ev.Action,
-		Source: ev.Source, Channel: ev.Channel, Reason: ev.Reason, Scope: ev.Scope, EventID: queue.BoundID(ev.ID),
-		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats}
+	// The one copy of an event's fields into its record (At is set when the record is written).
+	rec := queue.Received(ev, time.Time{})
+	rec.EventID = queue.BoundID(ev.ID)
 	status := queue.Stale
 	for _, d := range u.s.dests {
 		if ev.Only != "" && ev.Only != d.name {

@@ -15,7 +15,7 @@ import (
 var _ queue.Evidence = (*Store)(nil)
 
 const trailCols = `seq, at, number, kind, destination, action, raw, source, channel, reason, scope, event_id, region,
-	occurred_at, received_at, expires_at, detail, repeats`
+	occurred_at, received_at, expires_at, detail, repeats, consent_channel, purpose, policy`
 
 func (s *Store) scanRecord(row pgx.Row) (int64, queue.AuditRecord, error) {
 	var seq int64
@@ -23,7 +23,10 @@ func (s *Store) scanRecord(row pgx.Row) (int64, queue.AuditRecord, error) {
 	var kind, dest, action string
 	var repeats int32
 	err := row.Scan(&seq, tm{&r.At}, &r.Number, &kind, &dest, &action, &r.Raw, &r.Source, &r.Channel, &r.Reason,
-		&r.Scope, &r.EventID, &r.Region, tm{&r.OccurredAt}, tm{&r.ReceivedAt}, tm{&r.ExpiresAt}, &r.Detail, &repeats)
+		&r.Scope, &r.EventID, &r.Region, tm{&r.OccurredAt}, tm{&r.ReceivedAt}, tm{&r.ExpiresAt}, &r.Detail, &repeats,
+		&r.ConsentChannel, &r.Purpose, &r.Policy)
+	unesc(&r.Raw, &r.Source, &r.Channel, &r.Reason, &r.Scope, &r.EventID, &r.Region, &r.Detail, &r.ConsentChannel,
+		&r.Purpose, &r.Policy)
 	r.Kind, r.Destination, r.Action, r.Repeats = queue.AuditKind(kind), s.label(dest), queue.Action(action), int(repeats)
 	return seq, r, err
 }
@@ -135,6 +138,7 @@ func (s *Store) states(ctx context.Context, q querier2, numbers []string) (map[s
 					tm{&ds.ConfirmedExpires}, &ds.LastError); err != nil {
 					return err
 				}
+				unesc(&ds.LastError)
 				ds.State, ds.ConfirmedAction = queue.State(st), queue.Action(act)
 				dests[key{d, n}] = ds
 			}

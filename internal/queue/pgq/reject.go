@@ -286,6 +286,7 @@ func scanRejection(row pgx.Row) (queue.Rejection, error) {
 	var bytes int32
 	err := row.Scan(&r.Key, &valid, &kind, &r.Raw, &r.Body, &r.Said, &r.Reason, &r.Region, &r.Source, &r.Channel,
 		&r.EventID, tm{&r.ReceivedAt}, &r.Hash, &bytes)
+	unesc(&r.Raw, &r.Body, &r.Said, &r.Reason, &r.Region, &r.Source, &r.Channel, &r.EventID)
 	r.Kind, r.Bytes = queue.AuditKind(kind), int(bytes)
 	if valid {
 		r.Number = r.Key

@@ -76,7 +76,8 @@ func (s *Store) begin(tx pgx.Tx) *uow {
 }
 
 const itemCols = `destination, number, status, at, action, raw, source, channel, reason, scope, occurred_at,
-	first_received_at, last_received_at, expires_at, events, attempts, lost_leases, last_error, version, lease`
+	first_received_at, last_received_at, expires_at, events, attempts, lost_leases, last_error, version, lease,
+	consent_channel, purpose, policy`
 
 func scanItem(row pgx.Row) (*itemRow, error) {
 	r := &itemRow{stored: true}
@@ -85,7 +86,9 @@ func scanItem(row pgx.Row) (*itemRow, error) {
 	var events, attempts, lost int32
 	err := row.Scan(&r.dest, &it.Number, &r.status, tm{&r.at}, &action, &it.Raw, &it.Source, &it.Channel, &it.Reason,
 		&it.Scope, tm{&it.OccurredAt}, tm{&it.FirstReceivedAt}, tm{&it.LastReceivedAt}, tm{&it.ExpiresAt}, &events,
-		&attempts, &lost, &it.LastError, &it.Version, &it.Lease)
+		&attempts, &lost, &it.LastError, &it.Version, &it.Lease, &it.ConsentChannel, &it.Purpose, &it.Policy)
+	unesc(&it.Raw, &it.Source, &it.Channel, &it.Reason, &it.Scope, &it.LastError, &it.ConsentChannel, &it.Purpose,
+		&it.Policy)
 	it.Action, it.Events, it.Attempts, it.LostLeases = queue.Action(action), int(events), int(attempts), int(lost)
 	return r, err
 }
@@ -149,6 +152,7 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 				tm{&r.ConfirmedExpires}, &r.LastError); err != nil {
 				return err
 			}
+			unesc(&r.LastError)
 			r.State, r.ConfirmedAction = queue.State(st), queue.Action(act)
 			u.dests[key{r.dest, r.number}] = r
 		}
@@ -157,7 +161,7 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 	if len(ids) > 0 {
 		idv, nv := make([]string, len(ids)), make([]string, len(ids))
 		for i, p := range ids {
-			idv[i], nv[i] = p[0], p[1]
+			idv[i], nv[i] = esc(p[0]), p[1]
 		}
 		// Both columns as arrays, so that the primary key finds them; a pair that is not one of ids
 		// is only an extra entry of the map, which nothing asks for.
@@ -170,6 +174,7 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 					if err := rows.Scan(&id, &n, tm{&exp}); err != nil {
 						return err
 					}
+					unesc(&id)
 					u.ids[[2]string{id, n}] = exp
 				}
 				return rows.Err()
@@ -352,7 +357,7 @@ func (u *uow) flush(ctx context.Context) error {
 			confirmed_action = EXCLUDED.confirmed_action, confirmed_occurred_at = EXCLUDED.confirmed_occurred_at,
 			confirmed_at = EXCLUDED.confirmed_at, confirmed_expires_at = EXCLUDED.confirmed_expires_at,
 			last_error = EXCLUDED.last_error`, r.number, r.dest, string(r.State), string(r.ConfirmedAction),
-			tz(r.ConfirmedOccur), tz(r.ConfirmedAt), tz(r.ConfirmedExpires), r.LastError)
+			tz(r.ConfirmedOccur), tz(r.ConfirmedAt), tz(r.ConfirmedExpires), esc(r.LastError))
 	}
 	for _, r := range u.items {
 		switch {
@@ -364,21 +369,23 @@ func (u *uow) flush(ctx context.Context) error {
 		default:
 			it := &r.item
 			b.Queue(`INSERT INTO queue (`+itemCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-				$14, $15, $16, $17, $18, $19, $20) ON CONFLICT (destination, number) DO UPDATE SET status = EXCLUDED.status,
+				$14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (destination, number) DO UPDATE SET status = EXCLUDED.status,
 				at = EXCLUDED.at, action = EXCLUDED.action, raw = EXCLUDED.raw, source = EXCLUDED.source,
 				channel = EXCLUDED.channel, reason = EXCLUDED.reason, scope = EXCLUDED.scope,
 				occurred_at = EXCLUDED.occurred_at, first_received_at = EXCLUDED.first_received_at,
 				last_received_at = EXCLUDED.last_received_at, expires_at = EXCLUDED.expires_at, events = EXCLUDED.events,
 				attempts = EXCLUDED.attempts, lost_leases = EXCLUDED.lost_leases, last_error = EXCLUDED.last_error,
-				version = EXCLUDED.version, lease = EXCLUDED.lease`,
-				r.dest, it.Number, r.status, ms(r.at), string(it.Action), it.Raw, it.Source, it.Channel, it.Reason, it.Scope,
-				ms(it.OccurredAt), ms(it.FirstReceivedAt), ms(it.LastReceivedAt), tz(it.ExpiresAt), it.Events, it.Attempts,
-				it.LostLeases, it.LastError, it.Version, it.Lease)
+				version = EXCLUDED.version, lease = EXCLUDED.lease, consent_channel = EXCLUDED.consent_channel,
+				purpose = EXCLUDED.purpose, policy = EXCLUDED.policy`,
+				r.dest, it.Number, r.status, ms(r.at), string(it.Action), esc(it.Raw), esc(it.Source), esc(it.Channel),
+				esc(it.Reason), esc(it.Scope), ms(it.OccurredAt), ms(it.FirstReceivedAt), ms(it.LastReceivedAt),
+				tz(it.ExpiresAt), it.Events, it.Attempts, it.LostLeases, esc(it.LastError), it.Version, it.Lease,
+				esc(it.ConsentChannel), esc(it.Purpose), esc(it.Policy))
 		}
 	}
 	for k := range u.newID {
 		b.Queue(`INSERT INTO event_ids (event_id, number, expires_at) VALUES ($1, $2, $3)
-			ON CONFLICT (event_id, number) DO UPDATE SET expires_at = EXCLUDED.expires_at`, k[0], k[1], u.ids[k])
+			ON CONFLICT (event_id, number) DO UPDATE SET expires_at = EXCLUDED.expires_at`, esc(k[0]), k[1], u.ids[k])
 	}
 	for _, rec := range u.recs {
 		queueRecord(b, rec)
@@ -415,17 +422,20 @@ func queueRecord(b *pgx.Batch, rec *record) {
 		}
 		b.Queue(`INSERT INTO rejections (seq, at, number, valid_number, kind, raw, body, said, reason, region, source,
 			channel, event_id, received_at, hash, bytes, identity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-			$12, $13, $14, $15, $16, $17)`, rec.seq, r.At, j.Key, j.Number != "", string(j.Kind), j.Raw, j.Body, j.Said,
-			j.Reason, j.Region, j.Source, j.Channel, j.EventID, tz(j.ReceivedAt), j.Hash, j.Bytes, id)
+			$12, $13, $14, $15, $16, $17)`, rec.seq, r.At, j.Key, j.Number != "", string(j.Kind), esc(j.Raw), esc(j.Body),
+			esc(j.Said), esc(j.Reason), esc(j.Region), esc(j.Source), esc(j.Channel), esc(j.EventID), tz(j.ReceivedAt),
+			j.Hash, j.Bytes, id)
 	case r.Kind == queue.AuditReceived || r.Kind == queue.AuditStale:
 		b.Queue(`INSERT INTO events (seq, at, number, kind, action, raw, source, channel, reason, scope, event_id,
-			occurred_at, received_at, expires_at, repeats) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			$14, $15)`, rec.seq, r.At, r.Number, string(r.Kind), string(r.Action), r.Raw, r.Source, r.Channel, r.Reason,
-			r.Scope, r.EventID, tz(r.OccurredAt), tz(r.ReceivedAt), tz(r.ExpiresAt), r.Repeats)
+			occurred_at, received_at, expires_at, repeats, consent_channel, purpose, policy) VALUES ($1, $2, $3, $4, $5,
+			$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, rec.seq, r.At, r.Number, string(r.Kind),
+			string(r.Action), esc(r.Raw), esc(r.Source), esc(r.Channel), esc(r.Reason), esc(r.Scope), esc(r.EventID),
+			tz(r.OccurredAt), tz(r.ReceivedAt), tz(r.ExpiresAt), r.Repeats, esc(r.ConsentChannel), esc(r.Purpose),
+			esc(r.Policy))
 	default:
 		b.Queue(`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at, expires_at, detail)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, rec.seq, r.At, r.Number, rec.dest, string(r.Kind),
-			string(r.Action), tz(r.OccurredAt), tz(r.ExpiresAt), r.Detail)
+			string(r.Action), tz(r.OccurredAt), tz(r.ExpiresAt), esc(r.Detail))
 	}
 }
 
