@@ -29,7 +29,7 @@ func TestMigrateFromPreviousRelease(t *testing.T) {
 		`INSERT INTO numbers VALUES ('+14155550001', 'synced', '2026-01-05', '2026-01-05', 2)`,
 		`INSERT INTO number_destinations VALUES ('+14155550001', 'cxone', 'synced', 'add', '2026-01-05', '2026-01-06', NULL, '')`,
 		`INSERT INTO events (seq, at, number, kind, action, source, received_at, occurred_at)
-			VALUES (nextval('audit_seq'), '2026-01-05', '+14155550001', 'received', 'add', 'crm', '2026-01-05', '2026-01-05')`,
+			VALUES (nextval('audit_seq'), '2026-01-05', '+14155550001', 'received', 'add', 'c\rm\0', '2026-01-05', '2026-01-05')`,
 		`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at)
 			VALUES (nextval('audit_seq'), '2026-01-06', '+14155550001', 'cxone', 'confirmed', 'add', '2026-01-05')`,
 	} {
@@ -48,6 +48,16 @@ func TestMigrateFromPreviousRelease(t *testing.T) {
 	h, found, err := s.Lookup(ctx, "+14155550001", queue.Page{})
 	if err != nil || !found || h.State.State != queue.StateSynced || len(h.Records) != 2 {
 		t.Fatalf("lookup after the migration: %+v %v %v", h, found, err)
+	}
+	// Text written before schema 3 was not escaped: the migration escapes it, so it reads back as written.
+	var sources []string
+	for _, r := range h.Records {
+		if r.Kind == queue.AuditReceived {
+			sources = append(sources, r.Source)
+		}
+	}
+	if len(sources) != 1 || sources[0] != `c\rm\0` {
+		t.Errorf("sources after the migration: %q, want one %q", sources, `c\rm\0`)
 	}
 	var took time.Duration
 	if err := db.QueryRow(ctx, `SELECT took FROM request_confirmations WHERE number = '+14155550001'
