@@ -22,7 +22,9 @@ func TestPostgresEndToEnd(t *testing.T) {
 	sim, env := startSim(t, 30000)
 	sim.SetFaults(cxonesim.Faults{RateLimit429: 0.05, RetryAfter: "1", ServerError: 0.05,
 		LostAfterApply: 0.1, ExpireTokens: 0.03, HTMLError: 0.02})
-	env = append(env, "DATABASE_URL="+url)
+	// A fresh token refused too (3% of tokens expire) is the deployment's fault and waits
+	// DNCSYNC_CONFIG_WAIT; kept short, since that wait is not what this test is about.
+	env = append(env, "DATABASE_URL="+url, "DNCSYNC_CONFIG_WAIT=2s")
 
 	cmd := exec.Command(binPath, "serve")
 	cmd.Env = append(cleanEnv(), env...)
@@ -48,7 +50,8 @@ func TestPostgresEndToEnd(t *testing.T) {
 	sameSet(t, accepted, c.want)
 	waitForList(t, sim, c.want, 90*time.Second)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Longer than the queued loop below (a minute, past the killed process's leases).
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	db, err := pgx.Connect(ctx, url)
 	if err != nil {
