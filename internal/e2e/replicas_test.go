@@ -35,7 +35,23 @@ func TestReplicasShareTheLimitAndSurviveAKill(t *testing.T) {
 	if n := len(sim.List()); n >= len(c.want) {
 		t.Fatalf("the whole list was pushed before the kill (%d): the test proves nothing", n)
 	}
+	// Hold CXone's answers until both replicas hold claims: more than one replica's most (two
+	// batches of 50) leased means the replica about to be killed holds a batch in flight.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	arrived, release := sim.HoldRequests()
+	<-arrived
+	var leased int64
+	var err error
+	if !poll.Within(20*time.Second, func() bool {
+		leased, err = rdb.ZCard(context.Background(), "{dncsync}:leased").Result()
+		return err == nil && leased > 100
+	}) {
+		release()
+		t.Fatalf("only %d numbers leased with CXone's answers held (%v): no kill in flight to prove", leased, err)
+	}
 	a.kill()
+	release()
 	killed := time.Now()
 	waitForList(t, sim, c.want, 90*time.Second)
 	st := sim.Stats()
@@ -66,9 +82,6 @@ func TestReplicasShareTheLimitAndSurviveAKill(t *testing.T) {
 	}
 	// The killed replica's last batch may have reached CXone before its acks: the list is complete
 	// before its leases run out. Wait for them, and for the survivor to say it recovered them.
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer rdb.Close()
-	var leased int64
 	if !poll.Within(30*time.Second, func() bool {
 		leased, err = rdb.ZCard(context.Background(), "{dncsync}:leased").Result()
 		return err == nil && leased == 0
