@@ -3,6 +3,7 @@ package pgq
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (s *Store) RedriveNumbers(ctx context.Context, numbers []string) ([]string,
 		}
 		for _, n := range numbers {
 			r := u.item(d, n)
-			if r == nil || r.status != "dead" || contains(done, n) {
+			if r == nil || r.status != "dead" || slices.Contains(done, n) {
 				continue
 			}
 			r.item.Attempts, r.item.LastError = 0, ""
@@ -98,15 +99,6 @@ func (s *Store) RedriveNumbers(ctx context.Context, numbers []string) ([]string,
 		return nil, unavailable("redrive", err)
 	}
 	return done, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // DropDead removes the named dead letters, each with an AuditDropped record carrying reason.
