@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +123,23 @@ func emptyAsNull(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// migrate-store needs both ends, and moves only to PostgreSQL: said before anything is read.
+func TestMigrateStoreUsage(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", dir}, "usage: dncsync migrate-store"},
+		{[]string{"--from", filepath.Join(dir, "a"), "--to", filepath.Join(dir, "b")}, "cannot be moved to (postgres://)"},
+		{[]string{"--from", "mysql://x", "--to", filepath.Join(dir, "b")}, `"mysql://": want postgres://`},
+	} {
+		code, _, errOut := run(t, append([]string{"migrate-store"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("migrate-store %v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
 }
