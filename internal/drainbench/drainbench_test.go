@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 )
 
@@ -82,36 +83,10 @@ while others ran are noisy). Each drain lasts about %.0f s at its true cap.
 
 `, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg(), seconds)
 	Markdown(&doc, results)
-	if err := writeSection(out, doc.Bytes()); err != nil {
+	if err := benchmark.WriteSection(out, "bench-drain", doc.String()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
-}
-
-// writeSection replaces the drain's section of the file at path, or appends it.
-func writeSection(path string, section []byte) error {
-	return writeMarked(path, "bench-drain", section)
-}
-
-// writeMarked replaces the section between the markers <!-- name:start --> and <!-- name:end --> in
-// the file at path, or appends it.
-func writeMarked(path, name string, section []byte) error {
-	begin, end := "<!-- "+name+":start -->\n", "<!-- "+name+":end -->\n"
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	body := begin + string(section) + end
-	doc := string(old)
-	if b, e := strings.Index(doc, begin), strings.Index(doc, end); b >= 0 && e > b {
-		doc = doc[:b] + body + doc[e+len(end):]
-	} else {
-		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-			doc = strings.TrimRight(doc, "\n") + "\n\n"
-		}
-		doc += body
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func loadavg() string {

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/adminapi"
+	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/ops"
 	"github.com/dncsync/dncsync/internal/queue"
@@ -206,7 +207,7 @@ func TestEligibilityBench(t *testing.T) {
 		fmt.Fprintf(&b, "written a batch at a time. Its summary: `%s`\n\n", sc.summary)
 	}
 	out := envStr("BENCH_OUT", "../../BENCHMARKS.md")
-	if err := writeSection(out, []byte(b.String())); err != nil {
+	if err := benchmark.WriteSection(out, "bench-eligibility", b.String()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -228,30 +229,6 @@ func envInt(t *testing.T, k string, def int) int {
 		t.Fatalf("%s=%q: want a positive whole number", k, v)
 	}
 	return n
-}
-
-const (
-	sectionBegin = "<!-- bench-eligibility:start -->\n"
-	sectionEnd   = "<!-- bench-eligibility:end -->\n"
-)
-
-// writeSection replaces the section between the markers in the file at path, or appends it.
-func writeSection(path string, section []byte) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	body := sectionBegin + string(section) + sectionEnd
-	doc := string(old)
-	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
-		doc = doc[:b] + body + doc[e+len(sectionEnd):]
-	} else {
-		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-			doc = strings.TrimRight(doc, "\n") + "\n\n"
-		}
-		doc += body
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func loadavg() string {
