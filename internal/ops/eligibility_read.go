@@ -18,6 +18,10 @@ type historiesReader interface {
 	Histories(ctx context.Context, numbers []string) (map[string]queue.History, error)
 }
 
+// Every store (queue.Evidence) reads a batch so, and the service's and the commands' wrappers of
+// it embed queue.Store: the fallback below serves only stores that wrap less.
+var _ historiesReader = queue.Store(nil)
+
 // histories reads the whole trail and state of each of numbers (E.164): in one call when the store
 // reads many at once, else by Lookup, page by page, a few numbers at a time.
 func (o *Ops) histories(ctx context.Context, numbers []string) (map[string]queue.History, error) {

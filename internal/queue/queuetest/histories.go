@@ -1,7 +1,6 @@
 package queuetest
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"testing"
@@ -9,18 +8,9 @@ import (
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// historiesReader is what eligibility reads of a store for a batch of numbers (ops).
-type historiesReader interface {
-	Histories(ctx context.Context, numbers []string) (map[string]queue.History, error)
-}
-
 // testHistories: Histories answers for many numbers at once exactly what Lookup does page by page
 // (state, and every record oldest first, the oldest included), and leaves out numbers never seen.
 func testHistories(t *testing.T, b *testBundle, ev queue.Evidence) {
-	hr, ok := b.q.(historiesReader)
-	if !ok {
-		t.Fatalf("%T does not read histories in a batch", b.q)
-	}
 	const synced, pending, unknown = "+14155550001", "+14155550002", "+14155550003"
 	for i := range 7 {
 		e := b.ev(synced, i)
@@ -29,7 +19,7 @@ func testHistories(t *testing.T, b *testBundle, ev queue.Evidence) {
 	}
 	b.ackAll(t)
 	b.enqueue(t, b.ev(pending, 10), b.ev(pending, 11))
-	got, err := hr.Histories(b.ctx, []string{pending, unknown, synced, pending})
+	got, err := ev.Histories(b.ctx, []string{pending, unknown, synced, pending})
 	if err != nil {
 		t.Fatalf("Histories: %v", err)
 	}
@@ -53,7 +43,7 @@ func testHistories(t *testing.T, b *testBundle, ev queue.Evidence) {
 	if h := got[synced]; len(h.Records) != 8 || h.Records[0].EventID != "s0" || h.Records[7].Kind != queue.AuditConfirmed {
 		t.Fatalf("the synced number's trail: %s", kinds(h.Records))
 	}
-	if got, err := hr.Histories(b.ctx, []string{unknown}); err != nil || len(got) != 0 {
+	if got, err := ev.Histories(b.ctx, []string{unknown}); err != nil || len(got) != 0 {
 		t.Fatalf("Histories of a number never seen: %v, %v", got, err)
 	}
 }
