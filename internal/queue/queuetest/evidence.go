@@ -35,6 +35,7 @@ func RunEvidence(t *testing.T, o Opener) {
 		"IgnoredWordsKept":            testIgnored,
 		"RejectionsBounded":           testRejectionsBounded,
 		"HistoryPaged":                testHistoryPaged,
+		"HistoriesMatchLookup":        testHistories,
 		"RepeatsKeptWithTheEvent":     testRepeats,
 	}
 	for _, n := range slices.Sorted(maps.Keys(tests)) {
