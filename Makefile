@@ -60,6 +60,7 @@ bench-intake:
 # The drain against the simulator's rate-limit shapes with the real binary; writes BENCHMARKS.md.
 # Heavy (about ten minutes): on a shared machine, run it under flock /tmp/dncsync-heavy.lock.
 # BENCH_SECONDS (default 60) sets each drain's length at its true cap; BENCH_ONLY picks scenarios.
+# Issue 16's 12-s drain: BENCH_ONLY="12 s" BENCH_REPEAT=5 (runs each scenario 5 times; BENCH_BIN, BENCH_TRACE: see the test).
 bench-drain:
 	go test -count=1 -tags drainbench -run '^TestDrainBench$$' -timeout 60m -v ./internal/drainbench/
 
