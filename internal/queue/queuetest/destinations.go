@@ -18,6 +18,9 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string) queue
 		"Only":          testDestOnly,
 		"DeadInOne":     testDestDeadInOne,
 		"Unknown":       testDestUnknown,
+		"Lanes":         testDestLanes,
+		"LanesKeepAdd":  testDestLanesKeepAdd,
+		"LaneUnknown":   testDestLaneUnknown,
 	}
 	for n, fn := range tests {
 		t.Run(n, func(t *testing.T) {
