@@ -20,6 +20,9 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string, now f
 		"Only":          testDestOnly,
 		"DeadInOne":     testDestDeadInOne,
 		"Unknown":       testDestUnknown,
+		"Lanes":         testDestLanes,
+		"LanesKeepAdd":  testDestLanesKeepAdd,
+		"LaneUnknown":   testDestLaneUnknown,
 	}
 	for n, fn := range tests {
 		t.Run(n, func(t *testing.T) {
