@@ -73,12 +73,14 @@ type Config struct {
 	// Set holds the declarations, for flags and help.
 	Set   *setting.Set
 	dests map[string]destination.Settings
+	// scopes are the destinations' scope filters as set (NAME_SCOPE; Config.Lanes reads them).
+	scopes map[string]*string
 }
 
 // Bind declares every setting of the service on s, the core's by component and each registered
 // destination's under "destination NAME", and returns the config they fill.
 func Bind(s *setting.Set) *Config {
-	c := &Config{Set: s, dests: map[string]destination.Settings{}}
+	c := &Config{Set: s, dests: map[string]destination.Settings{}, scopes: map[string]*string{}}
 	g := s.Group(GroupService).Heading("Service")
 	g.Int(&c.Port, "port", "PORT", 3000, "HTTP listen port")
 	g.String(&c.PublicURL, "public-url", "DNCSYNC_PUBLIC_URL", "", "the URL senders call this service by (Twilio signs it), e.g. https://dncsync.example.com").
@@ -129,7 +131,10 @@ func Bind(s *setting.Set) *Config {
 	g.String(&c.DestinationList, "destinations", "DNCSYNC_DESTINATIONS", queue.DefaultDestination,
 		"where every opt-out goes, comma-separated: "+DestinationNames("or")+"; the first is the primary")
 	for _, spec := range Destinations {
-		c.dests[spec.Name] = spec.Bind(s.Group(spec.Group()).Heading("Destination " + spec.Name + " (" + spec.Title + ")"))
+		g := s.Group(spec.Group()).Heading("Destination " + spec.Name + " (" + spec.Title + ")")
+		c.dests[spec.Name] = spec.Bind(g)
+		c.scopes[spec.Name] = new(string)
+		spec.BindScope(g, c.scopes[spec.Name])
 	}
 	return c
 }
@@ -175,6 +180,9 @@ func (c *Config) Validate() error {
 			continue
 		}
 		errs = append(errs, d.Validate())
+	}
+	if _, err := c.Lanes(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
