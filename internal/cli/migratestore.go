@@ -63,11 +63,11 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 		return fmt.Errorf("--to: %w", err)
 	}
 	defer dst.Close()
-	out, ok := src.Store.(movableStore)
+	out, ok := unwrap(src.Store).(movableStore)
 	if !ok {
 		return usageErr("--from: the %s store cannot be moved from (redis:// or an embedded store's directory)", src.Name)
 	}
-	in, ok := dst.Store.(restoringStore)
+	in, ok := unwrap(dst.Store).(restoringStore)
 	if !ok {
 		return usageErr("--to: the %s store cannot be moved to (postgres://)", dst.Name)
 	}
@@ -82,6 +82,17 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	fmt.Fprintf(e.stdout, "moved: %d records (%d already there), %d numbers' states, %d entries (%d leased, "+
 		"recovered once their lease runs out; %d dead), %d event ids\n", n.records, n.had, n.states, n.entries, n.leased, n.dead, n.ids)
 	return nil
+}
+
+// unwrap is the store itself under what the service wraps it in (app's routing).
+func unwrap(s queue.Store) queue.Store {
+	for {
+		u, ok := s.(interface{ Unwrap() queue.Store })
+		if !ok {
+			return s
+		}
+		s = u.Unwrap()
+	}
 }
 
 // openAt opens the store that where names with the settings of cfg.
