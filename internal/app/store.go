@@ -47,6 +47,11 @@ var ErrStoreLocked = errors.New("the embedded store is held by another dncsync p
 // else the embedded one in DNCSYNC_DATA_DIR.
 func OpenStore(c *Config) (*Store, error) {
 	dests := c.Destinations()
+	// Each event goes to the destinations its scope reaches (routing).
+	lanes, err := c.Lanes()
+	if err != nil {
+		return nil, err
+	}
 	if c.DatabaseURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
@@ -55,7 +60,7 @@ func OpenStore(c *Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Store{Store: ps, Name: "postgresql",
+		return &Store{Store: routing{Store: ps, lanes: lanes}, Name: "postgresql",
 			limiter: func(name string) (queue.Limiter, error) {
 				v, err := ps.DestStore(name)
 				if err != nil {
@@ -71,7 +76,7 @@ func OpenStore(c *Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Store{Store: rs, Name: "redis",
+		return &Store{Store: routing{Store: rs, lanes: lanes}, Name: "redis",
 			limiter: func(name string) (queue.Limiter, error) {
 				v, err := rs.DestStore(name)
 				if err != nil {
@@ -89,7 +94,7 @@ func OpenStore(c *Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: bs, Name: "embedded in " + c.DataDir, Embedded: true}, nil
+	return &Store{Store: routing{Store: bs, lanes: lanes}, Name: "embedded in " + c.DataDir, Embedded: true}, nil
 }
 
 // Limiter is the limiter destination name's pacer shares with every replica; nil: its own.

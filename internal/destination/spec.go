@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/doctor"
@@ -29,6 +30,21 @@ type Spec struct {
 
 // Group is the settings group of the destination: "destination NAME".
 func (s Spec) Group() string { return "destination " + s.Name }
+
+// DefaultScope is every destination's scope filter unless set: every channel, purpose and brand.
+const DefaultScope = "all"
+
+// BindScope declares the destination's scope filter on set, the same for every destination:
+// NAME_SCOPE (--NAME-scope), read by consent.ParseFilter.
+func (s Spec) BindScope(set *setting.Set, p *string) *setting.Setting {
+	return set.String(p, s.Name+"-scope", s.ScopeEnv(), DefaultScope,
+		"what this destination's list is for: a channel (voice, sms, email or all), optionally /purpose and /brand "+
+			"(e.g. sms, voice/marketing, all//acme); it receives the opt-outs that reach that scope (under revoke-all, "+
+			"any opt-out reaches voice and sms) and the consents that restore all of it")
+}
+
+// ScopeEnv is the variable of the destination's scope filter: "GENESYS_SCOPE".
+func (s Spec) ScopeEnv() string { return strings.ToUpper(s.Name) + "_SCOPE" }
 
 // Settings are a destination's configuration, as its settings filled it. (The name Config is the
 // failure Kind's.)

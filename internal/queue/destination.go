@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -19,6 +20,24 @@ var ErrNoDestination = errors.New("no such destination")
 // The first destination is the primary: a store of one destination is exactly the store of
 // before destinations existed (same keys and buckets), and adding one leaves the primary's queue
 // in place.
+
+// For reports whether ev is to be queued for destination dest (Event.Only, Event.Lanes).
+func (ev *Event) For(dest string) bool {
+	return (ev.Only == "" || ev.Only == dest) && (ev.Lanes == nil || slices.Contains(ev.Lanes, dest))
+}
+
+// CheckLanes reports a destination that ev names (Only, Lanes) and known does not list.
+func (ev *Event) CheckLanes(known []string) error {
+	if ev.Only != "" && !slices.Contains(known, ev.Only) {
+		return fmt.Errorf("%w: %q", ErrNoDestination, ev.Only)
+	}
+	for _, l := range ev.Lanes {
+		if !slices.Contains(known, l) {
+			return fmt.Errorf("%w: %q", ErrNoDestination, l)
+		}
+	}
+	return nil
+}
 
 // Router is a store with one queue per destination.
 type Router interface {

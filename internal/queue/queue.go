@@ -47,6 +47,13 @@ type Event struct {
 	// Only names the one destination to queue the event for (reconcile of that destination);
 	// empty: every destination.
 	Only string `q:"13"`
+	// Lanes, when not nil, names the destinations the event is routed to by their scope filters
+	// (consent.Route, decided in Go before the store's write): it is queued for those alone, and
+	// for none when the list is empty (it is still recorded, as stale: no destination's list
+	// changes). Nil: every destination. Routing at enqueue, not after a lane's merge, is what keeps
+	// an opt-out that one destination must hold from being folded into a consent it never gets.
+	// With Only, both must name a destination. Kept nowhere.
+	Lanes []string `q:"-"`
 	// Repeats counts further requests identical to this one that it stands for (an import's
 	// repeated rows): they are recorded once, with this count in the event's audit record.
 	Repeats int `q:"14"`

@@ -22,10 +22,8 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 		if err := events[i].Validate(); err != nil {
 			return nil, fmt.Errorf("boltq: enqueue: event %d: %w", i, err)
 		}
-		if o := events[i].Only; o != "" {
-			if _, err := s.Dest(o); err != nil {
-				return nil, fmt.Errorf("boltq: enqueue: event %d: %w", i, err)
-			}
+		if err := events[i].CheckLanes(s.Destinations()); err != nil {
+			return nil, fmt.Errorf("boltq: enqueue: event %d: %w", i, err)
 		}
 		if len(events[i].Number) > maxNumberLen {
 			return nil, fmt.Errorf("boltq: enqueue: event %d: number longer than %d bytes", i, maxNumberLen)
@@ -78,7 +76,7 @@ func (t *txn) enqueue(in *queue.Event, nowMs, idExpiry int64) (queue.EnqueueStat
 	rec := queue.Received(ev, time.Time{}) // record stamps it
 	status := queue.Stale
 	for _, d := range t.dests {
-		if ev.Only != "" && ev.Only != d.name {
+		if !ev.For(d.name) {
 			continue
 		}
 		s, err := t.on(d).put(&ev, st, nowMs)

@@ -21,10 +21,8 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 		if err := events[i].Validate(); err != nil {
 			return nil, fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
 		}
-		if o := events[i].Only; o != "" {
-			if _, err := s.Dest(o); err != nil {
-				return nil, fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
-			}
+		if err := events[i].CheckLanes(s.Destinations()); err != nil {
+			return nil, fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
 		}
 		if len(events[i].Number) > maxNumberLen {
 			return nil, fmt.Errorf("pgq: enqueue: event %d: number longer than %d bytes", i, maxNumberLen)
@@ -84,7 +82,7 @@ func (u *uow) enqueue(ev queue.Event, idExpiry time.Time) queue.EnqueueStatus {
 	rec.EventID = queue.BoundID(ev.ID)
 	status := queue.Stale
 	for _, d := range u.s.dests {
-		if ev.Only != "" && ev.Only != d.name {
+		if !ev.For(d.name) {
 			continue
 		}
 		st := u.put(&ev, d.name)

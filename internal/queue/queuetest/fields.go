@@ -14,9 +14,9 @@ import (
 // stores carry it only if queue.NewItem, queue.Merge and queue.Received copy it.
 var (
 	// notOnItem: fields of an Event that the entry does not keep.
-	notOnItem = map[string]bool{"ID": true, "ReceivedAt": true, "Resync": true, "Only": true, "Repeats": true}
+	notOnItem = map[string]bool{"ID": true, "ReceivedAt": true, "Resync": true, "Only": true, "Lanes": true, "Repeats": true}
 	// notInRecord: fields of an Event that its audit record does not keep (ID is its EventID).
-	notInRecord = map[string]bool{"ID": true, "Resync": true, "Only": true}
+	notInRecord = map[string]bool{"ID": true, "Resync": true, "Only": true, "Lanes": true}
 )
 
 // fullEvent is an event with every field set: the ones the stores check to values they accept,
@@ -28,9 +28,9 @@ func fullEvent(t *testing.T, b *testBundle, number string) queue.Event {
 	rv := reflect.ValueOf(&ev).Elem()
 	for i := range rv.NumField() {
 		f, name := rv.Field(i), rv.Type().Field(i).Name
-		// Only stays empty: the suite also runs a store as a secondary destination, and the event
-		// must reach it. Only is kept nowhere (notOnItem, notInRecord).
-		if !f.IsZero() || name == "Only" {
+		// Only and Lanes stay empty: the suite also runs a store as a secondary destination, and
+		// the event must reach it. They are kept nowhere (notOnItem, notInRecord).
+		if !f.IsZero() || name == "Only" || name == "Lanes" {
 			continue
 		}
 		switch {

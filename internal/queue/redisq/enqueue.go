@@ -3,6 +3,7 @@ package redisq
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -17,13 +18,28 @@ func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enqu
 		if err := ev.Validate(); err != nil {
 			return nil, fmt.Errorf("redisq: enqueue: %w", err)
 		}
-		if ev.Only != "" {
-			if _, err := s.DestStore(ev.Only); err != nil {
-				return nil, fmt.Errorf("redisq: enqueue: %w", err)
-			}
+		if err := ev.CheckLanes(s.Destinations()); err != nil {
+			return nil, fmt.Errorf("redisq: enqueue: %w", err)
 		}
 	}
 	return s.enqueue(ctx, events)
+}
+
+// lanes is the script's argument of the destinations ev is queued for: "" for every one, else
+// each name between commas (",cxone,genesys,"; "," for none), which names cannot contain.
+func lanes(ev *queue.Event, dests []string) string {
+	if ev.Only == "" && ev.Lanes == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteByte(',')
+	for _, d := range dests {
+		if ev.For(d) {
+			b.WriteString(d)
+			b.WriteByte(',')
+		}
+	}
+	return b.String()
 }
 
 func flag(b bool) string {

@@ -118,7 +118,7 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 		args = append(args, d.qp, d.sfx, d.name)
 		keys = append(keys, d.ready, d.leased, d.dead, d.age)
 	}
-	n := 0
+	n, names := 0, s.Destinations()
 	for _, r := range c.reqs {
 		if r.ctx.Err() != nil {
 			continue // its caller gave up: 503, and nothing written for it
@@ -130,7 +130,7 @@ func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 			// What the script decides on, then the event as values it stores unread: for the entry,
 			// and whole for the audit record.
 			args = append(args, ev.ID, ev.Number, string(ev.Action), ms(ev.OccurredAt), ms(ev.ReceivedAt),
-				strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), ev.Only, entryValue(ev),
+				strconv.FormatInt(ms(ev.ExpiresAt), 10), flag(ev.Resync), lanes(ev, names), entryValue(ev),
 				queue.EventCodec.Encode(ev))
 		}
 	}

@@ -7,9 +7,10 @@
 -- ARGV[3] now ms
 -- ARGV[4] number of destinations, d
 -- ARGV[5..] 3 per destination: its queue prefix (item hashes), state-field suffix, name
--- then 10 fields per event: id number action occ recv exp resync only entry record
+-- then 10 fields per event: id number action occ recv exp resync lanes entry record
 --   (resync "1": queue even if older than what the destination confirmed; reconcile found it
---   missing there. only: the name of the one destination to queue it for; "": all. entry and
+--   missing there. lanes: the names of the destinations to queue it for, each between commas
+--   (",cxone,genesys,"; ",": none), routed by scope in Go (queue.Event.Lanes); "": all. entry and
 --   record: the event encoded (queue.EventCodec), which the script stores without reading: entry
 --   as the entry's "e" while the event decides the entry (without the fields the entry keeps
 --   apart), record whole in the event's audit record)
@@ -101,7 +102,7 @@ local out = {}
 local i = 5 + 3 * nd
 while i <= #ARGV do
   local id, num, act, occs, recvs, exp = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
-  local resync, only, ent, rec = ARGV[i+6] == "1", ARGV[i+7], ARGV[i+8], ARGV[i+9]
+  local resync, lanes, ent, rec = ARGV[i+6] == "1", ARGV[i+7], ARGV[i+8], ARGV[i+9]
   local occ, recv = tonumber(occs), tonumber(recvs)
   i = i + 10
   local dup = false
@@ -122,7 +123,7 @@ while i <= #ARGV do
     end
     local status = "stale"
     for n, d in ipairs(dests) do
-      if only == "" or only == d.name then
+      if lanes == "" or string.find(lanes, "," .. d.name .. ",", 1, true) then
         local s = put(d, conf[1] ~= false, num, act, ent, occ, occs, recv, recvs, exp, resync,
           conf[2 * n + 1], conf[2 * n + 2])
         if s == "created" or (s == "merged" and status == "stale") then status = s end
