@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/pgtest"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
@@ -69,7 +70,7 @@ func TestStoreBench(t *testing.T) {
 	var doc bytes.Buffer
 	report(&doc, res, start, load0)
 	fmt.Print(doc.String())
-	if err := writeSection(out, doc.Bytes()); err != nil {
+	if err := benchmark.WriteSection(out, "bench-store", doc.String()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
@@ -410,30 +411,6 @@ func report(w *bytes.Buffer, res []result, start time.Time, load0 string) {
 		}
 	}
 	fmt.Fprintln(w)
-}
-
-const (
-	sectionBegin = "<!-- bench-store:start -->\n"
-	sectionEnd   = "<!-- bench-store:end -->\n"
-)
-
-// writeSection replaces the section between the markers in the file at path, or appends it.
-func writeSection(path string, section []byte) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	body := sectionBegin + string(section) + sectionEnd
-	doc := string(old)
-	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
-		doc = doc[:b] + body + doc[e+len(sectionEnd):]
-	} else {
-		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-			doc = strings.TrimRight(doc, "\n") + "\n\n"
-		}
-		doc += body
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func loadavg() string {
