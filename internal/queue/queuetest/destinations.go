@@ -24,12 +24,7 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string) queue
 	}
 	for n, fn := range tests {
 		t.Run(n, func(t *testing.T) {
-			s := open(t, []string{"cxone", "genesys"})
-			b := &destBundle{testBundle: setup(t, Opener{Open: func(*testing.T) (queue.Queue, func() queue.Queue) {
-				return s, nil
-			}}), s: s}
-			b.cx, b.gn = b.dest(t, "cxone"), b.dest(t, "genesys")
-			fn(t, b)
+			fn(t, newDestBundle(t, open(t, []string{"cxone", "genesys"})))
 		})
 	}
 	// The second destination's queue is a queue like any other: the whole suite holds on it.
@@ -43,6 +38,14 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string) queue
 			return g, nil
 		}})
 	})
+}
+
+func newDestBundle(t *testing.T, s queue.Store) *destBundle {
+	b := &destBundle{testBundle: setup(t, Opener{Open: func(*testing.T) (queue.Queue, func() queue.Queue) {
+		return s, nil
+	}}), s: s}
+	b.cx, b.gn = b.dest(t, "cxone"), b.dest(t, "genesys")
+	return b
 }
 
 type destBundle struct {
