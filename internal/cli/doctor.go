@@ -52,10 +52,11 @@ func cmdDoctor(ctx context.Context, o cmdIO, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	fmt.Fprintf(e.stdout, "dncsync doctor: checking the %s destination (%s)\n", spec.Name, spec.Title)
+	scope, scopeErr := e.cfg.Scope(spec.Name)
+	fmt.Fprintf(e.stdout, "dncsync doctor: checking the %s destination (%s), scope %s\n", spec.Name, spec.Title, scope)
 	r := doctor.New(e.stdout)
 	r.Check("settings", nil, func() string {
-		if err := errors.Join(e.check(), settings.Validate()); err != nil {
+		if err := errors.Join(e.check(), settings.Validate(), scopeErr); err != nil {
 			return strings.ReplaceAll(err.Error(), "\n", "; ")
 		}
 		return ""
