@@ -137,3 +137,20 @@ func TestRouteTrailError(t *testing.T) {
 		t.Fatalf("Route: %v, want the trail's error", err)
 	}
 }
+
+// Reconcile's opt-out for one destination goes there only while the number's requests block some
+// contact it makes: a voice-only opt-out held by the voice list is not copied to the sms list.
+func TestRouteOnly(t *testing.T) {
+	trail := func(context.Context, string) ([]Event, error) { return []Event{optOut(1, Voice, "", "", Scoped)}, nil }
+	for dest, want := range map[string][]string{"sms": {}, "voice": nil, "all": nil} {
+		ev := queue.Event{Number: "+14155550103", Action: queue.Add, Source: "reconcile", OccurredAt: at(1),
+			ReceivedAt: at(60), Only: dest}
+		evs := []queue.Event{ev}
+		if err := Route(context.Background(), testLanes, evs, trail); err != nil {
+			t.Fatal(err)
+		}
+		if got := evs[0].Lanes; (got == nil) != (want == nil) || len(got) != len(want) {
+			t.Errorf("reconcile's opt-out for %s: lanes %#v, want %#v", dest, got, want)
+		}
+	}
+}
