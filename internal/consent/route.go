@@ -90,6 +90,11 @@ type Trail func(ctx context.Context, number string) ([]Event, error)
 // lane's merge then keeps whichever occurred last, as it did before scopes existed.
 func Route(ctx context.Context, lanes []Lane, events []queue.Event, trail Trail) error {
 	narrow := filtered(lanes)
+	// Only a consent or reconcile's event reads the number's requests.
+	reads := slices.ContainsFunc(events, func(ev queue.Event) bool { return ev.Action == queue.Remove || ev.Only != "" })
+	if !narrow && !reads {
+		return nil // every lane takes every opt-out: nothing to decide (the default)
+	}
 	// Of each number: its recorded requests, read when a consent needs them, and the batch's
 	// earlier ones, which a later event of the batch reads too.
 	recorded, earlier := map[string][]Event{}, map[string][]Event{}
@@ -139,7 +144,9 @@ func Route(ctx context.Context, lanes []Lane, events []queue.Event, trail Trail)
 			}
 			ev.Lanes = every(pick(lanes, func(d Scope) bool { return Restores(others, ce, d) }), lanes)
 		}
-		earlier[ev.Number] = append(earlier[ev.Number], ce)
+		if reads {
+			earlier[ev.Number] = append(earlier[ev.Number], ce)
+		}
 	}
 	return nil
 }

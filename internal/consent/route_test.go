@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -151,6 +152,37 @@ func TestRouteOnly(t *testing.T) {
 		}
 		if got := evs[0].Lanes; (got == nil) != (want == nil) || len(got) != len(want) {
 			t.Errorf("reconcile's opt-out for %s: lanes %#v, want %#v", dest, got, want)
+		}
+	}
+}
+
+// BenchmarkRouteOptOuts is what routing adds to an intake batch of 100 opt-outs with one
+// destination scoped (no trail is read for opt-outs).
+func BenchmarkRouteOptOuts(b *testing.B) {
+	lanes := []Lane{{"cxone", Everything}, {"genesys", Scope{Channel: SMS}}}
+	batch := make([]queue.Event, 100)
+	for i := range batch {
+		batch[i] = qev(optOut(i, Voice, "", "", Scoped), fmt.Sprintf("+1415555%04d", i))
+	}
+	evs := make([]queue.Event, len(batch))
+	for b.Loop() {
+		copy(evs, batch)
+		if err := Route(context.Background(), lanes, evs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRouteDefault is the same with every destination of scope all (the default).
+func BenchmarkRouteDefault(b *testing.B) {
+	lanes := []Lane{{"cxone", Everything}, {"genesys", Everything}}
+	evs := make([]queue.Event, 100)
+	for i := range evs {
+		evs[i] = qev(optOut(i, Voice, "", "", Scoped), fmt.Sprintf("+1415555%04d", i))
+	}
+	for b.Loop() {
+		if err := Route(context.Background(), lanes, evs, nil); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
