@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/poll"
+	"github.com/dncsync/dncsync/internal/redistest"
 )
 
 // scopedNumber is /v1/numbers as the scope test reads it: each record's destination and scope.
@@ -26,10 +27,21 @@ type scopedNumber struct {
 // opt-out of all; after (DNCSYNC_REVOKE_ALL=on) a voice opt-out reaches both. Each list ends exactly
 // as it should, and each confirmation says which scope put the number there.
 func TestDestinationScopesEndToEnd(t *testing.T) {
+	for _, store := range []string{"embedded", "redis"} {
+		t.Run(store, func(t *testing.T) { testDestinationScopes(t, store) })
+	}
+}
+
+func testDestinationScopes(t *testing.T, store string) {
 	cx, env := startSim(t, 30000)
 	g, genv := startGenesys(t, 6000)
 	env = append(append(env, genv...), "DNCSYNC_DESTINATIONS=cxone,genesys", "GENESYS_SCOPE=sms",
-		"DNCSYNC_ADMIN_TOKEN="+destAdminToken, "DNCSYNC_DATA_DIR="+t.TempDir())
+		"DNCSYNC_ADMIN_TOKEN="+destAdminToken)
+	if store == "redis" { // the routing reaches the store as the Lua script's list of lanes
+		env = append(env, "REDIS_URL="+redistest.Start(t).URL())
+	} else {
+		env = append(env, "DNCSYNC_DATA_DIR="+t.TempDir())
+	}
 	out := func(n, channel string) string {
 		return fmt.Sprintf(`{"phoneNumber":%q,"consentChannel":%q,"eventId":"out-%s","occurredAt":"2026-01-01T00:00:00Z"}`,
 			n, channel, n)
