@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 LDFLAGS = -X github.com/dncsync/dncsync/internal/version.Version=$(VERSION) -X github.com/dncsync/dncsync/internal/version.Commit=$(COMMIT)
 
-.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-latency bench-import load alerts docs
+.PHONY: run build image test check unit fuzz bench bench-intake bench-drain bench-latency bench-import bench-store load alerts docs
 
 run:
 	go run -ldflags "$(LDFLAGS)" ./cmd/dncsync demo
@@ -60,6 +60,7 @@ bench-intake:
 # The drain against the simulator's rate-limit shapes with the real binary; writes BENCHMARKS.md.
 # Heavy (about ten minutes): on a shared machine, run it under flock /tmp/dncsync-heavy.lock.
 # BENCH_SECONDS (default 60) sets each drain's length at its true cap; BENCH_ONLY picks scenarios.
+# Issue 16's 12-s drain: BENCH_ONLY="12 s" BENCH_REPEAT=5 (runs each scenario 5 times; BENCH_BIN, BENCH_TRACE: see the test).
 bench-drain:
 	go test -count=1 -tags drainbench -run '^TestDrainBench$$' -timeout 60m -v ./internal/drainbench/
 
@@ -81,3 +82,8 @@ bench-import:
 # writes its section of BENCHMARKS.md. Heavy: run it under flock /tmp/dncsync-heavy.lock.
 bench-eligibility:
 	go test -count=1 -tags eligibilitybench -run '^TestEligibilityBench$$' -timeout 120m -v ./internal/eligibilitybench/
+
+# The three stores side by side (bytes per number with full evidence, lookup p50/p99, intake in batches
+# of 100) at BENCH_NUMBERS (default 1000000); writes BENCHMARKS.md. Heavy: under flock /tmp/dncsync-heavy.lock.
+bench-store:
+	go test -count=1 -tags storebench -run '^TestStoreBench$$' -timeout 180m -v ./internal/storebench/

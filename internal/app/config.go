@@ -110,7 +110,7 @@ func Bind(s *setting.Set) *Config {
 	g.String(&c.DataDir, "data-dir", "DNCSYNC_DATA_DIR", "./data", "directory of the embedded store")
 	g.Bool(&c.UnsafeRedis, "allow-unsafe-redis", "DNCSYNC_ALLOW_UNSAFE_REDIS", false, "start even when Redis would lose accepted opt-outs (eviction, no appendonly); only if you know why")
 	g.Duration(&c.EventIDTTL, "event-id-ttl", "DNCSYNC_EVENT_ID_TTL", 7*24*time.Hour, "how long event ids are remembered")
-	g.Duration(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", 5*365*24*time.Hour, "how long audit records are kept (a number's newest is always kept)")
+	g.Duration(&c.AuditKeep, "audit-retention", "DNCSYNC_AUDIT_RETENTION", queue.DefaultAuditRetention, "how long audit records are kept (a number's newest is always kept)")
 	g.Duration(&c.RejectionKeep, "rejection-retention", "DNCSYNC_REJECTION_RETENTION", queue.DefaultRejectionRetention, "how long rejected input is kept, with its audit record")
 	g.Int(&c.RejectionCap, "rejection-cap", "DNCSYNC_REJECTION_CAP", queue.DefaultRejectionCap, "most rejections kept; past it the oldest are shed (counted)")
 	g.Float(&c.RejectionFill, "rejection-max-fill", "DNCSYNC_REJECTION_MAX_FILL", queue.DefaultRejectionMaxFill, "share of the store's limit (Redis maxmemory; the embedded store's filesystem; PostgreSQL has none) past which rejections are counted, not written, leaving the rest to opt-outs")
@@ -233,7 +233,7 @@ func (c *Config) validateCore() error {
 		add("DNCSYNC_EVENT_ID_TTL=%v must be at least 1h (senders retry for days; default 168h)", c.EventIDTTL)
 	}
 	if c.AuditKeep < 24*time.Hour {
-		add("DNCSYNC_AUDIT_RETENTION=%v is shorter than a day; compliance asks for years (default 43800h)", c.AuditKeep)
+		add("DNCSYNC_AUDIT_RETENTION=%v is shorter than a day; compliance asks for years (default %v)", c.AuditKeep, queue.DefaultAuditRetention)
 	}
 	if c.RejectionKeep < time.Hour {
 		add("DNCSYNC_REJECTION_RETENTION=%v must be at least 1h (default 2160h, 90 days)", c.RejectionKeep)

@@ -15,12 +15,15 @@ import (
 
 // cmdDoctor checks a destination's setup the way dncsync will use it: its settings first, then
 // what its Doctor checks (without one, its login), and with --canary a write proven and undone.
-// Each check ends ok, FAIL with what to fix, or SKIP when one it needs did not pass. Exit status 0
+// Each check ends ok, FAIL with what to fix, WARN (the store's settings), or SKIP when one it needs
+// did not pass. Exit status 0
 // only when none failed. Nothing it prints is a secret.
 func cmdDoctor(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "doctor", "dncsync doctor [--destination NAME] [--canary NUMBER] [--country GB]", destSettings()...)
-	e.about = "Checks a destination's setup the way dncsync uses it; CXONE_API is required, as for serve.\n" +
-		"Each check prints ok, FAIL: what to fix, or SKIP: the check to fix first. Exit status 0 when no check failed."
+	e := newEnv(o, "doctor", "dncsync doctor [--destination NAME] [--canary NUMBER] [--country GB]", append(destSettings(), "DATABASE_URL")...)
+	e.about = "Checks a destination's setup the way dncsync uses it; CXONE_API is required, as for serve. With\n" +
+		"DATABASE_URL, first the PostgreSQL store: it answers, its schema is this build's, its settings keep commits.\n" +
+		"Each check prints ok, FAIL: what to fix, WARN: a risk, or SKIP: the check to fix first. Exit status 0 when\n" +
+		"no check failed."
 	dest := e.fs.String("destination", "", "the destination to check; default the first of DNCSYNC_DESTINATIONS")
 	canary := e.fs.String("canary", "", "a test number you own: add it to the list, find it and take it off again (destinations that can)")
 	country := e.fs.String("country", "", "region for a --canary written without + (default DNCSYNC_DEFAULT_REGION)")
@@ -53,8 +56,12 @@ func cmdDoctor(ctx context.Context, o cmdIO, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	scope, scopeErr := e.cfg.Scope(spec.Name)
-	fmt.Fprintf(e.stdout, "dncsync doctor: checking the %s destination (%s), scope %s\n", spec.Name, spec.Title, scope)
 	r := doctor.New(e.stdout)
+	if e.cfg.DatabaseURL != "" {
+		fmt.Fprintln(e.stdout, "dncsync doctor: checking the PostgreSQL store")
+		storeChecks(ctx, r, e.cfg.DatabaseURL)
+	}
+	fmt.Fprintf(e.stdout, "dncsync doctor: checking the %s destination (%s), scope %s\n", spec.Name, spec.Title, scope)
 	r.Check("settings", nil, func() string {
 		if err := errors.Join(e.check(), settings.Validate(), scopeErr); err != nil {
 			return strings.ReplaceAll(err.Error(), "\n", "; ")

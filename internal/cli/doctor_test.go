@@ -11,17 +11,7 @@ import (
 // for what needs the login); settings that cannot work (said once, in the summary). The
 // simulator's addresses are replaced by names.
 func TestDoctorOutput(t *testing.T) {
-	clearEnv(t)
-	sim := cxonesim.New(cxonesim.Config{AccessKeyID: "key", AccessKeySecret: "key-secret", TenantID: "tenant-golden",
-		DNCGroupID: "2001", RatePerMinute: 60000, Seed: 5})
-	h, stop := sim.StartHosts()
-	defer stop()
-	for k, v := range map[string]string{"CXONE_API": "admin", "CXONE_AUTH_URL": h.Login, "CXONE_DISCOVERY_URL": h.Discovery,
-		"CXONE_ACCESS_KEY_ID": "key", "CXONE_ACCESS_KEY_SECRET": "key-secret", "CXONE_DNC_GROUP_ID": "2001",
-		"CXONE_RATE_LIMIT_RPM": "60000"} {
-		t.Setenv(k, v)
-	}
-	hide := strings.NewReplacer(h.Login, "http://LOGIN", h.Discovery, "http://DISCOVERY", h.API, "http://API")
+	hide := doctorTenant(t)
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -59,4 +49,21 @@ func TestDoctorOutput(t *testing.T) {
 	if code, _, errOut := run(t, "doctor", "--destination", "nope"); code != 2 || !strings.Contains(errOut, "cxone, genesys or webhook") {
 		t.Fatalf("an unknown destination: exit %d\n%s", code, errOut)
 	}
+}
+
+// doctorTenant points the CXone settings at a simulated tenant, healthy, for the test's length, and
+// returns what replaces its addresses by names.
+func doctorTenant(t *testing.T) *strings.Replacer {
+	t.Helper()
+	clearEnv(t)
+	sim := cxonesim.New(cxonesim.Config{AccessKeyID: "key", AccessKeySecret: "key-secret", TenantID: "tenant-golden",
+		DNCGroupID: "2001", RatePerMinute: 60000, Seed: 5})
+	h, stop := sim.StartHosts()
+	t.Cleanup(stop)
+	for k, v := range map[string]string{"CXONE_API": "admin", "CXONE_AUTH_URL": h.Login, "CXONE_DISCOVERY_URL": h.Discovery,
+		"CXONE_ACCESS_KEY_ID": "key", "CXONE_ACCESS_KEY_SECRET": "key-secret", "CXONE_DNC_GROUP_ID": "2001",
+		"CXONE_RATE_LIMIT_RPM": "60000"} {
+		t.Setenv(k, v)
+	}
+	return strings.NewReplacer(h.Login, "http://LOGIN", h.Discovery, "http://DISCOVERY", h.API, "http://API")
 }

@@ -28,14 +28,14 @@ func (p *simPacer) Wait(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (p *simPacer) Throttled(d time.Duration) time.Duration {
+func (p *simPacer) Throttled(_ context.Context, d time.Duration) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.throttled = append(p.throttled, d)
 	return max(d, time.Millisecond)
 }
 
-func (p *simPacer) OK() {}
+func (p *simPacer) OK(context.Context) {}
 
 func (p *simPacer) snapshot() (int, []time.Duration) {
 	p.mu.Lock()

@@ -209,7 +209,7 @@ func (p *adminPacer) Wait(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (p *adminPacer) Throttled(d time.Duration) time.Duration {
+func (p *adminPacer) Throttled(_ context.Context, d time.Duration) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.throttled = append(p.throttled, d)
@@ -219,7 +219,7 @@ func (p *adminPacer) Throttled(d time.Duration) time.Duration {
 	return d
 }
 
-func (p *adminPacer) OK() {
+func (p *adminPacer) OK(context.Context) {
 	p.mu.Lock()
 	p.oks++
 	p.mu.Unlock()

@@ -12,9 +12,9 @@ import (
 
 type noPacer struct{}
 
-func (noPacer) Wait(context.Context) error              { return nil }
-func (noPacer) Throttled(d time.Duration) time.Duration { return d }
-func (noPacer) OK()                                     {}
+func (noPacer) Wait(context.Context) error                                 { return nil }
+func (noPacer) Throttled(_ context.Context, d time.Duration) time.Duration { return d }
+func (noPacer) OK(context.Context)                                         {}
 
 // A 400 for every number, however the batch is split, may be the request's fault (a retired API
 // version, say): no number is blamed here (Refused: the pusher decides), and after

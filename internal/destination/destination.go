@@ -40,10 +40,11 @@ type Pacer interface {
 	// Wait blocks until one request may be sent.
 	Wait(ctx context.Context) error
 	// Throttled reports a 429: every request pauses for retryAfter, or for the pacer's own growing
-	// back-off when the destination gave none (0). It returns the pause applied.
-	Throttled(retryAfter time.Duration) time.Duration
+	// back-off when the destination gave none (0). It returns the pause applied. ctx bounds the
+	// report to a shared limiter (its store's round trip); the pause itself holds in Wait.
+	Throttled(ctx context.Context, retryAfter time.Duration) time.Duration
 	// OK reports a request the destination accepted, which ends the 429 back-off.
-	OK()
+	OK(ctx context.Context)
 }
 
 // AnswerTimer is a Pacer that also learns how long answers take: Answered is called with the time
@@ -51,13 +52,13 @@ type Pacer interface {
 // would make the next request look early to a limit of one at a time. Clients call it when their
 // pacer has it.
 type AnswerTimer interface {
-	Answered(sent time.Time)
+	Answered(ctx context.Context, sent time.Time)
 }
 
 // Answered tells p, if it is an AnswerTimer, that a request let go at sent has its answer.
-func Answered(p Pacer, sent time.Time) {
+func Answered(ctx context.Context, p Pacer, sent time.Time) {
 	if t, ok := p.(AnswerTimer); ok {
-		t.Answered(sent)
+		t.Answered(ctx, sent)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package doctor is the report every setup check writes (`dncsync doctor`): checks run in order and
-// print what they find as they go; each ends ok, FAIL with what to fix, or SKIP when a check it
-// needs did not pass; a summary of one line per check closes the report.
+// print what they find as they go; each ends ok, FAIL with what to fix, WARN with a risk that does
+// not stop dncsync, or SKIP when a check it needs did not pass; a summary of one line per check closes the report.
 package doctor
 
 import (
@@ -18,7 +18,7 @@ type Report struct {
 
 type result struct {
 	name    string
-	verdict string // "ok", "FAIL" or "SKIP"
+	verdict string // "ok", "FAIL", "WARN" or "SKIP"
 	why     string
 }
 
@@ -44,6 +44,23 @@ func (r *Report) Check(name string, needs []string, fn func() (fix string)) {
 	if fix := fn(); fix != "" {
 		r.checks = append(r.checks, result{name, "FAIL", fix})
 		r.blocked[name] = "fix " + name + " first"
+		return
+	}
+	r.checks = append(r.checks, result{name, "ok", ""})
+}
+
+// Warn records the outcome of fn under name as Check does, except that what fn says is a WARN: a
+// risk worth fixing (a setting that could lose the last moments' opt-outs) that does not fail the
+// report and blocks no other check.
+func (r *Report) Warn(name string, needs []string, fn func() (warning string)) {
+	for _, n := range needs {
+		if why, bad := r.blocked[n]; bad {
+			r.checks = append(r.checks, result{name, "SKIP", why})
+			return
+		}
+	}
+	if w := fn(); w != "" {
+		r.checks = append(r.checks, result{name, "WARN", w})
 		return
 	}
 	r.checks = append(r.checks, result{name, "ok", ""})

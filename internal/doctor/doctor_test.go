@@ -38,3 +38,27 @@ func TestAllPassing(t *testing.T) {
 		t.Fatalf("%q", b.String())
 	}
 }
+
+// A warning is said in the summary but fails nothing; a check it needs that failed skips it.
+func TestWarnFailsNothing(t *testing.T) {
+	var b bytes.Buffer
+	r := New(&b)
+	r.Check("database", nil, func() string { return "" })
+	r.Warn("durability", []string{"database"}, func() string { return "synchronous_commit=off" })
+	r.Check("after", []string{"durability"}, func() string { return "" })
+	if !r.Summary() {
+		t.Fatalf("a warning failed the report:\n%s", b.String())
+	}
+	want := "\ndatabase             ok\ndurability           WARN: synchronous_commit=off\nafter                ok\n"
+	if b.String() != want {
+		t.Fatalf("summary:\n%q\nwant\n%q", b.String(), want)
+	}
+	b.Reset()
+	r = New(&b)
+	r.Check("database", nil, func() string { return "refused" })
+	ran := false
+	r.Warn("durability", []string{"database"}, func() string { ran = true; return "" })
+	if r.Summary() || ran || !strings.Contains(b.String(), "durability           SKIP: fix database first") {
+		t.Fatalf("ran %v:\n%s", ran, b.String())
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dncsync/dncsync/internal/benchmark"
 )
 
 // TestLatencyBench measures the time from an opt-out's receipt to the destination at light load
@@ -70,7 +72,7 @@ developers' builds and tests: the figures are noisy).
 
 `, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg())
 	LoadMarkdown(&doc, results)
-	if err := writeMarked(out, "bench-latency", doc.Bytes()); err != nil {
+	if err := benchmark.WriteSection(out, "bench-latency", doc.String()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)

@@ -163,7 +163,8 @@ func TestConsentScopesEndToEnd(t *testing.T) {
 	// A voice opt-out and an SMS STOP, then START: texts come back, calls do not.
 	postOK(t, before, `{"phoneNumber":"+14155550302","consentChannel":"voice","eventId":"voice-302"}`)
 	twilioReply(t, before, "+14155550302", "STOP")
-	time.Sleep(2 * time.Millisecond) // receipt times decide: START comes after the STOP
+	// Receipt times (the binary's clock, in ms, which a test cannot move) decide: START comes after the STOP.
+	time.Sleep(2 * time.Millisecond)
 	twilioReply(t, before, "+14155550302", "START")
 	if e := eligible(t, before, "+14155550302", "sms"); !e.Eligible || e.Reason != "consent" || e.Event.Said != "START" {
 		t.Fatalf("sms after STOP then START: %+v", e)

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/webhook/webhooksim"
 )
 
@@ -81,11 +82,9 @@ func TestStatusPageInChromium(t *testing.T) {
 	})
 	// The rates need three samples, taken every 30 s from the start: wait for them, so that the
 	// charts, their legends and axes are on the page whose contrast is checked.
-	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(pageHTML(t, p), `id="rates"`); time.Sleep(time.Second) {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the charts (three samples, one every 30 s)")
-		}
-	}
+	poll.ForEvery(t, "the charts (three samples, one every 30 s)", 2*time.Minute, time.Second, func() bool {
+		return strings.Contains(pageHTML(t, p), `id="rates"`)
+	})
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dncsync/dncsync/internal/cxone/cxonesim"
 	"github.com/dncsync/dncsync/internal/pgtest"
+	"github.com/dncsync/dncsync/internal/poll"
 )
 
 // TestPostgresEndToEnd: serve refuses a database without the schema and names the command;
@@ -41,8 +42,12 @@ func TestPostgresEndToEnd(t *testing.T) {
 	c := makeCorpus(2000)
 	half := len(c.bodies) / 2
 	p := startServe(t, env...)
+	arrived, release := sim.HoldRequests() // the first batch to reach CXone waits, unanswered
+	defer release()
 	accepted := send(t, p, c.bodies[:half], 16)
-	p.kill() // a crash with work queued and batches in flight
+	inFlight(t, arrived)
+	p.kill() // a crash with work queued and a batch in flight
+	release()
 	p.start()
 	for n := range send(t, p, c.bodies[half:], 16) {
 		accepted[n] = true
@@ -64,12 +69,10 @@ func TestPostgresEndToEnd(t *testing.T) {
 			max(last_error) e FROM queue GROUP BY status) q`).Scan(&s)
 		return s
 	}
-	deadline := time.Now().Add(time.Minute) // past the killed process's leases (DNCSYNC_LEASE)
-	for q := queued(); q != ""; q = queued() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still queued a minute after the list was complete: %s", q)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// A minute: past the killed process's leases (DNCSYNC_LEASE), which the surviving one recovers.
+	var q string
+	if !poll.Within(time.Minute, func() bool { q = queued(); return q == "" }) {
+		t.Fatalf("still queued a minute after the list was complete: %s", q)
 	}
 	var over, confirmed int
 	if err := db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE c.n > e.n), coalesce(sum(c.n), 0) FROM

@@ -26,10 +26,13 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/adminapi"
+	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/gate"
 	"github.com/dncsync/dncsync/internal/ops"
+	"github.com/dncsync/dncsync/internal/pgtest"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/pgq"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
@@ -48,16 +51,22 @@ func number(i int) string {
 	return fmt.Sprintf("+1%s%03d%04d", areas[i%10], 200+(i/10)%800, (i/8000)%10000)
 }
 
-// seed writes n numbers, one opt-out each, of every scope in turn.
-func seed(t *testing.T, s store, n int) time.Duration {
+// seed writes n numbers, one opt-out each, of every scope in turn, in batches of 5,000 through the
+// store's own Enqueue (so that each is stored as the service stores it). It stops early at the
+// first batch that ends after max, and returns how many it wrote.
+func seed(t *testing.T, s store, n int, max time.Duration) (int, time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	chans := []string{"", "voice", "sms", "email", "all"}
 	at := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	start := time.Now()
-	const batch = 1000
+	const batch = 5000
 	evs := make([]queue.Event, 0, batch)
 	for i := 0; i < n; i += batch {
+		if time.Since(start) > max {
+			t.Logf("seeding stopped at %d numbers after %s (BENCH_SEED_MAX)", i, time.Since(start).Round(time.Second))
+			return i, time.Since(start)
+		}
 		evs = evs[:0]
 		for j := i; j < min(n, i+batch); j++ {
 			num := number(j)
@@ -67,8 +76,11 @@ func seed(t *testing.T, s store, n int) time.Duration {
 		if _, err := s.Enqueue(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
+		if (i/batch)%200 == 199 {
+			t.Logf("seeded %d numbers in %s", i+batch, time.Since(start).Round(time.Second))
+		}
 	}
-	return time.Since(start)
+	return n, time.Since(start)
 }
 
 type result struct {
@@ -77,6 +89,7 @@ type result struct {
 	seed           time.Duration
 	one, batch     []time.Duration
 	batchEligibles int
+	scrub          scrubRun
 }
 
 func pct(d []time.Duration, p float64) time.Duration {
@@ -86,10 +99,11 @@ func pct(d []time.Duration, p float64) time.Duration {
 }
 
 // measure asks one number at a time (half of them in the ledger) and batches of 10,000.
-func measure(t *testing.T, name string, s store, n int, singles, batches int) result {
+func measure(t *testing.T, name string, s store, n int, seedMax time.Duration, singles, batches int) result {
 	t.Helper()
-	res := result{store: name, numbers: n}
-	res.seed = seed(t, s, n)
+	res := result{store: name}
+	n, res.seed = seed(t, s, n, seedMax)
+	res.numbers = n
 	o := &ops.Ops{Store: s, Lanes: []ops.Lane{{Name: "cxone"}}, DefaultRegion: "US"}
 	mux := http.NewServeMux()
 	adminapi.New(o, gate.New(gate.Config{Realm: "admin", Token: token})).Register(mux)
@@ -141,72 +155,104 @@ func measure(t *testing.T, name string, s store, n int, singles, batches int) re
 	return res
 }
 
-// TestEligibilityBench seeds $BENCH_NUMBERS numbers (default 1000000) into each store of
-// $BENCH_STORES (default embedded,redis), asks $BENCH_SINGLES single numbers (default 2000) and
-// $BENCH_BATCHES batches of 10,000 (default 10), scrubs a call list of $BENCH_SCRUB_ROWS rows
-// (default 1000000) against the embedded store with the binary, and writes its section of $BENCH_OUT (default
-// BENCHMARKS.md at the repository's root) between its markers.
+// TestEligibilityBench seeds $BENCH_NUMBERS numbers (default 1000000; seeding stops early after
+// $BENCH_SEED_MAX, default 20m) into each store of $BENCH_STORES (default embedded,redis,postgres),
+// asks $BENCH_SINGLES single numbers (default 2000) and $BENCH_BATCHES batches of 10,000 (default
+// 10), scrubs a call list of $BENCH_SCRUB_ROWS rows (default 1000000) against the store with the
+// binary, and writes its section of $BENCH_OUT (default BENCHMARKS.md at the repository's root)
+// between its markers, again after each store, so that a long run that is stopped keeps the stores
+// it finished. PostgreSQL is the server of internal/pgtest (DNCSYNC_TEST_PG), a schema of its own.
 func TestEligibilityBench(t *testing.T) {
 	n := envInt(t, "BENCH_NUMBERS", 1000000)
 	singles, batches := envInt(t, "BENCH_SINGLES", 2000), envInt(t, "BENCH_BATCHES", 10)
-	stores := strings.Split(envStr("BENCH_STORES", "embedded,redis"), ",")
+	stores := strings.Split(envStr("BENCH_STORES", "embedded,redis,postgres"), ",")
 	scrubRows := envInt(t, "BENCH_SCRUB_ROWS", 1000000)
+	seedMax, err := time.ParseDuration(envStr("BENCH_SEED_MAX", "20m"))
+	if err != nil {
+		t.Fatalf("BENCH_SEED_MAX: %v", err)
+	}
+	bin := buildBinary(t)
 	var results []result
-	var dataDir string
-	var sc scrubRun
+	load0 := loadavg()
 	for _, name := range stores {
 		var s store
+		var env []string // what points the binary at the store
+		var dbFile string
 		switch name {
 		case "embedded":
-			dataDir = t.TempDir()
-			b, err := boltq.Open(filepath.Join(dataDir, "dncsync.db"), boltq.Options{})
+			dataDir := t.TempDir()
+			dbFile = filepath.Join(dataDir, "dncsync.db")
+			b, err := boltq.Open(dbFile, boltq.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			s = b
+			s, env = b, []string{"DNCSYNC_DATA_DIR=" + dataDir}
 		case "redis":
 			srv := redistest.Start(t)
 			r, err := redisq.Open(srv.URL(), redisq.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			s = r
+			s, env = r, []string{"REDIS_URL=" + srv.URL()}
+		case "postgres":
+			url := pgtest.Schema(t)
+			ctx := context.Background()
+			if _, err := pgq.Migrate(ctx, url, false); err != nil {
+				t.Fatal(err)
+			}
+			p, err := pgq.Open(ctx, url, pgq.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, env = p, []string{"DATABASE_URL=" + url}
 		default:
-			t.Fatalf("BENCH_STORES: %q is not embedded or redis", name)
+			t.Fatalf("BENCH_STORES: %q is not embedded, redis or postgres", name)
 		}
-		res := measure(t, name, s, n, singles, batches)
+		res := measure(t, name, s, n, seedMax, singles, batches)
 		s.Close()
-		t.Logf("%s, %d numbers: seeded in %s; one number p50 %s p99 %s; a batch of 10,000 p50 %s p99 %s", name, n,
+		t.Logf("%s, %d numbers: seeded in %s; one number p50 %s p99 %s; a batch of 10,000 p50 %s p99 %s", name, res.numbers,
 			res.seed.Round(time.Second), pct(res.one, .5), pct(res.one, .99), pct(res.batch, .5), pct(res.batch, .99))
+		res.scrub = scrubBench(t, bin, env, dbFile, res.numbers, scrubRows)
+		t.Logf("scrub of %d rows against %d numbers: %s, peak RSS %d MiB: %s", scrubRows, res.numbers,
+			res.scrub.wall.Round(time.Millisecond), res.scrub.rss>>20, res.scrub.summary)
 		results = append(results, res)
-		if name == "embedded" {
-			sc = scrubBench(t, dataDir, n, scrubRows)
-			t.Logf("scrub of %d rows against %d numbers: %s, peak RSS %d MiB: %s", scrubRows, n, sc.wall.Round(time.Millisecond),
-				sc.rss>>20, sc.summary)
-		}
+		writeReport(t, results, load0, singles, batches, scrubRows)
 	}
+}
+
+// writeReport writes the section of BENCHMARKS.md with the stores measured so far.
+func writeReport(t *testing.T, results []result, load0 string, singles, batches, scrubRows int) {
+	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Eligibility (`make bench-eligibility`)\n\n")
 	fmt.Fprintf(&b, "Measured %s, %s, GOMAXPROCS %d, load average before: %s. The real handlers of `GET` and `POST\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.GOMAXPROCS(0), loadavg())
+		time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.GOMAXPROCS(0), load0)
 	fmt.Fprintf(&b, "/v1/eligibility` over loopback HTTP, on a store seeded with one opt-out a number (scopes in turn);\n")
 	fmt.Fprintf(&b, "half the numbers asked are in the ledger. One number: %d requests, one at a time, channel sms;\n", singles)
-	fmt.Fprintf(&b, "a batch: %d requests of 10,000 numbers, channel voice.\n\n", batches)
-	fmt.Fprintf(&b, "| store | numbers | seeded in | one number p50 | p99 | batch of 10,000 p50 | p99 |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "a batch: %d requests of 10,000 numbers, channel voice. Then `dncsync scrub --channel sms` (the\n", batches)
+	fmt.Fprintf(&b, "binary, on the same store) of a %d-row call list, half of its numbers in the ledger; RSS is the\n", scrubRows)
+	fmt.Fprintf(&b, "scrub process's peak.\n\n")
+	fmt.Fprintf(&b, "| store | numbers | seeded in | one number p50 | p99 | batch of 10,000 p50 | p99 | scrub | scrub peak RSS |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", r.store, r.numbers, r.seed.Round(time.Second),
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %d MiB |\n", r.store, r.numbers, r.seed.Round(time.Second),
 			pct(r.one, .5).Round(time.Microsecond), pct(r.one, .99).Round(time.Microsecond),
-			pct(r.batch, .5).Round(time.Millisecond), pct(r.batch, .99).Round(time.Millisecond))
+			pct(r.batch, .5).Round(time.Millisecond), pct(r.batch, .99).Round(time.Millisecond),
+			r.scrub.wall.Round(100*time.Millisecond), r.scrub.rss>>20)
 	}
 	b.WriteString("\n")
-	if sc.wall > 0 {
-		fmt.Fprintf(&b, "`dncsync scrub --channel sms` (the binary, on the embedded store above) of a %d-row call list\n", scrubRows)
-		fmt.Fprintf(&b, "(half the numbers in the ledger): %s wall, peak RSS %d MiB, of which most is the store's file\n", sc.wall.Round(time.Millisecond), sc.rss>>20)
-		fmt.Fprintf(&b, "(%d MiB), which bbolt maps into memory: the pages read count in RSS; the rows are read, checked and\n", sc.dbSize>>20)
-		fmt.Fprintf(&b, "written a batch at a time. Its summary: `%s`\n\n", sc.summary)
+	for _, r := range results {
+		if r.scrub.dbSize > 0 {
+			fmt.Fprintf(&b, "The embedded store's file is %d MiB, which bbolt maps into memory: the pages scrub reads count in\n", r.scrub.dbSize>>20)
+			fmt.Fprintf(&b, "its RSS; the rows themselves are read, checked and written a batch at a time.\n")
+		}
 	}
+	for _, r := range results {
+		fmt.Fprintf(&b, "\n- %s scrub: `%s`", r.store, r.scrub.summary)
+	}
+	b.WriteString("\n\n")
 	out := envStr("BENCH_OUT", "../../BENCHMARKS.md")
-	if err := writeSection(out, []byte(b.String())); err != nil {
+	if err := benchmark.WriteSection(out, "bench-eligibility", b.String()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -230,30 +276,6 @@ func envInt(t *testing.T, k string, def int) int {
 	return n
 }
 
-const (
-	sectionBegin = "<!-- bench-eligibility:start -->\n"
-	sectionEnd   = "<!-- bench-eligibility:end -->\n"
-)
-
-// writeSection replaces the section between the markers in the file at path, or appends it.
-func writeSection(path string, section []byte) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	body := sectionBegin + string(section) + sectionEnd
-	doc := string(old)
-	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
-		doc = doc[:b] + body + doc[e+len(sectionEnd):]
-	} else {
-		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-			doc = strings.TrimRight(doc, "\n") + "\n\n"
-		}
-		doc += body
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
-}
-
 func loadavg() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
@@ -273,15 +295,21 @@ type scrubRun struct {
 	summary string
 }
 
-// scrubBench builds the binary and scrubs a call list of rows numbers (half in the ledger of n)
-// against the embedded store in dataDir.
-func scrubBench(t *testing.T, dataDir string, n, rows int) scrubRun {
+// buildBinary builds dncsync once for the scrubs.
+func buildBinary(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "dncsync")
+	bin := filepath.Join(t.TempDir(), "dncsync")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dncsync/dncsync/cmd/dncsync").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// scrubBench scrubs a call list of rows numbers (half in the ledger of n) with the binary, against
+// the store env names; dbFile is the embedded store's file ("" for the others).
+func scrubBench(t *testing.T, bin string, env []string, dbFile string, n, rows int) scrubRun {
+	t.Helper()
+	dir := t.TempDir()
 	list := filepath.Join(dir, "calls.csv")
 	f, err := os.Create(list)
 	if err != nil {
@@ -297,7 +325,7 @@ func scrubBench(t *testing.T, dataDir string, n, rows int) scrubRun {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "scrub", "--channel", "sms", "--progress-every", "1h", list)
-	cmd.Env = append(os.Environ(), "DNCSYNC_DATA_DIR="+dataDir)
+	cmd.Env = append(os.Environ(), env...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(start)
@@ -309,7 +337,7 @@ func scrubBench(t *testing.T, dataDir string, n, rows int) scrubRun {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		run.rss = ru.Maxrss << 10
 	}
-	if st, err := os.Stat(filepath.Join(dataDir, "dncsync.db")); err == nil {
+	if st, err := os.Stat(dbFile); dbFile != "" && err == nil {
 		run.dbSize = st.Size()
 	}
 	return run

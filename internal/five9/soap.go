@@ -80,17 +80,17 @@ func (c *Client) call(ctx context.Context, op, soapOp string, numbers []string) 
 		}
 		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Msg: "no answer", Err: err}
 	}
-	destination.Answered(c.cfg.Pacer, sent)
+	destination.Answered(ctx, c.cfg.Pacer, sent)
 	defer resp.Body.Close()
 	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	status := resp.StatusCode
 	if status == http.StatusTooManyRequests {
-		pause := c.cfg.Pacer.Throttled(destination.RetryAfter(resp.Header, time.Now()))
+		pause := c.cfg.Pacer.Throttled(ctx, destination.RetryAfter(resp.Header, time.Now()))
 		return nil, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: op, Status: status, RetryAfter: pause,
 			Msg: "Five9's request limit"}
 	}
 	if status < 500 {
-		c.cfg.Pacer.OK()
+		c.cfg.Pacer.OK(ctx)
 	}
 	if rerr != nil {
 		// Five9 applied the request, or not: unknown, so not confirmed.

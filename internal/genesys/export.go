@@ -170,7 +170,7 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		pause := c.c.Pacer().Throttled(destination.RetryAfter(resp.Header, c.now()))
+		pause := c.c.Pacer().Throttled(ctx, destination.RetryAfter(resp.Header, c.now()))
 		return nil, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: "download", Status: resp.StatusCode, RetryAfter: pause}
 	case resp.StatusCode == http.StatusUnauthorized && tok != "":
 		c.c.Tokens().Invalidate(tok)
@@ -183,7 +183,7 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return nil, statusError("download", response{status: resp.StatusCode, body: b, header: resp.Header})
 	}
-	c.c.Pacer().OK()
+	c.c.Pacer().OK(ctx)
 	out, err := parseExport(resp.Body, c.now())
 	if err != nil {
 		return nil, &destination.Error{Kind: destination.Transient, Dest: Dest, Op: "download", Msg: "the export is not the CSV expected", Err: err}

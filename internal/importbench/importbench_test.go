@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
 
@@ -86,7 +87,7 @@ func TestImportBench(t *testing.T) {
 	var doc bytes.Buffer
 	report(&doc, runs, bomb, bombMB, start, load0)
 	fmt.Print(doc.String())
-	if err := writeSection(out, doc.Bytes()); err != nil {
+	if err := benchmark.WriteSection(out, "bench-import", doc.String()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
@@ -249,30 +250,6 @@ Run %s on %d cores, %s, %s; load average %s before, %s after
 		fmt.Fprintf(w, "- %d rows: `%s`\n", r.Rows, r.Summary)
 	}
 	fmt.Fprintln(w)
-}
-
-const (
-	sectionBegin = "<!-- bench-import:start -->\n"
-	sectionEnd   = "<!-- bench-import:end -->\n"
-)
-
-// writeSection replaces the section between the markers in the file at path, or appends it.
-func writeSection(path string, section []byte) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	body := sectionBegin + string(section) + sectionEnd
-	doc := string(old)
-	if b, e := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); b >= 0 && e > b {
-		doc = doc[:b] + body + doc[e+len(sectionEnd):]
-	} else {
-		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-			doc = strings.TrimRight(doc, "\n") + "\n\n"
-		}
-		doc += body
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func loadavg() string {

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/loadgen"
 	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/redistest"
@@ -64,7 +65,7 @@ func TestIntakeBench(t *testing.T) {
 	if out == "" {
 		out = filepath.Join(repoRoot(t), "BENCHMARKS.md")
 	}
-	if err := writeSection(out, report(runs, dur, tutorial != "")); err != nil {
+	if err := benchmark.WriteSection(out, "bench-intake", "## Intake: dncsync and the tutorial's service, side by side\n\n"+report(runs, dur, tutorial != "")); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
@@ -284,25 +285,4 @@ func machine() string {
 	}
 	return fmt.Sprintf("Machine: %d cores (%s)%s, %s, node %s, %s.", runtime.NumCPU(), cpu, mem, runtime.Version(),
 		version("node", "--version"), version("redis-server", "--version"))
-}
-
-// writeSection replaces the intake section of the benchmarks file (between its markers), or
-// appends it.
-func writeSection(path, body string) error {
-	const start, end = "<!-- bench-intake:start -->", "<!-- bench-intake:end -->"
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	section := start + "\n## Intake: dncsync and the tutorial's service, side by side\n\n" + body + end + "\n"
-	s := string(old)
-	if i, j := strings.Index(s, start), strings.Index(s, end); i >= 0 && j > i {
-		s = s[:i] + section + strings.TrimPrefix(s[j+len(end):], "\n")
-	} else {
-		if s != "" && !strings.HasSuffix(s, "\n\n") {
-			s += "\n"
-		}
-		s += section
-	}
-	return os.WriteFile(path, []byte(s), 0o644)
 }

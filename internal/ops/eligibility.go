@@ -2,11 +2,9 @@ package ops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/consent"
@@ -76,15 +74,19 @@ func (o *Ops) Eligible(ctx context.Context, number string, q EligibilityQuery) (
 	if err != nil {
 		return Eligibility{}, err
 	}
-	e, err := o.eligible(ctx, number, q.Country, sc, at)
-	if err == nil && e.Reason == ReasonInvalidNumber {
-		return e, inputError("%q is not a valid phone number", truncate(number, 64))
+	es, err := o.decideAll(ctx, []string{number}, q.Country, sc, at)
+	if err != nil {
+		return Eligibility{}, err
 	}
-	return e, err
+	if es[0].Reason == ReasonInvalidNumber {
+		return es[0], inputError("%q is not a valid phone number", truncate(number, 64))
+	}
+	return es[0], nil
 }
 
 // EligibleAll answers q for each of numbers (1 to MaxEligibility), in order. A number that is not
-// valid is answered not eligible (ReasonInvalidNumber) rather than failing the others.
+// valid is answered not eligible (ReasonInvalidNumber) rather than failing the others. The store is
+// read once for the whole batch when it can (historiesReader).
 func (o *Ops) EligibleAll(ctx context.Context, numbers []string, q EligibilityQuery) ([]Eligibility, error) {
 	if len(numbers) == 0 || len(numbers) > MaxEligibility {
 		return nil, inputError("numbers: give 1 to %d numbers", MaxEligibility)
@@ -93,105 +95,58 @@ func (o *Ops) EligibleAll(ctx context.Context, numbers []string, q EligibilityQu
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Eligibility, len(numbers))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan int)
-	)
-	// A few lookups at once: each is a store read, and a batch is a dialer waiting.
-	for range min(8, len(numbers)) {
-		wg.Go(func() {
-			for i := range next {
-				e, err := o.eligible(ctx, numbers[i], q.Country, sc, at)
-				if err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
-					cancel()
-					continue
-				}
-				out[i] = e
-			}
-		})
-	}
-feed:
-	for i := range numbers {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return nil, first
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return o.decideAll(ctx, numbers, q.Country, sc, at)
 }
 
-func cmpErr(first, err error) error {
-	if first == nil {
-		return err
-	}
-	return first
-}
-
-// eligible decides for one number; an invalid number is answered (ReasonInvalidNumber), not an
-// error.
-func (o *Ops) eligible(ctx context.Context, query, country string, sc consent.Scope, at time.Time) (Eligibility, error) {
-	e := Eligibility{Query: query, Scope: sc, At: at, Destinations: []Confirmation{}}
+// decideAll answers each of queries, reading the trails of the valid ones in one go; an invalid
+// number is answered (ReasonInvalidNumber), not an error.
+func (o *Ops) decideAll(ctx context.Context, queries []string, country string, sc consent.Scope, at time.Time) ([]Eligibility, error) {
 	region := country
 	if region == "" {
 		region = o.DefaultRegion
 	}
-	n, err := phone.Parse(query, region)
-	if err != nil {
-		e.Reason, e.Error = ReasonInvalidNumber, "not a valid phone number for region "+region
-		return e, nil
-	}
-	e.Number = n.E164
-	events, state, found, err := o.requests(ctx, n.E164)
-	if err != nil {
-		return Eligibility{}, fmt.Errorf("eligibility of %s: %w", phone.Mask(n.E164), err)
-	}
-	e.Decision = consent.Decide(events, consent.Query{Scope: sc, At: at})
-	if found && e.Event != nil {
-		e.Destinations = o.confirmations(state, e.Event)
-	}
-	return e, nil
-}
-
-// requests reads every request in a number's trail (all its pages: an old opt-out must not fall
-// off a page) and its state.
-func (o *Ops) requests(ctx context.Context, number string) ([]consent.Event, queue.NumberState, bool, error) {
-	var events []consent.Event
-	page := queue.Page{Limit: queue.MaxPageLimit}
-	for {
-		h, found, err := o.Store.Lookup(ctx, number, page)
-		if err != nil || !found {
-			return nil, queue.NumberState{}, false, err
+	out := make([]Eligibility, len(queries))
+	valid := make([]string, 0, len(queries))
+	seen := make(map[string]bool, len(queries))
+	for i, query := range queries {
+		e := Eligibility{Query: query, Scope: sc, At: at, Destinations: []Confirmation{}}
+		n, err := phone.Parse(query, region)
+		if err != nil {
+			e.Reason, e.Error = ReasonInvalidNumber, "not a valid phone number for region "+region
+		} else {
+			e.Number = n.E164
+			if !seen[n.E164] {
+				seen[n.E164] = true
+				valid = append(valid, n.E164)
+			}
 		}
+		out[i] = e
+	}
+	hs, err := o.histories(ctx, valid)
+	if err != nil {
+		if len(valid) == 1 {
+			return nil, fmt.Errorf("eligibility of %s: %w", phone.Mask(valid[0]), err)
+		}
+		return nil, fmt.Errorf("eligibility of %d numbers: %w", len(valid), err)
+	}
+	for i := range out {
+		e := &out[i]
+		if e.Number == "" {
+			continue
+		}
+		h, found := hs[e.Number]
+		var events []consent.Event
 		for _, r := range h.Records {
 			if ev, ok := consent.FromRecord(r); ok {
 				events = append(events, ev)
 			}
 		}
-		if h.Older == "" {
-			return events, h.State, true, nil
+		e.Decision = consent.Decide(events, consent.Query{Scope: sc, At: at})
+		if found && e.Event != nil {
+			e.Destinations = o.confirmations(h.State, e.Event)
 		}
-		if page.Before == h.Older {
-			return nil, queue.NumberState{}, false, errors.New("the trail's cursor does not move")
-		}
-		page.Before = h.Older
 	}
+	return out, nil
 }
 
 // confirmations is each destination's standing for the number, and whether it confirmed ev.

@@ -14,11 +14,15 @@ import (
 const Every = 20 * time.Millisecond
 
 // Until checks cond at once and then every Every until it holds (true) or ctx ends (false).
-func Until(ctx context.Context, cond func() bool) bool {
+func Until(ctx context.Context, cond func() bool) bool { return UntilEvery(ctx, Every, cond) }
+
+// UntilEvery is Until checking every every: for what changes on a slower tick of its own (a
+// sampler's 30 s), where checking every Every would only load the machine.
+func UntilEvery(ctx context.Context, every time.Duration, cond func() bool) bool {
 	if cond() {
 		return true
 	}
-	tick := time.NewTicker(Every)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
@@ -42,7 +46,15 @@ func Within(d time.Duration, cond func() bool) bool {
 // For fails t unless cond holds within d, naming what it waited for.
 func For(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	if !Within(d, cond) {
+	ForEvery(t, what, d, Every, cond)
+}
+
+// ForEvery is For checking every every (UntilEvery).
+func ForEvery(t testing.TB, what string, d, every time.Duration, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if !UntilEvery(ctx, every, cond) {
 		t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
 }

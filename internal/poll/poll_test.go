@@ -32,3 +32,18 @@ func TestUntil(t *testing.T) {
 		}
 	})
 }
+
+func TestUntilEvery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int32
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if !UntilEvery(ctx, time.Second, func() bool { return n.Add(1) == 3 }) {
+			t.Fatal("a condition that holds on the third check timed out")
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Fatalf("held after %v, want two ticks of a second", d)
+		}
+	})
+}

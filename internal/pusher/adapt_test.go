@@ -144,14 +144,14 @@ func TestLateAnswerHoldsTheNextGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	granted, gap := p.grantedAt, interval(p.grantRPM)
-	p.Answered(granted) // a usual answer
+	p.Answered(ctx, granted) // a usual answer
 	if st, _ := lim.State(ctx); !st.Next.Equal(granted.Add(gap)) {
 		t.Fatalf("a usual answer moved the next grant to %v after this one", st.Next.Sub(granted))
 	}
 	p.mu.Lock()
 	p.grants[0].asked = p.grants[0].asked.Add(-30 * time.Millisecond) // its turn asked 30 ms before now
 	p.mu.Unlock()
-	p.Answered(granted) // the answer comes 30 ms after the grant: 25 ms late
+	p.Answered(ctx, granted) // the answer comes 30 ms after the grant: 25 ms late
 	st, _ := lim.State(ctx)
 	// Late by up to 25 ms, and the next may be 1 ms faster than usual: 26 ms less the headroom.
 	if d := st.Next.Sub(granted) - gap; d < 22*time.Millisecond || d > 80*time.Millisecond {

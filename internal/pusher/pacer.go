@@ -97,6 +97,10 @@ func (p *Pacer) leave() {
 // limiterRetry bounds the wait before asking an unreachable limiter again.
 const limiterRetry = time.Second
 
+// limiterCall bounds a report to the limiter (a 429, an answer, a cleared streak) within the
+// caller's own deadline: a request's answer is not held up long by a slow store.
+const limiterCall = 2 * time.Second
+
 // Wait blocks until the limiter grants one request.
 func (p *Pacer) Wait(ctx context.Context) error {
 	p.enter()
@@ -242,8 +246,10 @@ func (p *Pacer) pausedLocally() time.Time {
 
 // Throttled reports a 429: every request of every replica sharing the limiter pauses for
 // retryAfter, or without one for a jittered back-off (1 s doubling to 60 s) that grows with each
-// 429 in a row; the pace drops and climbs back (adapt.go). It returns the pause applied.
-func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
+// 429 in a row; the pace drops and climbs back (adapt.go). It returns the pause applied. ctx
+// bounds the report to the limiter (at most limiterCall); a report that fails or is cut short
+// pauses this process alone.
+func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Duration {
 	p.mu.Lock()
 	th := queue.Throttle{GrantedAt: p.grantedAt, RPM: p.grantRPM, RetryAfter: retryAfter, Backoff: throttleBackoff()}
 	if th.RPM == 0 {
@@ -258,7 +264,7 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 	}
 	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
 	p.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, limiterCall)
 	defer cancel()
 	st, err := p.lim.Throttle(ctx, th)
 	p.mu.Lock()
@@ -279,8 +285,8 @@ func (p *Pacer) Throttled(retryAfter time.Duration) time.Duration {
 // was asked for: a delay anywhere from the grant to the destination's answer counts. An answer slower than
 // usual by more than the headroom may have arrived that much late, which would make the next
 // request look early to a limit of one at a time: the next grant (of every replica) waits the
-// difference.
-func (p *Pacer) Answered(sent time.Time) {
+// difference. ctx bounds the hold's call to the limiter.
+func (p *Pacer) Answered(ctx context.Context, sent time.Time) {
 	now := time.Now()
 	p.mu.Lock()
 	g := p.grants[0]
@@ -302,7 +308,7 @@ func (p *Pacer) Answered(sent time.Time) {
 	}
 	// It was late by up to took-usual, and the next request may arrive as fast as the fastest
 	// answer: hold the next grant so that even then the two arrive the limit's interval apart.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(ctx, limiterCall/2)
 	defer cancel()
 	_ = p.lim.Hold(ctx, g.at.Add(gap+took-fastest-slack)) // if it fails, the headroom is all there is
 }
@@ -338,8 +344,9 @@ func (a *answerTimes) usual() (usual, fastest time.Duration, ok bool) {
 	return s[n/2], s[0], true
 }
 
-// OK reports a request the destination answered, which ends the streak of 429s without Retry-After.
-func (p *Pacer) OK() {
+// OK reports a request the destination answered, which ends the streak of 429s without
+// Retry-After. ctx bounds the limiter's call, when there is one.
+func (p *Pacer) OK(ctx context.Context) {
 	p.mu.Lock()
 	streak := p.st.Streak
 	p.st.Streak = 0
@@ -347,7 +354,7 @@ func (p *Pacer) OK() {
 	if streak == 0 {
 		return // nothing to clear: no write per request
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, limiterCall)
 	defer cancel()
 	_ = p.lim.Clear(ctx) // if it fails, the next 429 pauses a little longer
 }

@@ -1,6 +1,7 @@
 package pusher
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -14,7 +15,7 @@ func TestPacerState(t *testing.T) {
 		t.Fatalf("a new pacer is paused until %v", u)
 	}
 	before := time.Now()
-	p.Throttled(30 * time.Second)
+	p.Throttled(context.Background(), 30*time.Second)
 	if u := p.PausedUntil(); u.Before(before.Add(30*time.Second)) || u.After(time.Now().Add(30*time.Second)) {
 		t.Fatalf("after a 429 with Retry-After 30s, PausedUntil = %v (now %v)", u, time.Now())
 	}

@@ -714,7 +714,7 @@ func TestSharedPauseSeenByEveryReplica(t *testing.T) {
 	if err := a.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if p := a.Throttled(time.Hour); p != time.Hour {
+	if p := a.Throttled(ctx, time.Hour); p != time.Hour {
 		t.Fatalf("pause %v, want the Retry-After", p)
 	}
 	until := other.PausedUntil()

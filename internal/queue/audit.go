@@ -152,6 +152,10 @@ type Evidence interface {
 	// Lookup returns a number's state (as of now: NumberState.At) and one page of its trail;
 	// found is false if never seen.
 	Lookup(ctx context.Context, number string, page Page) (h History, found bool, err error)
+	// Histories returns, for each of numbers the store knows, what Lookup gives page after page in
+	// one read of the store: its state and every record, oldest first (Older empty). A number never
+	// seen is absent. It is what a batch of eligibility checks reads.
+	Histories(ctx context.Context, numbers []string) (map[string]History, error)
 	// Export streams records written in [since, until) in the order written; zero bounds are open.
 	Export(ctx context.Context, since, until time.Time, fn func(AuditRecord) error) error
 	// TrimAudit removes records written before cutoff, but never the newest record of a number.

@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// DefaultAuditRetention is how long the audit trail is kept unless configured: five years (47 CFR
+// 64.1200(d)(6), the FTC's TSR) and 30 days, so that a record is still there on the last day an
+// auditor may ask for it, whatever the month lengths and however late the monthly trim runs.
+const DefaultAuditRetention = (5*365 + 30) * 24 * time.Hour
+
 // Retention is how long evidence is kept: the audit trail, and rejected input (shorter: anyone can
 // send it).
 type Retention struct {

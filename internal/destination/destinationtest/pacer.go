@@ -36,7 +36,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 }
 
 // Throttled records a 429 and returns the pause: the given one, at least a second.
-func (p *Pacer) Throttled(d time.Duration) time.Duration {
+func (p *Pacer) Throttled(_ context.Context, d time.Duration) time.Duration {
 	p.mu.Lock()
 	p.throttled = append(p.throttled, d)
 	p.mu.Unlock()
@@ -48,10 +48,10 @@ func (p *Pacer) Throttled(d time.Duration) time.Duration {
 }
 
 // OK does nothing.
-func (p *Pacer) OK() {}
+func (p *Pacer) OK(context.Context) {}
 
 // Answered counts an answer.
-func (p *Pacer) Answered(time.Time) {
+func (p *Pacer) Answered(context.Context, time.Time) {
 	p.mu.Lock()
 	p.answered++
 	p.mu.Unlock()

@@ -95,7 +95,7 @@ func (c *Caller) Do(ctx context.Context, op, method, url string, body any) (Resp
 		if err != nil {
 			return r, err
 		}
-		destination.Answered(c.cfg.Pacer, sent)
+		destination.Answered(ctx, c.cfg.Pacer, sent)
 		switch r.Status {
 		case http.StatusUnauthorized:
 			if c.cfg.Tokens != nil {
@@ -108,11 +108,11 @@ func (c *Caller) Do(ctx context.Context, op, method, url string, body any) (Resp
 				return r, c.cfg.Unauthorized(op, r)
 			}
 		case http.StatusTooManyRequests:
-			pause := c.cfg.Pacer.Throttled(destination.RetryAfter(r.Header, c.cfg.Now()))
+			pause := c.cfg.Pacer.Throttled(ctx, destination.RetryAfter(r.Header, c.cfg.Now()))
 			return r, &destination.Error{Kind: destination.RateLimited, Dest: c.cfg.Dest, Op: op, Status: r.Status, RetryAfter: pause}
 		}
 		if r.Status < 500 {
-			c.cfg.Pacer.OK()
+			c.cfg.Pacer.OK(ctx)
 		}
 		return r, nil
 	}

@@ -30,7 +30,7 @@ func (p *pacer) Wait(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (p *pacer) Throttled(d time.Duration) time.Duration {
+func (p *pacer) Throttled(_ context.Context, d time.Duration) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.throttled = append(p.throttled, d)
@@ -40,7 +40,7 @@ func (p *pacer) Throttled(d time.Duration) time.Duration {
 	return d
 }
 
-func (p *pacer) OK() {
+func (p *pacer) OK(context.Context) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ok++

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/queuetest"
@@ -23,11 +24,11 @@ func TestEvidence(t *testing.T) {
 
 // opener opens a store in a fresh directory per test and checks the file it leaves.
 func opener() queuetest.Opener {
-	return queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+	return queuetest.Opener{Reopen: true, Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
 		path := filepath.Join(t.TempDir(), "data", "queue.db") // the data dir does not exist yet
 		var opened []*Store
 		open := func() queue.Queue {
-			s, err := Open(path, Options{})
+			s, err := Open(path, Options{Now: now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -229,8 +230,8 @@ func has(b *bolt.Bucket, k []byte) bool {
 }
 
 func TestDestinations(t *testing.T) {
-	queuetest.RunDestinations(t, func(t *testing.T, names []string) queue.Store {
-		s, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{Destinations: names})
+	queuetest.RunDestinations(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{Destinations: names, Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,8 +241,8 @@ func TestDestinations(t *testing.T) {
 }
 
 func TestConfirmedScope(t *testing.T) {
-	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string) queue.Store {
-		s, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{Destinations: names})
+	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{Destinations: names, Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}

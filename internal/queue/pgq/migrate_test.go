@@ -2,6 +2,7 @@ package pgq_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,14 +11,14 @@ import (
 	"github.com/dncsync/dncsync/internal/queue/pgq"
 )
 
-// A database of the previous release's schema (version 1) with evidence in it migrates to this
-// build's: the evidence stays readable, and the new views answer from it.
-func TestMigrateFromPreviousRelease(t *testing.T) {
+// A database of release 1's schema (version 2: the views came with it) with evidence in it
+// migrates to this build's: the evidence stays readable, and the views answer from it.
+func TestMigrateFromRelease1(t *testing.T) {
 	t.Parallel()
 	url := pgtest.Schema(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := pgq.MigrateTo(ctx, url, pgq.SchemaVersion-1, false); err != nil {
+	if _, err := pgq.MigrateTo(ctx, url, 2, false); err != nil {
 		t.Fatal(err)
 	}
 	db := conn(t, url)
@@ -41,8 +42,8 @@ func TestMigrateFromPreviousRelease(t *testing.T) {
 		t.Fatal("the store opened a schema of the previous release")
 	}
 	done, err := pgq.Migrate(ctx, url, false)
-	if err != nil || len(done) != 1 || done[0].Version != pgq.SchemaVersion {
-		t.Fatalf("migrate from %d: %v %v", pgq.SchemaVersion-1, done, err)
+	if err != nil || len(done) != pgq.SchemaVersion-2 || done[len(done)-1].Version != pgq.SchemaVersion {
+		t.Fatalf("migrate from 2: %v %v", done, err)
 	}
 	s := open(t, url, pgq.Options{})
 	h, found, err := s.Lookup(ctx, "+14155550001", queue.Page{})
@@ -63,5 +64,43 @@ func TestMigrateFromPreviousRelease(t *testing.T) {
 	if err := db.QueryRow(ctx, `SELECT took FROM request_confirmations WHERE number = '+14155550001'
 		AND destination = 'cxone'`).Scan(&took); err != nil || took != 24*time.Hour {
 		t.Fatalf("request_confirmations after the migration: %v %v", took, err)
+	}
+}
+
+// A database of the previous schema (3) with a number in it migrates to this build's: the number
+// reads back, and the tables carry the storage settings of schema 4.
+func TestMigrateFromSchema3(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Schema(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := pgq.MigrateTo(ctx, url, 3, false); err != nil {
+		t.Fatal(err)
+	}
+	db := conn(t, url)
+	for _, q := range []string{
+		`INSERT INTO meta VALUES ('destinations', 'cxone')`,
+		`INSERT INTO numbers VALUES ('+14155550002', 'synced', '2026-01-05', '2026-01-05', 1)`,
+		`INSERT INTO number_destinations VALUES ('+14155550002', 'cxone', 'synced', 'add', '2026-01-05', '2026-01-06', NULL, '')`,
+		`INSERT INTO events (seq, at, number, kind, action, source, received_at, occurred_at, purpose)
+			VALUES (nextval('audit_seq'), '2026-01-05', '+14155550002', 'received', 'add', 'crm', '2026-01-05', '2026-01-05', 'marketing')`,
+	} {
+		if _, err := db.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	done, err := pgq.Migrate(ctx, url, false)
+	if err != nil || len(done) != pgq.SchemaVersion-3 || done[0].Version != 4 {
+		t.Fatalf("migrate from 3: %v %v", done, err)
+	}
+	s := open(t, url, pgq.Options{})
+	h, found, err := s.Lookup(ctx, "+14155550002", queue.Page{})
+	if err != nil || !found || h.State.State != queue.StateSynced || len(h.Records) != 1 || h.Records[0].Purpose != "marketing" {
+		t.Fatalf("lookup after the migration: %+v %v %v", h, found, err)
+	}
+	var opts []string
+	if err := db.QueryRow(ctx, `SELECT reloptions FROM pg_class WHERE oid = 'numbers'::regclass`).Scan(&opts); err != nil ||
+		!slices.Contains(opts, "fillfactor=70") {
+		t.Fatalf("numbers' options after the migration: %v %v", opts, err)
 	}
 }

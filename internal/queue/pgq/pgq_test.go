@@ -37,9 +37,9 @@ func open(t testing.TB, url string, opts pgq.Options) *pgq.Store {
 }
 
 func opener() queuetest.Opener {
-	return queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+	return queuetest.Opener{Reopen: true, Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
 		url := migrated(t)
-		return open(t, url, pgq.Options{}), func() queue.Queue { return open(t, url, pgq.Options{}) }
+		return open(t, url, pgq.Options{Now: now}), func() queue.Queue { return open(t, url, pgq.Options{Now: now}) }
 	}}
 }
 
@@ -53,8 +53,8 @@ func TestSessions(t *testing.T) { t.Parallel(); queuetest.RunSessions(t, opener(
 
 func TestDestinations(t *testing.T) {
 	t.Parallel()
-	queuetest.RunDestinations(t, func(t *testing.T, names []string) queue.Store {
-		return open(t, migrated(t), pgq.Options{Destinations: names})
+	queuetest.RunDestinations(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		return open(t, migrated(t), pgq.Options{Destinations: names, Now: now})
 	})
 }
 

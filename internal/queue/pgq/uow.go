@@ -336,61 +336,47 @@ func (u *uow) flush(ctx context.Context) error {
 			}
 		}
 	}
+	var nw numberRows
 	for _, n := range sortedKeys(u.nums) {
 		r := u.nums[n]
 		switch {
 		case r.gone, r.created && !r.dirty:
-			b.Queue(`DELETE FROM numbers WHERE number = $1`, r.number)
+			nw.gone = append(nw.gone, r.number)
 		case r.dirty:
-			b.Queue(`INSERT INTO numbers (number, state, first_requested_at, last_event_at, newest_seq)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (number) DO UPDATE SET state = EXCLUDED.state,
-				first_requested_at = EXCLUDED.first_requested_at, last_event_at = EXCLUDED.last_event_at,
-				newest_seq = EXCLUDED.newest_seq`, r.number, string(r.state), tz(r.first), tz(r.last), nullSeq(r.newest))
+			nw.add(r)
 		}
 	}
+	nw.queue(b)
+	var dw destRows
 	for _, r := range u.dests {
-		if !r.dirty {
-			continue
+		if r.dirty {
+			dw.add(r)
 		}
-		b.Queue(`INSERT INTO number_destinations (number, destination, state, confirmed_action, confirmed_occurred_at,
-			confirmed_at, confirmed_expires_at, last_error) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8)
-			ON CONFLICT (number, destination) DO UPDATE SET state = EXCLUDED.state,
-			confirmed_action = EXCLUDED.confirmed_action, confirmed_occurred_at = EXCLUDED.confirmed_occurred_at,
-			confirmed_at = EXCLUDED.confirmed_at, confirmed_expires_at = EXCLUDED.confirmed_expires_at,
-			last_error = EXCLUDED.last_error`, r.number, r.dest, string(r.State), string(r.ConfirmedAction),
-			tz(r.ConfirmedOccur), tz(r.ConfirmedAt), tz(r.ConfirmedExpires), esc(r.LastError))
 	}
+	dw.queue(b)
+	var iw itemRows
 	for _, r := range u.items {
 		switch {
 		case !r.dirty:
 		case r.gone:
 			if r.stored {
-				b.Queue(`DELETE FROM queue WHERE destination = $1 AND number = $2`, r.dest, r.item.Number)
+				iw.goneDest, iw.goneNumber = append(iw.goneDest, r.dest), append(iw.goneNumber, r.item.Number)
 			}
 		default:
-			it := &r.item
-			b.Queue(`INSERT INTO queue (`+itemCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-				$14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (destination, number) DO UPDATE SET status = EXCLUDED.status,
-				at = EXCLUDED.at, action = EXCLUDED.action, raw = EXCLUDED.raw, source = EXCLUDED.source,
-				channel = EXCLUDED.channel, reason = EXCLUDED.reason, scope = EXCLUDED.scope,
-				occurred_at = EXCLUDED.occurred_at, first_received_at = EXCLUDED.first_received_at,
-				last_received_at = EXCLUDED.last_received_at, expires_at = EXCLUDED.expires_at, events = EXCLUDED.events,
-				attempts = EXCLUDED.attempts, lost_leases = EXCLUDED.lost_leases, last_error = EXCLUDED.last_error,
-				version = EXCLUDED.version, lease = EXCLUDED.lease, consent_channel = EXCLUDED.consent_channel,
-				purpose = EXCLUDED.purpose, policy = EXCLUDED.policy`,
-				r.dest, it.Number, r.status, ms(r.at), string(it.Action), esc(it.Raw), esc(it.Source), esc(it.Channel),
-				esc(it.Reason), esc(it.Scope), ms(it.OccurredAt), ms(it.FirstReceivedAt), ms(it.LastReceivedAt),
-				tz(it.ExpiresAt), it.Events, it.Attempts, it.LostLeases, esc(it.LastError), it.Version, it.Lease,
-				esc(it.ConsentChannel), esc(it.Purpose), esc(it.Policy))
+			iw.add(r)
 		}
 	}
+	iw.queue(b)
+	var ew eventIDRows
 	for k := range u.newID {
-		b.Queue(`INSERT INTO event_ids (event_id, number, expires_at) VALUES ($1, $2, $3)
-			ON CONFLICT (event_id, number) DO UPDATE SET expires_at = EXCLUDED.expires_at`, esc(k[0]), k[1], u.ids[k])
+		ew.id, ew.number, ew.expires = append(ew.id, esc(k[0])), append(ew.number, k[1]), append(ew.expires, u.ids[k])
 	}
+	ew.queue(b)
+	var rw recordRows
 	for _, rec := range u.recs {
-		queueRecord(b, rec)
+		rw.add(b, rec)
 	}
+	rw.queue(b)
 	for d := range u.lastConfirmed {
 		b.Queue(`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
 			"last_confirmed:"+d, u.now.Format(time.RFC3339Nano))
@@ -404,40 +390,19 @@ func (u *uow) flush(ctx context.Context) error {
 	return u.tx.SendBatch(ctx, b).Close()
 }
 
-func nullSeq(n int64) any {
-	if n == 0 {
-		return nil
-	}
-	return n
-}
-
-// queueRecord adds the insert of rec into its table: events, confirmations or rejections.
+// queueRecord adds the insert of a rejection's record (events and confirmations go set-based:
+// recordRows).
 func queueRecord(b *pgx.Batch, rec *record) {
-	r := &rec.AuditRecord
-	switch {
-	case rec.rej != nil:
-		j := rec.rej
-		var id any
-		if rec.id != "" {
-			id = rec.id
-		}
-		b.Queue(`INSERT INTO rejections (seq, at, number, valid_number, kind, raw, body, said, reason, region, source,
-			channel, event_id, received_at, hash, bytes, identity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-			$12, $13, $14, $15, $16, $17)`, rec.seq, r.At, j.Key, j.Number != "", string(j.Kind), esc(j.Raw), esc(j.Body),
-			esc(j.Said), esc(j.Reason), esc(j.Region), esc(j.Source), esc(j.Channel), esc(j.EventID), tz(j.ReceivedAt),
-			j.Hash, j.Bytes, id)
-	case r.Kind == queue.AuditReceived || r.Kind == queue.AuditStale:
-		b.Queue(`INSERT INTO events (seq, at, number, kind, action, raw, source, channel, reason, scope, event_id,
-			occurred_at, received_at, expires_at, repeats, consent_channel, purpose, policy) VALUES ($1, $2, $3, $4, $5,
-			$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, rec.seq, r.At, r.Number, string(r.Kind),
-			string(r.Action), esc(r.Raw), esc(r.Source), esc(r.Channel), esc(r.Reason), esc(r.Scope), esc(r.EventID),
-			tz(r.OccurredAt), tz(r.ReceivedAt), tz(r.ExpiresAt), r.Repeats, esc(r.ConsentChannel), esc(r.Purpose),
-			esc(r.Policy))
-	default:
-		b.Queue(`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at, expires_at, detail)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, rec.seq, r.At, r.Number, rec.dest, string(r.Kind),
-			string(r.Action), tz(r.OccurredAt), tz(r.ExpiresAt), esc(r.Detail))
+	r, j := &rec.AuditRecord, rec.rej
+	var id any
+	if rec.id != "" {
+		id = rec.id
 	}
+	b.Queue(`INSERT INTO rejections (seq, at, number, valid_number, kind, raw, body, said, reason, region, source,
+		channel, event_id, received_at, hash, bytes, identity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+		$12, $13, $14, $15, $16, $17)`, rec.seq, r.At, j.Key, j.Number != "", string(j.Kind), esc(j.Raw), esc(j.Body),
+		esc(j.Said), esc(j.Reason), esc(j.Region), esc(j.Source), esc(j.Channel), esc(j.EventID), tz(j.ReceivedAt),
+		j.Hash, j.Bytes, id)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

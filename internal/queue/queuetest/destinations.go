@@ -3,14 +3,16 @@ package queuetest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // RunDestinations checks a store opened with two destinations, "cxone" (the primary) and
 // "genesys": every event is queued for both in one write, each destination's queue moves on its
-// own, and the evidence shows each destination's standing. open opens a fresh store with names.
-func RunDestinations(t *testing.T, open func(t *testing.T, names []string) queue.Store) {
+// own, and the evidence shows each destination's standing. open opens a fresh store with names,
+// on the clock now (as Opener.Open).
+func RunDestinations(t *testing.T, open func(t *testing.T, names []string, now func() time.Time) queue.Store) {
 	tests := map[string]func(*testing.T, *destBundle){
 		"QueuedForEach": testDestQueuedForEach,
 		"Independent":   testDestIndependent,
@@ -24,13 +26,13 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string) queue
 	}
 	for n, fn := range tests {
 		t.Run(n, func(t *testing.T) {
-			fn(t, newDestBundle(t, open(t, []string{"cxone", "genesys"})))
+			fn(t, newDestBundle(t, open))
 		})
 	}
 	// The second destination's queue is a queue like any other: the whole suite holds on it.
 	t.Run("ConformsAsSecondary", func(t *testing.T) {
-		Run(t, Opener{Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
-			s := open(t, []string{"cxone", "genesys"})
+		Run(t, Opener{Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
+			s := open(t, []string{"cxone", "genesys"}, now)
 			g, err := s.(queue.Router).Dest("genesys")
 			if err != nil {
 				t.Fatal(err)
@@ -40,10 +42,14 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string) queue
 	})
 }
 
-func newDestBundle(t *testing.T, s queue.Store) *destBundle {
-	b := &destBundle{testBundle: setup(t, Opener{Open: func(*testing.T) (queue.Queue, func() queue.Queue) {
+// newDestBundle opens a store with "cxone" and "genesys" on the suite's clock.
+func newDestBundle(t *testing.T, open func(t *testing.T, names []string, now func() time.Time) queue.Store) *destBundle {
+	var s queue.Store
+	b := &destBundle{testBundle: setup(t, Opener{Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
+		s = open(t, []string{"cxone", "genesys"}, now)
 		return s, nil
-	}}), s: s}
+	}})}
+	b.s = s
 	b.cx, b.gn = b.dest(t, "cxone"), b.dest(t, "genesys")
 	return b
 }

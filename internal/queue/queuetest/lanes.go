@@ -3,6 +3,7 @@ package queuetest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -68,8 +69,8 @@ func testDestLanesKeepAdd(t *testing.T, b *destBundle) { keepAdd(t, b, false) }
 // that each destination's confirmation records the scope and policy of the request it pushed
 // (queue.Confirmed): the evidence of which scope put a number on a list, or took it off. (The
 // PostgreSQL store's confirmations have no columns for them yet.)
-func RunConfirmedScope(t *testing.T, open func(t *testing.T, names []string) queue.Store) {
-	keepAdd(t, newDestBundle(t, open(t, []string{"cxone", "genesys"})), true)
+func RunConfirmedScope(t *testing.T, open func(t *testing.T, names []string, now func() time.Time) queue.Store) {
+	keepAdd(t, newDestBundle(t, open), true)
 }
 
 func keepAdd(t *testing.T, b *destBundle, scopes bool) {

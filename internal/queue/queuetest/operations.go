@@ -57,7 +57,7 @@ func testDeadLetters(t *testing.T, b *testBundle, s store) {
 	}
 	b.enqueue(t, b.ev("+14155550001", 0))
 	b.deadLetter(t, "cxone: invalid number")
-	time.Sleep(2 * time.Millisecond) // dead-at is kept in ms: the second must die later
+	b.clock.Advance(2 * time.Millisecond) // dead-at is kept in ms: the second must die later
 	b.enqueue(t, b.ev("+14155550002", 1), b.ev("+14155550003", 2))
 	b.deadLetter(t, "cxone: refused")
 	b.enqueue(t, b.ev("+14155550004", 3)) // pending, not dead
@@ -71,7 +71,7 @@ func testDeadLetters(t *testing.T, b *testBundle, s store) {
 	}
 	d := dl[0]
 	if d.LastError != "cxone: invalid number" || d.Action != queue.Add || d.Raw != "raw +14155550001" ||
-		d.Source != "test" || !d.FirstReceivedAt.Equal(b.base) || d.DeadAt.IsZero() || d.DeadAt.After(time.Now()) {
+		d.Source != "test" || !d.FirstReceivedAt.Equal(b.base) || d.DeadAt.IsZero() || d.DeadAt.After(b.clock.Now()) {
 		t.Fatalf("dead letter %+v", d)
 	}
 	if dl[1].LastError != "cxone: refused" || dl[1].DeadAt.Before(d.DeadAt) {

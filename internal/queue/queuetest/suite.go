@@ -14,14 +14,19 @@ import (
 	"github.com/dncsync/dncsync/internal/queue"
 )
 
-// Opener opens a store for one test. Reopen opens the same underlying storage again after the
-// first handle was closed (to prove durability); stores that cannot may leave it nil.
+// Opener opens a store for one test, on the clock now (its Options.Now; the suite advances it past
+// leases instead of sleeping). Reopen opens the same underlying storage again, on the same clock,
+// after the first handle was closed (to prove durability); stores that cannot may leave it nil.
 type Opener struct {
-	Open   func(t *testing.T) (q queue.Queue, reopen func() queue.Queue)
+	Open   func(t *testing.T, now func() time.Time) (q queue.Queue, reopen func() queue.Queue)
 	Reopen bool
 }
 
 const lease = time.Minute
+
+// short is a lease the tests run out by advancing the store's clock (Clock) past it: long enough
+// that it never runs out on its own while a test runs, so only the clock can end it.
+const short = 5 * time.Second
 
 // testBundle is what each test gets from setup.
 type testBundle struct {
@@ -29,16 +34,18 @@ type testBundle struct {
 	q      queue.Queue
 	reopen func() queue.Queue
 	base   time.Time
+	clock  *Clock // the store's
 }
 
 func setup(t *testing.T, o Opener) *testBundle {
 	t.Helper()
-	q, reopen := o.Open(t)
+	clock := new(Clock)
+	q, reopen := o.Open(t, clock.Now)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	// Times in the past so that entries are due at once; millisecond precision is what stores keep.
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
-	return &testBundle{ctx: ctx, q: q, reopen: reopen, base: base}
+	return &testBundle{ctx: ctx, q: q, reopen: reopen, base: base, clock: clock}
 }
 
 // ev builds an add event for number received at base+ms.
@@ -331,11 +338,11 @@ func testRepeatWhileLeased(t *testing.T, b *testBundle) {
 func testStaleLease(t *testing.T, b *testBundle) {
 	const num = "+14155550001"
 	b.enqueue(t, b.ev(num, 0))
-	first, err := b.q.Claim(b.ctx, 1, time.Millisecond)
+	first, err := b.q.Claim(b.ctx, 1, short)
 	if err != nil || len(first) != 1 {
 		t.Fatalf("claim: %v %v", first, err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	b.clock.Advance(2 * short) // past the lease
 	if n, err := b.q.Recover(b.ctx, 10); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
@@ -434,21 +441,21 @@ func testDeadLetter(t *testing.T, b *testBundle) {
 // in line, with no attempt spent; only its lost leases count, up to dead-lettering.
 func testRecover(t *testing.T, b *testBundle) {
 	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1))
-	if _, err := b.q.Claim(b.ctx, 2, time.Millisecond); err != nil {
+	if _, err := b.q.Claim(b.ctx, 2, short); err != nil {
 		t.Fatal(err)
 	}
 	b.enqueue(t, b.ev("+14155550003", 2), b.ev("+14155550004", 3))
 	held := b.claim(t, 1) // a live lease must survive Recover
 	wantNumbers(t, held, "+14155550003")
-	time.Sleep(20 * time.Millisecond)
+	b.clock.Advance(2 * short) // past the short leases, well within the minute's
 	n, err := b.q.Recover(b.ctx, 2)
 	if err != nil || n != 2 {
 		t.Fatalf("Recover = %d, %v; want 2", n, err)
 	}
-	if due, ok, err := b.q.NextDue(b.ctx); err != nil || !ok || due.After(time.Now()) {
+	if due, ok, err := b.q.NextDue(b.ctx); err != nil || !ok || due.After(b.clock.Now()) {
 		t.Fatalf("NextDue after recovery %v %v %v: a lost lease must not back off", due, ok, err)
 	}
-	got, err := b.q.Claim(b.ctx, 10, time.Millisecond)
+	got, err := b.q.Claim(b.ctx, 10, short)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +464,7 @@ func testRecover(t *testing.T, b *testBundle) {
 	if got[0].Attempts != 0 || got[0].LostLeases != 1 || got[0].LastError == "" || got[2].LostLeases != 0 {
 		t.Fatalf("recovery spent an attempt or did not count the lost lease: %+v", got)
 	}
-	time.Sleep(20 * time.Millisecond)
+	b.clock.Advance(2 * short)
 	if n, err := b.q.Recover(b.ctx, 2); err != nil || n != 3 {
 		t.Fatalf("second Recover = %d, %v", n, err)
 	}
@@ -472,21 +479,21 @@ func testRecover(t *testing.T, b *testBundle) {
 // Extend keeps a lease alive past its first deadline, only for the holder of the token.
 func testExtend(t *testing.T, b *testBundle) {
 	b.enqueue(t, b.ev("+14155550001", 0), b.ev("+14155550002", 1))
-	items, err := b.q.Claim(b.ctx, 2, time.Millisecond)
+	items, err := b.q.Claim(b.ctx, 2, short)
 	if err != nil || len(items) != 2 {
 		t.Fatalf("claim %v %v", items, err)
 	}
 	if n, err := b.q.Extend(b.ctx, items, time.Hour); err != nil || n != 2 {
 		t.Fatalf("Extend = %d, %v; want 2", n, err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	b.clock.Advance(2 * short) // past the first deadline
 	if n, err := b.q.Recover(b.ctx, 5); err != nil || n != 0 {
 		t.Fatalf("Recover took %d extended leases (%v)", n, err)
 	}
-	if n, err := b.q.Extend(b.ctx, items[:1], time.Millisecond); err != nil || n != 1 {
+	if n, err := b.q.Extend(b.ctx, items[:1], short); err != nil || n != 1 {
 		t.Fatalf("Extend = %d, %v; want 1", n, err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	b.clock.Advance(2 * short)
 	if n, err := b.q.Recover(b.ctx, 5); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want the lease shortened by Extend", n, err)
 	}

@@ -22,11 +22,11 @@ var ns atomic.Int64
 
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	queuetest.Run(t, queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+	queuetest.Run(t, queuetest.Opener{Reopen: true, Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
 		// One server, a namespace per test: isolation without a process per subtest.
 		name := fmt.Sprintf("t%d", ns.Add(1))
 		open := func() queue.Queue {
-			s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: name})
+			s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: name, Now: now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,8 +40,8 @@ func TestConformance(t *testing.T) {
 
 func TestEvidence(t *testing.T) {
 	srv := redistest.Start(t)
-	queuetest.RunEvidence(t, queuetest.Opener{Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
-		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("e%d", ns.Add(1))})
+	queuetest.RunEvidence(t, queuetest.Opener{Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("e%d", ns.Add(1)), Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,8 +170,8 @@ func TestLimiter(t *testing.T) {
 
 func TestDestinations(t *testing.T) {
 	srv := redistest.Start(t)
-	queuetest.RunDestinations(t, func(t *testing.T, names []string) queue.Store {
-		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("d%d", ns.Add(1)), Destinations: names})
+	queuetest.RunDestinations(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("d%d", ns.Add(1)), Destinations: names, Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,8 +182,8 @@ func TestDestinations(t *testing.T) {
 
 func TestConfirmedScope(t *testing.T) {
 	srv := redistest.Start(t)
-	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string) queue.Store {
-		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("d%d", ns.Add(1)), Destinations: names})
+	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("d%d", ns.Add(1)), Destinations: names, Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}

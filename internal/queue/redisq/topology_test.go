@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/queuetest"
 	"github.com/dncsync/dncsync/internal/queue/redisq"
@@ -19,8 +20,8 @@ import (
 // so each runs on the node that holds the slot; commands that name no key go to that node too.
 func TestCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
-	open := func(t *testing.T, name string) *redisq.Store {
-		s, err := redisq.Open(c.URL(), redisq.Options{Namespace: name})
+	open := func(t *testing.T, name string, now func() time.Time) *redisq.Store {
+		s, err := redisq.Open(c.URL(), redisq.Options{Namespace: name, Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,33 +30,33 @@ func TestCluster(t *testing.T) {
 	// Namespaces whose slots fall on different nodes, so the suite does not pass by one node's luck.
 	nodes := map[string]bool{}
 	t.Run("Conformance", func(t *testing.T) {
-		queuetest.Run(t, queuetest.Opener{Reopen: true, Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
+		queuetest.Run(t, queuetest.Opener{Reopen: true, Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
 			name := fmt.Sprintf("c%d", ns.Add(1))
 			nodes[c.NodeFor(t, "{"+name+"}").Addr] = true
-			q := open(t, name)
+			q := open(t, name, now)
 			t.Cleanup(func() { q.Close() })
-			return q, func() queue.Queue { return open(t, name) }
+			return q, func() queue.Queue { return open(t, name, now) }
 		}})
 	})
 	if len(nodes) < 2 {
 		t.Fatalf("the suite's queues all lived on one node of the cluster (%v): the test proves little", nodes)
 	}
 	t.Run("Evidence", func(t *testing.T) {
-		queuetest.RunEvidence(t, queuetest.Opener{Open: func(t *testing.T) (queue.Queue, func() queue.Queue) {
-			s := open(t, fmt.Sprintf("ce%d", ns.Add(1)))
+		queuetest.RunEvidence(t, queuetest.Opener{Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
+			s := open(t, fmt.Sprintf("ce%d", ns.Add(1)), now)
 			t.Cleanup(func() { s.Close() })
 			return s, nil
 		}})
 	})
 	t.Run("Limiter", func(t *testing.T) {
 		queuetest.RunLimiter(t, func(t *testing.T) queue.Limiter {
-			s := open(t, fmt.Sprintf("cl%d", ns.Add(1)))
+			s := open(t, fmt.Sprintf("cl%d", ns.Add(1)), nil)
 			t.Cleanup(func() { s.Close() })
 			return s.Limiter()
 		})
 	})
 	t.Run("DurabilityWarnings", func(t *testing.T) {
-		s := open(t, "warn")
+		s := open(t, "warn", nil)
 		defer s.Close()
 		if w := s.DurabilityWarnings(context.Background()); len(w) != 0 {
 			t.Fatalf("warnings for durable nodes: %v", w)
@@ -114,15 +115,9 @@ func TestSentinelFollowsFailover(t *testing.T) {
 	sen.Primary.Kill()
 	sen.WaitFailover(30 * time.Second)
 	var st queue.Stats
-	for {
-		st, err = s.Stats(ctx)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("the store did not reach the new primary: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// The client finds the new primary on its own (the sentinel tells it): nothing to wait on but that.
+	if !poll.Until(ctx, func() bool { st, err = s.Stats(ctx); return err == nil }) {
+		t.Fatalf("the store did not reach the new primary: %v", err)
 	}
 	if st.Ready != 20 {
 		t.Fatalf("after the failover the queue holds %d of 20 acknowledged entries", st.Ready)
