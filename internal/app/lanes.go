@@ -21,6 +21,7 @@ import (
 type lane struct {
 	name   string
 	title  string      // the destination's, for people (destination.Spec.Title)
+	scope  string      // its scope filter (NAME_SCOPE), as records show it
 	store  queue.Store // the store as this destination's pusher sees it (queue.Router.Dest)
 	client destination.Client
 	pacer  *pusher.Pacer
@@ -33,6 +34,7 @@ type lane struct {
 // single-destination deployment.
 func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *console.Recorder, log *slog.Logger) ([]*lane, error) {
 	names := cfg.Destinations()
+	scopes := cfg.Scopes()
 	var out []*lane
 	for _, name := range names {
 		spec, settings, err := cfg.Dest(name)
@@ -47,7 +49,7 @@ func newLanes(cfg *Config, store *Store, reg *prometheus.Registry, recorder *con
 		if len(names) > 1 {
 			lreg = prometheus.WrapRegistererWith(prometheus.Labels{"destination": name}, reg)
 		}
-		l := &lane{name: name, title: spec.Title, store: view, sig: queue.NewSignal()}
+		l := &lane{name: name, title: spec.Title, scope: scopes[name], store: view, sig: queue.NewSignal()}
 		pace := settings.Pace()
 		limiter, err := store.Limiter(name)
 		if err != nil {
@@ -87,7 +89,7 @@ func signals(lanes []*lane) []*queue.Signal {
 func opLanes(lanes []*lane) []ops.Lane {
 	out := make([]ops.Lane, len(lanes))
 	for i, l := range lanes {
-		out[i] = ops.Lane{Name: l.name, Store: l.store, Pacing: l.pacing()}
+		out[i] = ops.Lane{Name: l.name, Store: l.store, Pacing: l.pacing(), Scope: l.scope}
 		if ls, ok := l.client.(destination.Lister); ok {
 			out[i].Lister = ls
 		}

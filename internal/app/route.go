@@ -15,21 +15,30 @@ import (
 func (c *Config) Lanes() ([]consent.Lane, error) {
 	var out []consent.Lane
 	for _, name := range c.Destinations() {
-		spec, ok := SpecOf(name)
-		if !ok {
+		if _, ok := SpecOf(name); !ok {
 			continue // Validate reports it
 		}
-		text := destination.DefaultScope
-		if p := c.scopes[name]; p != nil {
-			text = *p
-		}
-		sc, err := consent.ParseFilter(text)
+		sc, err := c.Scope(name)
 		if err != nil {
-			return nil, fmt.Errorf("%s=%q: %w", spec.ScopeEnv(), text, err)
+			return nil, err
 		}
 		out = append(out, consent.Lane{Name: name, Scope: sc})
 	}
 	return out, nil
+}
+
+// Scope is destination name's scope filter (NAME_SCOPE); the error names the variable.
+func (c *Config) Scope(name string) (consent.Scope, error) {
+	spec, _ := SpecOf(name)
+	text := destination.DefaultScope
+	if p := c.scopes[name]; p != nil {
+		text = *p
+	}
+	sc, err := consent.ParseFilter(text)
+	if err != nil {
+		return consent.Scope{}, fmt.Errorf("%s=%q: %w", spec.ScopeEnv(), text, err)
+	}
+	return sc, nil
 }
 
 // Scopes are the destinations' scope filters by name, as records show them ("sms", "all").

@@ -55,14 +55,15 @@ func cmdDoctor(ctx context.Context, o cmdIO, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	scope, scopeErr := e.cfg.Scope(spec.Name)
 	r := doctor.New(e.stdout)
 	if e.cfg.DatabaseURL != "" {
 		fmt.Fprintln(e.stdout, "dncsync doctor: checking the PostgreSQL store")
 		storeChecks(ctx, r, e.cfg.DatabaseURL)
 	}
-	fmt.Fprintf(e.stdout, "dncsync doctor: checking the %s destination (%s)\n", spec.Name, spec.Title)
+	fmt.Fprintf(e.stdout, "dncsync doctor: checking the %s destination (%s), scope %s\n", spec.Name, spec.Title, scope)
 	r.Check("settings", nil, func() string {
-		if err := errors.Join(e.check(), settings.Validate()); err != nil {
+		if err := errors.Join(e.check(), settings.Validate(), scopeErr); err != nil {
 			return strings.ReplaceAll(err.Error(), "\n", "; ")
 		}
 		return ""

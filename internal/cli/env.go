@@ -117,7 +117,7 @@ func (e *env) opsOn(s *app.Store) (*ops.Ops, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.Lanes = append(o.Lanes, ops.Lane{Name: n, Store: v})
+		o.Lanes = append(o.Lanes, ops.Lane{Name: n, Store: v, Scope: e.cfg.Scopes()[n]})
 	}
 	return o, nil
 }

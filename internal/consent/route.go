@@ -82,40 +82,71 @@ type Trail func(ctx context.Context, number string) ([]Event, error)
 // before it and a lane's merge keeps a later opt-out; a narrower consent goes to the lanes it
 // restores (Restores), read against the number's trail and the batch's earlier events. An event
 // that reaches every lane keeps Lanes nil, so with every lane of scope all (the default) only a
-// narrower consent is routed. An event already routed (Lanes set) or meant for one destination
-// (Only: reconcile's) is left as it is.
+// narrower consent is routed. An event already routed (Lanes set) is left as it is; one meant for
+// one destination (Only: reconcile's) is an opt-out that destination must still hold, or nothing.
 //
 // The trail is read before the store's write, so a request for the same number written in between
 // is not seen. It can only be an opt-out that occurred before the consent yet arrived with it; the
 // lane's merge then keeps whichever occurred last, as it did before scopes existed.
 func Route(ctx context.Context, lanes []Lane, events []queue.Event, trail Trail) error {
 	narrow := filtered(lanes)
+	// Only a consent or reconcile's event reads the number's requests.
+	reads := slices.ContainsFunc(events, func(ev queue.Event) bool { return ev.Action == queue.Remove || ev.Only != "" })
+	if !narrow && !reads {
+		return nil // every lane takes every opt-out: nothing to decide (the default)
+	}
 	// Of each number: its recorded requests, read when a consent needs them, and the batch's
 	// earlier ones, which a later event of the batch reads too.
 	recorded, earlier := map[string][]Event{}, map[string][]Event{}
+	trailOf := func(number string) ([]Event, error) {
+		rec, ok := recorded[number]
+		if !ok {
+			var err error
+			if rec, err = trail(ctx, number); err != nil {
+				return nil, fmt.Errorf("routing by scope: %w", err)
+			}
+			recorded[number] = rec
+		}
+		return append(rec[:len(rec):len(rec)], earlier[number]...), nil
+	}
 	for i := range events {
 		ev := &events[i]
 		ce, _ := FromRecord(queue.Received(*ev, ev.ReceivedAt))
 		switch {
-		case ev.Lanes != nil || ev.Only != "":
+		case ev.Lanes != nil:
+		case ev.Only != "":
+			// Reconcile's: it made the event up from another destination's confirmation, so its
+			// own scope says nothing. An opt-out goes to the one destination only while the
+			// number's requests still block some contact that destination makes.
+			if ev.Action != queue.Add || !narrow {
+				break
+			}
+			l := slices.IndexFunc(lanes, func(l Lane) bool { return l.Name == ev.Only })
+			if l < 0 {
+				break // the store refuses it
+			}
+			others, err := trailOf(ev.Number)
+			if err != nil {
+				return err
+			}
+			if Decide(others, Query{Scope: lanes[l].Scope, At: ev.ReceivedAt}).Eligible {
+				ev.Lanes = []string{}
+			}
 		case ev.Action == queue.Add:
 			if narrow {
 				ev.Lanes = every(pick(lanes, func(d Scope) bool { return Reaches(ce, d) }), lanes)
 			}
 		case ce.Scope.Includes(Everything):
 		default:
-			rec, ok := recorded[ev.Number]
-			if !ok {
-				var err error
-				if rec, err = trail(ctx, ev.Number); err != nil {
-					return fmt.Errorf("routing a consent by scope: %w", err)
-				}
-				recorded[ev.Number] = rec
+			others, err := trailOf(ev.Number)
+			if err != nil {
+				return err
 			}
-			others := append(rec[:len(rec):len(rec)], earlier[ev.Number]...)
 			ev.Lanes = every(pick(lanes, func(d Scope) bool { return Restores(others, ce, d) }), lanes)
 		}
-		earlier[ev.Number] = append(earlier[ev.Number], ce)
+		if reads {
+			earlier[ev.Number] = append(earlier[ev.Number], ce)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -135,5 +136,53 @@ func TestRouteTrailError(t *testing.T) {
 	err := Route(context.Background(), testLanes, evs, func(context.Context, string) ([]Event, error) { return nil, boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("Route: %v, want the trail's error", err)
+	}
+}
+
+// Reconcile's opt-out for one destination goes there only while the number's requests block some
+// contact it makes: a voice-only opt-out held by the voice list is not copied to the sms list.
+func TestRouteOnly(t *testing.T) {
+	trail := func(context.Context, string) ([]Event, error) { return []Event{optOut(1, Voice, "", "", Scoped)}, nil }
+	for dest, want := range map[string][]string{"sms": {}, "voice": nil, "all": nil} {
+		ev := queue.Event{Number: "+14155550103", Action: queue.Add, Source: "reconcile", OccurredAt: at(1),
+			ReceivedAt: at(60), Only: dest}
+		evs := []queue.Event{ev}
+		if err := Route(context.Background(), testLanes, evs, trail); err != nil {
+			t.Fatal(err)
+		}
+		if got := evs[0].Lanes; (got == nil) != (want == nil) || len(got) != len(want) {
+			t.Errorf("reconcile's opt-out for %s: lanes %#v, want %#v", dest, got, want)
+		}
+	}
+}
+
+// BenchmarkRouteOptOuts is what routing adds to an intake batch of 100 opt-outs with one
+// destination scoped (no trail is read for opt-outs).
+func BenchmarkRouteOptOuts(b *testing.B) {
+	lanes := []Lane{{"cxone", Everything}, {"genesys", Scope{Channel: SMS}}}
+	batch := make([]queue.Event, 100)
+	for i := range batch {
+		batch[i] = qev(optOut(i, Voice, "", "", Scoped), fmt.Sprintf("+1415555%04d", i))
+	}
+	evs := make([]queue.Event, len(batch))
+	for b.Loop() {
+		copy(evs, batch)
+		if err := Route(context.Background(), lanes, evs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRouteDefault is the same with every destination of scope all (the default).
+func BenchmarkRouteDefault(b *testing.B) {
+	lanes := []Lane{{"cxone", Everything}, {"genesys", Everything}}
+	evs := make([]queue.Event, 100)
+	for i := range evs {
+		evs[i] = qev(optOut(i, Voice, "", "", Scoped), fmt.Sprintf("+1415555%04d", i))
+	}
+	for b.Loop() {
+		if err := Route(context.Background(), lanes, evs, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

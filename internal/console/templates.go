@@ -73,7 +73,7 @@ var pageTmpl = template.Must(template.Must(template.New("page").Funcs(funcs).Par
 <div class="tile" id="p99">receipt to confirmation, p99<b style="font-size:14px">{{.P99}}</b></div>{{end}}
 {{end}}</div>
 {{if gt (len .Dests) 1}}<table id="destinations"><tr><th>destination</th><th>depth</th><th>in flight</th><th>dead</th><th>oldest unsynced</th><th>last push</th><th>pace</th><th>receipt to confirmation, p99</th></tr>
-{{range .Dests}}<tr id="dest-{{.Name}}"><td>{{.Title}}</td><td>{{.Status.Depth}}</td><td>{{.Status.Leased}}</td><td class="{{if .Status.Dead}}late{{end}}">{{.Status.Dead}}</td><td>{{atp .Status.OldestUnsyncedAt}}</td><td>{{atp .Status.LastPushAt}}</td><td>{{template "pace" .Status.Pacing}}{{with .Status.Waiting}}, <span class="warn">{{.}}</span>{{end}}</td><td class="p99">{{.P99}}</td></tr>
+{{range .Dests}}<tr id="dest-{{.Name}}"><td>{{.Title}}{{with .Status.Scope}} <span class="scope">({{.}})</span>{{end}}</td><td>{{.Status.Depth}}</td><td>{{.Status.Leased}}</td><td class="{{if .Status.Dead}}late{{end}}">{{.Status.Dead}}</td><td>{{atp .Status.OldestUnsyncedAt}}</td><td>{{atp .Status.LastPushAt}}</td><td>{{template "pace" .Status.Pacing}}{{with .Status.Waiting}}, <span class="warn">{{.}}</span>{{end}}</td><td class="p99">{{.P99}}</td></tr>
 {{end}}</table>
 <p class="note">p99: the time from an opt-out's receipt to the destination's confirmation that 99% of them took, as this process measured since it started.</p>{{end}}</section>
 <section id="compliance"><h2>Oldest unsynced request</h2>

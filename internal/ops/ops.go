@@ -54,6 +54,7 @@ type Lane struct {
 	Store  LaneStore
 	Pacing Pacing             // nil: not known (no pusher in this process)
 	Lister destination.Lister // nil: its list cannot be read (reconcile)
+	Scope  string             // its scope filter (NAME_SCOPE), as records show it: "sms"; "": not known
 }
 
 // Ops are the actions on one store.

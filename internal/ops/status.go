@@ -98,7 +98,9 @@ type Status struct {
 	Pacing                     *PaceState `json:"pacing"`     // null when not known (read from the store directly)
 	// Waiting says that the destination takes no writes now and when it will (window.go):
 	// "waiting for Five9's window (opens 23:00 PT)"; absent when it does or nothing waits.
-	Waiting       string     `json:"waiting,omitempty"`
+	Waiting string `json:"waiting,omitempty"`
+	// Scope is the destination's scope filter (NAME_SCOPE): what its list is for, e.g. "sms".
+	Scope         string     `json:"scope,omitempty"`
 	WindowOpensAt *time.Time `json:"windowOpensAt,omitempty"`
 	// Destinations is each destination's own status, when more than one is configured. The
 	// counts above are then their sums, the oldest request the oldest of theirs, the last push
@@ -123,7 +125,9 @@ func (o *Ops) Status(ctx context.Context, dest string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return ReadStatus(ctx, l.Store, l.Pacing, o.now())
+	st, err := ReadStatus(ctx, l.Store, l.Pacing, o.now())
+	st.Scope = l.Scope
+	return st, err
 }
 
 // ReadStatusAll reads each lane's status and their summary (Status.Destinations).
@@ -136,6 +140,7 @@ func ReadStatusAll(ctx context.Context, lanes []Lane, now time.Time) (Status, er
 		if err != nil {
 			return Status{}, fmt.Errorf("%s: %w", l.Name, err)
 		}
+		st.Scope = l.Scope
 		out.Destinations[l.Name] = st
 		out.Depth, out.Ready, out.Leased, out.Dead = out.Depth+st.Depth, out.Ready+st.Ready, out.Leased+st.Leased, out.Dead+st.Dead
 		if st.OldestUnsyncedAt != nil && (oldest.IsZero() || st.OldestUnsyncedAt.Before(oldest)) {

@@ -77,3 +77,11 @@ func Received(ev Event, at time.Time) AuditRecord {
 		OccurredAt: ev.OccurredAt, ReceivedAt: ev.ReceivedAt, ExpiresAt: ev.ExpiresAt, Repeats: ev.Repeats,
 		ConsentChannel: ev.ConsentChannel, Purpose: ev.Purpose, Policy: ev.Policy}
 }
+
+// Confirmed is the record of a destination's confirmation of it (AuditConfirmed): what was pushed,
+// and the scope and policy of the request that decided it, so that a destination's evidence says
+// which scope put each number there (or took it off). Stores add the destination and the time.
+func Confirmed(it Item) AuditRecord {
+	return AuditRecord{Kind: AuditConfirmed, Number: it.Number, Action: it.Action, OccurredAt: it.OccurredAt,
+		ExpiresAt: it.ExpiresAt, Scope: it.Scope, ConsentChannel: it.ConsentChannel, Purpose: it.Purpose, Policy: it.Policy}
+}

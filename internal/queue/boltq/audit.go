@@ -146,8 +146,9 @@ func (t *txn) failure(number string, kind queue.AuditKind, action queue.Action, 
 // confirmed records that CXone confirmed it, the item as claimed: its Action and OccurredAt are
 // what was pushed, whatever merged into the entry since.
 func (t *txn) confirmed(it queue.Item) error {
-	return t.destRecord(it.Number, queue.AuditRecord{Kind: queue.AuditConfirmed, Number: it.Number, Action: it.Action,
-		OccurredAt: it.OccurredAt, ExpiresAt: atMs(it.ExpiresAt)}, func(st *queue.NumberState) {
+	rec := queue.Confirmed(it)
+	rec.ExpiresAt = atMs(it.ExpiresAt)
+	return t.destRecord(it.Number, rec, func(st *queue.NumberState) {
 		st.State = queue.StateSynced
 		if it.Action == queue.Remove {
 			st.State = queue.StateRemoved

@@ -240,6 +240,17 @@ func TestDestinations(t *testing.T) {
 	})
 }
 
+func TestConfirmedScope(t *testing.T) {
+	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "queue.db"), Options{Destinations: names, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 func TestRejections(t *testing.T) {
 	queuetest.RunRejections(t, func(t *testing.T, lim queue.RejectionLimits) (queue.Store, func()) {
 		path := filepath.Join(t.TempDir(), "queue.db")

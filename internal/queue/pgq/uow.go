@@ -297,8 +297,9 @@ func (u *uow) failure(d, number string, kind queue.AuditKind, action queue.Actio
 
 // confirmed records that d confirmed it, the item as claimed.
 func (u *uow) confirmed(d string, it queue.Item) {
-	u.destRecord(d, it.Number, queue.AuditRecord{Kind: queue.AuditConfirmed, Number: it.Number, Action: it.Action,
-		OccurredAt: it.OccurredAt, ExpiresAt: ms(it.ExpiresAt)}, func(st *queue.DestState) {
+	rec := queue.Confirmed(it)
+	rec.ExpiresAt = ms(it.ExpiresAt)
+	u.destRecord(d, it.Number, rec, func(st *queue.DestState) {
 		st.State = queue.StateSynced
 		if it.Action == queue.Remove {
 			st.State = queue.StateRemoved

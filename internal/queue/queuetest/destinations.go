@@ -26,14 +26,7 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string, now f
 	}
 	for n, fn := range tests {
 		t.Run(n, func(t *testing.T) {
-			var s queue.Store
-			b := &destBundle{testBundle: setup(t, Opener{Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
-				s = open(t, []string{"cxone", "genesys"}, now)
-				return s, nil
-			}})}
-			b.s = s
-			b.cx, b.gn = b.dest(t, "cxone"), b.dest(t, "genesys")
-			fn(t, b)
+			fn(t, newDestBundle(t, open))
 		})
 	}
 	// The second destination's queue is a queue like any other: the whole suite holds on it.
@@ -47,6 +40,18 @@ func RunDestinations(t *testing.T, open func(t *testing.T, names []string, now f
 			return g, nil
 		}})
 	})
+}
+
+// newDestBundle opens a store with "cxone" and "genesys" on the suite's clock.
+func newDestBundle(t *testing.T, open func(t *testing.T, names []string, now func() time.Time) queue.Store) *destBundle {
+	var s queue.Store
+	b := &destBundle{testBundle: setup(t, Opener{Open: func(t *testing.T, now func() time.Time) (queue.Queue, func() queue.Queue) {
+		s = open(t, []string{"cxone", "genesys"}, now)
+		return s, nil
+	}})}
+	b.s = s
+	b.cx, b.gn = b.dest(t, "cxone"), b.dest(t, "genesys")
+	return b
 }
 
 type destBundle struct {

@@ -3,6 +3,7 @@ package queuetest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -62,14 +63,24 @@ func testDestLanes(t *testing.T, b *destBundle) {
 
 // LanesKeepAdd: an opt-out for both lanes, then a consent routed to cxone alone, queued together
 // and apart: cxone pushes the removal, genesys keeps the opt-out.
-func testDestLanesKeepAdd(t *testing.T, b *destBundle) {
+func testDestLanesKeepAdd(t *testing.T, b *destBundle) { keepAdd(t, b, false) }
+
+// RunConfirmedScope checks, on a store opened with "cxone" and "genesys" as RunDestinations does,
+// that each destination's confirmation records the scope and policy of the request it pushed
+// (queue.Confirmed): the evidence of which scope put a number on a list, or took it off. (The
+// PostgreSQL store's confirmations have no columns for them yet.)
+func RunConfirmedScope(t *testing.T, open func(t *testing.T, names []string, now func() time.Time) queue.Store) {
+	keepAdd(t, newDestBundle(t, open), true)
+}
+
+func keepAdd(t *testing.T, b *destBundle, scopes bool) {
 	for _, tc := range []struct {
 		number   string
 		together bool
 		confirm  bool
 	}{{"+14155550010", true, false}, {"+14155550011", false, false}, {"+14155550012", false, true}} {
 		add := b.ev(tc.number, 0)
-		add.Lanes = []string{"cxone", "genesys"}
+		add.Lanes, add.ConsentChannel, add.Policy = []string{"cxone", "genesys"}, "all", "scoped"
 		rm := b.ev(tc.number, 10)
 		rm.Action, rm.ConsentChannel, rm.Lanes = queue.Remove, "voice", []string{"cxone"}
 		if tc.together {
@@ -113,6 +124,24 @@ func testDestLanesKeepAdd(t *testing.T, b *destBundle) {
 		ns := b.state(t, tc.number)
 		if ns.Destinations["cxone"].ConfirmedAction != queue.Remove || ns.Destinations["genesys"].ConfirmedAction != queue.Add {
 			t.Fatalf("%s: %+v, want removed at cxone, on the list at genesys", tc.number, ns.Destinations)
+		}
+		if !scopes {
+			continue
+		}
+		// Each destination's evidence says which scope put the number there, or took it off.
+		h, _, err := b.s.Lookup(b.ctx, tc.number, queue.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scopes := map[string]string{}
+		for _, r := range h.Records {
+			if r.Kind == queue.AuditConfirmed && r.Action == queue.Remove && r.Destination == "cxone" ||
+				r.Kind == queue.AuditConfirmed && r.Action == queue.Add && r.Destination == "genesys" {
+				scopes[r.Destination] = r.ConsentChannel + "," + r.Policy + "," + r.Scope
+			}
+		}
+		if scopes["cxone"] != "voice,,brand" || scopes["genesys"] != "all,scoped,brand" {
+			t.Fatalf("%s: confirmed scopes %v, want cxone's by the voice consent, genesys's by the opt-out of all", tc.number, scopes)
 		}
 	}
 }

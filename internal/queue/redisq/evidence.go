@@ -33,6 +33,9 @@ type wireRecord struct {
 	D    string `json:"d"`
 	Dst  string `json:"dst"`
 	Rep  int    `json:"rep"`
+	CC   string `json:"cc"`
+	Pu   string `json:"pu"`
+	Po   string `json:"po"`
 }
 
 func decodeRecord(number, raw string) (queue.AuditRecord, error) {
@@ -43,7 +46,7 @@ func decodeRecord(number, raw string) (queue.AuditRecord, error) {
 	return queue.AuditRecord{Kind: queue.AuditKind(w.K), Number: number, At: fromMS(w.At), Raw: w.Raw,
 		Action: queue.Action(w.A), Source: w.Src, Channel: w.Ch, Reason: w.Rsn, Scope: w.Scp, EventID: w.ID,
 		Region: w.Rg, OccurredAt: fromMS(w.Occ), ReceivedAt: fromMS(w.Recv), ExpiresAt: fromMS(w.Exp), Detail: w.D,
-		Destination: w.Dst, Repeats: w.Rep}, nil
+		Destination: w.Dst, Repeats: w.Rep, ConsentChannel: w.CC, Purpose: w.Pu, Policy: w.Po}, nil
 }
 
 // streamRecord reads an entry of the audit stream: an event's record (enqueue.lua: its value "e",

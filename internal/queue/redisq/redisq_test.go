@@ -180,6 +180,18 @@ func TestDestinations(t *testing.T) {
 	})
 }
 
+func TestConfirmedScope(t *testing.T) {
+	srv := redistest.Start(t)
+	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fmt.Sprintf("d%d", ns.Add(1)), Destinations: names, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 func TestRejections(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})

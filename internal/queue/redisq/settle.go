@@ -15,7 +15,7 @@ func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
 	byLease := map[string][]any{}
 	for _, it := range items {
 		byLease[it.Lease] = append(byLease[it.Lease], it.Number, strconv.FormatInt(it.Version, 10),
-			string(it.Action), ms(it.OccurredAt), ms(it.ExpiresAt))
+			string(it.Action), ms(it.OccurredAt), ms(it.ExpiresAt), it.ConsentChannel, it.Purpose, it.Policy, it.Scope)
 	}
 	now := ms(s.now())
 	for tok, quads := range byLease {

@@ -5,16 +5,18 @@
 -- ARGV[1..4] the destination: key prefix ("{tag}:"), its queue prefix, state-field suffix, name (dest.go)
 -- ARGV[5] lease token of the claim
 -- ARGV[6] now ms
--- ARGV[7..] five per entry: number, version seen at claim, action pushed, its occurredAt ms, the
---   expiry CXone was told (ms; 0: none)
+-- ARGV[7..] nine per entry: number, version seen at claim, action pushed, its occurredAt ms, the
+--   expiry CXone was told (ms; 0: none), and the consent channel, purpose, policy and brand of the
+--   request pushed (queue.Confirmed: the evidence of which scope put the number there)
 -- An entry leased by someone else is left alone. One whose version moved (an event arrived in
 -- flight that changes what to push) goes back to ready at its first-receipt place in line.
 -- Returns the number of entries removed.
 dest()
 local prefix, token, now = ARGV[1], ARGV[5], tonumber(ARGV[6])
 local done = 0
-for i = 7, #ARGV, 5 do
+for i = 7, #ARGV, 9 do
   local num, ver, act, occ, exp = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), tonumber(ARGV[i+4])
+  local cc, pu, po, scp = ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8]
   local key = QP .. "item:" .. num
   local cur = redis.call("HMGET", key, "lease", "ver", "first", "occ")
   if cur[1] == token then
@@ -27,7 +29,7 @@ for i = 7, #ARGV, 5 do
     local st = "synced"
     if act == "remove" then st = "removed" end
     redis.call("HSET", prefix .. "state:" .. num, "ca" .. SFX, act, "cocc" .. SFX, occ, "cat" .. SFX, now, "cexp" .. SFX, exp, "st" .. SFX, st, "err" .. SFX, "")
-    audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ, exp = exp})
+    audit(prefix, num, {k = "confirmed", at = now, a = act, occ = occ, exp = exp, cc = cc, pu = pu, po = po, scp = scp})
     redis.call("SET", QP .. "lastack", now) -- Operations.LastConfirmed
     if cur[2] == ver then
       redis.call("DEL", key)
