@@ -78,7 +78,7 @@ func modelDrain(seed uint64, jitterMS float64, batches, limitRPM int) (share flo
 					return
 				}
 				let := time.Now()
-				time.Sleep(delay)
+				time.Sleep(delay) // synctest's clock: the request's trip, on the bubble's fake time
 				mu.Lock()
 				now := time.Now()
 				ok := last.IsZero() || now.Sub(last) >= interval
@@ -91,7 +91,7 @@ func modelDrain(seed uint64, jitterMS float64, batches, limitRPM int) (share flo
 					throttled++
 				}
 				mu.Unlock()
-				time.Sleep(4 * time.Millisecond)
+				time.Sleep(4 * time.Millisecond) // synctest's clock: the answer's trip back, on the bubble's fake time
 				p.Answered(ctx, let)
 				if !ok {
 					p.Throttled(ctx, retryAfter)
