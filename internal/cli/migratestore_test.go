@@ -22,8 +22,10 @@ import (
 // destinations with their attempts, merged repeats, a lost lease, confirmations, failures, stale and
 // duplicate events, rejections and ignored words, event ids) moves to PostgreSQL; the new store
 // reads back what the old one does (queuetest.Observe: every lookup, the export, the states, the dead
-// letters, the rejections, the queue claimed in order). A second run writes nothing, and an event id
-// the old store remembered is still a duplicate in the new one.
+// letters, the rejections, the queue claimed in order). A second run writes nothing; a third, after
+// the old store's service pushed more, brings those confirmations and takes their entries out of
+// the new queue; an event id the old store remembered is still a duplicate in the new one. From the
+// embedded store, Redis, and another PostgreSQL database.
 func TestMigrateStoreToPostgres(t *testing.T) {
 	for _, from := range []struct {
 		name string
@@ -32,6 +34,17 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 		{"embedded", func(t *testing.T, now func() time.Time) movable {
 			s, err := boltq.Open(filepath.Join(t.TempDir(), "dncsync.db"), boltq.Options{Now: now,
 				Destinations: queuetest.FixtureDestinations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+		{"postgres", func(t *testing.T, now func() time.Time) movable {
+			url := pgtest.Schema(t)
+			if _, err := pgq.Migrate(context.Background(), url, false); err != nil {
+				t.Fatal(err)
+			}
+			s, err := pgq.Open(context.Background(), url, pgq.Options{Now: now, Destinations: queuetest.FixtureDestinations})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,6 +89,25 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 			}
 			if again.had != again.records || again.records != n.records {
 				t.Fatalf("a second run wrote %d of %d records again", again.records-again.had, again.records)
+			}
+			// The old store's service pushes more between two runs: the next run brings the
+			// confirmations and takes the entries out of the new store's queue.
+			now = end.Add(time.Hour)
+			pushed, err := src.Claim(ctx, 100, time.Minute)
+			if err != nil || len(pushed) == 0 {
+				t.Fatalf("precondition: entries to push between the runs: %d, %v", len(pushed), err)
+			}
+			if err := src.Ack(ctx, pushed); err != nil {
+				t.Fatal(err)
+			}
+			end = now
+			third, err := moveStore(ctx, src, src, dst, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if third.records-third.had != len(pushed) || third.removed != len(pushed) {
+				t.Fatalf("after %d pushed in the old store: %d records written, %d entries removed; want %d each",
+					len(pushed), third.records-third.had, third.removed, len(pushed))
 			}
 			// An event id remembered before the move is a duplicate after it.
 			st, err := dst.Enqueue(ctx, []queue.Event{{ID: "ev-3", Number: "+15550000003", Action: queue.Remove,
