@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,6 +58,15 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	}
 	if e.fs.NArg() > 0 || *from == "" || *to == "" {
 		return usageErr("usage: %s", e.usage)
+	}
+	if !strings.HasPrefix(*to, "postgres://") && !strings.HasPrefix(*to, "postgresql://") {
+		return usageErr("--to: only a PostgreSQL store can be moved to (postgres://)")
+	}
+	if !strings.Contains(*from, "://") {
+		// Opening an embedded store creates it: a mistyped directory would move nothing, silently.
+		if _, err := os.Stat(filepath.Join(*from, app.StoreFile)); err != nil {
+			return usageErr("--from %s: no embedded store there: %w", *from, err)
+		}
 	}
 	src, err := openAt(e.cfg, *from)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/app"
 	"github.com/dncsync/dncsync/internal/pgtest"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
@@ -161,13 +162,19 @@ func emptyAsNull(t *testing.T, b []byte) []byte {
 func TestMigrateStoreUsage(t *testing.T) {
 	clearEnv(t)
 	dir := t.TempDir()
+	s, err := boltq.Open(filepath.Join(dir, app.StoreFile), boltq.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--from", dir}, "usage: dncsync migrate-store"},
-		{[]string{"--from", filepath.Join(dir, "a"), "--to", filepath.Join(dir, "b")}, "cannot be moved to (postgres://)"},
-		{[]string{"--from", "mysql://x", "--to", filepath.Join(dir, "b")}, `"mysql://": want postgres://`},
+		{[]string{"--from", filepath.Join(dir, "a"), "--to", "postgres://127.0.0.1:1/x"}, "no embedded store there"},
+		{[]string{"--from", dir, "--to", filepath.Join(dir, "b")}, "only a PostgreSQL store can be moved to"},
+		{[]string{"--from", "mysql://x", "--to", "postgres://127.0.0.1:1/x"}, `"mysql://": want postgres://`},
 	} {
 		code, _, errOut := run(t, append([]string{"migrate-store"}, tc.args...)...)
 		if code == 0 || !strings.Contains(errOut, tc.want) {
