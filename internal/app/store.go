@@ -39,6 +39,9 @@ type Store struct {
 	listen func(ctx context.Context, wake func(dest string))
 }
 
+// StoreFile is the embedded store's file in DNCSYNC_DATA_DIR.
+const StoreFile = "dncsync.db"
+
 // ErrStoreLocked is returned by OpenStore for an embedded store another process holds (a running
 // serve): the command must go through the service instead (--server).
 var ErrStoreLocked = errors.New("the embedded store is held by another dncsync process")
@@ -86,7 +89,7 @@ func OpenStore(c *Config) (*Store, error) {
 			},
 			durability: rs.DurabilityWarnings}, nil
 	}
-	bs, err := boltq.Open(filepath.Join(c.DataDir, "dncsync.db"), boltq.Options{EventIDTTL: c.EventIDTTL,
+	bs, err := boltq.Open(filepath.Join(c.DataDir, StoreFile), boltq.Options{EventIDTTL: c.EventIDTTL,
 		MaxLostLeases: c.MaxLostLeases, Destinations: dests, Rejections: c.RejectionLimits()})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %w", ErrStoreLocked, err)

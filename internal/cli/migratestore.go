@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,18 +14,21 @@ import (
 )
 
 // What migrate-store needs of the store it moves from, beyond every store's reads (Export, States,
-// Rejections): its entries and event ids. The embedded and Redis stores have them.
+// Rejections): its entries and event ids. Every store has them.
 type movableStore interface {
 	Entries(ctx context.Context, fn func(queue.Entry) error) error
 	EventIDs(ctx context.Context, fn func(queue.EventID) error) error
 }
 
 // What it needs of the store it moves to: writes that keep each record's time and each entry's
-// place, and that a second run does not double. The PostgreSQL store has them.
+// place, that a second run does not double, and its own entries to compare. The PostgreSQL store
+// has them.
 type restoringStore interface {
 	RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error)
 	RestoreStates(ctx context.Context, states []queue.NumberState) error
 	RestoreEntries(ctx context.Context, entries []queue.Entry) error
+	RemoveEntries(ctx context.Context, entries []queue.Entry) error
+	Entries(ctx context.Context, fn func(queue.Entry) error) error
 	RestoreEventIDs(ctx context.Context, ids []queue.EventID) error
 	RestoreLastConfirmed(ctx context.Context, dest string, at time.Time) error
 }
@@ -39,10 +44,11 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	e.about = "Moves a deployment's queue and evidence from one store to another: each destination's pending entries\n" +
 		"with their attempts and place in line, the dead letters, every number's state and confirmations, the audit\n" +
 		"trail with its times, the rejections, the last confirmation, and the event ids still remembered.\n" +
-		"--from is redis://..., or the embedded store's directory (DNCSYNC_DATA_DIR); --to is postgres://... (run\n" +
-		"`dncsync migrate` on it first). Stop serve first; run it again at will: nothing is doubled, and each\n" +
-		"number's state and entries are set to the source's. Then start serve on the new store (docs/postgres.md)."
-	from := e.fs.String("from", "", "the store to move from: redis://... or a directory holding dncsync.db")
+		"--from is redis://..., postgres://... or the embedded store's directory (DNCSYNC_DATA_DIR); --to is\n" +
+		"postgres://... (run `dncsync migrate` on it first). Run it again at will: nothing is doubled, and each\n" +
+		"number's state and queue are set to the old store's. So: run it while the old service runs, stop that\n" +
+		"service, run it once more, then start serve on the new store (docs/postgres.md)."
+	from := e.fs.String("from", "", "the store to move from: redis://..., postgres://... or a directory holding dncsync.db")
 	to := e.fs.String("to", "", "the store to move to: postgres://...")
 	if err := e.parse(args); err != nil {
 		return err
@@ -52,6 +58,15 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	}
 	if e.fs.NArg() > 0 || *from == "" || *to == "" {
 		return usageErr("usage: %s", e.usage)
+	}
+	if !strings.HasPrefix(*to, "postgres://") && !strings.HasPrefix(*to, "postgresql://") {
+		return usageErr("--to: only a PostgreSQL store can be moved to (postgres://)")
+	}
+	if !strings.Contains(*from, "://") {
+		// Opening an embedded store creates it: a mistyped directory would move nothing, silently.
+		if _, err := os.Stat(filepath.Join(*from, app.StoreFile)); err != nil {
+			return usageErr("--from %s: no embedded store there: %w", *from, err)
+		}
 	}
 	src, err := openAt(e.cfg, *from)
 	if err != nil {
@@ -65,7 +80,7 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	defer dst.Close()
 	out, ok := unwrap(src.Store).(movableStore)
 	if !ok {
-		return usageErr("--from: the %s store cannot be moved from (redis:// or an embedded store's directory)", src.Name)
+		return usageErr("--from: the %s store cannot be moved from", src.Name)
 	}
 	in, ok := unwrap(dst.Store).(restoringStore)
 	if !ok {
@@ -80,7 +95,8 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "moved: %d records (%d already there), %d numbers' states, %d entries (%d leased, "+
-		"recovered once their lease runs out; %d dead), %d event ids\n", n.records, n.had, n.states, n.entries, n.leased, n.dead, n.ids)
+		"recovered once their lease runs out; %d dead; %d removed, no longer queued there), %d event ids\n",
+		n.records, n.had, n.states, n.entries, n.leased, n.dead, n.removed, n.ids)
 	return nil
 }
 
@@ -112,7 +128,7 @@ func openAt(cfg *app.Config, where string) (*app.Store, error) {
 	return app.OpenStore(&c)
 }
 
-type moved struct{ records, had, states, entries, leased, dead, ids int }
+type moved struct{ records, had, states, entries, leased, dead, removed, ids int }
 
 // moveStore copies, in this order, the trail (so that states written after it are the source's,
 // not what replaying the records made them), the states, the entries, the event ids and the last
@@ -204,7 +220,31 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 	if err != nil {
 		return n, fmt.Errorf("move the queue: %w", err)
 	}
-	fmt.Fprintf(progress, "  queue: %d entries\n", n.entries)
+	// What an earlier run put here that the old store no longer holds (pushed since) goes.
+	held := map[[2]string]bool{}
+	err = out.Entries(ctx, func(en queue.Entry) error {
+		held[[2]string{en.Dest, en.Item.Number}] = true
+		return nil
+	})
+	var gone []queue.Entry
+	if err == nil {
+		err = in.Entries(ctx, func(en queue.Entry) error {
+			if !held[[2]string{en.Dest, en.Item.Number}] {
+				gone = append(gone, en)
+			}
+			return nil
+		})
+	}
+	for len(gone) > 0 && err == nil {
+		k := min(len(gone), moveBatch)
+		err = in.RemoveEntries(ctx, gone[:k])
+		n.removed += k
+		gone = gone[k:]
+	}
+	if err != nil {
+		return n, fmt.Errorf("move the queue: %w", err)
+	}
+	fmt.Fprintf(progress, "  queue: %d entries, %d no longer queued there removed\n", n.entries, n.removed)
 	var ids []queue.EventID
 	err = out.EventIDs(ctx, func(id queue.EventID) error {
 		ids = append(ids, id)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dncsync/dncsync/internal/app"
 	"github.com/dncsync/dncsync/internal/pgtest"
 	"github.com/dncsync/dncsync/internal/queue"
 	"github.com/dncsync/dncsync/internal/queue/boltq"
@@ -22,8 +23,10 @@ import (
 // destinations with their attempts, merged repeats, a lost lease, confirmations, failures, stale and
 // duplicate events, rejections and ignored words, event ids) moves to PostgreSQL; the new store
 // reads back what the old one does (queuetest.Observe: every lookup, the export, the states, the dead
-// letters, the rejections, the queue claimed in order). A second run writes nothing, and an event id
-// the old store remembered is still a duplicate in the new one.
+// letters, the rejections, the queue claimed in order). A second run writes nothing; a third, after
+// the old store's service pushed more, brings those confirmations and takes their entries out of
+// the new queue; an event id the old store remembered is still a duplicate in the new one. From the
+// embedded store, Redis, and another PostgreSQL database.
 func TestMigrateStoreToPostgres(t *testing.T) {
 	for _, from := range []struct {
 		name string
@@ -32,6 +35,17 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 		{"embedded", func(t *testing.T, now func() time.Time) movable {
 			s, err := boltq.Open(filepath.Join(t.TempDir(), "dncsync.db"), boltq.Options{Now: now,
 				Destinations: queuetest.FixtureDestinations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+		{"postgres", func(t *testing.T, now func() time.Time) movable {
+			url := pgtest.Schema(t)
+			if _, err := pgq.Migrate(context.Background(), url, false); err != nil {
+				t.Fatal(err)
+			}
+			s, err := pgq.Open(context.Background(), url, pgq.Options{Now: now, Destinations: queuetest.FixtureDestinations})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,6 +90,25 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 			}
 			if again.had != again.records || again.records != n.records {
 				t.Fatalf("a second run wrote %d of %d records again", again.records-again.had, again.records)
+			}
+			// The old store's service pushes more between two runs: the next run brings the
+			// confirmations and takes the entries out of the new store's queue.
+			now = end.Add(time.Hour)
+			pushed, err := src.Claim(ctx, 100, time.Minute)
+			if err != nil || len(pushed) == 0 {
+				t.Fatalf("precondition: entries to push between the runs: %d, %v", len(pushed), err)
+			}
+			if err := src.Ack(ctx, pushed); err != nil {
+				t.Fatal(err)
+			}
+			end = now
+			third, err := moveStore(ctx, src, src, dst, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if third.records-third.had != len(pushed) || third.removed != len(pushed) {
+				t.Fatalf("after %d pushed in the old store: %d records written, %d entries removed; want %d each",
+					len(pushed), third.records-third.had, third.removed, len(pushed))
 			}
 			// An event id remembered before the move is a duplicate after it.
 			st, err := dst.Enqueue(ctx, []queue.Event{{ID: "ev-3", Number: "+15550000003", Action: queue.Remove,
@@ -129,13 +162,19 @@ func emptyAsNull(t *testing.T, b []byte) []byte {
 func TestMigrateStoreUsage(t *testing.T) {
 	clearEnv(t)
 	dir := t.TempDir()
+	s, err := boltq.Open(filepath.Join(dir, app.StoreFile), boltq.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--from", dir}, "usage: dncsync migrate-store"},
-		{[]string{"--from", filepath.Join(dir, "a"), "--to", filepath.Join(dir, "b")}, "cannot be moved to (postgres://)"},
-		{[]string{"--from", "mysql://x", "--to", filepath.Join(dir, "b")}, `"mysql://": want postgres://`},
+		{[]string{"--from", filepath.Join(dir, "a"), "--to", "postgres://127.0.0.1:1/x"}, "no embedded store there"},
+		{[]string{"--from", dir, "--to", filepath.Join(dir, "b")}, "only a PostgreSQL store can be moved to"},
+		{[]string{"--from", "mysql://x", "--to", "postgres://127.0.0.1:1/x"}, `"mysql://": want postgres://`},
 	} {
 		code, _, errOut := run(t, append([]string{"migrate-store"}, tc.args...)...)
 		if code == 0 || !strings.Contains(errOut, tc.want) {

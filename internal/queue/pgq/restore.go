@@ -267,6 +267,31 @@ func (s *Store) RestoreEntries(ctx context.Context, entries []queue.Entry) error
 	return nil
 }
 
+// RemoveEntries takes entries out of their destinations' queues without a record: those a run of
+// migrate-store finds here that the store moved from no longer holds (its service pushed them
+// between two runs, and their confirmations came with the trail).
+func (s *Store) RemoveEntries(ctx context.Context, entries []queue.Entry) error {
+	err := s.write(ctx, func(u *uow) error {
+		numbers := make([]string, len(entries))
+		for i, e := range entries {
+			numbers[i] = e.Item.Number
+		}
+		if err := u.load(ctx, numbers, nil); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if r := u.item(e.Dest, e.Item.Number); r != nil {
+				u.remove(r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return unavailable("remove entries", err)
+	}
+	return nil
+}
+
 // RestoreEventIDs remembers event ids until their own expiry, so that a sender's retry after the
 // move is still a duplicate. Those already expired are left out.
 func (s *Store) RestoreEventIDs(ctx context.Context, ids []queue.EventID) error {
