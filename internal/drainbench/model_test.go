@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/pusher"
+	"github.com/dncsync/dncsync/internal/queue"
 )
 
 // TestDrainModel is issue 16's 12-s drain as a model, on testing/synctest's clock: the pusher's
@@ -22,7 +23,9 @@ import (
 // minute configured at 1,200, 180 batches of 50, each request arriving 1 ms after its turn plus a
 // random delay of up to $MODEL_JITTER_MS (default 0), answered 4 ms later; a 429 carries the
 // bucket's wait in whole seconds, rounded up. Without the machine's noise it shows what the pace
-// itself costs. It asserts nothing about speed; it reports (run it with -v):
+// itself costs. $MODEL_REPLICAS (default 1) pacers share one limiter, as replicas share Redis's,
+// each starting 100 ms after the one before. It asserts nothing about speed; it reports (run it
+// with -v):
 //
 //	go test -tags drainbench -run TestDrainModel -v ./internal/drainbench/
 func TestDrainModel(t *testing.T) {
@@ -34,12 +37,20 @@ func TestDrainModel(t *testing.T) {
 		}
 		jitter = f
 	}
+	replicas := 1
+	if v := os.Getenv("MODEL_REPLICAS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("MODEL_REPLICAS=%q", v)
+		}
+		replicas = n
+	}
 	const runs, batches, limitRPM = 20, 180, 900
 	var shares []float64
 	throttled := 0
 	for seed := range runs {
 		synctest.Test(t, func(t *testing.T) {
-			share, n, pace := modelDrain(uint64(seed), jitter, batches, limitRPM)
+			share, n, pace := modelDrain(uint64(seed), jitter, replicas, batches, limitRPM)
 			shares = append(shares, share)
 			throttled += n
 			if seed == 0 {
@@ -48,23 +59,30 @@ func TestDrainModel(t *testing.T) {
 		})
 	}
 	slices.Sort(shares)
-	t.Logf("jitter up to %v ms, %d runs: of the true cap min %.1f%%, median %.1f%%, max %.1f%%; %d 429s in all",
-		jitter, runs, shares[0], shares[runs/2], shares[runs-1], throttled)
+	t.Logf("%d replica(s), jitter up to %v ms, %d runs: of the true cap min %.1f%%, median %.1f%%, max %.1f%%; %d 429s in all",
+		replicas, jitter, runs, shares[0], shares[runs/2], shares[runs-1], throttled)
 }
 
-// modelDrain drains batches through a fresh Pacer against a bucket of one at limitRPM; it returns
-// the share of the true cap (first answer listed to last), the 429s, and the pace at the end.
-func modelDrain(seed uint64, jitterMS float64, batches, limitRPM int) (share float64, throttled int, pace float64) {
+// modelDrain drains batches through fresh Pacers (one a replica, sharing a limiter) against a
+// bucket of one at limitRPM; it returns the share of the true cap (first answer listed to last),
+// the 429s, and the pace at the end.
+func modelDrain(seed uint64, jitterMS float64, replicas, batches, limitRPM int) (share float64, throttled int, pace float64) {
 	rng := rand.New(rand.NewPCG(seed, 16))
-	p := pusher.NewPacer(1200)
+	lim := queue.NewLocalLimiter(nil)
+	pacers := make([]*pusher.Pacer, replicas)
+	for i := range pacers {
+		pacers[i] = pusher.NewPacerWith(pusher.PacerConfig{RPM: 1200, Limiter: lim})
+	}
 	ctx := context.Background()
 	interval := time.Minute / time.Duration(limitRPM)
 	var mu sync.Mutex
 	var last, first, end time.Time // the bucket's last accepted arrival; the first and last listing
 	sent := 0
 	var wg sync.WaitGroup
-	for range 2 {
+	for w := range 2 * replicas {
+		p := pacers[w/2]
 		wg.Go(func() {
+			time.Sleep(time.Duration(w/2) * 100 * time.Millisecond)
 			for {
 				mu.Lock()
 				if sent >= batches {
@@ -109,5 +127,5 @@ func modelDrain(seed uint64, jitterMS float64, batches, limitRPM int) (share flo
 	}
 	wg.Wait()
 	capRate := float64(limitRPM) / 60 * BatchSize
-	return 100 * float64(batches*BatchSize) / end.Sub(first).Seconds() / capRate, throttled, p.CurrentRPM()
+	return 100 * float64(batches*BatchSize) / end.Sub(first).Seconds() / capRate, throttled, pacers[0].CurrentRPM()
 }
