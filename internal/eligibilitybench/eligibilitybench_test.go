@@ -51,16 +51,15 @@ func number(i int) string {
 	return fmt.Sprintf("+1%s%03d%04d", areas[i%10], 200+(i/10)%800, (i/8000)%10000)
 }
 
-// seed writes n numbers, one opt-out each, of every scope in turn, in batches of 5,000 through the
+// seed writes n numbers, one opt-out each, of every scope in turn, in batches of batch through the
 // store's own Enqueue (so that each is stored as the service stores it). It stops early at the
 // first batch that ends after max, and returns how many it wrote.
-func seed(t *testing.T, s store, n int, max time.Duration) (int, time.Duration) {
+func seed(t *testing.T, s store, n, batch int, max time.Duration) (int, time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	chans := []string{"", "voice", "sms", "email", "all"}
 	at := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	start := time.Now()
-	const batch = 5000
 	evs := make([]queue.Event, 0, batch)
 	for i := 0; i < n; i += batch {
 		if time.Since(start) > max {
@@ -76,7 +75,7 @@ func seed(t *testing.T, s store, n int, max time.Duration) (int, time.Duration) 
 		if _, err := s.Enqueue(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
-		if (i/batch)%200 == 199 {
+		if (i+batch)%1000000 == 0 {
 			t.Logf("seeded %d numbers in %s", i+batch, time.Since(start).Round(time.Second))
 		}
 	}
@@ -102,7 +101,11 @@ func pct(d []time.Duration, p float64) time.Duration {
 func measure(t *testing.T, name string, s store, n int, seedMax time.Duration, singles, batches int) result {
 	t.Helper()
 	res := result{store: name, asked: n}
-	n, res.seed = seed(t, s, n, seedMax)
+	batch := 5000
+	if name == "redis" {
+		batch = 1000 // one script call: 5,000 outlasted the client's 3-s read timeout on a loaded machine
+	}
+	n, res.seed = seed(t, s, n, batch, seedMax)
 	res.numbers = n
 	o := &ops.Ops{Store: s, Lanes: []ops.Lane{{Name: "cxone"}}, DefaultRegion: "US"}
 	mux := http.NewServeMux()
