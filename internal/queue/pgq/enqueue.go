@@ -42,31 +42,22 @@ func (s *Store) checkEvents(ctx context.Context, events []queue.Event) error {
 	return nil
 }
 
-// enqueueAll records the events of several callers in one transaction and returns each one's
-// statuses.
+// enqueueAll records the events of several callers in one transaction (set-based: enqueueSet)
+// and returns each one's statuses.
 func (s *Store) enqueueAll(ctx context.Context, batches [][]queue.Event) ([][]queue.EnqueueStatus, error) {
+	var all []queue.Event
+	for _, evs := range batches {
+		all = append(all, evs...)
+	}
 	var out [][]queue.EnqueueStatus
 	err := s.write(ctx, func(u *uow) error {
-		var numbers []string
-		var ids [][2]string
-		for _, evs := range batches {
-			for _, ev := range evs {
-				numbers = append(numbers, ev.Number)
-				if ev.ID != "" {
-					ids = append(ids, [2]string{queue.BoundID(ev.ID), ev.Number})
-				}
-			}
-		}
-		if err := u.load(ctx, numbers, ids); err != nil {
+		st, err := u.enqueueSet(ctx, all)
+		if err != nil {
 			return err
 		}
 		out = make([][]queue.EnqueueStatus, len(batches))
-		idExpiry := u.now.Add(s.ttl)
 		for i, evs := range batches {
-			out[i] = make([]queue.EnqueueStatus, len(evs))
-			for j := range evs {
-				out[i][j] = u.enqueue(evs[j], idExpiry)
-			}
+			out[i], st = st[:len(evs):len(evs)], st[len(evs):]
 		}
 		return nil
 	})

@@ -13,13 +13,10 @@ import (
 // importTries bounds the attempts of an import batch that met a deadlock with a concurrent writer.
 const importTries = 3
 
-// EnqueueImport records events as Enqueue does, for the batches of `dncsync import`: the batch's
-// numbers are copied (COPY) into a staging table, and one merge creates the rows of those the
-// database has never seen, with their final values (one row version, not a locked placeholder
-// updated later), followed by their queue entries, records and event ids, set-based. An event
-// for a number already known, or repeated in the batch, goes through Enqueue's own rules in the
-// same transaction. The statuses, the records and the idempotency are Enqueue's; the batch is its
-// own transaction (no group commit: an import's batches are large already).
+// EnqueueImport records events as Enqueue does, for the batches of `dncsync import`: the same
+// set-based write (enqueueSet: COPY into staging tables and one merge), in a transaction of the
+// batch's own (no group commit: an import's batches are large already), retried when it meets a
+// deadlock. The statuses, the records and the idempotency are Enqueue's.
 func (s *Store) EnqueueImport(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
 	if err := s.checkEvents(ctx, events); err != nil {
 		return nil, err
@@ -71,128 +68,182 @@ func (w *itemRows) copyRows() pgx.CopyFromSource {
 }
 
 func (s *Store) enqueueImport(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
-	out := make([]queue.EnqueueStatus, len(events))
+	var out []queue.EnqueueStatus
 	err := s.write(ctx, func(u *uow) error {
-		evs := make([]queue.Event, len(events))
-		count := map[string]int{}
-		for i, ev := range events {
-			// Compare and store at the millisecond, as Enqueue does.
-			ev.OccurredAt, ev.ReceivedAt, ev.ExpiresAt = ms(ev.OccurredAt), ms(ev.ReceivedAt), ms(ev.ExpiresAt)
-			evs[i] = ev
-			count[ev.Number]++
-		}
-		// Candidates: events whose number is alone in the batch, in number order (the order rows are locked in).
-		var cand []int
-		for i := range evs {
-			if count[evs[i].Number] == 1 {
-				cand = append(cand, i)
-			}
-		}
-		slices.SortFunc(cand, func(a, b int) int { return strings.Compare(evs[a].Number, evs[b].Number) })
-		seqs, err := u.seqs(ctx, len(cand))
-		if err != nil {
-			return err
-		}
-		if _, err := u.tx.Exec(ctx, importStage); err != nil {
-			return err
-		}
-		rows := make([][]any, len(cand))
-		for k, i := range cand {
-			rows[k] = []any{evs[i].Number, seqs[k], ts(evs[i].ReceivedAt)}
-		}
-		if _, err := u.tx.CopyFrom(ctx, pgx.Identifier{"dncsync_import_stage"}, []string{"number", "seq", "received"},
-			pgx.CopyFromRows(rows)); err != nil {
-			return err
-		}
-		// The merge: a number not seen before gets its row as Enqueue would leave it (state '', first
-		// and last request at its receipt, its newest record the one written below).
-		created := map[string]bool{}
-		crows, err := u.tx.Query(ctx, `INSERT INTO numbers (number, state, first_requested_at, last_event_at, newest_seq)
-			SELECT number, '', received, received, seq FROM dncsync_import_stage ORDER BY number
-			ON CONFLICT (number) DO NOTHING RETURNING number`)
-		if err != nil {
-			return err
-		}
-		ns, err := pgx.CollectRows(crows, pgx.RowTo[string])
-		if err != nil {
-			return err
-		}
-		for _, n := range ns {
-			created[n] = true
-		}
-		var iw itemRows
-		var rw recordRows
-		var ew eventIDRows
-		idExpiry := u.now.Add(s.ttl)
-		for k, i := range cand {
-			ev := evs[i]
-			if !created[ev.Number] {
-				continue
-			}
-			if ev.ID != "" {
-				ew.id, ew.number, ew.expires = append(ew.id, esc(queue.BoundID(ev.ID))), append(ew.number, ev.Number),
-					append(ew.expires, idExpiry)
-			}
-			for _, d := range s.dests {
-				if ev.Only != "" && ev.Only != d.name {
-					continue
-				}
-				iw.add(&itemRow{dest: d.name, item: queue.NewItem(ev), status: "ready", at: ev.ReceivedAt})
-				u.wake[d.name] = true
-			}
-			rec := &record{AuditRecord: queue.Received(ev, u.now), seq: seqs[k]}
-			rec.EventID = queue.BoundID(ev.ID)
-			rw.add(nil, rec)
-			out[i] = queue.Created
-		}
-		// The entries: COPY into a staging table shaped like the queue, then one merge (a set-based
-		// upsert's arrays cost PostgreSQL several times what COPY does).
-		if len(iw.dest) > 0 {
-			if _, err := u.tx.CopyFrom(ctx, pgx.Identifier{"dncsync_import_queue"}, queueColumns, iw.copyRows()); err != nil {
-				return err
-			}
-			if _, err := u.tx.Exec(ctx, `INSERT INTO queue SELECT * FROM dncsync_import_queue
-				ON CONFLICT (destination, number) DO UPDATE SET `+queueUpdate); err != nil {
-				return err
-			}
-		}
-		// The records: COPY straight into events (append only, each with a sequence number of its own).
-		if len(rw.eSeq) > 0 {
-			if _, err := u.tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventColumns, rw.copyEvents()); err != nil {
-				return err
-			}
-		}
-		b := &pgx.Batch{}
-		ew.queue(b)
-		if b.Len() > 0 {
-			if err := u.tx.SendBatch(ctx, b).Close(); err != nil {
-				return err
-			}
-		}
-		// The rest by Enqueue's rules, in the batch's order.
-		var rest []int
-		var numbers []string
-		var ids [][2]string
-		for i, ev := range evs {
-			if created[ev.Number] {
-				continue
-			}
-			rest = append(rest, i)
-			numbers = append(numbers, ev.Number)
-			if ev.ID != "" {
-				ids = append(ids, [2]string{queue.BoundID(ev.ID), ev.Number})
-			}
-		}
-		if len(rest) == 0 {
-			return nil
-		}
-		if err := u.load(ctx, numbers, ids); err != nil {
-			return err
-		}
-		for _, i := range rest {
-			out[i] = u.enqueue(evs[i], idExpiry)
-		}
-		return nil
+		var err error
+		out, err = u.enqueueSet(ctx, events)
+		return err
 	})
 	return out, err
+}
+
+// enqueueSet records events as u.enqueue does, one after the other, set-based: every number of
+// the batch gets its numbers row in one statement, in number order, through a staging table
+// filled by COPY. A number the database has never seen, alone in the batch, gets its final row
+// there, and its entries, record and event id are written by COPY and one merge, with no rule to
+// apply (a new number's event is created for every destination). The others get a placeholder
+// row if new, and go through u.load and u.enqueue. Rows are locked as u.load alone locks them:
+// first the new ones, inserted in number order, then the known ones, in number order; so two
+// transactions cannot wait for each other.
+func (u *uow) enqueueSet(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
+	s := u.s
+	out := make([]queue.EnqueueStatus, len(events))
+	evs := make([]queue.Event, len(events))
+	count := map[string]int{}
+	for i, ev := range events {
+		// Compare and store at the millisecond, as Enqueue does.
+		ev.OccurredAt, ev.ReceivedAt, ev.ExpiresAt = ms(ev.OccurredAt), ms(ev.ReceivedAt), ms(ev.ExpiresAt)
+		evs[i] = ev
+		count[ev.Number]++
+	}
+	// Every number once, in number order; alone: its only event (a candidate for a final row), else -1.
+	type staged struct {
+		number string
+		alone  int
+	}
+	var stage []staged
+	for i := range evs {
+		switch count[evs[i].Number] {
+		case 1:
+			stage = append(stage, staged{evs[i].Number, i})
+		case -1:
+		default:
+			stage = append(stage, staged{evs[i].Number, -1})
+			count[evs[i].Number] = -1
+		}
+	}
+	slices.SortFunc(stage, func(a, b staged) int { return strings.Compare(a.number, b.number) })
+	alone := 0
+	for _, st := range stage {
+		if st.alone >= 0 {
+			alone++
+		}
+	}
+	seqs, err := u.seqs(ctx, alone)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := u.tx.Exec(ctx, importStage); err != nil {
+		return nil, err
+	}
+	rows := make([][]any, len(stage))
+	seqOf := map[string]int64{}
+	k := 0
+	for j, st := range stage {
+		if st.alone < 0 {
+			rows[j] = []any{st.number, nil, nil}
+			continue
+		}
+		rows[j] = []any{st.number, seqs[k], ts(evs[st.alone].ReceivedAt)}
+		seqOf[st.number] = seqs[k]
+		k++
+	}
+	if _, err := u.tx.CopyFrom(ctx, pgx.Identifier{"dncsync_import_stage"}, []string{"number", "seq", "received"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return nil, err
+	}
+	// The merge: a number not seen before gets its row as Enqueue leaves it (state '', first and
+	// last request at its receipt, its newest record the one written below), or a placeholder.
+	crows, err := u.tx.Query(ctx, `INSERT INTO numbers (number, state, first_requested_at, last_event_at, newest_seq)
+		SELECT number, '', received, received, seq FROM dncsync_import_stage ORDER BY number
+		ON CONFLICT (number) DO NOTHING RETURNING number, newest_seq IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	created, placeholder := map[string]bool{}, map[string]bool{}
+	for crows.Next() {
+		var n string
+		var final bool
+		if err := crows.Scan(&n, &final); err != nil {
+			crows.Close()
+			return nil, err
+		}
+		if final {
+			created[n] = true
+		} else {
+			placeholder[n] = true
+		}
+	}
+	if err := crows.Err(); err != nil {
+		return nil, err
+	}
+	var iw itemRows
+	var rw recordRows
+	var ew eventIDRows
+	idExpiry := u.now.Add(s.ttl)
+	for _, st := range stage {
+		if st.alone < 0 || !created[st.number] {
+			continue
+		}
+		i := st.alone
+		ev := evs[i]
+		if ev.ID != "" {
+			ew.id, ew.number, ew.expires = append(ew.id, esc(queue.BoundID(ev.ID))), append(ew.number, ev.Number),
+				append(ew.expires, idExpiry)
+		}
+		for _, d := range s.dests {
+			if ev.Only != "" && ev.Only != d.name {
+				continue
+			}
+			iw.add(&itemRow{dest: d.name, item: queue.NewItem(ev), status: "ready", at: ev.ReceivedAt})
+			u.wake[d.name] = true
+		}
+		rec := &record{AuditRecord: queue.Received(ev, u.now), seq: seqOf[ev.Number]}
+		rec.EventID = queue.BoundID(ev.ID)
+		rw.add(nil, rec)
+		out[i] = queue.Created
+	}
+	// The entries: COPY into a staging table shaped like the queue, then one merge (a set-based
+	// upsert's arrays cost PostgreSQL several times what COPY does).
+	if len(iw.dest) > 0 {
+		if _, err := u.tx.CopyFrom(ctx, pgx.Identifier{"dncsync_import_queue"}, queueColumns, iw.copyRows()); err != nil {
+			return nil, err
+		}
+		if _, err := u.tx.Exec(ctx, `INSERT INTO queue SELECT * FROM dncsync_import_queue
+			ON CONFLICT (destination, number) DO UPDATE SET `+queueUpdate); err != nil {
+			return nil, err
+		}
+	}
+	// The records: COPY straight into events (append only, each with a sequence number of its own).
+	if len(rw.eSeq) > 0 {
+		if _, err := u.tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventColumns, rw.copyEvents()); err != nil {
+			return nil, err
+		}
+	}
+	b := &pgx.Batch{}
+	ew.queue(b)
+	if b.Len() > 0 {
+		if err := u.tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, err
+		}
+	}
+	// The rest by Enqueue's rules, in the batch's order.
+	var rest []int
+	var numbers []string
+	var ids [][2]string
+	for i, ev := range evs {
+		if created[ev.Number] {
+			continue
+		}
+		rest = append(rest, i)
+		numbers = append(numbers, ev.Number)
+		if ev.ID != "" {
+			ids = append(ids, [2]string{queue.BoundID(ev.ID), ev.Number})
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	if err := u.load(ctx, numbers, ids); err != nil {
+		return nil, err
+	}
+	for n := range placeholder {
+		if r := u.nums[n]; r != nil {
+			r.created = true // made here: flush removes it if nothing was written to it
+		}
+	}
+	for _, i := range rest {
+		out[i] = u.enqueue(evs[i], idExpiry)
+	}
+	return out, nil
 }
