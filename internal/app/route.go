@@ -59,6 +59,10 @@ type routing struct {
 	lanes []consent.Lane
 }
 
+// Unwrap is the store under the routing, for what only some kinds of store have (migrate-store's
+// export and restore).
+func (r routing) Unwrap() queue.Store { return r.Store }
+
 func (r routing) Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
 	routed := slices.Clone(events) // the caller's events stay as they were
 	if err := consent.Route(ctx, r.lanes, routed, r.trail); err != nil {

@@ -33,6 +33,8 @@ func init() {
 			"DNCSYNC_DESTINATIONS (e.g. DNCSYNC_DESTINATIONS=" + allNames() + " dncsync demo)", cmdDemo},
 		{"serve", "", "run the service: webhooks and imports in, every destination of DNCSYNC_DESTINATIONS out", cmdServe},
 		{"migrate", "[--dry-run]", "bring the PostgreSQL store's schema (DATABASE_URL) to this build's; serve refuses one it does not know", cmdMigrate},
+		{"migrate-store", "--from URL|DIR --to postgres://...", "move a deployment's queue and evidence to another store (redis:// or the embedded\n" +
+			"store's directory to PostgreSQL); stop serve first; rerunning doubles nothing", cmdMigrateStore},
 		{"doctor", "[--destination NAME] [--canary NUMBER]", "check a destination's setup the way dncsync uses it (exit 0 all ok, 1 a check failed)", cmdDoctor},
 		{"import", "[--server URL] [--column C] [--report FILE] FILE|-", "load a file of opt-outs (CSV or one number a line, gzip detected); reruns are idempotent\n" +
 			"(exit 0 imported, 1 stopped, 2 usage, 3 nothing imported, 4 over --max-rejected not imported)", cmdImport},

@@ -101,7 +101,7 @@ func cmdImport(ctx context.Context, o cmdIO, args []string) error {
 		if err != nil {
 			return fmt.Errorf("DNCSYNC_REVOKE_ALL: %w", err)
 		}
-		sink = intake.StoreSink{Store: store, DefaultRegion: region, RevokeAll: revokeAll}
+		sink = intake.StoreSink{Store: importTarget(store, store.Store), DefaultRegion: region, RevokeAll: revokeAll}
 	}
 
 	rep := newRejectReport(reportPath(*report, name))

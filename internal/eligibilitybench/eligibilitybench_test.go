@@ -85,7 +85,7 @@ func seed(t *testing.T, s store, n int, max time.Duration) (int, time.Duration) 
 
 type result struct {
 	store          string
-	numbers        int
+	numbers, asked int // seeded; asked for (BENCH_NUMBERS)
 	seed           time.Duration
 	one, batch     []time.Duration
 	batchEligibles int
@@ -101,7 +101,7 @@ func pct(d []time.Duration, p float64) time.Duration {
 // measure asks one number at a time (half of them in the ledger) and batches of 10,000.
 func measure(t *testing.T, name string, s store, n int, seedMax time.Duration, singles, batches int) result {
 	t.Helper()
-	res := result{store: name}
+	res := result{store: name, asked: n}
 	n, res.seed = seed(t, s, n, seedMax)
 	res.numbers = n
 	o := &ops.Ops{Store: s, Lanes: []ops.Lane{{Name: "cxone"}}, DefaultRegion: "US"}
@@ -245,6 +245,12 @@ func writeReport(t *testing.T, results []result, load0 string, singles, batches,
 		if r.scrub.dbSize > 0 {
 			fmt.Fprintf(&b, "The embedded store's file is %d MiB, which bbolt maps into memory: the pages scrub reads count in\n", r.scrub.dbSize>>20)
 			fmt.Fprintf(&b, "its RSS; the rows themselves are read, checked and written a batch at a time.\n")
+		}
+	}
+	for _, r := range results {
+		if r.numbers < r.asked {
+			fmt.Fprintf(&b, "\n- %s: seeding stopped at %d of the %d numbers asked, after %s (BENCH_SEED_MAX).", r.store,
+				r.numbers, r.asked, r.seed.Round(time.Second))
 		}
 	}
 	for _, r := range results {

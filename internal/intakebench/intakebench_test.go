@@ -2,27 +2,39 @@
 
 // The intake benchmark: the real dncsync binary and the tutorial's Node.js service (run as
 // written) side by side in one run, on the same machine and the same Redis settings, driven by the
-// repository's load generator. `make bench-intake` runs it and writes the table into BENCHMARKS.md;
-// it asserts nothing about speed, it reports.
+// repository's load generator; dncsync on each of its stores (Redis, PostgreSQL, embedded).
+// `make bench-intake` runs it and writes the table into BENCHMARKS.md; it asserts nothing about
+// speed, it reports.
+//
+// BENCH_DURATION (default 10s) is each configuration's length. BENCH_STORES (default
+// "redis,postgres,embedded") picks dncsync's stores. BENCH_PROFILE=DIR writes a CPU profile of
+// dncsync's serve process during each single-event c=64 run to DIR/<store>-c64.pprof (through
+// DNCSYNC_PPROF_ADDR), for `go tool pprof`. PostgreSQL is the server internal/pgtest uses
+// (DNCSYNC_TEST_PG, default 127.0.0.1:5432), each configuration in a fresh schema of its own.
 package intakebench
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dncsync/dncsync/internal/benchmark"
 	"github.com/dncsync/dncsync/internal/loadgen"
+	"github.com/dncsync/dncsync/internal/pgtest"
 	"github.com/dncsync/dncsync/internal/poll"
 	"github.com/dncsync/dncsync/internal/redistest"
 )
@@ -32,7 +44,7 @@ const token = "bench-token-0123456789abcdef"
 // run is one measured configuration.
 type run struct {
 	Service     string // dncsync or tutorial
-	Store       string // redis or embedded
+	Store       string // redis, postgres or embedded
 	Batch       int
 	Concurrency int
 	Result      loadgen.Result
@@ -45,10 +57,23 @@ func TestIntakeBench(t *testing.T) {
 	bin := buildDncsync(t)
 	tutorial := installTutorial(t)
 	var runs []run
-	for _, store := range []string{"redis", "embedded"} {
+	stores := strings.Split(os.Getenv("BENCH_STORES"), ",")
+	if os.Getenv("BENCH_STORES") == "" {
+		stores = []string{"redis", "postgres", "embedded"}
+	}
+	profDir := os.Getenv("BENCH_PROFILE")
+	pg := ""
+	if slices.Contains(stores, "postgres") {
+		pg = pgServer(t)
+	}
+	for _, store := range stores {
 		for _, batch := range []int{1, 100} {
 			for _, c := range []int{1, 16, 64} {
-				r := measureDncsync(t, bin, store, batch, c, dur)
+				prof := ""
+				if profDir != "" && batch == 1 && c == 64 {
+					prof = filepath.Join(profDir, store+"-c64.pprof")
+				}
+				r := measureDncsync(t, bin, store, batch, c, dur, prof)
 				t.Logf("%+v", r)
 				runs = append(runs, r)
 			}
@@ -65,7 +90,7 @@ func TestIntakeBench(t *testing.T) {
 	if out == "" {
 		out = filepath.Join(repoRoot(t), "BENCHMARKS.md")
 	}
-	if err := benchmark.WriteSection(out, "bench-intake", "## Intake: dncsync and the tutorial's service, side by side\n\n"+report(runs, dur, tutorial != "")); err != nil {
+	if err := benchmark.WriteSection(out, "bench-intake", "## Intake: dncsync and the tutorial's service, side by side\n\n"+report(runs, dur, tutorial != "", pg)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
@@ -148,15 +173,33 @@ func freePort(t *testing.T) int {
 // tutorial's own README suggests, so that neither spends the machine on its drain.
 const closedURL = "http://127.0.0.1:9"
 
-func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Duration) run {
+// measureDncsync measures dncsync's serve on store; with prof set, it also writes a CPU profile of
+// the serve process over the measured load to that file.
+func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Duration, prof string) run {
 	port := freePort(t)
 	env := []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", port), "DNCSYNC_LOG_LEVEL=error",
 		"CXONE_API=v2", "CXONE_BASE_URL=" + closedURL, "CXONE_CLIENT_ID=x", "CXONE_CLIENT_SECRET=x",
 		"CXONE_DNC_LIST_ID=L1", "DNCSYNC_WEBHOOK_AUTH=token", "DNCSYNC_WEBHOOK_TOKEN=" + token}
-	if store == "redis" {
+	switch store {
+	case "redis":
 		env = append(env, "REDIS_URL="+redistest.Start(t).URL())
-	} else {
+	case "postgres":
+		db := "DATABASE_URL=" + pgtest.Schema(t)
+		env = append(env, db)
+		mig := exec.Command(bin, "migrate")
+		mig.Env = []string{"PATH=" + os.Getenv("PATH"), db}
+		if out, err := mig.CombinedOutput(); err != nil {
+			t.Fatalf("dncsync migrate: %v\n%s", err, out)
+		}
+	case "embedded":
 		env = append(env, "DNCSYNC_DATA_DIR="+t.TempDir())
+	default:
+		t.Fatalf("BENCH_STORES: unknown store %q (redis, postgres, embedded)", store)
+	}
+	var pprofAddr string
+	if prof != "" {
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		env = append(env, "DNCSYNC_PPROF_ADDR="+pprofAddr)
 	}
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = env
@@ -164,8 +207,12 @@ func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Dura
 	cmd.Stderr = &stderr
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	r := run{Service: "dncsync", Store: store, Batch: batch, Concurrency: c}
-	r.Result, r.PeakRSS = measure(t, cmd, url+"/healthz", loadgen.Config{URL: url, Token: token, Concurrency: c,
-		Batch: batch, Duration: dur, Mixed: true})
+	cfg := loadgen.Config{URL: url, Token: token, Concurrency: c, Batch: batch, Duration: dur, Mixed: true}
+	var during func() func()
+	if prof != "" {
+		during = func() func() { return profile(t, pprofAddr, dur, prof) }
+	}
+	r.Result, r.PeakRSS = measure(t, cmd, url+"/healthz", cfg, during)
 	if r.Result.Statuses[200] != r.Result.Requests {
 		r.Note = fmt.Sprintf("statuses %v; stderr %.200s", r.Result.Statuses, stderr.String())
 	}
@@ -182,15 +229,48 @@ func measureTutorial(t *testing.T, dir string, c int, dur time.Duration) run {
 	r := run{Service: "tutorial", Store: "redis", Batch: 1, Concurrency: c}
 	// The tutorial has no health endpoint; a GET of its webhook path answers 404 once it listens.
 	r.Result, r.PeakRSS = measure(t, cmd, url+"/webhook/opt-out", loadgen.Config{URL: url, Concurrency: c,
-		Batch: 1, Duration: dur, Mixed: true})
+		Batch: 1, Duration: dur, Mixed: true}, nil)
 	if r.Result.Statuses[200] != r.Result.Requests {
 		r.Note = fmt.Sprintf("statuses %v", r.Result.Statuses)
 	}
 	return r
 }
 
-// measure starts cmd, waits until up answers, warms it up, loads it and reads its peak RSS.
-func measure(t *testing.T, cmd *exec.Cmd, up string, cfg loadgen.Config) (loadgen.Result, int64) {
+// profile starts fetching a CPU profile of dur from the pprof listener at addr into file; the
+// function it returns waits for the profile to be written.
+func profile(t *testing.T, addr string, dur time.Duration, file string) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := int(dur / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+		if err != nil {
+			t.Errorf("profile: %v", err)
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("status %s: %.200s", resp.Status, b)
+		}
+		if err == nil {
+			err = os.WriteFile(file, b, 0o644)
+		}
+		if err != nil {
+			t.Errorf("profile %s: %v", file, err)
+			return
+		}
+		t.Logf("CPU profile: %s", file)
+	}()
+	return func() { <-done }
+}
+
+// measure starts cmd, waits until up answers, warms it up, loads it and reads its peak RSS; during,
+// when set, starts with the measured load and what it returns is waited for before cmd stops.
+func measure(t *testing.T, cmd *exec.Cmd, up string, cfg loadgen.Config, during func() func()) (loadgen.Result, int64) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +287,14 @@ func measure(t *testing.T, cmd *exec.Cmd, up string, cfg loadgen.Config) (loadge
 	warm := cfg
 	warm.Duration, warm.Distinct = time.Second, 1000
 	loadgen.Run(context.Background(), warm)
+	var wait func()
+	if during != nil {
+		wait = during()
+	}
 	res := loadgen.Run(context.Background(), cfg)
+	if wait != nil {
+		wait()
+	}
 	return res, peakRSS(cmd.Process.Pid)
 }
 
@@ -225,14 +312,19 @@ func peakRSS(pid int) int64 {
 	return 0
 }
 
-func report(runs []run, dur time.Duration, withTutorial bool) string {
+func report(runs []run, dur time.Duration, withTutorial bool, pg string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s by `make bench-intake` (%s per configuration). %s\n\n", time.Now().UTC().Format("2006-01-02"), dur, machine())
 	b.WriteString("Both services take the same single events (`{\"eventType\":\"contact.opt_out\",\"data\":{\"phoneNumber\":...}}`, ")
 	b.WriteString("numbers in five formats, all distinct: no cache helps), with their CXone at a closed port so that only intake ")
 	b.WriteString("is measured, each against its own fresh `redis-server` (append-only file, `appendfsync everysec`). dncsync ")
 	b.WriteString("authenticates every request (bearer token), writes each event with its audit record and answers after the write; ")
-	b.WriteString("the embedded store fsyncs before it answers. The load generator runs on the same two cores.\n\n")
+	b.WriteString("the embedded store fsyncs before it answers. ")
+	if pg != "" {
+		b.WriteString("On PostgreSQL (" + pg + "), each configuration has a fresh schema made by `dncsync migrate`, and an event is ")
+		b.WriteString("answered after the transaction that holds it (queue entry, per-destination state, audit record) commits. ")
+	}
+	b.WriteString("The load generator and the stores' servers run on the same two cores.\n\n")
 	b.WriteString("| service | store | events/request | concurrency | requests/s | events/s | p50 | p99 | peak RSS | note |\n")
 	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	tut := map[int]float64{}
@@ -255,6 +347,25 @@ func report(runs []run, dur time.Duration, withTutorial bool) string {
 		b.WriteString("\nThe tutorial's service was not found (TUTORIAL_DIR) or node is missing: dncsync alone.\n")
 	}
 	return b.String()
+}
+
+// pgServer describes the PostgreSQL server the postgres configurations use: its version and the
+// settings that decide what a commit costs.
+func pgServer(t *testing.T) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, pgtest.ServerURL())
+	if err != nil {
+		t.Fatalf("PostgreSQL at %s (BENCH_STORES without postgres skips it): %v", pgtest.ServerURL(), err)
+	}
+	defer conn.Close(ctx)
+	var version, sync, fsync, buffers string
+	if err := conn.QueryRow(ctx, `SELECT current_setting('server_version'), current_setting('synchronous_commit'),
+		current_setting('fsync'), current_setting('shared_buffers')`).Scan(&version, &sync, &fsync, &buffers); err != nil {
+		t.Fatalf("PostgreSQL settings: %v", err)
+	}
+	return fmt.Sprintf("PostgreSQL %s, `synchronous_commit=%s`, `fsync=%s`, `shared_buffers=%s`",
+		strings.Fields(version)[0], sync, fsync, buffers)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }

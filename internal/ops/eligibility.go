@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/dncsync/dncsync/internal/consent"
@@ -98,14 +99,41 @@ func (o *Ops) EligibleAll(ctx context.Context, numbers []string, q EligibilityQu
 	return o.decideAll(ctx, numbers, q.Country, sc, at)
 }
 
-// decideAll answers each of queries, reading the trails of the valid ones in one go; an invalid
-// number is answered (ReasonInvalidNumber), not an error.
+// A batch is read and decided in up to batchParts parts at once: their reads overlap (a round
+// trip to Redis or PostgreSQL; a bbolt read transaction on another core). A part is never smaller
+// than minPart numbers, below which one read costs less than another goroutine and round trip.
+const (
+	batchParts = 4
+	minPart    = 1000
+)
+
+// decideAll answers each of queries, reading the trails of the valid ones a part of the batch at a
+// time; an invalid number is answered (ReasonInvalidNumber), not an error.
 func (o *Ops) decideAll(ctx context.Context, queries []string, country string, sc consent.Scope, at time.Time) ([]Eligibility, error) {
 	region := country
 	if region == "" {
 		region = o.DefaultRegion
 	}
 	out := make([]Eligibility, len(queries))
+	parts := max(1, min(batchParts, len(queries)/minPart))
+	size := (len(queries) + parts - 1) / parts
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*size, min(len(queries), (p+1)*size)
+		wg.Go(func() { errs[p] = o.decidePart(ctx, queries[lo:hi], out[lo:hi], region, sc, at) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// decidePart answers queries into out (as long), with one read of the store.
+func (o *Ops) decidePart(ctx context.Context, queries []string, out []Eligibility, region string, sc consent.Scope, at time.Time) error {
 	valid := make([]string, 0, len(queries))
 	seen := make(map[string]bool, len(queries))
 	for i, query := range queries {
@@ -125,9 +153,9 @@ func (o *Ops) decideAll(ctx context.Context, queries []string, country string, s
 	hs, err := o.histories(ctx, valid)
 	if err != nil {
 		if len(valid) == 1 {
-			return nil, fmt.Errorf("eligibility of %s: %w", phone.Mask(valid[0]), err)
+			return fmt.Errorf("eligibility of %s: %w", phone.Mask(valid[0]), err)
 		}
-		return nil, fmt.Errorf("eligibility of %d numbers: %w", len(valid), err)
+		return fmt.Errorf("eligibility of %d numbers: %w", len(valid), err)
 	}
 	for i := range out {
 		e := &out[i]
@@ -146,7 +174,7 @@ func (o *Ops) decideAll(ctx context.Context, queries []string, country string, s
 			e.Destinations = o.confirmations(h.State, e.Event)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // confirmations is each destination's standing for the number, and whether it confirmed ev.

@@ -50,6 +50,10 @@ func TestEligibleAllBatchedMatchesLookups(t *testing.T) {
 		t.Fatal("precondition: boltq reads histories in a batch")
 	}
 	nums := []string{long, "(415) 555-0101", lifted, "+14155550199", "12", long}
+	for i := range 2500 { // a batch read in parts (minPart), the known numbers in the last one too
+		nums = append(nums, fmt.Sprintf("+1415556%04d", i))
+	}
+	nums = append(nums, short, long)
 	for _, ch := range []string{"sms", "voice", "email", ""} {
 		q := EligibilityQuery{Channel: ch}
 		got, err := batched.EligibleAll(ctx, nums, q)
@@ -72,6 +76,9 @@ func TestEligibleAllBatchedMatchesLookups(t *testing.T) {
 			}
 			if got[3].Reason != consent.ReasonNoRecord || got[4].Reason != ReasonInvalidNumber || got[5].Query != long {
 				t.Errorf("unknown, invalid, repeated: %+v %+v %+v", got[3], got[4], got[5])
+			}
+			if e := got[len(got)-1]; e.Eligible || e.Reason != consent.ReasonOptedOut {
+				t.Errorf("the long trail in the batch's last part: %+v", e)
 			}
 		}
 	}

@@ -9,7 +9,7 @@ import (
 // The adaptive pace. The destination's rate-limit setting (CXONE_RATE_LIMIT_RPM, say) is a ceiling, not a target: the pacer runs a little under
 // it, and under whatever rate a 429 showed the server really allows (a burst-of-one bucket, a fixed
 // window, a limit the organization shares with other integrations). After a 429 the rate restarts
-// at beta of the rate that was throttled, climbs back within rampUp to a plateau a little under it,
+// at beta of the rate that was throttled, climbs back within restore to a plateau a little under it,
 // holds there, and only after hold probes upward again, slowly at first (cubic, as CUBIC and the
 // AWS SDKs' adaptive retry mode do), so that the drain settles just under the real limit and
 // spends few requests finding it again. A 429 at the top of the pace (the ceiling less headroom)
@@ -21,8 +21,16 @@ const (
 	// room for the jitter between a request's grant and its arrival at the destination.
 	DefaultHeadroom = 0.03
 	beta            = 0.7
-	rampUp          = 3 * time.Second
-	hold            = time.Minute
+	// rampUp is the slow start's climb from beta of the ceiling to the top: slow enough that a
+	// limit under the ceiling is met at a rate close to it (a step of about 2% a request at 15 a
+	// second), which is what the 429 teaches.
+	rampUp = 3 * time.Second
+	// restore is the climb after a 429's pause, from beta of the rate learned to the plateau under
+	// it. The pause (a whole second at least) already cost the drain its share; the climb only
+	// guards against a limit that fell further, which it meets within the second. Over 3 s it
+	// cost a 12-s drain 2% more than the pause.
+	restore = time.Second
+	hold    = time.Minute
 	// probe is how long probing takes to go 10% over the plateau.
 	probe    = 30 * time.Second
 	floorRPM = 1.0
@@ -61,13 +69,12 @@ func (c pace) rate(st queue.PaceState) float64 {
 	switch t := st.Now.Sub(origin); {
 	case t <= 0:
 		r = start
-	case t < rampUp:
-		u := 1 - t.Seconds()/rampUp.Seconds()
-		r = plateau - (plateau-start)*u*u*u
-	case t < rampUp+hold:
+	case t < restore:
+		r = climb(start, plateau, t, restore)
+	case t < restore+hold:
 		r = plateau
 	default:
-		u := (t - rampUp - hold).Seconds() / probe.Seconds()
+		u := (t - restore - hold).Seconds() / probe.Seconds()
 		r = plateau * (1 + 0.1*u*u*u)
 	}
 	return max(floorRPM, min(top, r))
@@ -84,7 +91,19 @@ func (c pace) slowStart(st queue.PaceState, busy time.Time) float64 {
 	if busy.IsZero() || st.Now.IsZero() {
 		return r
 	}
-	return min(r, c.rate(queue.PaceState{Limit: c.ceiling, Since: busy, Now: st.Now}))
+	top := max(c.ceiling*(1-c.headroom), floorRPM)
+	t := st.Now.Sub(busy)
+	if t >= rampUp {
+		return r
+	}
+	return min(r, max(floorRPM, climb(min(top, c.ceiling*beta), top, max(t, 0), rampUp)))
+}
+
+// climb is the rate t into a climb from start to plateau that takes over: fast at first, slowing
+// as it nears the plateau (cubic, as CUBIC's window grows back).
+func climb(start, plateau float64, t, over time.Duration) float64 {
+	u := 1 - t.Seconds()/over.Seconds()
+	return plateau - (plateau-start)*u*u*u
 }
 
 // throttledAt is the rate a 429 to a request sent at rpm starts its episode at. Once the plateau has
@@ -99,7 +118,7 @@ func (c pace) throttledAt(st queue.PaceState, rpm float64) float64 {
 	if st.Until.After(origin) {
 		origin = st.Until
 	}
-	if st.Now.Sub(origin) >= rampUp+settle {
+	if st.Now.Sub(origin) >= restore+settle {
 		return max(rpm, st.Limit)
 	}
 	return rpm

@@ -25,7 +25,7 @@ func TestPaceUnderTheCeiling(t *testing.T) {
 }
 
 // After a 429 at rate W the pace restarts at beta*W once the pause ends, climbs to the plateau just
-// under W within rampUp, holds it, and then probes above it ever faster, up to the ceiling.
+// under W within restore, holds it, and then probes above it ever faster, up to the ceiling.
 func TestPaceAfterA429(t *testing.T) {
 	c := pace{ceiling: 1200, headroom: 0.03}
 	t0 := time.Unix(1_700_000_000, 0)
@@ -41,27 +41,27 @@ func TestPaceAfterA429(t *testing.T) {
 		t.Fatalf("as the pause ends: %v, want 700", r)
 	}
 	prev := 700.0
-	for at := 100 * time.Millisecond; at < rampUp; at += 100 * time.Millisecond {
+	for at := 100 * time.Millisecond; at < restore; at += 100 * time.Millisecond {
 		r := c.rate(st(at))
 		if r <= prev || r > plateau {
 			t.Fatalf("climb at %v: %v after %v, want rising up to %v", at, r, prev, plateau)
 		}
 		prev = r
 	}
-	for _, at := range []time.Duration{rampUp, rampUp + hold/2, rampUp + hold} {
+	for _, at := range []time.Duration{restore, restore + hold/2, restore + hold} {
 		if r := c.rate(st(at)); !near(r, plateau) {
 			t.Fatalf("hold at %v: %v, want the plateau %v", at, r, plateau)
 		}
 	}
-	if r := c.rate(st(rampUp + hold + probe)); !near(r, plateau*1.1) {
+	if r := c.rate(st(restore + hold + probe)); !near(r, plateau*1.1) {
 		t.Fatalf("after probing for %v: %v, want 10%% over the plateau", probe, r)
 	}
-	if r := c.rate(st(rampUp + hold + 10*probe)); !near(r, 1164) {
+	if r := c.rate(st(restore + hold + 10*probe)); !near(r, 1164) {
 		t.Fatalf("probing long: %v, want the ceiling's pace", r)
 	}
 	// A 429 at the top of the pace keeps the plateau at the top: the climb restarts, and meets the
 	// limit under the top if there is one.
-	atTop := queue.PaceState{Limit: 1164, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
+	atTop := queue.PaceState{Limit: 1164, Since: t0, Until: end, Now: end.Add(restore + hold/2)}
 	if r := c.rate(atTop); !near(r, 1164) {
 		t.Fatalf("plateau after a 429 at the top: %v", r)
 	}
@@ -70,7 +70,7 @@ func TestPaceAfterA429(t *testing.T) {
 		t.Fatalf("restart after a 429 at the top: %v", r)
 	}
 	// A limit far under the ceiling: the plateau is under it, never over.
-	low := queue.PaceState{Limit: 100, Since: t0, Until: end, Now: end.Add(rampUp + hold/2)}
+	low := queue.PaceState{Limit: 100, Since: t0, Until: end, Now: end.Add(restore + hold/2)}
 	if r := c.rate(low); !near(r, 97) {
 		t.Fatalf("plateau under a low limit: %v", r)
 	}
@@ -100,13 +100,13 @@ func TestThrottledAt(t *testing.T) {
 	if r := c.throttledAt(at(time.Second), 800); r != 800 {
 		t.Fatalf("a 429 during the climb: %v, want the rate it was sent at", r)
 	}
-	if r := c.throttledAt(at(rampUp+settle/2), 873); r != 873 {
+	if r := c.throttledAt(at(restore+settle/2), 873); r != 873 {
 		t.Fatalf("a 429 soon after the climb: %v, want the rate it was sent at", r)
 	}
-	if r := c.throttledAt(at(rampUp+settle), 873); r != 900 {
+	if r := c.throttledAt(at(restore+settle), 873); r != 900 {
 		t.Fatalf("a 429 on a plateau that held: %v, want the episode's limit kept", r)
 	}
-	if r := c.throttledAt(at(rampUp+hold+probe), 960); r != 960 {
+	if r := c.throttledAt(at(restore+hold+probe), 960); r != 960 {
 		t.Fatalf("a 429 while probing above the limit: %v, want the probed rate", r)
 	}
 }

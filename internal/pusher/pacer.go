@@ -257,9 +257,11 @@ func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Du
 		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now))
 	}
 	if prev := p.grants[1].rpm; prev > 0 && prev < th.RPM {
-		// On a climb the grant before passed, most likely: the limit lies between the two rates,
-		// and the lower is the one known to pass. Learning the higher would put the plateau so
-		// close to the limit that the arrival's jitter draws a second 429, and a second pause.
+		// On a climb the lower is the rate of the grant before, whose interval (a grant spaces
+		// the next) spaced the request that drew the 429: the limit lies under it by less than
+		// one step of the climb (about 2% in the slow start), so the plateau, the headroom under
+		// it, sits about 2% under the limit. Learning the higher would put the plateau so close
+		// to the limit that the arrival's jitter draws a second 429, and a second pause.
 		th.RPM = prev
 	}
 	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)

@@ -14,24 +14,32 @@ const maxNumberLen = 64
 // Enqueue records events in one transaction, each with its audit record: all or none. Concurrent
 // calls share a transaction (committer), and each returns after the commit that holds its events.
 func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("pgq: enqueue: %w", err)
-	}
-	for i := range events {
-		if err := events[i].Validate(); err != nil {
-			return nil, fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
-		}
-		if err := events[i].CheckLanes(s.Destinations()); err != nil {
-			return nil, fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
-		}
-		if len(events[i].Number) > maxNumberLen {
-			return nil, fmt.Errorf("pgq: enqueue: event %d: number longer than %d bytes", i, maxNumberLen)
-		}
+	if err := s.checkEvents(ctx, events); err != nil {
+		return nil, err
 	}
 	if len(events) == 0 {
 		return []queue.EnqueueStatus{}, nil
 	}
 	return s.group.enqueue(ctx, events)
+}
+
+// checkEvents refuses a batch Enqueue would not take, naming the event.
+func (s *Store) checkEvents(ctx context.Context, events []queue.Event) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgq: enqueue: %w", err)
+	}
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
+		}
+		if err := events[i].CheckLanes(s.Destinations()); err != nil {
+			return fmt.Errorf("pgq: enqueue: event %d: %w", i, err)
+		}
+		if len(events[i].Number) > maxNumberLen {
+			return fmt.Errorf("pgq: enqueue: event %d: number longer than %d bytes", i, maxNumberLen)
+		}
+	}
+	return nil
 }
 
 // enqueueAll records the events of several callers in one transaction and returns each one's

@@ -75,6 +75,16 @@ func (w *destRows) queue(b *pgx.Batch) {
 		last_error = EXCLUDED.last_error`, w.number, w.dest, w.state, w.action, w.occurred, w.at, w.expires, w.lastError)
 }
 
+// queueUpdate is what an upsert of a queue row sets: every column but the key.
+const queueUpdate = `status = EXCLUDED.status,
+	at = EXCLUDED.at, action = EXCLUDED.action, raw = EXCLUDED.raw, source = EXCLUDED.source,
+	channel = EXCLUDED.channel, reason = EXCLUDED.reason, scope = EXCLUDED.scope,
+	occurred_at = EXCLUDED.occurred_at, first_received_at = EXCLUDED.first_received_at,
+	last_received_at = EXCLUDED.last_received_at, expires_at = EXCLUDED.expires_at, events = EXCLUDED.events,
+	attempts = EXCLUDED.attempts, lost_leases = EXCLUDED.lost_leases, last_error = EXCLUDED.last_error,
+	version = EXCLUDED.version, lease = EXCLUDED.lease, consent_channel = EXCLUDED.consent_channel,
+	purpose = EXCLUDED.purpose, policy = EXCLUDED.policy`
+
 // itemRows collects the queue rows to write and remove.
 type itemRows struct {
 	dest, number, status, action, raw, source, channel, reason, scope, lastError, lease []string
@@ -114,14 +124,7 @@ func (w *itemRows) queue(b *pgx.Batch) {
 			$8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
 			$14::timestamptz[], $15::int[], $16::int[], $17::int[], $18::text[], $19::bigint[], $20::text[], $21::text[],
 			$22::text[], $23::text[])
-		ON CONFLICT (destination, number) DO UPDATE SET status = EXCLUDED.status,
-		at = EXCLUDED.at, action = EXCLUDED.action, raw = EXCLUDED.raw, source = EXCLUDED.source,
-		channel = EXCLUDED.channel, reason = EXCLUDED.reason, scope = EXCLUDED.scope,
-		occurred_at = EXCLUDED.occurred_at, first_received_at = EXCLUDED.first_received_at,
-		last_received_at = EXCLUDED.last_received_at, expires_at = EXCLUDED.expires_at, events = EXCLUDED.events,
-		attempts = EXCLUDED.attempts, lost_leases = EXCLUDED.lost_leases, last_error = EXCLUDED.last_error,
-		version = EXCLUDED.version, lease = EXCLUDED.lease, consent_channel = EXCLUDED.consent_channel,
-		purpose = EXCLUDED.purpose, policy = EXCLUDED.policy`,
+		ON CONFLICT (destination, number) DO UPDATE SET `+queueUpdate,
 		w.dest, w.number, w.status, w.at, w.action, w.raw, w.source, w.channel, w.reason, w.scope, w.occurred, w.first,
 		w.last, w.expires, w.events, w.attempts, w.lost, w.lastError, w.version, w.lease, w.consent, w.purpose, w.policy)
 }

@@ -311,23 +311,28 @@ func (u *uow) confirmed(d string, it queue.Item) {
 	u.lastConfirmed[d] = true
 }
 
+// seqs takes n audit sequence numbers, in order.
+func (u *uow) seqs(ctx context.Context, n int) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	rows, err := u.tx.Query(ctx, `SELECT nextval('audit_seq') FROM generate_series(1, $1)`, n)
+	if err != nil {
+		return nil, err
+	}
+	seqs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	slices.Sort(seqs)
+	return seqs, err
+}
+
 // flush writes what changed and the records, in one round trip.
 func (u *uow) flush(ctx context.Context) error {
 	b := &pgx.Batch{}
 	if len(u.recs) > 0 {
-		var seqs []int64
-		err := func() error {
-			rows, err := u.tx.Query(ctx, `SELECT nextval('audit_seq') FROM generate_series(1, $1)`, len(u.recs))
-			if err != nil {
-				return err
-			}
-			seqs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-			return err
-		}()
+		seqs, err := u.seqs(ctx, len(u.recs))
 		if err != nil {
 			return err
 		}
-		slices.Sort(seqs)
 		for i, rec := range u.recs {
 			rec.seq = seqs[i]
 			if rec.Number != "" {

@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/app"
+	"github.com/dncsync/dncsync/internal/queue"
+)
+
+// What migrate-store needs of the store it moves from, beyond every store's reads (Export, States,
+// Rejections): its entries and event ids. The embedded and Redis stores have them.
+type movableStore interface {
+	Entries(ctx context.Context, fn func(queue.Entry) error) error
+	EventIDs(ctx context.Context, fn func(queue.EventID) error) error
+}
+
+// What it needs of the store it moves to: writes that keep each record's time and each entry's
+// place, and that a second run does not double. The PostgreSQL store has them.
+type restoringStore interface {
+	RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error)
+	RestoreStates(ctx context.Context, states []queue.NumberState) error
+	RestoreEntries(ctx context.Context, entries []queue.Entry) error
+	RestoreEventIDs(ctx context.Context, ids []queue.EventID) error
+	RestoreLastConfirmed(ctx context.Context, dest string, at time.Time) error
+}
+
+// moveBatch is how many records, states, entries or ids one transaction of the target writes.
+const moveBatch = 500
+
+// cmdMigrateStore runs `dncsync migrate-store --from URL --to URL`: moves a deployment's queue and
+// evidence from one store to another.
+func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
+	e := newEnv(o, "migrate-store", "dncsync migrate-store --from URL|DIR --to postgres://...", "DNCSYNC_DESTINATIONS",
+		"DNCSYNC_EVENT_ID_TTL")
+	e.about = "Moves a deployment's queue and evidence from one store to another: each destination's pending entries\n" +
+		"with their attempts and place in line, the dead letters, every number's state and confirmations, the audit\n" +
+		"trail with its times, the rejections, the last confirmation, and the event ids still remembered.\n" +
+		"--from is redis://..., or the embedded store's directory (DNCSYNC_DATA_DIR); --to is postgres://... (run\n" +
+		"`dncsync migrate` on it first). Stop serve first; run it again at will: nothing is doubled, and each\n" +
+		"number's state and entries are set to the source's. Then start serve on the new store (docs/postgres.md)."
+	from := e.fs.String("from", "", "the store to move from: redis://... or a directory holding dncsync.db")
+	to := e.fs.String("to", "", "the store to move to: postgres://...")
+	if err := e.parse(args); err != nil {
+		return err
+	}
+	if err := e.check(); err != nil {
+		return err
+	}
+	if e.fs.NArg() > 0 || *from == "" || *to == "" {
+		return usageErr("usage: %s", e.usage)
+	}
+	src, err := openAt(e.cfg, *from)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	defer src.Close()
+	dst, err := openAt(e.cfg, *to)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	defer dst.Close()
+	out, ok := unwrap(src.Store).(movableStore)
+	if !ok {
+		return usageErr("--from: the %s store cannot be moved from (redis:// or an embedded store's directory)", src.Name)
+	}
+	in, ok := unwrap(dst.Store).(restoringStore)
+	if !ok {
+		return usageErr("--to: the %s store cannot be moved to (postgres://)", dst.Name)
+	}
+	if err := src.SameDestinations(e.cfg.Destinations()); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "moving from the %s store to the %s store\n", src.Name, dst.Name)
+	n, err := moveStore(ctx, src.Store, out, in, e.stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "moved: %d records (%d already there), %d numbers' states, %d entries (%d leased, "+
+		"recovered once their lease runs out; %d dead), %d event ids\n", n.records, n.had, n.states, n.entries, n.leased, n.dead, n.ids)
+	return nil
+}
+
+// unwrap is the store itself under what the service wraps it in (app's routing).
+func unwrap(s queue.Store) queue.Store {
+	for {
+		u, ok := s.(interface{ Unwrap() queue.Store })
+		if !ok {
+			return s
+		}
+		s = u.Unwrap()
+	}
+}
+
+// openAt opens the store that where names with the settings of cfg.
+func openAt(cfg *app.Config, where string) (*app.Store, error) {
+	c := *cfg
+	c.DatabaseURL, c.RedisURL = "", ""
+	switch {
+	case strings.HasPrefix(where, "postgres://"), strings.HasPrefix(where, "postgresql://"):
+		c.DatabaseURL = where
+	case strings.HasPrefix(where, "redis://"), strings.HasPrefix(where, "rediss://"):
+		c.RedisURL = where
+	case strings.Contains(where, "://"):
+		return nil, fmt.Errorf("%q: want postgres://, redis:// or rediss://, or a directory", strings.SplitN(where, "://", 2)[0]+"://")
+	default:
+		c.DataDir = where
+	}
+	return app.OpenStore(&c)
+}
+
+type moved struct{ records, had, states, entries, leased, dead, ids int }
+
+// moveStore copies, in this order, the trail (so that states written after it are the source's,
+// not what replaying the records made them), the states, the entries, the event ids and the last
+// confirmations.
+func moveStore(ctx context.Context, src queue.Store, out movableStore, in restoringStore, progress io.Writer) (moved, error) {
+	var n moved
+	// The rejections kept, with their bodies and digests, joined to their records in the trail.
+	kept := map[string][]queue.Rejection{}
+	rejs, err := src.RejectionsSince(ctx, time.Time{}, 1<<30)
+	if err != nil {
+		return n, fmt.Errorf("read rejections: %w", err)
+	}
+	for _, r := range rejs {
+		k := rejectionKey(r.Key, r.ReceivedAt, r.Reason)
+		kept[k] = append(kept[k], r)
+	}
+	var recs []queue.Moved
+	flushRecs := func() error {
+		if len(recs) == 0 {
+			return nil
+		}
+		w, err := in.RestoreRecords(ctx, recs)
+		n.records += len(recs)
+		n.had += len(recs) - w
+		recs = recs[:0]
+		return err
+	}
+	err = src.Export(ctx, time.Time{}, time.Time{}, func(r queue.AuditRecord) error {
+		m := queue.Moved{Record: r}
+		if r.Kind == queue.AuditRejected {
+			k := rejectionKey(r.Number, r.ReceivedAt, r.Detail)
+			if rs := kept[k]; len(rs) > 0 {
+				m.Rejection, kept[k] = &rs[0], rs[1:]
+			}
+		}
+		recs = append(recs, m)
+		if len(recs) < moveBatch {
+			return nil
+		}
+		return flushRecs()
+	})
+	if err == nil {
+		err = flushRecs()
+	}
+	if err != nil {
+		return n, fmt.Errorf("move the audit trail: %w", err)
+	}
+	fmt.Fprintf(progress, "  audit trail: %d records\n", n.records)
+	var states []queue.NumberState
+	err = src.States(ctx, func(st queue.NumberState) error {
+		states = append(states, st)
+		if len(states) < moveBatch {
+			return nil
+		}
+		n.states += len(states)
+		err := in.RestoreStates(ctx, states)
+		states = states[:0]
+		return err
+	})
+	if err == nil && len(states) > 0 {
+		n.states += len(states)
+		err = in.RestoreStates(ctx, states)
+	}
+	if err != nil {
+		return n, fmt.Errorf("move the numbers' states: %w", err)
+	}
+	fmt.Fprintf(progress, "  states: %d numbers\n", n.states)
+	var entries []queue.Entry
+	err = out.Entries(ctx, func(en queue.Entry) error {
+		switch en.Status {
+		case queue.EntryLeased:
+			n.leased++
+		case queue.EntryDead:
+			n.dead++
+		}
+		entries = append(entries, en)
+		if len(entries) < moveBatch {
+			return nil
+		}
+		n.entries += len(entries)
+		err := in.RestoreEntries(ctx, entries)
+		entries = entries[:0]
+		return err
+	})
+	if err == nil && len(entries) > 0 {
+		n.entries += len(entries)
+		err = in.RestoreEntries(ctx, entries)
+	}
+	if err != nil {
+		return n, fmt.Errorf("move the queue: %w", err)
+	}
+	fmt.Fprintf(progress, "  queue: %d entries\n", n.entries)
+	var ids []queue.EventID
+	err = out.EventIDs(ctx, func(id queue.EventID) error {
+		ids = append(ids, id)
+		if len(ids) < moveBatch {
+			return nil
+		}
+		n.ids += len(ids)
+		err := in.RestoreEventIDs(ctx, ids)
+		ids = ids[:0]
+		return err
+	})
+	if err == nil && len(ids) > 0 {
+		n.ids += len(ids)
+		err = in.RestoreEventIDs(ctx, ids)
+	}
+	if err != nil {
+		return n, fmt.Errorf("move the event ids: %w", err)
+	}
+	for _, d := range src.Destinations() {
+		v, err := src.Dest(d)
+		if err != nil {
+			return n, err
+		}
+		at, err := v.LastConfirmed(ctx)
+		if err == nil {
+			err = in.RestoreLastConfirmed(ctx, d, at)
+		}
+		if err != nil {
+			return n, fmt.Errorf("move the last confirmation of %s: %w", d, err)
+		}
+	}
+	return n, nil
+}
+
+func rejectionKey(key string, received time.Time, reason string) string {
+	return key + "\x00" + received.UTC().Format(time.RFC3339Nano) + "\x00" + reason
+}

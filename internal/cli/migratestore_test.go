@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dncsync/dncsync/internal/pgtest"
+	"github.com/dncsync/dncsync/internal/queue"
+	"github.com/dncsync/dncsync/internal/queue/boltq"
+	"github.com/dncsync/dncsync/internal/queue/pgq"
+	"github.com/dncsync/dncsync/internal/queue/queuetest"
+	"github.com/dncsync/dncsync/internal/queue/redisq"
+	"github.com/dncsync/dncsync/internal/redistest"
+)
+
+// A store holding one of everything (queuetest.WriteFixture: entries ready and dead for two
+// destinations with their attempts, merged repeats, a lost lease, confirmations, failures, stale and
+// duplicate events, rejections and ignored words, event ids) moves to PostgreSQL; the new store
+// reads back what the old one does (queuetest.Observe: every lookup, the export, the states, the dead
+// letters, the rejections, the queue claimed in order). A second run writes nothing, and an event id
+// the old store remembered is still a duplicate in the new one.
+func TestMigrateStoreToPostgres(t *testing.T) {
+	for _, from := range []struct {
+		name string
+		open func(t *testing.T, now func() time.Time) movable
+	}{
+		{"embedded", func(t *testing.T, now func() time.Time) movable {
+			s, err := boltq.Open(filepath.Join(t.TempDir(), "dncsync.db"), boltq.Options{Now: now,
+				Destinations: queuetest.FixtureDestinations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+		{"redis", func(t *testing.T, now func() time.Time) movable {
+			srv := redistest.Start(t)
+			s, err := redisq.Open(srv.URL(), redisq.Options{Now: now, Destinations: queuetest.FixtureDestinations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+	} {
+		t.Run(from.name+"-to-postgres", func(t *testing.T) {
+			ctx := context.Background()
+			var now time.Time
+			clock := func() time.Time { return now }
+			src := from.open(t, clock)
+			defer src.Close()
+			url := pgtest.Schema(t)
+			if _, err := pgq.Migrate(ctx, url, false); err != nil {
+				t.Fatal(err)
+			}
+			dst, err := pgq.Open(ctx, url, pgq.Options{Now: clock, Destinations: queuetest.FixtureDestinations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			queuetest.WriteFixture(t, src, &now)
+			end := now
+			n, err := moveStore(ctx, src, src, dst, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.records == 0 || n.had != 0 || n.entries == 0 || n.dead == 0 || n.ids == 0 || n.states == 0 {
+				t.Fatalf("precondition: the fixture moves records, states, entries with a dead one, and ids: %+v", n)
+			}
+			again, err := moveStore(ctx, src, src, dst, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.had != again.records || again.records != n.records {
+				t.Fatalf("a second run wrote %d of %d records again", again.records-again.had, again.records)
+			}
+			// An event id remembered before the move is a duplicate after it.
+			st, err := dst.Enqueue(ctx, []queue.Event{{ID: "ev-3", Number: "+15550000003", Action: queue.Remove,
+				OccurredAt: end, ReceivedAt: end}})
+			if err != nil || st[0] != queue.Duplicate {
+				t.Fatalf("event id ev-3 after the move: %v %v, want duplicate", st, err)
+			}
+			now = end
+			want := queuetest.Observe(t, src, &now)
+			now = end
+			got := queuetest.Observe(t, dst, &now)
+			if d, err := queuetest.SameObservation(emptyAsNull(t, want), emptyAsNull(t, got)); err != nil || d != "" {
+				t.Fatalf("the moved store reads otherwise (%v):\n%s", err, d)
+			}
+		})
+	}
+}
+
+// movable is a store migrate-store moves from.
+type movable interface {
+	queue.Store
+	movableStore
+}
+
+// emptyAsNull reads an observation and writes it again with an empty queue or dead-letter list as
+// null: the stores differ there (nothing: an empty list, or none), and nothing else.
+func emptyAsNull(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var o queuetest.Observation
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range o.Ready {
+		if len(v) == 0 {
+			o.Ready[k] = nil
+		}
+	}
+	for k, v := range o.Dead {
+		if len(v) == 0 {
+			o.Dead[k] = nil
+		}
+	}
+	out, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// migrate-store needs both ends, and moves only to PostgreSQL: said before anything is read.
+func TestMigrateStoreUsage(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", dir}, "usage: dncsync migrate-store"},
+		{[]string{"--from", filepath.Join(dir, "a"), "--to", filepath.Join(dir, "b")}, "cannot be moved to (postgres://)"},
+		{[]string{"--from", "mysql://x", "--to", filepath.Join(dir, "b")}, `"mysql://": want postgres://`},
+	} {
+		code, _, errOut := run(t, append([]string{"migrate-store"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("migrate-store %v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
