@@ -141,6 +141,7 @@ type recordRows struct {
 	cSeq                                    []int64
 	cAt                                     []time.Time
 	cNumber, cDest, cKind, cAction, cDetail []string
+	cScope, cConsent, cPurpose, cPolicy     []string
 	cOccurred, cExpires                     []pgtype.Timestamptz
 }
 
@@ -163,6 +164,8 @@ func (w *recordRows) add(b *pgx.Batch, rec *record) {
 		w.cDest, w.cKind, w.cAction = append(w.cDest, rec.dest), append(w.cKind, string(r.Kind)), append(w.cAction, string(r.Action))
 		w.cOccurred, w.cExpires = append(w.cOccurred, ts(r.OccurredAt)), append(w.cExpires, ts(r.ExpiresAt))
 		w.cDetail = append(w.cDetail, esc(r.Detail))
+		w.cScope, w.cConsent = append(w.cScope, esc(r.Scope)), append(w.cConsent, esc(r.ConsentChannel))
+		w.cPurpose, w.cPolicy = append(w.cPurpose, esc(r.Purpose)), append(w.cPolicy, esc(r.Policy))
 	}
 }
 
@@ -177,10 +180,12 @@ func (w *recordRows) queue(b *pgx.Batch) {
 			w.eOccurred, w.eReceived, w.eExpires, w.eRepeats, w.eConsent, w.ePurpose, w.ePolicy)
 	}
 	if len(w.cSeq) > 0 {
-		b.Queue(`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at, expires_at, detail)
+		b.Queue(`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at, expires_at, detail,
+			scope, consent_channel, purpose, policy)
 			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-				$7::timestamptz[], $8::timestamptz[], $9::text[])`,
-			w.cSeq, w.cAt, w.cNumber, w.cDest, w.cKind, w.cAction, w.cOccurred, w.cExpires, w.cDetail)
+				$7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+			w.cSeq, w.cAt, w.cNumber, w.cDest, w.cKind, w.cAction, w.cOccurred, w.cExpires, w.cDetail,
+			w.cScope, w.cConsent, w.cPurpose, w.cPolicy)
 	}
 }
 

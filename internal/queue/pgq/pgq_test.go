@@ -58,6 +58,13 @@ func TestDestinations(t *testing.T) {
 	})
 }
 
+func TestConfirmedScope(t *testing.T) {
+	t.Parallel()
+	queuetest.RunConfirmedScope(t, func(t *testing.T, names []string, now func() time.Time) queue.Store {
+		return open(t, migrated(t), pgq.Options{Destinations: names, Now: now})
+	})
+}
+
 func TestRejections(t *testing.T) {
 	t.Parallel()
 	queuetest.RunRejections(t, func(t *testing.T, lim queue.RejectionLimits) (queue.Store, func()) {

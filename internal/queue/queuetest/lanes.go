@@ -67,8 +67,7 @@ func testDestLanesKeepAdd(t *testing.T, b *destBundle) { keepAdd(t, b, false) }
 
 // RunConfirmedScope checks, on a store opened with "cxone" and "genesys" as RunDestinations does,
 // that each destination's confirmation records the scope and policy of the request it pushed
-// (queue.Confirmed): the evidence of which scope put a number on a list, or took it off. (The
-// PostgreSQL store's confirmations have no columns for them yet.)
+// (queue.Confirmed): the evidence of which scope put a number on a list, or took it off.
 func RunConfirmedScope(t *testing.T, open func(t *testing.T, names []string, now func() time.Time) queue.Store) {
 	keepAdd(t, newDestBundle(t, open), true)
 }
