@@ -71,6 +71,22 @@ func (r routing) Enqueue(ctx context.Context, events []queue.Event) ([]queue.Enq
 	return r.Store.Enqueue(ctx, routed)
 }
 
+// EnqueueImport is Enqueue for an import's batches: routed the same, then written by the store's
+// own import path when it has one (PostgreSQL's COPY and merge), else by Enqueue.
+func (r routing) EnqueueImport(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
+	imp, ok := r.Store.(interface {
+		EnqueueImport(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error)
+	})
+	if !ok {
+		return r.Enqueue(ctx, events)
+	}
+	routed := slices.Clone(events)
+	if err := consent.Route(ctx, r.lanes, routed, r.trail); err != nil {
+		return nil, fmt.Errorf("%w: %w", queue.ErrUnavailable, err)
+	}
+	return imp.EnqueueImport(ctx, routed)
+}
+
 func (r routing) Dest(name string) (queue.Store, error) {
 	d, err := r.Store.Dest(name)
 	if err != nil {

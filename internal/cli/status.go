@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -152,7 +153,7 @@ func printStatus(w io.Writer, st ops.Status, now time.Time) error {
 	// One line per destination: where the numbers wait, and each one's pace.
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DESTINATION	DEPTH	IN FLIGHT	DEAD	OLDEST UNSYNCED	LAST PUSH	PACE")
+	fmt.Fprintln(tw, "DESTINATION	SCOPE	DEPTH	IN FLIGHT	DEAD	OLDEST UNSYNCED	LAST PUSH	PACE")
 	for _, name := range slices.Sorted(maps.Keys(st.Destinations)) {
 		d := st.Destinations[name]
 		oldest, last, pace := "none", "never", "unknown here"
@@ -172,7 +173,7 @@ func printStatus(w io.Writer, st ops.Status, now time.Time) error {
 		if d.Waiting != "" {
 			pace += ", " + d.Waiting
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", name, d.Depth, d.Leased, d.Dead, oldest, last, pace)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", name, cmp.Or(d.Scope, "?"), d.Depth, d.Leased, d.Dead, oldest, last, pace)
 	}
 	return tw.Flush()
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -66,6 +67,21 @@ func testDestinationScopes(t *testing.T, store string) {
 	drained(t, after)
 	waitForList(t, cx, []string{"+14155550401", "+14155550402", "+14155550403", "+14155550404", "+14155550406"}, 30*time.Second)
 	waitForGenesys(t, g, []string{"+14155550402", "+14155550403", "+14155550404", "+14155550406"}, 30*time.Second)
+
+	// Status shows each destination's scope.
+	var st struct {
+		Destinations map[string]struct {
+			Scope string `json:"scope"`
+		} `json:"destinations"`
+	}
+	adminGet(t, after, "/v1/status", &st)
+	if st.Destinations["cxone"].Scope != "all" || st.Destinations["genesys"].Scope != "sms" {
+		t.Fatalf("status scopes %+v, want cxone all, genesys sms", st.Destinations)
+	}
+	text, errOut, code := runCmd(t, []string{"DNCSYNC_ADMIN_TOKEN=" + destAdminToken}, "", "status", "--server", after.url)
+	if code != 0 || !regexp.MustCompile(`(?m)^genesys +sms +0 `).MatchString(text) {
+		t.Fatalf("dncsync status: exit %d, want a genesys line with its scope:\n%s%s", code, text, errOut)
+	}
 
 	var a scopedNumber
 	adminGet(t, after, "/v1/numbers/+14155550401", &a)

@@ -35,8 +35,11 @@ func TestEnqueueImportIsEnqueue(t *testing.T) {
 		ev("+14155550012", "r2", queue.Remove, 1), // repeated in the batch
 		only,
 		ev("+14155550014", "", queue.Add, 0), // no event id
+		routed("+14155550015", ev, "genesys"),
+		routed("+14155550016", ev), // routed by scope to no destination: stale
 	}
-	numbers := []string{"+14155550010", "+14155550011", "+14155550012", "+14155550013", "+14155550014"}
+	numbers := []string{"+14155550010", "+14155550011", "+14155550012", "+14155550013", "+14155550014",
+		"+14155550015", "+14155550016"}
 	type state struct {
 		st   []queue.EnqueueStatus
 		hist map[string]queue.History
@@ -71,7 +74,7 @@ func TestEnqueueImportIsEnqueue(t *testing.T) {
 	if !slices.Equal(got.st, want.st) {
 		t.Errorf("statuses: import %v, enqueue %v", got.st, want.st)
 	}
-	if want.st[0] != queue.Created || len(want.hist["+14155550012"].Records) != 2 {
+	if want.st[0] != queue.Created || len(want.hist["+14155550012"].Records) != 2 || want.st[7] != queue.Stale {
 		t.Fatalf("precondition: enqueue gave %v, %+v", want.st, want.hist["+14155550012"])
 	}
 	for _, n := range numbers {
@@ -93,9 +96,9 @@ func TestEnqueueImportIsEnqueue(t *testing.T) {
 	for _, d := range []string{"cxone", "genesys"} {
 		q, _ := s.Dest(d)
 		st, err := q.Stats(ctx)
-		wantReady := int64(4) // 10, 11, 12, 14 (13 is genesys's only)
+		wantReady := int64(4) // 10, 11, 12, 14 (13 and 15 are genesys's only, 16 no one's)
 		if d == "genesys" {
-			wantReady = 5
+			wantReady = 6
 		}
 		if err != nil || st.Ready != wantReady {
 			t.Errorf("%s after the import: %+v %v, want %d ready", d, st, err, wantReady)
@@ -110,4 +113,11 @@ func TestEnqueueImportIsEnqueue(t *testing.T) {
 			t.Errorf("rerun, event %d (%s): %v, want duplicate", i, batch[i].ID, st)
 		}
 	}
+}
+
+// routed is an opt-out for n routed by scope (queue.Event.Lanes) to lanes.
+func routed(n string, ev func(n, id string, a queue.Action, occ int) queue.Event, lanes ...string) queue.Event {
+	e := ev(n, "l"+n, queue.Add, 0)
+	e.Lanes = append([]string{}, lanes...)
+	return e
 }
