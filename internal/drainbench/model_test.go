@@ -82,7 +82,7 @@ func modelDrain(seed uint64, jitterMS float64, replicas, batches, limitRPM int) 
 	for w := range 2 * replicas {
 		p := pacers[w/2]
 		wg.Go(func() {
-			time.Sleep(time.Duration(w/2) * 100 * time.Millisecond)
+			time.Sleep(time.Duration(w/2) * 100 * time.Millisecond) // synctest's clock: the replicas start 100 ms apart
 			for {
 				mu.Lock()
 				if sent >= batches {

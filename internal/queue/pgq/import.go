@@ -181,17 +181,21 @@ func (u *uow) enqueueSet(ctx context.Context, events []queue.Event) ([]queue.Enq
 			ew.id, ew.number, ew.expires = append(ew.id, esc(queue.BoundID(ev.ID))), append(ew.number, ev.Number),
 				append(ew.expires, idExpiry)
 		}
+		out[i] = queue.Stale
 		for _, d := range s.dests {
-			if ev.Only != "" && ev.Only != d.name {
+			if !ev.For(d.name) { // routed to some lanes only (Event.Only, Event.Lanes)
 				continue
 			}
 			iw.add(&itemRow{dest: d.name, item: queue.NewItem(ev), status: "ready", at: ev.ReceivedAt})
 			u.wake[d.name] = true
+			out[i] = queue.Created
 		}
 		rec := &record{AuditRecord: queue.Received(ev, u.now), seq: seqOf[ev.Number]}
 		rec.EventID = queue.BoundID(ev.ID)
+		if out[i] == queue.Stale {
+			rec.Kind = queue.AuditStale
+		}
 		rw.add(nil, rec)
-		out[i] = queue.Created
 	}
 	// The entries: COPY into a staging table shaped like the queue, then one merge (a set-based
 	// upsert's arrays cost PostgreSQL several times what COPY does).
