@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -71,7 +70,7 @@ func TestDrainBench(t *testing.T) {
 	if bin == "" {
 		bin = Build(t, t.TempDir())
 	}
-	load0 := loadavg()
+	load0 := benchmark.LoadAvg()
 	start := time.Now()
 	var results, short []Result
 	for _, sc := range scenarios {
@@ -115,7 +114,7 @@ kill, every number listed within the lease (30 s) and 10 s; nothing lost.
 Run %s on %d cores, %s; load average %s before, %s after (the machine is shared: figures taken
 while others ran are noisy). Each drain lasts about %.0f s at its true cap.
 
-`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg(), seconds)
+`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), benchmark.GoVersion(), load0, benchmark.LoadAvg(), seconds)
 	Markdown(&doc, results)
 	if err := benchmark.WriteSection(out, "bench-drain", doc.String()); err != nil {
 		t.Fatal(err)
@@ -136,7 +135,7 @@ one at 900 requests a minute (12 s at the true cap), at least 90%% of the true c
 number listed to the last. Written by `+"`BENCH_ONLY=\"12 s\" BENCH_REPEAT=n make bench-drain`"+`; run %s
 on %d cores, %s; load average %s before, %s after.
 
-`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg())
+`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), benchmark.GoVersion(), load0, benchmark.LoadAvg())
 	Markdown(&doc, results)
 	byReplicas := map[int][]float64{}
 	for _, r := range results {
@@ -150,24 +149,4 @@ on %d cores, %s; load average %s before, %s after.
 			v[0], v[len(v)/2], v[len(v)-1])
 	}
 	return doc.Bytes()
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func goVersion() string {
-	out, err := exec.Command("go", "env", "GOVERSION").Output()
-	if err != nil {
-		return runtime.Version()
-	}
-	return strings.TrimSpace(string(out))
 }

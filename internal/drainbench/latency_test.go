@@ -37,7 +37,7 @@ func TestLatencyBench(t *testing.T) {
 	}
 	only := os.Getenv("BENCH_ONLY")
 	bin := Build(t, t.TempDir())
-	load0 := loadavg()
+	load0 := benchmark.LoadAvg()
 	start := time.Now()
 	var results []LoadResult
 	for _, sc := range scenarios {
@@ -70,7 +70,7 @@ request at the configured limit) in full batches.
 Run %s on %d cores, %s; load average %s before, %s after (the machine is shared with other
 developers' builds and tests: the figures are noisy).
 
-`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), load0, loadavg())
+`, BatchSize, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), benchmark.GoVersion(), load0, benchmark.LoadAvg())
 	LoadMarkdown(&doc, results)
 	if err := benchmark.WriteSection(out, "bench-latency", doc.String()); err != nil {
 		t.Fatal(err)

@@ -176,7 +176,7 @@ func TestEligibilityBench(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	var results []result
-	load0 := loadavg()
+	load0 := benchmark.LoadAvg()
 	for _, name := range stores {
 		var s store
 		var env []string // what points the binary at the store
@@ -283,18 +283,6 @@ func envInt(t *testing.T, k string, def int) int {
 		t.Fatalf("%s=%q: want a positive whole number", k, v)
 	}
 	return n
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 type scrubRun struct {

@@ -72,7 +72,7 @@ func TestImportBench(t *testing.T) {
 	if b, err := exec.Command("go", "build", "-o", bin, "../../cmd/dncsync").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
-	load0, start := loadavg(), time.Now()
+	load0, start := benchmark.LoadAvg(), time.Now()
 	var runs []run
 	for _, n := range sizes {
 		r := measure(t, bin, writeCSV(t, dir, n), n)
@@ -235,7 +235,7 @@ Run %s on %d cores, %s, %s; load average %s before, %s after
 
 | rows | import | rows/s | import process: CPU, peak RSS | Redis main thread CPU | Redis children CPU (AOF rewrites) | Redis memory | rerun (peak RSS) |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-`, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), redisVersion(), load0, loadavg())
+`, start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), benchmark.GoVersion(), redisVersion(), load0, benchmark.LoadAvg())
 	for _, r := range runs {
 		fmt.Fprintf(w, "| %d | %s | %.0f | %s, %s | %.1f s | %.1f s (%s) | %s | %s (%s) |\n", r.Rows, sec(r.Wall),
 			float64(r.Rows)/r.Wall.Seconds(), sec(r.CPU), mb(r.PeakRSS), r.RedisMain, r.RedisChild, r.Rewrites,
@@ -250,26 +250,6 @@ Run %s on %d cores, %s, %s; load average %s before, %s after
 		fmt.Fprintf(w, "- %d rows: `%s`\n", r.Rows, r.Summary)
 	}
 	fmt.Fprintln(w)
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func goVersion() string {
-	out, err := exec.Command("go", "env", "GOVERSION").Output()
-	if err != nil {
-		return runtime.Version()
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func redisVersion() string {

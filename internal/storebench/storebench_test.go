@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -61,7 +60,7 @@ func TestStoreBench(t *testing.T) {
 	if out == "" {
 		out = "../../BENCHMARKS.md"
 	}
-	load0, start := loadavg(), time.Now()
+	load0, start := benchmark.LoadAvg(), time.Now()
 	var imp *importRun
 	var res []result
 	for i, st := range stores {
@@ -428,7 +427,7 @@ func report(w *bytes.Buffer, res []result, start time.Time, load0 string) {
 		"Run %s on %d cores, %s, %s; load average %s before, %s after (the machine is shared).\n\n"+
 		"| store | numbers | seeding | bytes per number | lookup p50 / p99 / max | intake, batches of 100 |\n"+
 		"| --- | --- | --- | --- | --- | --- |\n",
-		start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), goVersion(), pgVersion(), load0, loadavg())
+		start.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), benchmark.GoVersion(), pgVersion(), load0, benchmark.LoadAvg())
 	for _, r := range res {
 		fmt.Fprintf(w, "| %s | %d | %.0f s | %.0f B (%s) | %s / %s / %s | %.0f events/s (%s) |\n", r.Store, r.Numbers,
 			r.Seed.Seconds(), float64(r.Bytes)/float64(r.Numbers), r.BytesNote, ms(r.Lookup[0]), ms(r.Lookup[1]),
@@ -440,26 +439,6 @@ func report(w *bytes.Buffer, res []result, start time.Time, load0 string) {
 		}
 	}
 	fmt.Fprintln(w)
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func goVersion() string {
-	out, err := exec.Command("go", "env", "GOVERSION").Output()
-	if err != nil {
-		return runtime.Version()
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func pgVersion() string {
