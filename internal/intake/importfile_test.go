@@ -176,7 +176,9 @@ func (f *flaky) Send(ctx context.Context, rows []ImportRow, ids []string) ([]Imp
 	f.n--
 	f.mu.Unlock()
 	if fail {
-		return nil, fmt.Errorf("store down: %w", queue.ErrUnavailable)
+		// Refused before anything was sent (as a refused connection): the retry's duplicates are
+		// an earlier run's.
+		return nil, &UnsentError{Rows: len(rows), Err: fmt.Errorf("store down: %w", queue.ErrUnavailable)}
 	}
 	return f.next.Send(ctx, rows, ids)
 }

@@ -21,9 +21,23 @@ type ImportSink interface {
 	// Send records rows and answers one outcome per row in order. ids are the rows' event ids.
 	// An error means the rest of the batch may not be recorded; sending it again is safe because
 	// the event ids make it idempotent. With an error, the outcomes answered (possibly none) are
-	// those of the first rows, which were recorded.
+	// those of the first rows, which were recorded. The rows after them may have been recorded
+	// too (the answer was lost, not the request): Import counts them as such when the retry finds
+	// their event ids already seen. An error wrapping *UnsentError says how many of the last rows
+	// were surely not sent, which narrows that to the rows really sent.
 	Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error)
 }
+
+// UnsentError wraps a Send error and tells that the last Rows rows of the batch were never sent
+// (a sink that splits a batch stopped at a request before theirs), so that a retry finding them
+// already seen counts them as duplicates (an earlier import's) rather than as this one's.
+type UnsentError struct {
+	Rows int
+	Err  error
+}
+
+func (e *UnsentError) Error() string { return e.Err.Error() }
+func (e *UnsentError) Unwrap() error { return e.Err }
 
 // ImportOutcome is what became of one row.
 type ImportOutcome struct {
@@ -165,6 +179,12 @@ func importBatch(wait, send context.Context, b []ImportRow, sink ImportSink, opt
 	for i, r := range b {
 		ids[i] = ImportEventID(opts.Digest, r.Line)
 	}
+	// mine counts the first rows of b sent by an attempt whose answer was lost (a timeout, a
+	// dropped connection, a 503 after the store wrote): the store may hold them from that attempt,
+	// and then the retry finds their event ids seen. Such a row is this import's, accepted, not a
+	// duplicate: the counts must be what the store holds. The rows are a prefix of b, as a sink
+	// answers the first rows first.
+	mine := 0
 	for attempt := 0; ; attempt++ {
 		out, err := sink.Send(send, b, ids)
 		if len(out) > len(b) {
@@ -173,11 +193,21 @@ func importBatch(wait, send context.Context, b []ImportRow, sink ImportSink, opt
 		if err == nil && len(out) != len(b) {
 			return fmt.Errorf("%d outcomes for %d rows", len(out), len(b))
 		}
+		for i := range min(mine, len(out)) {
+			if out[i].Status == "duplicate" {
+				out[i].Status = "accepted"
+			}
+		}
 		tally(b[:len(out)], out, c, problem)
 		b, ids = b[len(out):], ids[len(out):]
 		if err == nil {
 			return nil
 		}
+		sent := len(b)
+		if u := (*UnsentError)(nil); errors.As(err, &u) {
+			sent = max(0, len(b)-u.Rows)
+		}
+		mine = max(mine-len(out), sent)
 		if !errors.Is(err, queue.ErrUnavailable) || attempt == 5 {
 			return err
 		}

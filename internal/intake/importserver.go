@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,7 +95,8 @@ const batchEnvelope = len(`{"events":[]}`)
 // most MaxBatch events and MaxBody bytes each). A row whose event alone is over the body limit is
 // sent cut, as too long (RowTooLong), so that it is recorded as rejected rather than stopping the
 // import. A 503 or a lost connection comes back wrapped in queue.ErrUnavailable, with the outcomes
-// of the requests answered before it, so that Import tries the rest again.
+// of the requests answered before it, so that Import tries the rest again; wrapped in
+// *UnsentError too when rows after the failed request were not sent.
 func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([]ImportOutcome, error) {
 	out := make([]ImportOutcome, 0, len(rows))
 	body := bytes.NewBuffer(make([]byte, 0, 64<<10))
@@ -121,7 +124,7 @@ func (s ServerSink) Send(ctx context.Context, rows []ImportRow, ids []string) ([
 		}
 		if n > 0 && (n == MaxBatch || body.Len()+1+len(ev)+2 > MaxBody) {
 			if err := post(); err != nil {
-				return out, err
+				return out, unsent(err, len(rows)-i) // rows from i on never left
 			}
 		}
 		if n == 0 {
@@ -157,7 +160,12 @@ func (s ServerSink) post(ctx context.Context, body []byte, n int) ([]ImportOutco
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("send to %s: %w: %w", s.Base, queue.ErrUnavailable, err)
+		err = fmt.Errorf("send to %s: %w: %w", s.Base, queue.ErrUnavailable, err)
+		if op := (*net.OpError)(nil); errors.As(err, &op) && op.Op == "dial" {
+			// No connection, so nothing sent: a retry's duplicates are not this request's.
+			return nil, &UnsentError{Rows: n, Err: err}
+		}
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
@@ -175,4 +183,13 @@ func (s ServerSink) post(ctx context.Context, body []byte, n int) ([]ImportOutco
 		return nil, fmt.Errorf("%s answered %d results for %d rows", s.Base, len(ans.Results), n)
 	}
 	return outcomes(ans.Results), nil
+}
+
+// unsent is err, from a request before the last rest rows, saying that those were not sent
+// either.
+func unsent(err error, rest int) error {
+	if u := (*UnsentError)(nil); errors.As(err, &u) {
+		return &UnsentError{Rows: u.Rows + rest, Err: u.Err}
+	}
+	return &UnsentError{Rows: rest, Err: err}
 }
