@@ -101,7 +101,7 @@ func (h *Handler) eligibilityBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Compact: 10,000 answers are for a dialer to read, and indenting them doubles the bytes.
-	writeJSONAs(w, http.StatusOK, EligibilityAnswer{Results: res}, "")
+	writeEligibilityAnswer(w, res)
 }
 
 func readAt(w http.ResponseWriter, v string, q *ops.EligibilityQuery) bool {

@@ -45,10 +45,12 @@ type store interface {
 	Close() error
 }
 
-// number is the i-th number of the ledger: valid US numbers, all distinct below 80 million.
+// number is the i-th number of the ledger: valid US numbers, all distinct below 80 million, in
+// the stores' key order (i before j: number(i) sorts before number(j)), so that seeding appends
+// to the embedded store's trees instead of rewriting a page of each for every number.
 func number(i int) string {
 	areas := [...]string{"212", "310", "415", "512", "617", "646", "702", "713", "805", "917"}
-	return fmt.Sprintf("+1%s%03d%04d", areas[i%10], 200+(i/10)%800, (i/8000)%10000)
+	return fmt.Sprintf("+1%s%03d%04d", areas[i/8000000%10], 200+(i/10000)%800, i%10000)
 }
 
 // seed writes n numbers, one opt-out each, of every scope in turn, in batches of batch through the
@@ -98,14 +100,18 @@ func pct(d []time.Duration, p float64) time.Duration {
 }
 
 // measure asks one number at a time (half of them in the ledger) and batches of 10,000.
-func measure(t *testing.T, name string, s store, n int, seedMax time.Duration, singles, batches int) result {
+func measure(t *testing.T, name string, s store, n, seeded int, seededIn, seedMax time.Duration, singles, batches int) result {
 	t.Helper()
 	res := result{store: name, asked: n}
 	batch := 5000
 	if name == "redis" {
 		batch = 1000 // one script call: 5,000 outlasted the client's 3-s read timeout on a loaded machine
 	}
-	n, res.seed = seed(t, s, n, batch, seedMax)
+	if seeded > 0 {
+		n, res.seed = seeded, seededIn // a kept store (BENCH_DATA_DIR), seeded by an earlier run
+	} else {
+		n, res.seed = seed(t, s, n, batch, seedMax)
+	}
 	res.numbers = n
 	o := &ops.Ops{Store: s, Lanes: []ops.Lane{{Name: "cxone"}}, DefaultRegion: "US"}
 	mux := http.NewServeMux()
@@ -181,10 +187,16 @@ func TestEligibilityBench(t *testing.T) {
 		var s store
 		var env []string // what points the binary at the store
 		var dbFile string
+		var seeded int // numbers already in a kept store, seeded in seededIn
+		var seededIn time.Duration
 		switch name {
 		case "embedded":
-			dataDir := t.TempDir()
+			dataDir := os.Getenv("BENCH_DATA_DIR")
+			if dataDir == "" {
+				dataDir = t.TempDir()
+			}
 			dbFile = filepath.Join(dataDir, "dncsync.db")
+			seeded, seededIn = keptSeed(t, dataDir)
 			b, err := boltq.Open(dbFile, boltq.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -211,8 +223,11 @@ func TestEligibilityBench(t *testing.T) {
 		default:
 			t.Fatalf("BENCH_STORES: %q is not embedded, redis or postgres", name)
 		}
-		res := measure(t, name, s, n, seedMax, singles, batches)
+		res := measure(t, name, s, n, seeded, seededIn, seedMax, singles, batches)
 		s.Close()
+		if name == "embedded" && seeded == 0 && os.Getenv("BENCH_DATA_DIR") != "" {
+			keepSeed(t, filepath.Dir(dbFile), res)
+		}
 		t.Logf("%s, %d numbers: seeded in %s; one number p50 %s p99 %s; a batch of 10,000 p50 %s p99 %s", name, res.numbers,
 			res.seed.Round(time.Second), pct(res.one, .5), pct(res.one, .99), pct(res.batch, .5), pct(res.batch, .99))
 		res.scrub = scrubBench(t, bin, env, dbFile, res.numbers, scrubRows)
@@ -262,6 +277,43 @@ func writeReport(t *testing.T, results []result, load0 string, singles, batches,
 	b.WriteString("\n\n")
 	out := envStr("BENCH_OUT", "../../BENCHMARKS.md")
 	if err := benchmark.WriteSection(out, "bench-eligibility", b.String()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// keptSeed is how many numbers an earlier run seeded into the store kept in dir (BENCH_DATA_DIR),
+// so that the store is measured again without seeding it again; 0 when none was kept.
+func keptSeed(t *testing.T, dir string) (int, time.Duration) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "seeded"))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	var n int
+	var took time.Duration
+	err = errors.New("want 2 fields")
+	if len(f) == 2 {
+		var errD error
+		n, err = strconv.Atoi(f[0])
+		took, errD = time.ParseDuration(f[1])
+		err = errors.Join(err, errD)
+	}
+	if err != nil || n < 1 {
+		t.Fatalf("%s/seeded: %q is not a count of numbers and a duration", dir, b)
+	}
+	t.Logf("embedded: the store kept in %s holds %d numbers: measured without seeding", dir, n)
+	return n, took
+}
+
+// keepSeed records in dir how many numbers res seeded, and in how long.
+func keepSeed(t *testing.T, dir string, res result) {
+	t.Helper()
+	v := fmt.Sprintf("%d %s\n", res.numbers, res.seed.Round(time.Second))
+	if err := os.WriteFile(filepath.Join(dir, "seeded"), []byte(v), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -49,7 +49,10 @@ type run struct {
 	Concurrency int
 	Result      loadgen.Result
 	PeakRSS     int64 // bytes, VmHWM of the service process
-	Note        string
+	// CPU is the CPU time of the service process and, on PostgreSQL, of the database backends
+	// serving its connections, over the measured load (cpu.go).
+	CPU  cpuUse
+	Note string
 }
 
 func TestIntakeBench(t *testing.T) {
@@ -177,6 +180,7 @@ const closedURL = "http://127.0.0.1:9"
 // the serve process over the measured load to that file.
 func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Duration, prof string) run {
 	port := freePort(t)
+	appName := ""
 	env := []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", port), "DNCSYNC_LOG_LEVEL=error",
 		"CXONE_API=v2", "CXONE_BASE_URL=" + closedURL, "CXONE_CLIENT_ID=x", "CXONE_CLIENT_SECRET=x",
 		"CXONE_DNC_LIST_ID=L1", "DNCSYNC_WEBHOOK_AUTH=token", "DNCSYNC_WEBHOOK_TOKEN=" + token}
@@ -184,7 +188,9 @@ func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Dura
 	case "redis":
 		env = append(env, "REDIS_URL="+redistest.Start(t).URL())
 	case "postgres":
-		db := "DATABASE_URL=" + pgtest.Schema(t)
+		// The application name finds this run's backends in pg_stat_activity, for their CPU time.
+		appName = fmt.Sprintf("dncsync-intakebench-%d", port)
+		db := "DATABASE_URL=" + withAppName(t, pgtest.Schema(t), appName)
 		env = append(env, db)
 		mig := exec.Command(bin, "migrate")
 		mig.Env = []string{"PATH=" + os.Getenv("PATH"), db}
@@ -208,9 +214,16 @@ func measureDncsync(t *testing.T, bin, store string, batch, c int, dur time.Dura
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	r := run{Service: "dncsync", Store: store, Batch: batch, Concurrency: c}
 	cfg := loadgen.Config{URL: url, Token: token, Concurrency: c, Batch: batch, Duration: dur, Mixed: true}
-	var during func() func()
-	if prof != "" {
-		during = func() func() { return profile(t, pprofAddr, dur, prof) }
+	during := func() func() {
+		stop := func() {}
+		if prof != "" {
+			stop = profile(t, pprofAddr, dur, prof)
+		}
+		cpu := startCPU(t, cmd.Process.Pid, appName)
+		return func() {
+			r.CPU = cpu()
+			stop()
+		}
 	}
 	r.Result, r.PeakRSS = measure(t, cmd, url+"/healthz", cfg, during)
 	if r.Result.Statuses[200] != r.Result.Requests {
@@ -229,7 +242,10 @@ func measureTutorial(t *testing.T, dir string, c int, dur time.Duration) run {
 	r := run{Service: "tutorial", Store: "redis", Batch: 1, Concurrency: c}
 	// The tutorial has no health endpoint; a GET of its webhook path answers 404 once it listens.
 	r.Result, r.PeakRSS = measure(t, cmd, url+"/webhook/opt-out", loadgen.Config{URL: url, Concurrency: c,
-		Batch: 1, Duration: dur, Mixed: true}, nil)
+		Batch: 1, Duration: dur, Mixed: true}, func() func() {
+		cpu := startCPU(t, cmd.Process.Pid, "")
+		return func() { r.CPU = cpu() }
+	})
 	if r.Result.Statuses[200] != r.Result.Requests {
 		r.Note = fmt.Sprintf("statuses %v", r.Result.Statuses)
 	}
@@ -325,8 +341,11 @@ func report(runs []run, dur time.Duration, withTutorial bool, pg string) string 
 		b.WriteString("answered after the transaction that holds it (queue entry, per-destination state, audit record) commits. ")
 	}
 	b.WriteString("The load generator and the stores' servers run on the same two cores.\n\n")
-	b.WriteString("| service | store | events/request | concurrency | requests/s | events/s | p50 | p99 | peak RSS | note |\n")
-	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	b.WriteString("CPU per 100k events is the CPU time (user and system) of the service process and, for PostgreSQL, of the ")
+	b.WriteString("backends serving its connections (not the WAL writer's or the checkpointer's), over the measured load: ")
+	b.WriteString("less sensitive than throughput to what else the shared machine runs.\n\n")
+	b.WriteString("| service | store | events/request | concurrency | requests/s | events/s | p50 | p99 | peak RSS | CPU s per 100k events (service + database) | note |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	tut := map[int]float64{}
 	for _, r := range runs {
 		if r.Service == "tutorial" {
@@ -339,9 +358,9 @@ func report(runs []run, dur time.Duration, withTutorial bool, pg string) string 
 		if r.Service == "dncsync" && r.Batch == 1 && tut[r.Concurrency] > 0 {
 			note = strings.TrimSpace(fmt.Sprintf("%.1fx the tutorial %s", rps/tut[r.Concurrency], note))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.0f | %.0f | %s | %s | %.0f MiB | %s |\n", r.Service, r.Store, r.Batch,
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.0f | %.0f | %s | %s | %.0f MiB | %s | %s |\n", r.Service, r.Store, r.Batch,
 			r.Concurrency, rps, float64(r.Result.Events)/r.Result.Elapsed.Seconds(), ms(r.Result.P50), ms(r.Result.P99),
-			float64(r.PeakRSS)/(1<<20), note)
+			float64(r.PeakRSS)/(1<<20), r.CPU.per100k(r.Result.Events), note)
 	}
 	if !withTutorial {
 		b.WriteString("\nThe tutorial's service was not found (TUTORIAL_DIR) or node is missing: dncsync alone.\n")

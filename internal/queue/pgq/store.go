@@ -6,8 +6,8 @@
 // number order, so that concurrent writers cannot deadlock), loads them with their queue entries
 // and destination states, applies the same logic as the embedded store (queue.Wins, queue.Merge)
 // and writes back what changed, in the transaction it read in. Claims take ready entries with
-// FOR UPDATE SKIP LOCKED; a new entry NOTIFYs the destination's channel (Listen), so that every
-// replica's pusher wakes.
+// FOR UPDATE SKIP LOCKED; a new entry NOTIFYs the destination's channel after its commit (Listen,
+// notifier), so that every replica's pusher wakes.
 //
 // The schema is embedded versioned SQL (migrate.go); Open refuses a database whose schema is not
 // this build's and names the command that migrates it.
@@ -67,6 +67,7 @@ type Store struct {
 	rejLimits queue.RejectionLimits
 	usage     func(ctx context.Context) (used, limit uint64, err error)
 	group     *committer
+	notify    *notifier
 }
 
 // Open connects to the database at url (a postgres:// URL; search_path in it selects the schema)
@@ -120,6 +121,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, unavailable("open: partitions", err)
 	}
+	s.notify = newNotifier(pool)
 	return s, nil
 }
 
@@ -145,6 +147,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases the pool. Calling it again is harmless.
 func (s *Store) Close() error {
 	s.group.close()
+	if s.notify != nil {
+		s.notify.close()
+	}
 	s.pool.Close()
 	return nil
 }

@@ -386,9 +386,6 @@ func (u *uow) flush(ctx context.Context) error {
 		b.Queue(`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
 			"last_confirmed:"+d, u.now.Format(time.RFC3339Nano))
 	}
-	for d := range u.wake {
-		b.Queue(`SELECT pg_notify($1, '')`, u.s.channel+d)
-	}
 	if b.Len() == 0 {
 		return nil
 	}
@@ -419,13 +416,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// write runs fn in a transaction with a uow, flushes and commits.
+// write runs fn in a transaction with a uow, flushes and commits; then it wakes the destinations
+// with newly ready entries (after the commit, not in it: notifier says why).
 func (s *Store) write(ctx context.Context, fn func(u *uow) error) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+	var wake []string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		u := s.begin(tx)
 		if err := fn(u); err != nil {
 			return err
 		}
+		wake = wake[:0]
+		for d := range u.wake {
+			wake = append(wake, s.channel+d)
+		}
 		return u.flush(ctx)
 	})
+	if err == nil {
+		s.notify.wake(wake)
+	}
+	return err
 }
