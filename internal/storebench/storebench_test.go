@@ -391,7 +391,7 @@ func openPG(t *testing.T) opened {
 	o.extra = func() string {
 		rows, err := db.Query(ctx, `SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c
 			JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = current_schema() AND c.relkind IN ('r', 'i')
-			ORDER BY 2 DESC LIMIT 12`)
+			ORDER BY 2 DESC LIMIT 16`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,6 +52,8 @@ func (w *numberRows) queue(b *pgx.Batch) {
 type destRows struct {
 	number, dest, state, action, lastError []string
 	occurred, at, expires                  []pgtype.Timestamptz
+	seq                                    []pgtype.Int8
+	scope, consent, purpose, policy        []string
 }
 
 func (w *destRows) add(r *destRow) {
@@ -59,20 +61,32 @@ func (w *destRows) add(r *destRow) {
 	w.action, w.lastError = append(w.action, string(r.ConfirmedAction)), append(w.lastError, esc(r.LastError))
 	w.occurred, w.at = append(w.occurred, ts(r.ConfirmedOccur)), append(w.at, ts(r.ConfirmedAt))
 	w.expires = append(w.expires, ts(r.ConfirmedExpires))
+	f := &r.fold
+	w.seq = append(w.seq, pgtype.Int8{Int64: f.seq, Valid: f.seq != 0})
+	w.scope, w.consent = append(w.scope, esc(f.scope)), append(w.consent, esc(f.consent))
+	w.purpose, w.policy = append(w.purpose, esc(f.purpose)), append(w.policy, esc(f.policy))
 }
 
 func (w *destRows) queue(b *pgx.Batch) {
 	if len(w.number) == 0 {
 		return
 	}
+	// The folded confirmation's scope columns are NULL when empty (schema 6), as confirmation_log's.
 	b.Queue(`INSERT INTO number_destinations (number, destination, state, confirmed_action, confirmed_occurred_at,
-		confirmed_at, confirmed_expires_at, last_error)
-		SELECT n, d, s, nullif(a, ''), o, c, e, l FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-			$5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[]) AS u(n, d, s, a, o, c, e, l)
+		confirmed_at, confirmed_expires_at, last_error, confirmed_seq, confirmed_scope, confirmed_consent_channel,
+		confirmed_purpose, confirmed_policy)
+		SELECT n, d, s, nullif(a, ''), o, c, e, l, q, nullif(sc, ''), nullif(cc, ''), nullif(pu, ''), nullif(po, '')
+		  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+			$7::timestamptz[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[])
+			AS u(n, d, s, a, o, c, e, l, q, sc, cc, pu, po)
 		ON CONFLICT (number, destination) DO UPDATE SET state = EXCLUDED.state,
 		confirmed_action = EXCLUDED.confirmed_action, confirmed_occurred_at = EXCLUDED.confirmed_occurred_at,
 		confirmed_at = EXCLUDED.confirmed_at, confirmed_expires_at = EXCLUDED.confirmed_expires_at,
-		last_error = EXCLUDED.last_error`, w.number, w.dest, w.state, w.action, w.occurred, w.at, w.expires, w.lastError)
+		last_error = EXCLUDED.last_error, confirmed_seq = EXCLUDED.confirmed_seq,
+		confirmed_scope = EXCLUDED.confirmed_scope, confirmed_consent_channel = EXCLUDED.confirmed_consent_channel,
+		confirmed_purpose = EXCLUDED.confirmed_purpose, confirmed_policy = EXCLUDED.confirmed_policy`,
+		w.number, w.dest, w.state, w.action, w.occurred, w.at, w.expires, w.lastError, w.seq, w.scope, w.consent,
+		w.purpose, w.policy)
 }
 
 // queueUpdate is what an upsert of a queue row sets: every column but the key.
@@ -150,6 +164,7 @@ func (w *recordRows) add(b *pgx.Batch, rec *record) {
 	switch {
 	case rec.rej != nil:
 		queueRecord(b, rec)
+	case rec.folded: // its destination's row holds it (fold.go)
 	case r.Kind == queue.AuditReceived || r.Kind == queue.AuditStale:
 		w.eSeq, w.eAt, w.eNumber = append(w.eSeq, rec.seq), append(w.eAt, r.At), append(w.eNumber, r.Number)
 		w.eKind, w.eAction = append(w.eKind, string(r.Kind)), append(w.eAction, string(r.Action))
@@ -181,7 +196,7 @@ func (w *recordRows) queue(b *pgx.Batch) {
 	}
 	if len(w.cSeq) > 0 {
 		// The scope columns are NULL when empty (schema 5): most pushes are of all-scope requests.
-		b.Queue(`INSERT INTO confirmations (seq, at, number, destination, kind, action, occurred_at, expires_at, detail,
+		b.Queue(`INSERT INTO confirmation_log (seq, at, number, destination, kind, action, occurred_at, expires_at, detail,
 				scope, consent_channel, purpose, policy)
 			SELECT s, a, n, d, k, ac, o, e, dt, nullif(sc, ''), nullif(cc, ''), nullif(pu, ''), nullif(po, '')
 			  FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],

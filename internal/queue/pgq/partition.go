@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The audit tables events and confirmations are partitioned by the month a record was written
+// The audit tables events and confirmation_log are partitioned by the month a record was written
 // (at), one partition per month, named events_pYYYYMM. Retention drops whole months: a month whose
 // end is before the cutoff goes with DROP TABLE, which costs the same for ten rows as for ten
 // million and leaves no dead tuples to vacuum. Before a month goes, the newest record of each number
@@ -18,7 +18,7 @@ import (
 // the rows before the cutoff.
 
 // auditTables are the partitioned tables.
-var auditTables = []string{"events", "confirmations"}
+var auditTables = []string{"events", "confirmation_log"}
 
 // monthsAhead is how many months of partitions exist beyond the current one: created at open and
 // at every trim (the service trims daily), so that records never land in the default partition.
@@ -108,7 +108,7 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 	}
 	// The month of the cutoff (and records kept from dropped months that are no longer their
 	// number's newest), row by row, in batches.
-	for _, t := range []string{"events", "confirmations", "rejections"} {
+	for _, t := range []string{"events", "confirmation_log", "rejections"} {
 		extra := ""
 		if t == "rejections" {
 			extra = " AND kind = 'ignored'"
@@ -126,6 +126,16 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 			}
 		}
 	}
+	// The confirmations destination rows hold (schema 6: fold.go): the row keeps what was
+	// confirmed (the number's standing), the record goes from the trail.
+	tag, err := s.pool.Exec(ctx, `UPDATE number_destinations d SET confirmed_seq = NULL, confirmed_scope = NULL,
+		confirmed_consent_channel = NULL, confirmed_purpose = NULL, confirmed_policy = NULL
+		WHERE d.confirmed_seq IS NOT NULL AND d.confirmed_at < $1
+		AND NOT EXISTS (SELECT 1 FROM numbers n WHERE n.number = d.number AND n.newest_seq = d.confirmed_seq)`, cut)
+	if err != nil {
+		return total, unavailable("trim audit", err)
+	}
+	total += int(tag.RowsAffected())
 	return total, nil
 }
 

@@ -49,7 +49,7 @@ func TestRetentionDropsMonths(t *testing.T) {
 	db := conn(t, url)
 	months := func() []bool {
 		var out []bool
-		for _, p := range []string{"events_p202001", "events_p202002", "events_p202003", "confirmations_p202002"} {
+		for _, p := range []string{"events_p202001", "events_p202002", "events_p202003", "confirmation_log_p202002"} {
 			var ok bool
 			if err := db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, p).Scan(&ok); err != nil {
 				t.Fatal(err)
@@ -85,9 +85,20 @@ func TestRetentionDropsMonths(t *testing.T) {
 	if len(h.Records) != 1 || h.Records[0].Kind != queue.AuditReceived {
 		t.Fatalf("+1 after trim: %+v", h.Records)
 	}
-	var kept int
-	db.QueryRow(ctx, `SELECT count(*) FROM confirmations_kept`).Scan(&kept)
-	if kept != 1 {
-		t.Fatalf("%d records in confirmations_kept, want +2's confirmation", kept)
+	// Confirmations are held by their destination's row (schema 6): +2's stays there, +1's went.
+	var held []string
+	rows, err := db.Query(ctx, `SELECT number FROM number_destinations WHERE confirmed_seq IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, n)
+	}
+	if fmt.Sprint(held) != "[+14155550002]" {
+		t.Fatalf("confirmations held by destination rows after the trim: %v, want +2's", held)
 	}
 }

@@ -31,6 +31,8 @@ type destRow struct {
 	number, dest string
 	queue.DestState
 	stored, dirty bool
+	fold, was     foldRec         // the confirmation record the row holds, and held when loaded (fold.go)
+	loaded        queue.DestState // as loaded
 }
 
 type itemRow struct {
@@ -52,6 +54,8 @@ type record struct {
 	rej  *queue.Rejection
 	id   string // a rejection's identity; "": none
 	seq  int64
+	// folded: its destination's row holds it (fold.go), so it is not written to confirmation_log.
+	folded bool
 }
 
 type uow struct {
@@ -144,16 +148,20 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		return rows.Err()
 	})
 	b.Queue(`SELECT number, destination, state, coalesce(confirmed_action, ''), confirmed_occurred_at, confirmed_at,
-		confirmed_expires_at, last_error FROM number_destinations WHERE number = ANY($1)`, ns).Query(func(rows pgx.Rows) error {
+		confirmed_expires_at, last_error, coalesce(confirmed_seq, 0), coalesce(confirmed_scope, ''),
+		coalesce(confirmed_consent_channel, ''), coalesce(confirmed_purpose, ''), coalesce(confirmed_policy, '')
+		FROM number_destinations WHERE number = ANY($1)`, ns).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			r := &destRow{stored: true}
 			var st, act string
+			f := &r.fold
 			if err := rows.Scan(&r.number, &r.dest, &st, &act, tm{&r.ConfirmedOccur}, tm{&r.ConfirmedAt},
-				tm{&r.ConfirmedExpires}, &r.LastError); err != nil {
+				tm{&r.ConfirmedExpires}, &r.LastError, &f.seq, &f.scope, &f.consent, &f.purpose, &f.policy); err != nil {
 				return err
 			}
-			unesc(&r.LastError)
+			unesc(&r.LastError, &f.scope, &f.consent, &f.purpose, &f.policy)
 			r.State, r.ConfirmedAction = queue.State(st), queue.Action(act)
+			r.was, r.loaded = r.fold, r.DestState
 			u.dests[key{r.dest, r.number}] = r
 		}
 		return rows.Err()
@@ -341,6 +349,7 @@ func (u *uow) flush(ctx context.Context) error {
 			}
 		}
 	}
+	spill := u.foldConfirmations()
 	var nw numberRows
 	for _, n := range sortedKeys(u.nums) {
 		r := u.nums[n]
@@ -379,6 +388,9 @@ func (u *uow) flush(ctx context.Context) error {
 	ew.queue(b)
 	var rw recordRows
 	for _, rec := range u.recs {
+		rw.add(b, rec)
+	}
+	for _, rec := range spill {
 		rw.add(b, rec)
 	}
 	rw.queue(b)
