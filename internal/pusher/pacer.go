@@ -36,6 +36,7 @@ type Pacer struct {
 	read       time.Time       // this process's clock when st was read
 	grantedAt  time.Time       // the limiter's time of this process's last grant
 	prevAt     time.Time       // the limiter's time of the grant before it, any replica's (PaceState.Prev)
+	spaced     time.Duration   // the grant prevAt's spacing from the one before (PaceState.Spaced)
 	busy       time.Time       // the limiter's time the current busy period began (slowStart)
 	grantRPM   float64         // the rate of that grant
 	grants     [2]grant        // this process's last grants, for Answered
@@ -131,7 +132,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.observe(st)
 		if wait == 0 {
 			p.busy = p.busyAt(st.Granted)
-			p.grantedAt, p.prevAt, p.grantRPM = st.Granted, st.Prev, rpm
+			p.grantedAt, p.prevAt, p.spaced, p.grantRPM = st.Granted, st.Prev, st.Spaced, rpm
 			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
 			p.mu.Unlock()
 			// A turn granted just ahead (queue.GrantAhead) starts at its time.
@@ -254,7 +255,7 @@ func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Du
 	p.mu.Lock()
 	// The limiter learns the limit from the spacing its shared pace gave the refused request
 	// (queue.ThrottleLimit): with replicas sharing it, this process's own rate says little.
-	th := queue.Throttle{GrantedAt: p.grantedAt, Prev: p.prevAt, RPM: p.grantRPM, RetryAfter: retryAfter,
+	th := queue.Throttle{GrantedAt: p.grantedAt, Prev: p.prevAt, Spaced: p.spaced, RPM: p.grantRPM, RetryAfter: retryAfter,
 		Backoff: throttleBackoff()}
 	if th.RPM == 0 {
 		st := p.estimateLocked()

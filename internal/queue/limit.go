@@ -18,8 +18,10 @@ type PaceState struct {
 	// Prev is the time of the grant before Granted, whichever caller it went to: Granted-Prev is the
 	// spacing the shared pace really gave this request, which a 429 to it teaches (ThrottleLimit).
 	// Zero when Take granted nothing or no grant came before.
-	Prev  time.Time
-	Until time.Time // a 429 pause holds every request until then
+	Prev time.Time
+	// Spaced is the spacing of the grant Prev from the one before it (ThrottleLimit); zero: unknown.
+	Spaced time.Duration
+	Until  time.Time // a 429 pause holds every request until then
 	// Limit is the rate (requests a minute) at which the current 429 episode began, and Since when
 	// it began; zero: no 429 yet. Pacers derive their rate from these, so that every replica that
 	// shares the limiter runs at the same rate.
@@ -35,6 +37,8 @@ type Throttle struct {
 	RPM       float64   // the rate the pacer ran at when that request was granted
 	// Prev is the grant before GrantedAt, as Take reported it (PaceState.Prev); zero: unknown.
 	Prev time.Time
+	// Spaced is PaceState.Spaced of the same grant; zero: unknown.
+	Spaced time.Duration
 	// Floor is the least limit the 429 may teach: a pacer whose plateau has settled does not let
 	// one 429 lower it (jitter). 0: none.
 	Floor      float64
@@ -74,7 +78,8 @@ type LocalLimiter struct {
 	now  func() time.Time
 	mu   sync.Mutex
 	st   PaceState
-	last time.Time // the last grant made
+	last time.Time     // the last grant made
+	gap  time.Duration // its spacing from the one before
 }
 
 // NewLocalLimiter returns a limiter on the clock now (nil: time.Now).
@@ -100,7 +105,11 @@ func (l *LocalLimiter) Take(_ context.Context, interval time.Duration) (time.Dur
 	l.st.Granted = now.Add(wait)
 	l.st.Next = l.st.Granted.Add(interval)
 	st := l.st
-	st.Prev, l.last = l.last, l.st.Granted
+	st.Prev, st.Spaced = l.last, l.gap
+	if !l.last.IsZero() {
+		l.gap = l.st.Granted.Sub(l.last)
+	}
+	l.last = l.st.Granted
 	l.st.Granted = time.Time{}
 	return 0, st, nil
 }
@@ -149,18 +158,26 @@ func (l *LocalLimiter) State(context.Context) (PaceState, error) {
 	return l.st, nil
 }
 
-// ThrottleLimit is the limit a 429 that begins an episode teaches: the rate of the spacing the
-// shared pace really gave the refused request (GrantedAt-Prev), which the server found too short,
-// so the limit lies under it. That spacing, not t.RPM, is the pace the server saw: with replicas
-// sharing the limiter each asks at its own rate (one still in its slow start asks less than the
-// others), and the grant before the refused one, whichever replica it went to, spaced it. A
-// spacing longer than twice the refused pacer's interval (an idle gap, a late request) is no pace
-// at all: then t.RPM. Never under t.Floor. redisq's pace_throttle.lua applies the same rule (a
-// test holds them equal).
+// ThrottleLimit is the limit a 429 that begins an episode teaches, from the spacings the shared
+// pace really gave: the refused request came GrantedAt-Prev after the grant before it, which the
+// server found too short, and that one came Spaced after its own predecessor, which the server
+// took. The limit's interval lies between the two; the longer (the lower rate) is learned, since
+// arrival jitter lets a spacing a little too short pass now and then, and a plateau learned from
+// the shorter would sit so close to the limit that the next such spacing draws a second 429 and a
+// second pause. Those spacings, not t.RPM, are the pace the server saw: with replicas sharing the
+// limiter each asks at its own rate (one in its slow start asks less than the others), and the
+// grant before, whichever replica it went to, spaced the next. A spacing longer than twice the
+// refused pacer's interval (an idle gap) is no pace: it is left out, and with neither, t.RPM.
+// Never under t.Floor. redisq's pace_throttle.lua applies the same rule (a test holds them equal).
 func ThrottleLimit(t Throttle) float64 {
+	paced := func(d time.Duration) bool {
+		return d > 0 && (t.RPM <= 0 || float64(d) <= 2*float64(time.Minute)/t.RPM)
+	}
 	limit := t.RPM
-	if gap := t.GrantedAt.Sub(t.Prev); !t.Prev.IsZero() && gap > 0 &&
-		(t.RPM <= 0 || float64(gap) <= 2*float64(time.Minute)/t.RPM) {
+	if gap := t.GrantedAt.Sub(t.Prev); !t.Prev.IsZero() && paced(gap) {
+		if paced(t.Spaced) {
+			gap = max(gap, t.Spaced)
+		}
 		limit = float64(time.Minute) / float64(gap)
 	}
 	return max(limit, t.Floor)

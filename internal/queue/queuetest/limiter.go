@@ -189,9 +189,9 @@ func testSharedPace(t *testing.T, ctx context.Context, l queue.Limiter) {
 	if first.Granted.IsZero() || !first.Prev.IsZero() {
 		t.Fatalf("the first grant of a fresh limiter: %+v, want granted, and no grant before", first)
 	}
-	// The refused replica asks at 60 rpm (an interval of a second); the shared pace granted it
-	// right after the other's grant, far faster.
-	wait, mine := take(t, ctx, l, time.Second)
+	// The refused replica runs at 60 rpm; the shared pace granted it right after the other's grant,
+	// far faster.
+	wait, mine := take(t, ctx, l, 0)
 	if wait != 0 || !mine.Prev.Equal(first.Granted) {
 		t.Fatalf("the second grant: wait %v, prev %v; want a grant whose prev is the first's, %v", wait, mine.Prev,
 			first.Granted)
@@ -200,7 +200,7 @@ func testSharedPace(t *testing.T, ctx context.Context, l queue.Limiter) {
 	if gap <= 0 || gap > time.Second {
 		t.Fatalf("two grants in a row %v apart, want more than nothing and under the second asked", gap)
 	}
-	th := queue.Throttle{GrantedAt: mine.Granted, Prev: mine.Prev, RPM: 60, RetryAfter: time.Second}
+	th := queue.Throttle{GrantedAt: mine.Granted, Prev: mine.Prev, RPM: 60, RetryAfter: time.Microsecond}
 	want := float64(time.Minute) / float64(gap)
 	if got := queue.ThrottleLimit(th); math.Abs(got-want) > 0.001 || want <= 60 {
 		t.Fatalf("ThrottleLimit %v for grants %v apart, want %v (over the 60 rpm asked)", got, gap, want)
@@ -210,9 +210,31 @@ func testSharedPace(t *testing.T, ctx context.Context, l queue.Limiter) {
 		t.Fatalf("a 429 to grants %v apart taught %v rpm (state %+v), want the shared spacing's %.3f, not the 60 asked",
 			gap, st.Limit, st, want)
 	}
+	// The next grant reports the spacing of the one before it too (its Retry-After is over).
+	for {
+		wait, third := take(t, ctx, l, 0)
+		if wait > 0 {
+			continue // the microsecond's pause, on the limiter's clock
+		}
+		if !third.Prev.Equal(mine.Granted) || third.Spaced != gap {
+			t.Fatalf("the third grant reports prev %v and spaced %v, want the second's %v and %v", third.Prev,
+				third.Spaced, mine.Granted, gap)
+		}
+		break
+	}
+	// Of the refused spacing (60 ms) and the one before, which passed (70 ms), the longer is learned.
+	at := st.Now.Add(time.Hour)
+	both := queue.Throttle{GrantedAt: at, Prev: at.Add(-60 * time.Millisecond), Spaced: 70 * time.Millisecond, RPM: 60,
+		RetryAfter: time.Second}
+	want = float64(time.Minute) / float64(70*time.Millisecond)
+	if st = throttle(t, ctx, l, both); math.Abs(st.Limit-want) > 0.01 || math.Abs(queue.ThrottleLimit(both)-want) > 0.001 {
+		t.Fatalf("a 429 after spacings of 70 then 60 ms taught %v (ThrottleLimit %v), want %.3f", st.Limit,
+			queue.ThrottleLimit(both), want)
+	}
 	// A spacing over twice the refused caller's interval is an idle gap, not a pace: its own rate.
-	later := st.Now.Add(time.Hour)
-	idle := queue.Throttle{GrantedAt: later, Prev: later.Add(-3 * time.Second), RPM: 60, RetryAfter: time.Second}
+	later := at.Add(time.Hour)
+	idle := queue.Throttle{GrantedAt: later, Prev: later.Add(-3 * time.Second), Spaced: 70 * time.Millisecond, RPM: 60,
+		RetryAfter: time.Second}
 	if st = throttle(t, ctx, l, idle); st.Limit != 60 || queue.ThrottleLimit(idle) != 60 {
 		t.Fatalf("a 429 after an idle gap taught %v (ThrottleLimit %v), want the 60 asked", st.Limit, queue.ThrottleLimit(idle))
 	}
