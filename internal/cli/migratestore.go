@@ -149,78 +149,42 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		k := rejectionKey(r.Key, r.ReceivedAt, r.Reason)
 		kept[k] = append(kept[k], r)
 	}
-	var recs []queue.Moved
-	flushRecs := func() error {
-		if len(recs) == 0 {
-			return nil
-		}
-		w, err := in.RestoreRecords(ctx, recs)
-		n.records += len(recs)
-		n.had += len(recs) - w
-		recs = recs[:0]
-		return err
-	}
-	err = src.Export(ctx, time.Time{}, time.Time{}, func(r queue.AuditRecord) error {
-		m := queue.Moved{Record: r}
-		if r.Kind == queue.AuditRejected {
-			k := rejectionKey(r.Number, r.ReceivedAt, r.Detail)
-			if rs := kept[k]; len(rs) > 0 {
-				m.Rejection, kept[k] = &rs[0], rs[1:]
+	n.records, err = inBatches(ctx, func(ctx context.Context, fn func(queue.Moved) error) error {
+		return src.Export(ctx, time.Time{}, time.Time{}, func(r queue.AuditRecord) error {
+			m := queue.Moved{Record: r}
+			if r.Kind == queue.AuditRejected {
+				k := rejectionKey(r.Number, r.ReceivedAt, r.Detail)
+				if rs := kept[k]; len(rs) > 0 {
+					m.Rejection, kept[k] = &rs[0], rs[1:]
+				}
 			}
-		}
-		recs = append(recs, m)
-		if len(recs) < moveBatch {
-			return nil
-		}
-		return flushRecs()
+			return fn(m)
+		})
+	}, func(recs []queue.Moved) error {
+		w, err := in.RestoreRecords(ctx, recs)
+		n.had += len(recs) - w
+		return err
 	})
-	if err == nil {
-		err = flushRecs()
-	}
 	if err != nil {
 		return n, fmt.Errorf("move the audit trail: %w", err)
 	}
 	fmt.Fprintf(progress, "  audit trail: %d records\n", n.records)
-	var states []queue.NumberState
-	err = src.States(ctx, func(st queue.NumberState) error {
-		states = append(states, st)
-		if len(states) < moveBatch {
-			return nil
-		}
-		n.states += len(states)
-		err := in.RestoreStates(ctx, states)
-		states = states[:0]
-		return err
-	})
-	if err == nil && len(states) > 0 {
-		n.states += len(states)
-		err = in.RestoreStates(ctx, states)
-	}
+	n.states, err = inBatches(ctx, src.States, func(sts []queue.NumberState) error { return in.RestoreStates(ctx, sts) })
 	if err != nil {
 		return n, fmt.Errorf("move the numbers' states: %w", err)
 	}
 	fmt.Fprintf(progress, "  states: %d numbers\n", n.states)
-	var entries []queue.Entry
-	err = out.Entries(ctx, func(en queue.Entry) error {
-		switch en.Status {
-		case queue.EntryLeased:
-			n.leased++
-		case queue.EntryDead:
-			n.dead++
+	n.entries, err = inBatches(ctx, out.Entries, func(es []queue.Entry) error {
+		for _, en := range es {
+			switch en.Status {
+			case queue.EntryLeased:
+				n.leased++
+			case queue.EntryDead:
+				n.dead++
+			}
 		}
-		entries = append(entries, en)
-		if len(entries) < moveBatch {
-			return nil
-		}
-		n.entries += len(entries)
-		err := in.RestoreEntries(ctx, entries)
-		entries = entries[:0]
-		return err
+		return in.RestoreEntries(ctx, es)
 	})
-	if err == nil && len(entries) > 0 {
-		n.entries += len(entries)
-		err = in.RestoreEntries(ctx, entries)
-	}
 	if err != nil {
 		return n, fmt.Errorf("move the queue: %w", err)
 	}
@@ -249,21 +213,7 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		return n, fmt.Errorf("move the queue: %w", err)
 	}
 	fmt.Fprintf(progress, "  queue: %d entries, %d no longer queued there removed\n", n.entries, n.removed)
-	var ids []queue.EventID
-	err = out.EventIDs(ctx, func(id queue.EventID) error {
-		ids = append(ids, id)
-		if len(ids) < moveBatch {
-			return nil
-		}
-		n.ids += len(ids)
-		err := in.RestoreEventIDs(ctx, ids)
-		ids = ids[:0]
-		return err
-	})
-	if err == nil && len(ids) > 0 {
-		n.ids += len(ids)
-		err = in.RestoreEventIDs(ctx, ids)
-	}
+	n.ids, err = inBatches(ctx, out.EventIDs, func(ids []queue.EventID) error { return in.RestoreEventIDs(ctx, ids) })
 	if err != nil {
 		return n, fmt.Errorf("move the event ids: %w", err)
 	}
@@ -281,6 +231,32 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		}
 	}
 	return n, nil
+}
+
+// inBatches reads every value of read and hands them to write moveBatch at a time (the one loop of
+// every kind of value moved); it returns how many it handed over.
+func inBatches[T any](ctx context.Context, read func(context.Context, func(T) error) error, write func([]T) error) (int, error) {
+	var n int
+	batch := make([]T, 0, moveBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n += len(batch)
+		err := write(batch)
+		batch = batch[:0]
+		return err
+	}
+	err := read(ctx, func(v T) error {
+		if batch = append(batch, v); len(batch) < moveBatch {
+			return nil
+		}
+		return flush()
+	})
+	if err == nil {
+		err = flush()
+	}
+	return n, err
 }
 
 func rejectionKey(key string, received time.Time, reason string) string {
