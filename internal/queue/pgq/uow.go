@@ -320,12 +320,15 @@ func (u *uow) confirmed(d string, it queue.Item) {
 	u.lastConfirmed[d] = true
 }
 
+// seqsQuery takes $1 audit sequence numbers.
+const seqsQuery = `SELECT nextval('audit_seq') FROM generate_series(1, $1)`
+
 // seqs takes n audit sequence numbers, in order.
 func (u *uow) seqs(ctx context.Context, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	rows, err := u.tx.Query(ctx, `SELECT nextval('audit_seq') FROM generate_series(1, $1)`, n)
+	rows, err := u.tx.Query(ctx, seqsQuery, n)
 	if err != nil {
 		return nil, err
 	}
