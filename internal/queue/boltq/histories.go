@@ -34,9 +34,10 @@ func (s *Store) Histories(ctx context.Context, numbers []string) (map[string]que
 		clear(out)
 		t := s.buckets(tx)
 		c := t.trail.Cursor()
+		views := t.views()
 		for _, k := range sorted {
 			number := k.number
-			h, found, err := t.history(c, number)
+			h, found, err := t.history(c, views, number)
 			if err != nil {
 				return err
 			}
@@ -59,8 +60,8 @@ func (s *Store) Histories(ctx context.Context, numbers []string) (map[string]que
 }
 
 // history reads a number's state and every record of its trail with c, a cursor on the trail
-// bucket: the state key (key+0x00) comes just before the number's pointers, oldest first.
-func (t *txn) history(c *bolt.Cursor, number string) (queue.History, bool, error) {
+// bucket, and what each destination says of it with views (txn.views): the state key (key+0x00) comes just before the number's pointers, oldest first.
+func (t *txn) history(c *bolt.Cursor, views []*txn, number string) (queue.History, bool, error) {
 	var h queue.History
 	found := false
 	key := trailKey(number)
@@ -85,6 +86,6 @@ func (t *txn) history(c *bolt.Cursor, number string) (queue.History, bool, error
 			h.Records = append(h.Records, rec)
 		}
 	}
-	queued, err := t.fill(number, &h.State)
+	queued, err := t.fillOn(views, number, &h.State)
 	return h, found || queued, err
 }
