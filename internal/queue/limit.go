@@ -167,16 +167,18 @@ func (l *LocalLimiter) State(context.Context) (PaceState, error) {
 // second pause. Those spacings, not t.RPM, are the pace the server saw: with replicas sharing the
 // limiter each asks at its own rate (one in its slow start asks less than the others), and the
 // grant before, whichever replica it went to, spaced the next. A spacing longer than twice the
-// refused pacer's interval (an idle gap) is no pace: it is left out, and with neither, t.RPM.
-// Never under t.Floor. redisq's pace_throttle.lua applies the same rule (a test holds them equal).
+// refused pacer's interval (an idle gap) is no pace: it is left out, and with neither, t.RPM. A
+// grant that stalled (a loaded machine) stretches a spacing: the longer counts for at most 10% over
+// the refused one, about what the replicas' uneven climbs differ by. Never under t.Floor. redisq's pace_throttle.lua applies the same rule (a test holds them equal).
 func ThrottleLimit(t Throttle) float64 {
+	const spacedOver = 11 // tenths of the refused spacing
 	paced := func(d time.Duration) bool {
 		return d > 0 && (t.RPM <= 0 || float64(d) <= 2*float64(time.Minute)/t.RPM)
 	}
 	limit := t.RPM
 	if gap := t.GrantedAt.Sub(t.Prev); !t.Prev.IsZero() && paced(gap) {
 		if paced(t.Spaced) {
-			gap = max(gap, t.Spaced)
+			gap = max(gap, min(t.Spaced, gap*spacedOver/10))
 		}
 		limit = float64(time.Minute) / float64(gap)
 	}

@@ -222,14 +222,23 @@ func testSharedPace(t *testing.T, ctx context.Context, l queue.Limiter) {
 		}
 		break
 	}
-	// Of the refused spacing (60 ms) and the one before, which passed (70 ms), the longer is learned.
+	// Of the refused spacing (60 ms) and the one before, which passed (64 ms), the longer is learned.
 	at := st.Now.Add(time.Hour)
-	both := queue.Throttle{GrantedAt: at, Prev: at.Add(-60 * time.Millisecond), Spaced: 70 * time.Millisecond, RPM: 60,
+	both := queue.Throttle{GrantedAt: at, Prev: at.Add(-60 * time.Millisecond), Spaced: 64 * time.Millisecond, RPM: 60,
 		RetryAfter: time.Second}
-	want = float64(time.Minute) / float64(70*time.Millisecond)
+	want = float64(time.Minute) / float64(64*time.Millisecond)
 	if st = throttle(t, ctx, l, both); math.Abs(st.Limit-want) > 0.01 || math.Abs(queue.ThrottleLimit(both)-want) > 0.001 {
-		t.Fatalf("a 429 after spacings of 70 then 60 ms taught %v (ThrottleLimit %v), want %.3f", st.Limit,
+		t.Fatalf("a 429 after spacings of 64 then 60 ms taught %v (ThrottleLimit %v), want %.3f", st.Limit,
 			queue.ThrottleLimit(both), want)
+	}
+	// A spacing stretched by a stall (90 ms) counts for at most 10% over the refused one.
+	at = at.Add(time.Hour)
+	stall := queue.Throttle{GrantedAt: at, Prev: at.Add(-60 * time.Millisecond), Spaced: 90 * time.Millisecond, RPM: 60,
+		RetryAfter: time.Second}
+	want = float64(time.Minute) / float64(66*time.Millisecond)
+	if st = throttle(t, ctx, l, stall); math.Abs(st.Limit-want) > 0.01 || math.Abs(queue.ThrottleLimit(stall)-want) > 0.001 {
+		t.Fatalf("a 429 after spacings of 90 then 60 ms taught %v (ThrottleLimit %v), want %.3f", st.Limit,
+			queue.ThrottleLimit(stall), want)
 	}
 	// A spacing over twice the refused caller's interval is an idle gap, not a pace: its own rate.
 	later := at.Add(time.Hour)

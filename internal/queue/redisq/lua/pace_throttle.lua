@@ -9,8 +9,8 @@
 -- ARGV[7..] pauses in µs without a Retry-After, by streak (the last repeats)
 -- A 429 to a request granted before the current episode began belongs to it and only lengthens the
 -- pause; otherwise a new episode begins now at the rate of the longer of the spacings the shared
--- pace gave the refused request (ARGV[1] - ARGV[4]) and the grant before it (ARGV[5]), a spacing
--- more than twice ARGV[2]'s interval (an idle gap) left out; ARGV[2] when neither is known; at
+-- pace gave the refused request (ARGV[1] - ARGV[4]) and the grant before it (ARGV[5], counted for at
+-- most 10% over the refused one), a spacing more than twice ARGV[2]'s interval (an idle gap) left out; ARGV[2] when neither is known; at
 -- least ARGV[6]. Same rules as queue.LocalLimiter (queue.ThrottleLimit).
 -- Returns {0, now, next, until, limit, since, streak, 0, 0, 0}.
 -- Lua would write a number as "1.7e+15", losing microseconds: int() writes every digit.
@@ -28,7 +28,7 @@ if since == 0 or tonumber(ARGV[1]) >= since then
   local gap = granted - prev
   local learned = rpm
   if prev > 0 and paced(gap) then
-    if paced(spaced) and spaced > gap then gap = spaced end
+    if paced(spaced) then gap = math.max(gap, math.min(spaced, gap * 11 / 10)) end
     learned = 60000000 / gap
   end
   limit, since = string.format("%.3f", math.max(learned, tonumber(ARGV[6]))), now
