@@ -21,8 +21,8 @@ type movableStore interface {
 }
 
 // What it needs of the store it moves to: writes that keep each record's time and each entry's
-// place, that a second run does not double, and its own entries to compare. The PostgreSQL and
-// embedded stores have them.
+// place, that a second run does not double, and its own entries to compare. Every store has them
+// (pgq, boltq and redisq restore.go).
 type restoringStore interface {
 	RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error)
 	RestoreStates(ctx context.Context, states []queue.NumberState) error
@@ -39,18 +39,18 @@ const moveBatch = 500
 // cmdMigrateStore runs `dncsync migrate-store --from URL --to URL`: moves a deployment's queue and
 // evidence from one store to another.
 func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "migrate-store", "dncsync migrate-store --from URL|DIR --to postgres://...|DIR", "DNCSYNC_DESTINATIONS",
+	e := newEnv(o, "migrate-store", "dncsync migrate-store --from URL|DIR --to URL|DIR", "DNCSYNC_DESTINATIONS",
 		"DNCSYNC_EVENT_ID_TTL")
 	e.about = "Moves a deployment's queue and evidence from one store to another: each destination's pending entries\n" +
 		"with their attempts and place in line, the dead letters, every number's state and confirmations, the audit\n" +
 		"trail with its times, the rejections, the last confirmation, and the event ids still remembered.\n" +
 		"--from is redis://..., postgres://... or the embedded store's directory (DNCSYNC_DATA_DIR); --to is\n" +
-		"postgres://... (run `dncsync migrate` on it first) or a directory for the embedded store (empty, or\n" +
-		"written only by earlier runs of the same move). Run it again at will: nothing is doubled, and each\n" +
+		"postgres://... (run `dncsync migrate` on it first), redis://... or a directory for the embedded store (empty,\n" +
+		"or written only by earlier runs of the same move). Run it again at will: nothing is doubled, and each\n" +
 		"number's state and queue are set to the old store's. So: run it while the old service runs, stop that\n" +
 		"service, run it once more, then start serve on the new store (docs/postgres.md)."
 	from := e.fs.String("from", "", "the store to move from: redis://..., postgres://... or a directory holding dncsync.db")
-	to := e.fs.String("to", "", "the store to move to: postgres://... or a directory for the embedded store")
+	to := e.fs.String("to", "", "the store to move to: postgres://..., redis://... or a directory for the embedded store")
 	if err := e.parse(args); err != nil {
 		return err
 	}
@@ -59,9 +59,6 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	}
 	if e.fs.NArg() > 0 || *from == "" || *to == "" {
 		return usageErr("usage: %s", e.usage)
-	}
-	if strings.HasPrefix(*to, "redis://") || strings.HasPrefix(*to, "rediss://") {
-		return usageErr("--to: a Redis store cannot be moved to yet; move to postgres://... or a directory")
 	}
 	if filepath.Clean(*to) == filepath.Clean(*from) {
 		return usageErr("--to is --from")
@@ -88,7 +85,7 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	}
 	in, ok := unwrap(dst.Store).(restoringStore)
 	if !ok {
-		return usageErr("--to: the %s store cannot be moved to (postgres://... or a directory)", dst.Name)
+		return usageErr("--to: the %s store cannot be moved to", dst.Name)
 	}
 	if err := src.SameDestinations(e.cfg.Destinations()); err != nil {
 		return err

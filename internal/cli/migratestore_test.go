@@ -21,8 +21,8 @@ import (
 
 // A store holding one of everything (queuetest.WriteFixture: entries ready and dead for two
 // destinations with their attempts, merged repeats, a lost lease, confirmations, failures, stale and
-// duplicate events, rejections and ignored words, event ids) moves to PostgreSQL and to the embedded store; the new store
-// reads back what the old one does (queuetest.Observe: every lookup, the export, the states, the dead
+// duplicate events, rejections and ignored words, event ids) moves to PostgreSQL, the embedded
+// store and Redis; the new store reads back what the old one does (queuetest.Observe: every lookup, the export, the states, the dead
 // letters, the rejections, the queue claimed in order). A second run writes nothing; a third, after
 // the old store's service pushed more, brings those confirmations and takes their entries out of
 // the new queue; an event id the old store remembered is still a duplicate in the new one. From the
@@ -85,6 +85,14 @@ var migrateTargets = []struct {
 	{"embedded", func(t *testing.T, now func() time.Time) restoring {
 		s, err := boltq.Open(filepath.Join(t.TempDir(), "dncsync.db"), boltq.Options{Now: now,
 			Destinations: queuetest.FixtureDestinations})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+	{"redis", func(t *testing.T, now func() time.Time) restoring {
+		srv := redistest.Start(t)
+		s, err := redisq.Open(srv.URL(), redisq.Options{Now: now, Destinations: queuetest.FixtureDestinations})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +199,7 @@ func emptyAsNull(t *testing.T, b []byte) []byte {
 	return out
 }
 
-// migrate-store needs both ends, and moves to PostgreSQL or the embedded store: said before anything is read.
+// migrate-store needs both ends, and not into the store it reads: said before anything is read.
 func TestMigrateStoreUsage(t *testing.T) {
 	clearEnv(t)
 	dir := t.TempDir()
@@ -206,7 +214,6 @@ func TestMigrateStoreUsage(t *testing.T) {
 	}{
 		{[]string{"--from", dir}, "usage: dncsync migrate-store"},
 		{[]string{"--from", filepath.Join(dir, "a"), "--to", "postgres://127.0.0.1:1/x"}, "no embedded store there"},
-		{[]string{"--from", dir, "--to", "redis://127.0.0.1:1"}, "a Redis store cannot be moved to yet"},
 		{[]string{"--from", dir, "--to", dir + "/"}, "--to is --from"},
 		{[]string{"--from", "mysql://x", "--to", "postgres://127.0.0.1:1/x"}, `"mysql://": want postgres://`},
 	} {
