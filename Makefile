@@ -78,8 +78,9 @@ bench-import:
 	go test -count=1 -tags importbench -run '^TestImportBench$$' -timeout 30m -v ./internal/importbench/
 
 # Eligibility: one number and batches of 10,000 through GET/POST /v1/eligibility on a store of
-# BENCH_NUMBERS numbers (default 1000000; the issue's figure is 10000000), embedded and Redis;
-# writes its section of BENCHMARKS.md. Heavy: run it under flock /tmp/dncsync-heavy.lock.
+# BENCH_NUMBERS numbers (default 1000000; the issue's figure is 10000000), embedded, Redis and
+# PostgreSQL (BENCH_STORES), then a scrub; writes its section of BENCHMARKS.md. BENCH_DATA_DIR keeps
+# the embedded store there to measure again without seeding. Heavy: under flock /tmp/dncsync-heavy.lock.
 bench-eligibility:
 	go test -count=1 -tags eligibilitybench -run '^TestEligibilityBench$$' -timeout 120m -v ./internal/eligibilitybench/
 

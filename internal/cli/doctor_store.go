@@ -11,7 +11,8 @@ import (
 // storeChecks checks the PostgreSQL store at url as serve will use it: that it answers, that its
 // schema is this build's (else the command that migrates it), and that its settings keep what it
 // acknowledges (synchronous_commit, fsync, full_page_writes: a WARN, as serve logs at start, since
-// a managed database may choose them on purpose). The embedded and Redis stores have no checks
+// a managed database may choose them on purpose), and that autovacuum runs (a WARN: without it
+// the queue's dead rows and stale statistics slow everything down). The embedded and Redis stores have no checks
 // here: serve checks Redis's settings at start and refuses the unsafe ones.
 func storeChecks(ctx context.Context, r *doctor.Report, url string) {
 	var c pgq.Checkup
@@ -25,4 +26,5 @@ func storeChecks(ctx context.Context, r *doctor.Report, url string) {
 	})
 	r.Check("schema", []string{"database"}, func() string { return pgq.SchemaProblem(c.Schema) })
 	r.Warn("durability", []string{"database"}, func() string { return strings.Join(c.Warning, "; ") })
+	r.Warn("maintenance", []string{"database"}, func() string { return strings.Join(c.Maintenance, "; ") })
 }

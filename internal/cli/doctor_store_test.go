@@ -14,7 +14,7 @@ import (
 )
 
 // The doctor on a PostgreSQL store, golden: a current schema (ok), synchronous_commit off (WARN,
-// exit 0), a schema behind this build's and none at all (FAIL naming dncsync migrate), and a
+// exit 0), autovacuum disabled on a table (WARN, exit 0), a schema behind this build's and none at all (FAIL naming dncsync migrate), and a
 // database that does not answer (FAIL, and SKIP for what needs it). The destination's checks follow
 // the store's either way.
 func TestDoctorPostgres(t *testing.T) {
@@ -22,8 +22,9 @@ func TestDoctorPostgres(t *testing.T) {
 	url := pgtest.Schema(t)
 	empty := pgtest.Schema(t)
 	behind := pgtest.Schema(t)
+	novac := pgtest.Schema(t)
 	ctx := context.Background()
-	for _, u := range []string{url, behind} {
+	for _, u := range []string{url, behind, novac} {
 		if _, err := pgq.Migrate(ctx, u, false); err != nil {
 			t.Fatal(err)
 		}
@@ -36,6 +37,21 @@ func TestDoctorPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.Close(ctx)
+	if conn, err = pgx.Connect(ctx, novac); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE queue SET (autovacuum_enabled = false)`); err != nil {
+		t.Fatal(err)
+	}
+	// autovacuum is the server's own setting (a test cannot turn it off for itself): its WARN is
+	// asserted against what the server says, and taken out of the golden files.
+	var autovacuum string
+	if err := conn.QueryRow(ctx, `SELECT current_setting('autovacuum')`).Scan(&autovacuum); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	serverOff := regexp.MustCompile(`PostgreSQL runs with autovacuum=off: [^;\n]*(; )?`)
+	bareWarn := regexp.MustCompile(`(?m)^(maintenance +)WARN: $`)
 	if v, err := pgq.Version(ctx, behind); err != nil || v != pgq.SchemaVersion-1 {
 		t.Fatalf("precondition: the schema behind is at %d (%v), want %d", v, err, pgq.SchemaVersion-1)
 	}
@@ -50,6 +66,7 @@ func TestDoctorPostgres(t *testing.T) {
 	}{
 		{"current", url, 0, "database             ok\nschema               ok\ndurability           ok\n"},
 		{"sync-off", url + "&synchronous_commit=off", 0, "durability           WARN: PostgreSQL runs with synchronous_commit=off"},
+		{"vacuum-off", novac, 0, "maintenance          WARN: "},
 		{"behind", behind, 1, "schema               FAIL: the database schema is at version " + itoa(pgq.SchemaVersion-1) +
 			", this build needs " + itoa(pgq.SchemaVersion) + ": run `dncsync migrate`"},
 		{"empty", empty, 1, "schema               FAIL: the database has no dncsync schema: run `dncsync migrate`"},
@@ -62,6 +79,13 @@ func TestDoctorPostgres(t *testing.T) {
 			if !strings.Contains(out, tc.summary) || !strings.Contains(out, "\nsettings             ok\n") {
 				t.Fatalf("want %q in the summary, and the destination's checks:\n%s", tc.summary, out)
 			}
+			if tc.code == 0 && strings.Contains(out, "autovacuum=off") != (autovacuum == "off") {
+				t.Fatalf("the server runs with autovacuum=%s; the doctor says:\n%s", autovacuum, out)
+			}
+			if tc.name == "vacuum-off" && !strings.Contains(out, "autovacuum is disabled on table queue") {
+				t.Fatalf("no WARN for the queue's autovacuum_enabled=false:\n%s", out)
+			}
+			out = bareWarn.ReplaceAllString(serverOff.ReplaceAllString(out, ""), "${1}ok")
 			golden(t, "doctor-pg-"+tc.name+".golden", schema.ReplaceAllStringFunc(
 				server.ReplaceAllString(hide.Replace(out), "PostgreSQL VERSION;"), hideVersions.Replace))
 		})

@@ -21,8 +21,8 @@ type movableStore interface {
 }
 
 // What it needs of the store it moves to: writes that keep each record's time and each entry's
-// place, that a second run does not double, and its own entries to compare. The PostgreSQL store
-// has them.
+// place, that a second run does not double, and its own entries to compare. The PostgreSQL and
+// embedded stores have them.
 type restoringStore interface {
 	RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error)
 	RestoreStates(ctx context.Context, states []queue.NumberState) error
@@ -39,17 +39,18 @@ const moveBatch = 500
 // cmdMigrateStore runs `dncsync migrate-store --from URL --to URL`: moves a deployment's queue and
 // evidence from one store to another.
 func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
-	e := newEnv(o, "migrate-store", "dncsync migrate-store --from URL|DIR --to postgres://...", "DNCSYNC_DESTINATIONS",
+	e := newEnv(o, "migrate-store", "dncsync migrate-store --from URL|DIR --to postgres://...|DIR", "DNCSYNC_DESTINATIONS",
 		"DNCSYNC_EVENT_ID_TTL")
 	e.about = "Moves a deployment's queue and evidence from one store to another: each destination's pending entries\n" +
 		"with their attempts and place in line, the dead letters, every number's state and confirmations, the audit\n" +
 		"trail with its times, the rejections, the last confirmation, and the event ids still remembered.\n" +
 		"--from is redis://..., postgres://... or the embedded store's directory (DNCSYNC_DATA_DIR); --to is\n" +
-		"postgres://... (run `dncsync migrate` on it first). Run it again at will: nothing is doubled, and each\n" +
+		"postgres://... (run `dncsync migrate` on it first) or a directory for the embedded store (empty, or\n" +
+		"written only by earlier runs of the same move). Run it again at will: nothing is doubled, and each\n" +
 		"number's state and queue are set to the old store's. So: run it while the old service runs, stop that\n" +
 		"service, run it once more, then start serve on the new store (docs/postgres.md)."
 	from := e.fs.String("from", "", "the store to move from: redis://..., postgres://... or a directory holding dncsync.db")
-	to := e.fs.String("to", "", "the store to move to: postgres://...")
+	to := e.fs.String("to", "", "the store to move to: postgres://... or a directory for the embedded store")
 	if err := e.parse(args); err != nil {
 		return err
 	}
@@ -59,8 +60,11 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	if e.fs.NArg() > 0 || *from == "" || *to == "" {
 		return usageErr("usage: %s", e.usage)
 	}
-	if !strings.HasPrefix(*to, "postgres://") && !strings.HasPrefix(*to, "postgresql://") {
-		return usageErr("--to: only a PostgreSQL store can be moved to (postgres://)")
+	if strings.HasPrefix(*to, "redis://") || strings.HasPrefix(*to, "rediss://") {
+		return usageErr("--to: a Redis store cannot be moved to yet; move to postgres://... or a directory")
+	}
+	if filepath.Clean(*to) == filepath.Clean(*from) {
+		return usageErr("--to is --from")
 	}
 	if !strings.Contains(*from, "://") {
 		// Opening an embedded store creates it: a mistyped directory would move nothing, silently.
@@ -84,7 +88,7 @@ func cmdMigrateStore(ctx context.Context, o cmdIO, args []string) error {
 	}
 	in, ok := unwrap(dst.Store).(restoringStore)
 	if !ok {
-		return usageErr("--to: the %s store cannot be moved to (postgres://)", dst.Name)
+		return usageErr("--to: the %s store cannot be moved to (postgres://... or a directory)", dst.Name)
 	}
 	if err := src.SameDestinations(e.cfg.Destinations()); err != nil {
 		return err
@@ -145,78 +149,42 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		k := rejectionKey(r.Key, r.ReceivedAt, r.Reason)
 		kept[k] = append(kept[k], r)
 	}
-	var recs []queue.Moved
-	flushRecs := func() error {
-		if len(recs) == 0 {
-			return nil
-		}
-		w, err := in.RestoreRecords(ctx, recs)
-		n.records += len(recs)
-		n.had += len(recs) - w
-		recs = recs[:0]
-		return err
-	}
-	err = src.Export(ctx, time.Time{}, time.Time{}, func(r queue.AuditRecord) error {
-		m := queue.Moved{Record: r}
-		if r.Kind == queue.AuditRejected {
-			k := rejectionKey(r.Number, r.ReceivedAt, r.Detail)
-			if rs := kept[k]; len(rs) > 0 {
-				m.Rejection, kept[k] = &rs[0], rs[1:]
+	n.records, err = inBatches(ctx, func(ctx context.Context, fn func(queue.Moved) error) error {
+		return src.Export(ctx, time.Time{}, time.Time{}, func(r queue.AuditRecord) error {
+			m := queue.Moved{Record: r}
+			if r.Kind == queue.AuditRejected {
+				k := rejectionKey(r.Number, r.ReceivedAt, r.Detail)
+				if rs := kept[k]; len(rs) > 0 {
+					m.Rejection, kept[k] = &rs[0], rs[1:]
+				}
 			}
-		}
-		recs = append(recs, m)
-		if len(recs) < moveBatch {
-			return nil
-		}
-		return flushRecs()
+			return fn(m)
+		})
+	}, func(recs []queue.Moved) error {
+		w, err := in.RestoreRecords(ctx, recs)
+		n.had += len(recs) - w
+		return err
 	})
-	if err == nil {
-		err = flushRecs()
-	}
 	if err != nil {
 		return n, fmt.Errorf("move the audit trail: %w", err)
 	}
 	fmt.Fprintf(progress, "  audit trail: %d records\n", n.records)
-	var states []queue.NumberState
-	err = src.States(ctx, func(st queue.NumberState) error {
-		states = append(states, st)
-		if len(states) < moveBatch {
-			return nil
-		}
-		n.states += len(states)
-		err := in.RestoreStates(ctx, states)
-		states = states[:0]
-		return err
-	})
-	if err == nil && len(states) > 0 {
-		n.states += len(states)
-		err = in.RestoreStates(ctx, states)
-	}
+	n.states, err = inBatches(ctx, src.States, func(sts []queue.NumberState) error { return in.RestoreStates(ctx, sts) })
 	if err != nil {
 		return n, fmt.Errorf("move the numbers' states: %w", err)
 	}
 	fmt.Fprintf(progress, "  states: %d numbers\n", n.states)
-	var entries []queue.Entry
-	err = out.Entries(ctx, func(en queue.Entry) error {
-		switch en.Status {
-		case queue.EntryLeased:
-			n.leased++
-		case queue.EntryDead:
-			n.dead++
+	n.entries, err = inBatches(ctx, out.Entries, func(es []queue.Entry) error {
+		for _, en := range es {
+			switch en.Status {
+			case queue.EntryLeased:
+				n.leased++
+			case queue.EntryDead:
+				n.dead++
+			}
 		}
-		entries = append(entries, en)
-		if len(entries) < moveBatch {
-			return nil
-		}
-		n.entries += len(entries)
-		err := in.RestoreEntries(ctx, entries)
-		entries = entries[:0]
-		return err
+		return in.RestoreEntries(ctx, es)
 	})
-	if err == nil && len(entries) > 0 {
-		n.entries += len(entries)
-		err = in.RestoreEntries(ctx, entries)
-	}
 	if err != nil {
 		return n, fmt.Errorf("move the queue: %w", err)
 	}
@@ -245,21 +213,7 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		return n, fmt.Errorf("move the queue: %w", err)
 	}
 	fmt.Fprintf(progress, "  queue: %d entries, %d no longer queued there removed\n", n.entries, n.removed)
-	var ids []queue.EventID
-	err = out.EventIDs(ctx, func(id queue.EventID) error {
-		ids = append(ids, id)
-		if len(ids) < moveBatch {
-			return nil
-		}
-		n.ids += len(ids)
-		err := in.RestoreEventIDs(ctx, ids)
-		ids = ids[:0]
-		return err
-	})
-	if err == nil && len(ids) > 0 {
-		n.ids += len(ids)
-		err = in.RestoreEventIDs(ctx, ids)
-	}
+	n.ids, err = inBatches(ctx, out.EventIDs, func(ids []queue.EventID) error { return in.RestoreEventIDs(ctx, ids) })
 	if err != nil {
 		return n, fmt.Errorf("move the event ids: %w", err)
 	}
@@ -277,6 +231,32 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		}
 	}
 	return n, nil
+}
+
+// inBatches reads every value of read and hands them to write moveBatch at a time (the one loop of
+// every kind of value moved); it returns how many it handed over.
+func inBatches[T any](ctx context.Context, read func(context.Context, func(T) error) error, write func([]T) error) (int, error) {
+	var n int
+	batch := make([]T, 0, moveBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n += len(batch)
+		err := write(batch)
+		batch = batch[:0]
+		return err
+	}
+	err := read(ctx, func(v T) error {
+		if batch = append(batch, v); len(batch) < moveBatch {
+			return nil
+		}
+		return flush()
+	})
+	if err == nil {
+		err = flush()
+	}
+	return n, err
 }
 
 func rejectionKey(key string, received time.Time, reason string) string {

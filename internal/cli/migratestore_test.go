@@ -21,13 +21,13 @@ import (
 
 // A store holding one of everything (queuetest.WriteFixture: entries ready and dead for two
 // destinations with their attempts, merged repeats, a lost lease, confirmations, failures, stale and
-// duplicate events, rejections and ignored words, event ids) moves to PostgreSQL; the new store
+// duplicate events, rejections and ignored words, event ids) moves to PostgreSQL and to the embedded store; the new store
 // reads back what the old one does (queuetest.Observe: every lookup, the export, the states, the dead
 // letters, the rejections, the queue claimed in order). A second run writes nothing; a third, after
 // the old store's service pushed more, brings those confirmations and takes their entries out of
 // the new queue; an event id the old store remembered is still a duplicate in the new one. From the
 // embedded store, Redis, and another PostgreSQL database.
-func TestMigrateStoreToPostgres(t *testing.T) {
+func TestMigrateStore(t *testing.T) {
 	for _, from := range []struct {
 		name string
 		open func(t *testing.T, now func() time.Time) movable
@@ -60,20 +60,53 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 			return s
 		}},
 	} {
-		t.Run(from.name+"-to-postgres", func(t *testing.T) {
+		for _, to := range migrateTargets {
+			t.Run(from.name+"-to-"+to.name, func(t *testing.T) { testMigrateStore(t, from.open, to.open) })
+		}
+	}
+}
+
+// migrateTargets are the stores migrate-store moves to.
+var migrateTargets = []struct {
+	name string
+	open func(t *testing.T, now func() time.Time) restoring
+}{
+	{"postgres", func(t *testing.T, now func() time.Time) restoring {
+		url := pgtest.Schema(t)
+		if _, err := pgq.Migrate(context.Background(), url, false); err != nil {
+			t.Fatal(err)
+		}
+		s, err := pgq.Open(context.Background(), url, pgq.Options{Now: now, Destinations: queuetest.FixtureDestinations})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+	{"embedded", func(t *testing.T, now func() time.Time) restoring {
+		s, err := boltq.Open(filepath.Join(t.TempDir(), "dncsync.db"), boltq.Options{Now: now,
+			Destinations: queuetest.FixtureDestinations})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+}
+
+// restoring is a store migrate-store moves to.
+type restoring interface {
+	queue.Store
+	restoringStore
+}
+
+func testMigrateStore(t *testing.T, open func(*testing.T, func() time.Time) movable, openTo func(*testing.T, func() time.Time) restoring) {
+	{
+		{
 			ctx := context.Background()
 			var now time.Time
 			clock := func() time.Time { return now }
-			src := from.open(t, clock)
+			src := open(t, clock)
 			defer src.Close()
-			url := pgtest.Schema(t)
-			if _, err := pgq.Migrate(ctx, url, false); err != nil {
-				t.Fatal(err)
-			}
-			dst, err := pgq.Open(ctx, url, pgq.Options{Now: clock, Destinations: queuetest.FixtureDestinations})
-			if err != nil {
-				t.Fatal(err)
-			}
+			dst := openTo(t, clock)
 			defer dst.Close()
 			queuetest.WriteFixture(t, src, &now)
 			end := now
@@ -123,7 +156,7 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 			if d, err := queuetest.SameObservation(emptyAsNull(t, want), emptyAsNull(t, got)); err != nil || d != "" {
 				t.Fatalf("the moved store reads otherwise (%v):\n%s", err, d)
 			}
-		})
+		}
 	}
 }
 
@@ -158,7 +191,7 @@ func emptyAsNull(t *testing.T, b []byte) []byte {
 	return out
 }
 
-// migrate-store needs both ends, and moves only to PostgreSQL: said before anything is read.
+// migrate-store needs both ends, and moves to PostgreSQL or the embedded store: said before anything is read.
 func TestMigrateStoreUsage(t *testing.T) {
 	clearEnv(t)
 	dir := t.TempDir()
@@ -173,7 +206,8 @@ func TestMigrateStoreUsage(t *testing.T) {
 	}{
 		{[]string{"--from", dir}, "usage: dncsync migrate-store"},
 		{[]string{"--from", filepath.Join(dir, "a"), "--to", "postgres://127.0.0.1:1/x"}, "no embedded store there"},
-		{[]string{"--from", dir, "--to", filepath.Join(dir, "b")}, "only a PostgreSQL store can be moved to"},
+		{[]string{"--from", dir, "--to", "redis://127.0.0.1:1"}, "a Redis store cannot be moved to yet"},
+		{[]string{"--from", dir, "--to", dir + "/"}, "--to is --from"},
 		{[]string{"--from", "mysql://x", "--to", "postgres://127.0.0.1:1/x"}, `"mysql://": want postgres://`},
 	} {
 		code, _, errOut := run(t, append([]string{"migrate-store"}, tc.args...)...)

@@ -157,13 +157,15 @@ func (o *Ops) decidePart(ctx context.Context, queries []string, out []Eligibilit
 		}
 		return fmt.Errorf("eligibility of %d numbers: %w", len(valid), err)
 	}
+	// One buffer of events for every number: Decide returns a copy of the event that decided.
+	var events []consent.Event
 	for i := range out {
 		e := &out[i]
 		if e.Number == "" {
 			continue
 		}
 		h, found := hs[e.Number]
-		var events []consent.Event
+		events = events[:0]
 		for _, r := range h.Records {
 			if ev, ok := consent.FromRecord(r); ok {
 				events = append(events, ev)

@@ -1,6 +1,9 @@
 package phone
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 var benchInputs = []struct{ name, raw, region string }{
 	{"US_national", "(415) 555-2671", "US"},
@@ -41,5 +44,22 @@ func BenchmarkMask(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Mask("+14155552671")
+	}
+}
+
+// BenchmarkParseDistinctE164 is a dialer's batches: numbers in E.164, more distinct ones than the
+// cache holds, so that it seldom answers. An op is one number.
+func BenchmarkParseDistinctE164(b *testing.B) {
+	nums := make([]string, 4*cacheShards*cacheGen*2)
+	for i := range nums {
+		nums[i] = fmt.Sprintf("+1%s%03d%04d", []string{"212", "415", "646", "917"}[i%4], 200+(i/10000)%800, i%10000)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := Parse(nums[i%len(nums)], "US"); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

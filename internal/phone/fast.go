@@ -49,7 +49,9 @@ func parseFast(s string) (Number, bool) {
 			return Number{}, false
 		}
 		region, valid := validRegion(num)
-		if !valid || phonenumbers.Format(num, phonenumbers.E164) != e164 {
+		// The library's E.164 format is "+", the calling code and the national significant number
+		// (leading zeros kept): equal to the input exactly when that number is nsn as given.
+		if !valid || nationalSignificant(num) != nsn {
 			return Number{}, false
 		}
 		return Number{E164: e164, Region: geoRegion(region)}, true

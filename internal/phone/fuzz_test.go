@@ -33,6 +33,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("parseFast(%q) = %+v, the library reads %v (%v)", raw, fast, num, err)
 			}
 		}
+		if fast, ok := parseCanonical(raw); ok {
+			if slow, reason, err := parseLibrary(raw, "US"); reason != "" || slow != fast {
+				t.Fatalf("parseCanonical(%q) = %+v, the library reads %+v %q %v", raw, fast, slow, reason, err)
+			}
+		}
 		if r, ok := canonicalRegion(region); ok {
 			// Validity on compiled patterns (valid.go) answers as the library does.
 			if num, err := phonenumbers.Parse(s, r); err == nil {

@@ -79,6 +79,9 @@ func Parse(raw, defaultRegion string) (Number, error) {
 	if !ok {
 		return Number{}, &Error{Raw: raw, Region: region, Reason: ReasonBadRegion}
 	}
+	if n, ok := parseCanonical(raw); ok {
+		return n, nil // E.164 as it stands: the region does not matter once there is a '+'
+	}
 	k, shard, cacheable := cacheKey(raw, region)
 	a, hit := answer{}, false
 	if cacheable {
@@ -178,6 +181,11 @@ func parseASCII(s, region string) (n Number, reason Reason, err error) {
 	if n, ok := parseFastNational(s, region); ok {
 		return n, "", nil
 	}
+	return parseLibrary(s, region)
+}
+
+// parseLibrary is the full parse by the library, which the fast paths must agree with.
+func parseLibrary(s, region string) (n Number, reason Reason, err error) {
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil {
 		return Number{}, parseErrorReason(err), err

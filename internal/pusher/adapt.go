@@ -36,7 +36,7 @@ const (
 	floorRPM = 1.0
 	// topBand: a 429 at a rate this close to the top counts as one at the top.
 	topBand = 0.99
-	// settle: how long a plateau must hold before one 429 no longer lowers it (throttledAt).
+	// settle: how long a plateau must hold before one 429 no longer lowers it (settledLimit).
 	settle = 10 * time.Second
 	// idleRestart: a grant after this long without one begins a busy period, which starts slowly
 	// (slowStart).
@@ -106,22 +106,23 @@ func climb(start, plateau float64, t, over time.Duration) float64 {
 	return plateau - (plateau-start)*u*u*u
 }
 
-// throttledAt is the rate a 429 to a request sent at rpm starts its episode at. Once the plateau has
-// held for settle, one 429 does not lower it: jitter that lets one request arrive a little early
-// would otherwise ratchet the pace down, 3% at a time. The climb restarts all the same, and if the
-// limit really fell, the climb meets it before settling and the next 429 lowers the plateau.
-func (c pace) throttledAt(st queue.PaceState, rpm float64) float64 {
+// settledLimit is the least limit a 429 now may teach (queue.Throttle.Floor): once the plateau has
+// held for settle, one 429 does not lower it, since jitter that lets one request arrive a little
+// early would otherwise ratchet the pace down, 3% at a time. The climb restarts all the same, and
+// if the limit really fell, the climb meets it before settling and the next 429 lowers the
+// plateau. 0: none.
+func (c pace) settledLimit(st queue.PaceState) float64 {
 	if st.Limit <= 0 || st.Since.IsZero() {
-		return rpm
+		return 0
 	}
 	origin := st.Since
 	if st.Until.After(origin) {
 		origin = st.Until
 	}
 	if st.Now.Sub(origin) >= restore+settle {
-		return max(rpm, st.Limit)
+		return st.Limit
 	}
-	return rpm
+	return 0
 }
 
 // interval is the least time between two grants at rate rpm.

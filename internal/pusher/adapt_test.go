@@ -94,19 +94,23 @@ func TestThrottledAt(t *testing.T) {
 	at := func(d time.Duration) queue.PaceState {
 		return queue.PaceState{Limit: 900, Since: t0, Until: end, Now: end.Add(d)}
 	}
-	if r := c.throttledAt(queue.PaceState{}, 1164); r != 1164 {
+	// What the limiter learns from a 429 to a request sent at rpm (the spacing unknown).
+	learned := func(st queue.PaceState, rpm float64) float64 {
+		return queue.ThrottleLimit(queue.Throttle{RPM: rpm, Floor: c.settledLimit(st)})
+	}
+	if r := learned(queue.PaceState{}, 1164); r != 1164 {
 		t.Fatalf("first 429: %v", r)
 	}
-	if r := c.throttledAt(at(time.Second), 800); r != 800 {
+	if r := learned(at(time.Second), 800); r != 800 {
 		t.Fatalf("a 429 during the climb: %v, want the rate it was sent at", r)
 	}
-	if r := c.throttledAt(at(restore+settle/2), 873); r != 873 {
+	if r := learned(at(restore+settle/2), 873); r != 873 {
 		t.Fatalf("a 429 soon after the climb: %v, want the rate it was sent at", r)
 	}
-	if r := c.throttledAt(at(restore+settle), 873); r != 900 {
+	if r := learned(at(restore+settle), 873); r != 900 {
 		t.Fatalf("a 429 on a plateau that held: %v, want the episode's limit kept", r)
 	}
-	if r := c.throttledAt(at(restore+hold+probe), 960); r != 960 {
+	if r := learned(at(restore+hold+probe), 960); r != 960 {
 		t.Fatalf("a 429 while probing above the limit: %v, want the probed rate", r)
 	}
 }

@@ -35,6 +35,8 @@ type Pacer struct {
 	st         queue.PaceState // as last read from the limiter
 	read       time.Time       // this process's clock when st was read
 	grantedAt  time.Time       // the limiter's time of this process's last grant
+	prevAt     time.Time       // the limiter's time of the grant before it, any replica's (PaceState.Prev)
+	spaced     time.Duration   // the grant prevAt's spacing from the one before (PaceState.Spaced)
 	busy       time.Time       // the limiter's time the current busy period began (slowStart)
 	grantRPM   float64         // the rate of that grant
 	grants     [2]grant        // this process's last grants, for Answered
@@ -130,7 +132,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.observe(st)
 		if wait == 0 {
 			p.busy = p.busyAt(st.Granted)
-			p.grantedAt, p.grantRPM = st.Granted, rpm
+			p.grantedAt, p.prevAt, p.spaced, p.grantRPM = st.Granted, st.Prev, st.Spaced, rpm
 			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
 			p.mu.Unlock()
 			// A turn granted just ahead (queue.GrantAhead) starts at its time.
@@ -251,20 +253,23 @@ func (p *Pacer) pausedLocally() time.Time {
 // pauses this process alone.
 func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Duration {
 	p.mu.Lock()
-	th := queue.Throttle{GrantedAt: p.grantedAt, RPM: p.grantRPM, RetryAfter: retryAfter, Backoff: throttleBackoff()}
+	// The limiter learns the limit from the spacing its shared pace gave the refused request
+	// (queue.ThrottleLimit): with replicas sharing it, this process's own rate says little.
+	th := queue.Throttle{GrantedAt: p.grantedAt, Prev: p.prevAt, Spaced: p.spaced, RPM: p.grantRPM, RetryAfter: retryAfter,
+		Backoff: throttleBackoff()}
 	if th.RPM == 0 {
 		st := p.estimateLocked()
 		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now))
 	}
 	if prev := p.grants[1].rpm; prev > 0 && prev < th.RPM {
-		// On a climb the lower is the rate of the grant before, whose interval (a grant spaces
-		// the next) spaced the request that drew the 429: the limit lies under it by less than
-		// one step of the climb (about 2% in the slow start), so the plateau, the headroom under
-		// it, sits about 2% under the limit. Learning the higher would put the plateau so close
-		// to the limit that the arrival's jitter draws a second 429, and a second pause.
+		// When the limiter cannot tell the spacing: on a climb the lower is the rate of the
+		// grant before, whose interval (a grant spaces the next) spaced the request that drew the
+		// 429, if this process alone sends. The limit lies under it by less than one step of the
+		// climb (about 2% in the slow start), so the plateau, the headroom under it, sits about 2%
+		// under the limit.
 		th.RPM = prev
 	}
-	th.RPM = p.pace.throttledAt(p.estimateLocked(), th.RPM)
+	th.Floor = p.pace.settledLimit(p.estimateLocked())
 	p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, limiterCall)
 	defer cancel()

@@ -19,9 +19,15 @@ type Lister interface {
 }
 
 // Store is what reconcile reads and writes: the numbers' states, and the queue it re-queues into.
+// Every store also reads trails (Trails), for the scope of what a run re-asserts.
 type Store interface {
 	States(ctx context.Context, fn func(queue.NumberState) error) error
 	Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error)
+}
+
+// Trails is a store that reads the whole trails of numbers (every queue.Store does).
+type Trails interface {
+	Histories(ctx context.Context, numbers []string) (map[string]queue.History, error)
 }
 
 // Report is what a run found and did.
@@ -105,6 +111,9 @@ func RunFor(ctx context.Context, l Lister, s Store, dest string, dryRun bool, no
 	}
 	for i := 0; i < len(requeue); i += 500 {
 		chunk := requeue[i:min(i+500, len(requeue))]
+		if err := scopeRequeued(ctx, s, chunk); err != nil {
+			return r, err
+		}
 		if _, err := s.Enqueue(ctx, chunk); err != nil {
 			return r, fmt.Errorf("re-queue: %w", err)
 		}

@@ -140,9 +140,24 @@ func (t *txn) destRecord(number string, rec queue.AuditRecord, change func(*queu
 // st itself, with pending or dead while it has an entry, and with more than one destination each
 // that knows the number in st.Destinations. It reports whether any destination has an entry.
 func (t *txn) fill(number string, st *queue.NumberState) (bool, error) {
+	return t.fillOn(t.views(), number, st)
+}
+
+// views is t on each destination (on), for fillOn: opening a destination's buckets costs lookups
+// and allocations that a read of many numbers (Histories) does once, not once a number.
+func (t *txn) views() []*txn {
+	vs := make([]*txn, len(t.dests))
+	for i, d := range t.dests {
+		vs[i] = t.on(d)
+	}
+	return vs
+}
+
+// fillOn is fill with t's views of the destinations (views).
+func (t *txn) fillOn(views []*txn, number string, st *queue.NumberState) (bool, error) {
 	var queued bool
 	for i, d := range t.dests {
-		v := t.on(d)
+		v := views[i]
 		var ds queue.NumberState
 		if i == 0 {
 			ds = *st

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dncsync/dncsync/internal/queue"
 	bolt "go.etcd.io/bbolt"
@@ -19,16 +20,24 @@ func (s *Store) Histories(ctx context.Context, numbers []string) (map[string]que
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltq: histories: %w", err)
 	}
-	sorted := slices.Clone(numbers)
-	slices.SortFunc(sorted, func(a, b string) int { return bytes.Compare([]byte(trailKey(a)), []byte(trailKey(b))) })
-	sorted = slices.Compact(sorted)
+	// Each number's key once (a key is the number itself unless it is long or odd): computing
+	// it in the comparison cost two allocations a comparison, 260,000 for a batch of 10,000.
+	type keyed struct{ key, number string }
+	sorted := make([]keyed, len(numbers))
+	for i, n := range numbers {
+		sorted[i] = keyed{trailKey(n), n}
+	}
+	slices.SortFunc(sorted, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	sorted = slices.CompactFunc(sorted, func(a, b keyed) bool { return a.number == b.number })
 	out := make(map[string]queue.History, len(sorted))
 	err := s.db.View(func(tx *bolt.Tx) error {
 		clear(out)
 		t := s.buckets(tx)
 		c := t.trail.Cursor()
-		for _, number := range sorted {
-			h, found, err := t.history(c, number)
+		views := t.views()
+		for _, k := range sorted {
+			number := k.number
+			h, found, err := t.history(c, views, number)
 			if err != nil {
 				return err
 			}
@@ -51,8 +60,8 @@ func (s *Store) Histories(ctx context.Context, numbers []string) (map[string]que
 }
 
 // history reads a number's state and every record of its trail with c, a cursor on the trail
-// bucket: the state key (key+0x00) comes just before the number's pointers, oldest first.
-func (t *txn) history(c *bolt.Cursor, number string) (queue.History, bool, error) {
+// bucket, and what each destination says of it with views (txn.views): the state key (key+0x00) comes just before the number's pointers, oldest first.
+func (t *txn) history(c *bolt.Cursor, views []*txn, number string) (queue.History, bool, error) {
 	var h queue.History
 	found := false
 	key := trailKey(number)
@@ -77,6 +86,6 @@ func (t *txn) history(c *bolt.Cursor, number string) (queue.History, bool, error
 			h.Records = append(h.Records, rec)
 		}
 	}
-	queued, err := t.fill(number, &h.State)
+	queued, err := t.fillOn(views, number, &h.State)
 	return h, found || queued, err
 }

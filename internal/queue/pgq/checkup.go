@@ -10,13 +10,16 @@ import (
 // Checkup is what `dncsync doctor` reads of a database without opening it as a store, so that a
 // schema that is behind (which Open refuses) is still diagnosed.
 type Checkup struct {
-	Server  string // the server's version, as it reports it
-	Schema  int    // the schema version applied; 0: no dncsync schema
-	Warning []string
+	Server  string   // the server's version, as it reports it
+	Schema  int      // the schema version applied; 0: no dncsync schema
+	Warning []string // settings that could lose acknowledged opt-outs (DurabilityWarnings)
+	// Maintenance names what leaves the tables unvacuumed (MaintenanceWarnings).
+	Maintenance []string
 }
 
 // Inspect connects to the database at url and reads its server version, its schema version and
-// the settings that could lose acknowledged opt-outs (DurabilityWarnings). An error is a database
+// the settings that could lose acknowledged opt-outs (DurabilityWarnings) or leave its tables
+// unmaintained (MaintenanceWarnings). An error is a database
 // that cannot be reached or read.
 func Inspect(ctx context.Context, url string) (Checkup, error) {
 	var c Checkup
@@ -31,7 +34,9 @@ func Inspect(ctx context.Context, url string) (Checkup, error) {
 	if c.Schema, err = schemaVersion(ctx, pool); err != nil {
 		return c, fmt.Errorf("pgq: schema version: %w", err)
 	}
-	c.Warning = (&Store{pool: pool}).DurabilityWarnings(ctx)
+	s := &Store{pool: pool}
+	c.Warning = s.DurabilityWarnings(ctx)
+	c.Maintenance = s.MaintenanceWarnings(ctx)
 	return c, nil
 }
 

@@ -39,9 +39,11 @@ func (s *Store) EnqueueImport(ctx context.Context, events []queue.Event) ([]queu
 }
 
 // The staging tables, per connection (ON COMMIT DELETE ROWS: each batch starts with them empty).
-const importStage = `CREATE TEMP TABLE IF NOT EXISTS dncsync_import_stage (number text, seq bigint, received timestamptz)
-	ON COMMIT DELETE ROWS;
-	CREATE TEMP TABLE IF NOT EXISTS dncsync_import_queue (LIKE queue) ON COMMIT DELETE ROWS`
+var importStage = []string{
+	`CREATE TEMP TABLE IF NOT EXISTS dncsync_import_stage (number text, seq bigint, received timestamptz)
+	ON COMMIT DELETE ROWS`,
+	`CREATE TEMP TABLE IF NOT EXISTS dncsync_import_queue (LIKE queue) ON COMMIT DELETE ROWS`,
+}
 
 // queueColumns are the queue's columns in itemCols' order: the staging table's, since it is made LIKE queue.
 var queueColumns = strings.Fields(strings.ReplaceAll(itemCols, ",", " "))
@@ -119,13 +121,23 @@ func (u *uow) enqueueSet(ctx context.Context, events []queue.Event) ([]queue.Enq
 			alone++
 		}
 	}
-	seqs, err := u.seqs(ctx, alone)
-	if err != nil {
+	// The staging tables and the new numbers' sequence numbers in one round trip.
+	b := &pgx.Batch{}
+	for _, q := range importStage {
+		b.Queue(q)
+	}
+	var seqs []int64
+	if alone > 0 {
+		b.Queue(seqsQuery, alone).Query(func(rows pgx.Rows) error {
+			var err error
+			seqs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		})
+	}
+	if err := u.tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
-	if _, err := u.tx.Exec(ctx, importStage); err != nil {
-		return nil, err
-	}
+	slices.Sort(seqs)
 	rows := make([][]any, len(stage))
 	seqOf := map[string]int64{}
 	k := 0
@@ -214,7 +226,7 @@ func (u *uow) enqueueSet(ctx context.Context, events []queue.Event) ([]queue.Enq
 			return nil, err
 		}
 	}
-	b := &pgx.Batch{}
+	b = &pgx.Batch{}
 	ew.queue(b)
 	if b.Len() > 0 {
 		if err := u.tx.SendBatch(ctx, b).Close(); err != nil {

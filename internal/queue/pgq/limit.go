@@ -22,37 +22,50 @@ var _ queue.Limiter = (*Limiter)(nil)
 // Limiter returns the destination's shared rate limiter.
 func (s *Store) Limiter() *Limiter { return &Limiter{s: s, name: s.d.name} }
 
-// change runs fn on the locked state, at the database's now, and saves what fn changed.
-func (l *Limiter) change(ctx context.Context, op string, fn func(st *queue.PaceState)) (queue.PaceState, error) {
+// change runs fn on the locked state, at the database's now, and saves what fn changed. g is the
+// last grant (the columns granted and spaced_us): Take moves it.
+func (l *Limiter) change(ctx context.Context, op string, fn func(st *queue.PaceState, g *lastGrant)) (queue.PaceState, error) {
 	var st queue.PaceState
+	var last lastGrant
 	err := l.s.inTx(ctx, func(tx pgx.Tx) error {
-		st = queue.PaceState{}
+		st, last = queue.PaceState{}, lastGrant{}
 		b := &pgx.Batch{}
 		b.Queue(`INSERT INTO pace (name) VALUES ($1) ON CONFLICT DO NOTHING`, l.name)
-		b.Queue(`SELECT clock_timestamp(), next, until, rpm, since, streak FROM pace WHERE name = $1 FOR UPDATE`, l.name).
+		b.Queue(`SELECT clock_timestamp(), next, until, rpm, since, streak, granted, spaced_us FROM pace
+			WHERE name = $1 FOR UPDATE`, l.name).
 			QueryRow(func(row pgx.Row) error {
 				var streak int32
-				err := row.Scan(tm{&st.Now}, tm{&st.Next}, tm{&st.Until}, &st.Limit, tm{&st.Since}, &streak)
+				var spaced int64
+				err := row.Scan(tm{&st.Now}, tm{&st.Next}, tm{&st.Until}, &st.Limit, tm{&st.Since}, &streak, tm{&last.at},
+					&spaced)
+				last.spaced = time.Duration(spaced) * time.Microsecond
 				st.Streak = int(streak)
 				return err
 			})
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
-		before := st
-		fn(&st)
+		before, was := st, last
+		fn(&st, &last)
 		if st.Next.Equal(before.Next) && st.Until.Equal(before.Until) && st.Limit == before.Limit &&
-			st.Since.Equal(before.Since) && st.Streak == before.Streak {
+			st.Since.Equal(before.Since) && st.Streak == before.Streak && last.at.Equal(was.at) && last.spaced == was.spaced {
 			return nil
 		}
-		_, err := tx.Exec(ctx, `UPDATE pace SET next = $2, until = $3, rpm = $4, since = $5, streak = $6 WHERE name = $1`,
-			l.name, ptz(st.Next), ptz(st.Until), st.Limit, ptz(st.Since), st.Streak)
+		_, err := tx.Exec(ctx, `UPDATE pace SET next = $2, until = $3, rpm = $4, since = $5, streak = $6, granted = $7,
+			spaced_us = $8 WHERE name = $1`, l.name, ptz(st.Next), ptz(st.Until), st.Limit, ptz(st.Since), st.Streak,
+			ptz(last.at), last.spaced.Microseconds())
 		return err
 	})
 	if err != nil {
 		return queue.PaceState{}, unavailable(op, err)
 	}
 	return st, nil
+}
+
+// lastGrant is the pace's last grant: when, and its spacing from the one before (0: unknown).
+type lastGrant struct {
+	at     time.Time
+	spaced time.Duration
 }
 
 // ptz is t as a parameter at the microsecond the pacer needs; NULL for the zero time.
@@ -66,13 +79,18 @@ func ptz(t time.Time) any {
 // Take grants one request now, or says how long to wait.
 func (l *Limiter) Take(ctx context.Context, interval time.Duration) (time.Duration, queue.PaceState, error) {
 	var wait time.Duration
-	st, err := l.change(ctx, "pace", func(st *queue.PaceState) {
+	st, err := l.change(ctx, "pace", func(st *queue.PaceState, last *lastGrant) {
 		wait = max(st.Until.Sub(st.Now), st.Next.Sub(st.Now), 0) // zero times are long past
 		if wait > queue.GrantAhead {
 			return
 		}
 		st.Granted = st.Now.Add(wait)
 		st.Next = st.Granted.Add(interval)
+		st.Prev, st.Spaced = last.at, last.spaced
+		*last = lastGrant{at: st.Granted}
+		if !st.Prev.IsZero() {
+			last.spaced = st.Granted.Sub(st.Prev)
+		}
 		wait = 0
 	})
 	if err != nil {
@@ -83,12 +101,12 @@ func (l *Limiter) Take(ctx context.Context, interval time.Duration) (time.Durati
 
 // Throttle records a 429 for every replica.
 func (l *Limiter) Throttle(ctx context.Context, t queue.Throttle) (queue.PaceState, error) {
-	return l.change(ctx, "pace throttle", func(st *queue.PaceState) {
+	return l.change(ctx, "pace throttle", func(st *queue.PaceState, _ *lastGrant) {
 		if st.Since.IsZero() || !t.GrantedAt.Before(st.Since) {
 			if t.RetryAfter <= 0 {
 				st.Streak++
 			}
-			st.Limit, st.Since = t.RPM, st.Now
+			st.Limit, st.Since = queue.ThrottleLimit(t), st.Now
 		}
 		if until := st.Now.Add(queue.ThrottlePause(t, st.Streak)); until.After(st.Until) {
 			st.Until = until
@@ -98,7 +116,7 @@ func (l *Limiter) Throttle(ctx context.Context, t queue.Throttle) (queue.PaceSta
 
 // Hold defers the next grant of every replica to until.
 func (l *Limiter) Hold(ctx context.Context, until time.Time) error {
-	_, err := l.change(ctx, "pace hold", func(st *queue.PaceState) {
+	_, err := l.change(ctx, "pace hold", func(st *queue.PaceState, _ *lastGrant) {
 		if until.After(st.Next) {
 			st.Next = until
 		}
@@ -108,11 +126,11 @@ func (l *Limiter) Hold(ctx context.Context, until time.Time) error {
 
 // Clear ends the streak of 429s without Retry-After.
 func (l *Limiter) Clear(ctx context.Context) error {
-	_, err := l.change(ctx, "pace clear", func(st *queue.PaceState) { st.Streak = 0 })
+	_, err := l.change(ctx, "pace clear", func(st *queue.PaceState, _ *lastGrant) { st.Streak = 0 })
 	return err
 }
 
 // State reads the state.
 func (l *Limiter) State(ctx context.Context) (queue.PaceState, error) {
-	return l.change(ctx, "pace state", func(*queue.PaceState) {})
+	return l.change(ctx, "pace state", func(*queue.PaceState, *lastGrant) {})
 }

@@ -97,6 +97,15 @@ func scanItem(row pgx.Row) (*itemRow, error) {
 	return r, err
 }
 
+// keyProbe: load reads the rows of a batch's keys with one index probe per key (unnest, then a
+// LATERAL subquery that the planner cannot turn into a join: LIMIT or OFFSET). The obvious
+// `a = ANY($1) AND b = ANY($2)` is planned from the column's statistics, and without them (a table
+// never analyzed: autovacuum off, or a fresh table filled by an import) PostgreSQL takes the default
+// selectivity of a column that is not unique on its own, 0.5% per array element: for 500 keys,
+// the whole table. Every batch then scanned all of event_ids and queue, which made the rerun of a
+// 1M-row import (every row a duplicate, so every row looked up) five times slower than the import.
+// A probe by the whole primary key is planned as one row whatever the statistics say.
+
 // load locks the numbers rows of numbers (creating empty ones, so that a new number is locked
 // too), in number order, and loads them with their queue entries and destination states. ids are
 // the event ids (with their numbers) to look up.
@@ -135,8 +144,9 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		}
 		return rows.Err()
 	})
-	// The destinations as well as the numbers, so that the primary key (destination, number) finds them.
-	b.Queue(`SELECT `+itemCols+` FROM queue WHERE destination = ANY($2) AND number = ANY($1) FOR UPDATE`, ns,
+	// Each row by its whole primary key, one index probe per key (keyProbe says why).
+	b.Queue(`SELECT `+qualified("q", itemCols)+` FROM unnest($2::text[]) AS d(d) CROSS JOIN unnest($1::text[]) AS n(n)
+		CROSS JOIN LATERAL (SELECT * FROM queue q WHERE q.destination = d.d AND q.number = n.n LIMIT 1 FOR UPDATE) q`, ns,
 		u.s.Destinations()).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			r, err := scanItem(rows)
@@ -147,10 +157,11 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT number, destination, state, coalesce(confirmed_action, ''), confirmed_occurred_at, confirmed_at,
-		confirmed_expires_at, last_error, coalesce(confirmed_seq, 0), coalesce(confirmed_scope, ''),
-		coalesce(confirmed_consent_channel, ''), coalesce(confirmed_purpose, ''), coalesce(confirmed_policy, '')
-		FROM number_destinations WHERE number = ANY($1)`, ns).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT nd.number, nd.destination, nd.state, coalesce(nd.confirmed_action, ''), nd.confirmed_occurred_at,
+		nd.confirmed_at, nd.confirmed_expires_at, nd.last_error, coalesce(nd.confirmed_seq, 0), coalesce(nd.confirmed_scope, ''),
+		coalesce(nd.confirmed_consent_channel, ''), coalesce(nd.confirmed_purpose, ''), coalesce(nd.confirmed_policy, '')
+		FROM unnest($1::text[]) AS n(n)
+		CROSS JOIN LATERAL (SELECT * FROM number_destinations nd WHERE nd.number = n.n OFFSET 0) nd`, ns).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			r := &destRow{stored: true}
 			var st, act string
@@ -171,10 +182,8 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		for i, p := range ids {
 			idv[i], nv[i] = esc(p[0]), p[1]
 		}
-		// Both columns as arrays, so that the primary key finds them; a pair that is not one of ids
-		// is only an extra entry of the map, which nothing asks for.
-		b.Queue(`SELECT event_id, number, expires_at FROM event_ids WHERE event_id = ANY($1) AND number = ANY($2)`,
-			idv, nv).
+		b.Queue(`SELECT e.event_id, e.number, e.expires_at FROM unnest($1::text[], $2::text[]) AS k(id, n)
+			CROSS JOIN LATERAL (SELECT * FROM event_ids e WHERE e.event_id = k.id AND e.number = k.n LIMIT 1) e`, idv, nv).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var id, n string
@@ -319,12 +328,15 @@ func (u *uow) confirmed(d string, it queue.Item) {
 	u.lastConfirmed[d] = true
 }
 
+// seqsQuery takes $1 audit sequence numbers.
+const seqsQuery = `SELECT nextval('audit_seq') FROM generate_series(1, $1)`
+
 // seqs takes n audit sequence numbers, in order.
 func (u *uow) seqs(ctx context.Context, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	rows, err := u.tx.Query(ctx, `SELECT nextval('audit_seq') FROM generate_series(1, $1)`, n)
+	rows, err := u.tx.Query(ctx, seqsQuery, n)
 	if err != nil {
 		return nil, err
 	}

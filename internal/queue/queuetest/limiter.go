@@ -2,6 +2,7 @@ package queuetest
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func RunLimiter(t *testing.T, open func(t *testing.T) queue.Limiter) {
 		"OneEpisodePerOverload": testEpisodes,
 		"BackoffByStreak":       testBackoffStreak,
 		"HoldDefersTheNext":     testHold,
+		"LearnsTheSharedPace":   testSharedPace,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -175,5 +177,71 @@ func testHold(t *testing.T, ctx context.Context, l queue.Limiter) {
 	}
 	if _, again := take(t, ctx, l, time.Millisecond); !again.Next.Equal(held.Next) {
 		t.Fatalf("a Hold earlier than the next grant moved it to %v", again.Next)
+	}
+}
+
+// testSharedPace: a 429 teaches the spacing the shared pace gave the refused request, not the rate
+// the refused caller asked for. Replicas share the limiter, each at its own rate: one still in its
+// slow start asks far less than the pace the others keep, and learning its own rate would hold the
+// drain under the limit for a minute (issue 16).
+func testSharedPace(t *testing.T, ctx context.Context, l queue.Limiter) {
+	_, first := take(t, ctx, l, 0) // another replica's grant
+	if first.Granted.IsZero() || !first.Prev.IsZero() {
+		t.Fatalf("the first grant of a fresh limiter: %+v, want granted, and no grant before", first)
+	}
+	// The refused replica runs at 60 rpm; the shared pace granted it right after the other's grant,
+	// far faster.
+	wait, mine := take(t, ctx, l, 0)
+	if wait != 0 || !mine.Prev.Equal(first.Granted) {
+		t.Fatalf("the second grant: wait %v, prev %v; want a grant whose prev is the first's, %v", wait, mine.Prev,
+			first.Granted)
+	}
+	gap := mine.Granted.Sub(mine.Prev)
+	if gap <= 0 || gap > time.Second {
+		t.Fatalf("two grants in a row %v apart, want more than nothing and under the second asked", gap)
+	}
+	th := queue.Throttle{GrantedAt: mine.Granted, Prev: mine.Prev, RPM: 60, RetryAfter: time.Microsecond}
+	want := float64(time.Minute) / float64(gap)
+	if got := queue.ThrottleLimit(th); math.Abs(got-want) > 0.001 || want <= 60 {
+		t.Fatalf("ThrottleLimit %v for grants %v apart, want %v (over the 60 rpm asked)", got, gap, want)
+	}
+	st := throttle(t, ctx, l, th)
+	if math.Abs(st.Limit-want) > 0.01*want || !st.Since.After(first.Granted) {
+		t.Fatalf("a 429 to grants %v apart taught %v rpm (state %+v), want the shared spacing's %.3f, not the 60 asked",
+			gap, st.Limit, st, want)
+	}
+	// The next grant reports the spacing of the one before it too (its Retry-After is over).
+	for {
+		wait, third := take(t, ctx, l, 0)
+		if wait > 0 {
+			continue // the microsecond's pause, on the limiter's clock
+		}
+		if !third.Prev.Equal(mine.Granted) || third.Spaced != gap {
+			t.Fatalf("the third grant reports prev %v and spaced %v, want the second's %v and %v", third.Prev,
+				third.Spaced, mine.Granted, gap)
+		}
+		break
+	}
+	// Of the refused spacing (60 ms) and the one before, which passed (70 ms), the longer is learned.
+	at := st.Now.Add(time.Hour)
+	both := queue.Throttle{GrantedAt: at, Prev: at.Add(-60 * time.Millisecond), Spaced: 70 * time.Millisecond, RPM: 60,
+		RetryAfter: time.Second}
+	want = float64(time.Minute) / float64(70*time.Millisecond)
+	if st = throttle(t, ctx, l, both); math.Abs(st.Limit-want) > 0.01 || math.Abs(queue.ThrottleLimit(both)-want) > 0.001 {
+		t.Fatalf("a 429 after spacings of 70 then 60 ms taught %v (ThrottleLimit %v), want %.3f", st.Limit,
+			queue.ThrottleLimit(both), want)
+	}
+	// A spacing over twice the refused caller's interval is an idle gap, not a pace: its own rate.
+	later := at.Add(time.Hour)
+	idle := queue.Throttle{GrantedAt: later, Prev: later.Add(-3 * time.Second), Spaced: 70 * time.Millisecond, RPM: 60,
+		RetryAfter: time.Second}
+	if st = throttle(t, ctx, l, idle); st.Limit != 60 || queue.ThrottleLimit(idle) != 60 {
+		t.Fatalf("a 429 after an idle gap taught %v (ThrottleLimit %v), want the 60 asked", st.Limit, queue.ThrottleLimit(idle))
+	}
+	// Unknown spacing: its own rate, never under the floor.
+	later = later.Add(time.Hour)
+	floor := queue.Throttle{GrantedAt: later, RPM: 60, Floor: 90, RetryAfter: time.Second}
+	if st = throttle(t, ctx, l, floor); st.Limit != 90 || queue.ThrottleLimit(floor) != 90 {
+		t.Fatalf("a 429 at 60 rpm with a floor of 90 taught %v, want 90", st.Limit)
 	}
 }

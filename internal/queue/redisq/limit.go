@@ -36,7 +36,12 @@ func (l *Limiter) Take(ctx context.Context, interval time.Duration) (time.Durati
 
 // Throttle records a 429 for every replica.
 func (l *Limiter) Throttle(ctx context.Context, t queue.Throttle) (queue.PaceState, error) {
-	args := []any{t.GrantedAt.UnixMicro(), strconv.FormatFloat(t.RPM, 'f', 3, 64), t.RetryAfter.Microseconds()}
+	var prev int64
+	if !t.Prev.IsZero() {
+		prev = t.Prev.UnixMicro()
+	}
+	args := []any{t.GrantedAt.UnixMicro(), strconv.FormatFloat(t.RPM, 'f', 3, 64), t.RetryAfter.Microseconds(), prev,
+		t.Spaced.Microseconds(), strconv.FormatFloat(t.Floor, 'f', 3, 64)}
 	for _, d := range t.Backoff {
 		args = append(args, d.Microseconds())
 	}
@@ -68,10 +73,10 @@ func (l *Limiter) State(ctx context.Context) (queue.PaceState, error) {
 	return st, wrapPace(err)
 }
 
-// decodePace reads {wait, now, next, until, limit, since, streak, granted}: integers in µs, limit a
-// string.
+// decodePace reads {wait, now, next, until, limit, since, streak, granted, prev, spaced}: integers in µs,
+// limit a string.
 func decodePace(res []any) (time.Duration, queue.PaceState, error) {
-	if len(res) != 8 {
+	if len(res) != 10 {
 		return 0, queue.PaceState{}, fmt.Errorf("unexpected reply of %d fields", len(res))
 	}
 	num := func(v any) int64 {
@@ -93,7 +98,8 @@ func decodePace(res []any) (time.Duration, queue.PaceState, error) {
 	limit, _ := res[4].(string)
 	lim, _ := strconv.ParseFloat(limit, 64)
 	st := queue.PaceState{Now: at(res[1]), Next: at(res[2]), Until: at(res[3]), Limit: lim, Since: at(res[5]),
-		Streak: int(num(res[6])), Granted: at(res[7])}
+		Streak: int(num(res[6])), Granted: at(res[7]), Prev: at(res[8]),
+		Spaced: time.Duration(num(res[9])) * time.Microsecond}
 	return time.Duration(num(res[0])) * time.Microsecond, st, nil
 }
 

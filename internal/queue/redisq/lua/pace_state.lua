@@ -1,7 +1,7 @@
 -- Read the shared pace without changing it.
 -- KEYS[1] pace hash (see pace_take.lua)
--- Returns {0, now, next, until, limit, since, streak, 0}.
+-- Returns {0, now, next, until, limit, since, streak, 0, 0, 0}.
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local h = redis.call("HMGET", KEYS[1], "next", "until", "limit", "since", "streak")
-return {0, now, tonumber(h[1]) or 0, tonumber(h[2]) or 0, h[3] or "0", h[4] or "0", h[5] or "0", 0}
+return {0, now, tonumber(h[1]) or 0, tonumber(h[2]) or 0, h[3] or "0", h[4] or "0", h[5] or "0", 0, 0, 0}
