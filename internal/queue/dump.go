@@ -36,3 +36,24 @@ type Moved struct {
 	Record    AuditRecord
 	Rejection *Rejection
 }
+
+// Restored is a destination's state as a store keeps it when the state is restored beside its queue:
+// pending (and dead, when deadFromQueue: the store reads it from the dead entry) is what the queue
+// entry says, so the state keeps what was confirmed; expired is read from the confirmed expiry.
+// One rule for every store's restore.
+func Restored(d DestState, deadFromQueue bool) DestState {
+	switch {
+	case d.State == StateExpired:
+		d.State = StateSynced
+	case d.State == StatePending, deadFromQueue && d.State == StateDead:
+		switch d.ConfirmedAction {
+		case Add:
+			d.State = StateSynced
+		case Remove:
+			d.State = StateRemoved
+		default:
+			d.State = ""
+		}
+	}
+	return d
+}

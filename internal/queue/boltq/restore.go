@@ -185,25 +185,6 @@ func (t *txn) restoredKeys(recs []queue.Moved) (map[string]int, error) {
 	return have, nil
 }
 
-// restored is a destination's state as this store keeps it: pending and dead while an entry waits
-// or died are read from the queue (fill), expired from the confirmed expiry.
-func restored(d queue.DestState) queue.DestState {
-	switch d.State {
-	case queue.StateExpired:
-		d.State = queue.StateSynced
-	case queue.StatePending, queue.StateDead:
-		switch d.ConfirmedAction {
-		case queue.Add:
-			d.State = queue.StateSynced
-		case queue.Remove:
-			d.State = queue.StateRemoved
-		default:
-			d.State = ""
-		}
-	}
-	return d
-}
-
 // RestoreStates sets each number's standing (first and last receipt, and what each destination
 // confirmed) to what the store moved from says.
 func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) error {
@@ -227,7 +208,7 @@ func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) e
 				if dest == nil {
 					return fmt.Errorf("%s has a state for destination %q, which is not configured here", in.Number, name)
 				}
-				d = restored(d)
+				d = queue.Restored(d, true)
 				v := queue.NumberState{Number: in.Number, State: d.State, ConfirmedAction: d.ConfirmedAction,
 					ConfirmedOccur: d.ConfirmedOccur, ConfirmedAt: d.ConfirmedAt, ConfirmedExpires: d.ConfirmedExpires,
 					LastError: d.LastError}

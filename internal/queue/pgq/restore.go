@@ -163,25 +163,6 @@ func (u *uow) identities(ctx context.Context, recs []queue.Moved) (map[string]bo
 	return out, err
 }
 
-// stored is a destination's state as a store keeps it: pending and dead while an entry waits or
-// died are read from the queue, expired from the confirmed expiry (queue.DestState.At).
-func stored(d queue.DestState) queue.DestState {
-	switch d.State {
-	case queue.StateExpired:
-		d.State = queue.StateSynced
-	case queue.StatePending:
-		switch d.ConfirmedAction {
-		case queue.Add:
-			d.State = queue.StateSynced
-		case queue.Remove:
-			d.State = queue.StateRemoved
-		default:
-			d.State = ""
-		}
-	}
-	return d
-}
-
 // RestoreStates sets each number's standing (first and last receipt, and what each destination
 // confirmed) to what the store moved from says (queue.Evidence.States).
 func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) error {
@@ -206,7 +187,7 @@ func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) e
 				if !s.has(name) {
 					return fmt.Errorf("%s has a state for destination %q, which is not configured here", st.Number, name)
 				}
-				d = stored(d)
+				d = queue.Restored(d, false)
 				r := u.destState(name, st.Number)
 				r.State, r.ConfirmedAction, r.ConfirmedOccur = d.State, d.ConfirmedAction, ms(d.ConfirmedOccur)
 				r.ConfirmedAt, r.ConfirmedExpires, r.LastError = ms(d.ConfirmedAt), ms(d.ConfirmedExpires), d.LastError

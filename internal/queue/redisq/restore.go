@@ -168,25 +168,6 @@ func (s *Store) restoredKeys(ctx context.Context, recs []queue.Moved) (map[strin
 	return have, nil
 }
 
-// restored is a destination's state as this store keeps it: pending and dead are read from the
-// queue, expired from the confirmed expiry.
-func restored(d queue.DestState) queue.DestState {
-	switch d.State {
-	case queue.StateExpired:
-		d.State = queue.StateSynced
-	case queue.StatePending, queue.StateDead:
-		switch d.ConfirmedAction {
-		case queue.Add:
-			d.State = queue.StateSynced
-		case queue.Remove:
-			d.State = queue.StateRemoved
-		default:
-			d.State = ""
-		}
-	}
-	return d
-}
-
 func (s *Store) destNamed(name string) *destQueue {
 	for _, d := range s.dests {
 		if d.name == name {
@@ -215,7 +196,7 @@ func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) e
 				if dq == nil {
 					return fmt.Errorf("%s has a state for destination %q, which is not configured here", in.Number, name)
 				}
-				d = restored(d)
+				d = queue.Restored(d, true)
 				set = append(set, "st"+dq.sfx, string(d.State), "ca"+dq.sfx, string(d.ConfirmedAction),
 					"cocc"+dq.sfx, ms(d.ConfirmedOccur), "cat"+dq.sfx, ms(d.ConfirmedAt), "cexp"+dq.sfx, ms(d.ConfirmedExpires),
 					"err"+dq.sfx, d.LastError)
