@@ -2,7 +2,6 @@ package cxonesim
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -33,7 +32,7 @@ func (s *Server) api(p apiProfile, kind string, h apiHandler) http.Handler {
 		org, early, d := s.admit(p, r)
 
 		if d.slow > 0 {
-			if !sleepCtx(r.Context(), d.slow) {
+			if !simfault.Sleep(r.Context(), d.slow) {
 				// The client gave up while we "processed"; nothing was applied.
 				s.finish(kind, r, 0, "client went away during slow fault")
 				return
@@ -55,7 +54,7 @@ func (s *Server) api(p apiProfile, kind string, h apiHandler) http.Handler {
 			s.stats.fault(FaultLostAfterApply)
 			s.mu.Unlock()
 			s.finish(kind, r, 0, "applied, then connection dropped")
-			dropConnection(w)
+			simfault.DropConnection(w)
 			return
 		}
 		s.finish(kind, r, rep.status, d.note)
@@ -158,30 +157,6 @@ func (s *Server) finish(kind string, r *http.Request, status int, note string) {
 		note = " (" + note + ")"
 	}
 	s.logf("cxonesim: %s %s -> %d%s", r.Method, r.URL.Path, status, note)
-}
-
-// sleepCtx sleeps for d; it reports false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// dropConnection closes the connection without a response, so the client
-// cannot tell whether its request was applied.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		// Not hijackable (e.g. HTTP/2): aborting the handler resets the
-		// stream, which the client also sees as a transport error.
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
 }
 
 // bufferBody reads the request body up front, as a real server receives the
