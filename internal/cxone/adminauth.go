@@ -194,8 +194,8 @@ func (a *Admin) wellKnown(ctx context.Context, op, u string, into any) (response
 		return response{}, httpcall.TransportError("", op, "no answer from the discovery host", err)
 	}
 	defer resp.Body.Close()
-	r := response{status: resp.StatusCode, body: readSome(resp), header: resp.Header}
-	switch r.status {
+	r := response{Status: resp.StatusCode, Body: readSome(resp), Header: resp.Header}
+	switch r.Status {
 	case http.StatusOK:
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusGone:
 		e := unexpected(op, r)
@@ -205,7 +205,7 @@ func (a *Admin) wellKnown(ctx context.Context, op, u string, into any) (response
 	default:
 		return r, unexpected(op, r)
 	}
-	if json.Unmarshal(r.body, into) != nil {
+	if json.Unmarshal(r.Body, into) != nil {
 		return r, unexpected(op, r)
 	}
 	return r, nil

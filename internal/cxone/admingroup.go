@@ -37,11 +37,11 @@ func (a *Admin) Group(ctx context.Context) (Group, error) {
 	if err != nil {
 		return Group{}, err
 	}
-	if r.status == http.StatusNotFound || r.status == http.StatusNoContent {
-		return Group{}, &Error{Kind: Config, Op: "group", Status: r.status,
+	if r.Status == http.StatusNotFound || r.Status == http.StatusNoContent {
+		return Group{}, &Error{Kind: Config, Op: "group", Status: r.Status,
 			Msg: "no DNC group " + strconv.Quote(a.cfg.GroupID) + "; check CXONE_DNC_GROUP_ID" + statusDescription(r)}
 	}
-	if r.status != http.StatusOK {
+	if r.Status != http.StatusOK {
 		return Group{}, statusError("group", r)
 	}
 	type groups struct {
@@ -58,7 +58,7 @@ func (a *Admin) Group(ctx context.Context) (Group, error) {
 		ResultSet *groups `json:"resultSet"`
 		groups
 	}
-	if json.Unmarshal(r.body, &ans) != nil {
+	if json.Unmarshal(r.Body, &ans) != nil {
 		return Group{}, unexpected("group", r)
 	}
 	set := ans.ResultSet
@@ -111,7 +111,7 @@ func (a *Admin) skills(ctx context.Context, path, key string) ([]Skill, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch r.status {
+	switch r.Status {
 	case http.StatusOK:
 	case http.StatusNoContent:
 		return nil, nil // an empty list may come as 204
@@ -119,7 +119,7 @@ func (a *Admin) skills(ctx context.Context, path, key string) ([]Skill, error) {
 		return nil, statusError(op, r)
 	}
 	var ans map[string]json.RawMessage
-	if json.Unmarshal(r.body, &ans) != nil {
+	if json.Unmarshal(r.Body, &ans) != nil {
 		return nil, unexpected(op, r)
 	}
 	raw, ok := ans[key]

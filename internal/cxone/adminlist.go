@@ -81,7 +81,7 @@ func (a *Admin) ListRecords(ctx context.Context, skip, top int) (records []Recor
 	if err != nil {
 		return nil, 0, err
 	}
-	switch r.status {
+	switch r.Status {
 	case http.StatusOK:
 	case http.StatusNoContent:
 		return nil, -1, nil // CXone's way of saying "no records here"
@@ -96,7 +96,7 @@ func (a *Admin) ListRecords(ctx context.Context, skip, top int) (records []Recor
 	default:
 		return nil, 0, statusError("list", r)
 	}
-	recs, total, ok := parseList(r.body)
+	recs, total, ok := parseList(r.Body)
 	if !ok {
 		return nil, 0, unexpected("list", r)
 	}
@@ -227,7 +227,7 @@ func (a *Admin) Search(ctx context.Context, e164 string) ([]SearchResult, error)
 	if err != nil {
 		return nil, err // a transport error's URL, whose query is the number, is dropped (httpcall)
 	}
-	switch r.status {
+	switch r.Status {
 	case http.StatusOK:
 	case http.StatusNoContent:
 		return nil, nil // no group holds it
@@ -249,7 +249,7 @@ func (a *Admin) Search(ctx context.Context, e164 string) ([]SearchResult, error)
 		ExpiredDate    string     `json:"expiredDate"`
 		LastUpdateTime string     `json:"lastUpdateTime"`
 	}
-	if json.Unmarshal(r.body, &ans) != nil || len(ans.SearchResults) == 0 ||
+	if json.Unmarshal(r.Body, &ans) != nil || len(ans.SearchResults) == 0 ||
 		json.Unmarshal(ans.SearchResults, &found) != nil {
 		return nil, unexpected("search", r)
 	}

@@ -209,15 +209,15 @@ func (a *Admin) send(ctx context.Context, op, method string, b adminBatch, out [
 		return
 	}
 	switch {
-	case r.status/100 == 2:
-		results, ok := parseRecordResults(r.body)
+	case r.Status/100 == 2:
+		results, ok := parseRecordResults(r.Body)
 		if !ok {
 			b.setAll(out, unexpected(op, r))
 			return
 		}
 		probe.Accepted()
 		b.apply(op, results, out)
-	case (r.status == http.StatusBadRequest || r.status == http.StatusUnprocessableEntity) && len(b.digits) > 1:
+	case (r.Status == http.StatusBadRequest || r.Status == http.StatusUnprocessableEntity) && len(b.digits) > 1:
 		// A whole-batch refusal may be one bad number: halve so that it cannot fail the others.
 		h := len(b.digits) / 2
 		a.send(ctx, op, method, b.sub(0, h), out, probe)

@@ -20,43 +20,35 @@ func newCaller(hc *http.Client, pacer Pacer, timeout time.Duration, tokens *Toke
 		URLHint: "check CXONE_BASE_URL (or CXONE_API_BASE)",
 		Unauthorized: func(op string, r httpcall.Response) error {
 			return &Error{Kind: Config, Op: op, Status: r.Status,
-				Msg: "CXone refused a fresh token; check the API client's scopes" + statusDescription(fromCall(r))}
+				Msg: "CXone refused a fresh token; check the API client's scopes" + statusDescription(r)}
 		}})}
 }
 
-type response struct {
-	status int
-	body   []byte
-	header http.Header
-}
-
-func fromCall(r httpcall.Response) response {
-	return response{status: r.Status, body: r.Body, header: r.Header}
-}
+// response is the API caller's answer, as every destination's caller gives it.
+type response = httpcall.Response
 
 // do sends one API request. A 429 becomes a RateLimited *Error after the pacer was told; every
 // other status is returned for the profile to interpret.
 func (c caller) do(ctx context.Context, op, method, url string, body any) (response, error) {
-	r, err := c.Do(ctx, op, method, url, body)
-	return fromCall(r), err
+	return c.Do(ctx, op, method, url, body)
 }
 
 // unexpected turns an answer the contract does not list into a transient error with a short,
 // log-safe excerpt (an HTML error page, an empty body, a changed JSON shape) and CXone's reason
 // from the icStatusDescription header.
 func unexpected(op string, r response) *Error {
-	ex := destination.ShortText(string(r.body))
+	ex := destination.ShortText(string(r.Body))
 	if ex == "" {
 		ex = "empty body"
 	}
-	return &Error{Kind: Transient, Op: op, Status: r.status, Msg: "unexpected answer: " + ex + statusDescription(r)}
+	return &Error{Kind: Transient, Op: op, Status: r.Status, Msg: "unexpected answer: " + ex + statusDescription(r)}
 }
 
 // statusDescription is CXone's icStatusDescription header as a message suffix, or "". CXone often
 // gives its reason there with an empty body (singer-io/tap-nice-incontact
 // tap_nice_incontact/client.py reads it into its 4xx errors for that reason).
 func statusDescription(r response) string {
-	d := destination.ShortText(r.header.Get("icStatusDescription"))
+	d := destination.ShortText(r.Header.Get("icStatusDescription"))
 	if d == "" {
 		return ""
 	}
@@ -69,9 +61,9 @@ func statusDescription(r response) string {
 func statusError(op string, r response) *Error {
 	e := unexpected(op, r)
 	switch {
-	case r.status == http.StatusForbidden || r.status == http.StatusNotFound:
+	case r.Status == http.StatusForbidden || r.Status == http.StatusNotFound:
 		e.Kind = Config
-	case r.status >= 400 && r.status < 500 && r.status != http.StatusRequestTimeout && r.status != 425:
+	case r.Status >= 400 && r.Status < 500 && r.Status != http.StatusRequestTimeout && r.Status != 425:
 		e.Kind = Refused
 	}
 	return e

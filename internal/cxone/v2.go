@@ -75,7 +75,7 @@ func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 		ExpiresIn   int    `json:"expires_in"`
 		IDToken     string `json:"id_token"`
 	}
-	r := response{status: resp.StatusCode, header: resp.Header}
+	r := response{Status: resp.StatusCode, Header: resp.Header}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The token endpoint's own limit: wait, without spending attempts.
@@ -85,11 +85,11 @@ func readToken(hc *http.Client, req *http.Request, vars string) (Token, error) {
 		return Token{}, &Error{Kind: Config, Op: "token", Status: resp.StatusCode,
 			Msg: "CXone refused the credentials; check " + vars}
 	case resp.StatusCode != http.StatusOK:
-		r.body = readSome(resp)
+		r.Body = readSome(resp)
 		return Token{}, unexpected("token", r)
 	}
-	r.body = readSome(resp)
-	if json.Unmarshal(r.body, &body) != nil || body.AccessToken == "" {
+	r.Body = readSome(resp)
+	if json.Unmarshal(r.Body, &body) != nil || body.AccessToken == "" {
 		return Token{}, unexpected("token", r)
 	}
 	ttl := time.Duration(body.ExpiresIn) * time.Second
@@ -159,20 +159,20 @@ func (v *V2) add(ctx context.Context, all []Contact, idx []int, out []error, pro
 			return
 		}
 		switch {
-		case r.status == http.StatusOK || r.status == http.StatusCreated:
+		case r.Status == http.StatusOK || r.Status == http.StatusCreated:
 			probe.Accepted()
 			setAll(out, idx, nil)
 			idx = nil
-		case r.status == http.StatusConflict:
-			in, rest, ok := splitConflicts(r.body, all, idx)
+		case r.Status == http.StatusConflict:
+			in, rest, ok := splitConflicts(r.Body, all, idx)
 			if !ok {
 				setAll(out, idx, unexpected("add", r))
 				return
 			}
 			conflicts = append(conflicts, in...)
 			idx = rest
-		case (r.status == http.StatusBadRequest || r.status == http.StatusUnprocessableEntity ||
-			r.status == http.StatusRequestEntityTooLarge) && len(idx) > 1:
+		case (r.Status == http.StatusBadRequest || r.Status == http.StatusUnprocessableEntity ||
+			r.Status == http.StatusRequestEntityTooLarge) && len(idx) > 1:
 			h := len(idx) / 2
 			v.add(ctx, all, idx[:h], out, probe)
 			v.add(ctx, all, idx[h:], out, probe)
@@ -226,7 +226,7 @@ func (v *V2) upsert(ctx context.Context, c Contact) error {
 	if err != nil {
 		return err
 	}
-	if r.status == http.StatusOK || r.status == http.StatusCreated || r.status == http.StatusNoContent {
+	if r.Status == http.StatusOK || r.Status == http.StatusCreated || r.Status == http.StatusNoContent {
 		return nil
 	}
 	return statusError("upsert", r)
@@ -245,7 +245,7 @@ func (v *V2) Remove(ctx context.Context, contacts []Contact) []error {
 		switch {
 		case err != nil:
 			out[i] = err
-		case r.status == http.StatusNoContent || r.status == http.StatusOK || r.status == http.StatusNotFound:
+		case r.Status == http.StatusNoContent || r.Status == http.StatusOK || r.Status == http.StatusNotFound:
 			probe.Accepted()
 		default:
 			e := statusError("remove", r)
@@ -277,13 +277,13 @@ func (v *V2) Subscribe(ctx context.Context, name, callbackURL string) (string, e
 	if err != nil {
 		return "", err
 	}
-	if r.status != http.StatusOK && r.status != http.StatusCreated {
+	if r.Status != http.StatusOK && r.Status != http.StatusCreated {
 		return "", statusError("subscribe", r)
 	}
 	var ans struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(r.body, &ans) != nil || ans.ID == "" {
+	if json.Unmarshal(r.Body, &ans) != nil || ans.ID == "" {
 		return "", fmt.Errorf("cxone subscribe: %w", errNoJSON)
 	}
 	return ans.ID, nil

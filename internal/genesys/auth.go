@@ -45,17 +45,17 @@ func (c *Client) fetchToken(ctx context.Context) (destination.Token, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	r := response{status: resp.StatusCode, body: body, header: resp.Header}
+	r := response{Status: resp.StatusCode, Body: body, Header: resp.Header}
 	switch {
-	case r.status == http.StatusTooManyRequests:
+	case r.Status == http.StatusTooManyRequests:
 		// The login host's own limit: wait, without spending attempts.
-		return destination.Token{}, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: "token", Status: r.status,
-			RetryAfter: max(destination.RetryAfter(r.header, c.now()), 5*time.Second)}
-	case r.status == http.StatusBadRequest || r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
-		return destination.Token{}, configError("token", r.status, "Genesys Cloud refused the OAuth client; check "+credentialVars+oauthReason(body))
-	case r.status == http.StatusNotFound:
-		return destination.Token{}, configError("token", r.status, "no token endpoint at "+c.login+"; check GENESYS_REGION or GENESYS_LOGIN_URL")
-	case r.status != http.StatusOK:
+		return destination.Token{}, &destination.Error{Kind: destination.RateLimited, Dest: Dest, Op: "token", Status: r.Status,
+			RetryAfter: max(destination.RetryAfter(r.Header, c.now()), 5*time.Second)}
+	case r.Status == http.StatusBadRequest || r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden:
+		return destination.Token{}, configError("token", r.Status, "Genesys Cloud refused the OAuth client; check "+credentialVars+oauthReason(body))
+	case r.Status == http.StatusNotFound:
+		return destination.Token{}, configError("token", r.Status, "no token endpoint at "+c.login+"; check GENESYS_REGION or GENESYS_LOGIN_URL")
+	case r.Status != http.StatusOK:
 		e := unexpected("token", r)
 		return destination.Token{}, e
 	}

@@ -52,10 +52,10 @@ func (c *Client) Campaigns(ctx context.Context) ([]Campaign, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch r.status {
+		switch r.Status {
 		case http.StatusOK:
 		case http.StatusForbidden:
-			return nil, configError("campaigns", r.status, "the OAuth client's role lacks outbound:campaign:view, "+
+			return nil, configError("campaigns", r.Status, "the OAuth client's role lacks outbound:campaign:view, "+
 				"which the check that a campaign uses the list needs"+describe(r))
 		default:
 			return nil, statusError("campaigns", r)
@@ -69,7 +69,7 @@ func (c *Client) Campaigns(ctx context.Context) ([]Campaign, error) {
 			} `json:"entities"`
 			PageCount int `json:"pageCount"`
 		}
-		if json.Unmarshal(r.body, &ans) != nil || ans.Entities == nil {
+		if json.Unmarshal(r.Body, &ans) != nil || ans.Entities == nil {
 			return nil, unexpected("campaigns", r)
 		}
 		for _, e := range *ans.Entities {

@@ -53,7 +53,7 @@ func (c *Client) ListInfo(ctx context.Context) (ListInfo, error) {
 	if err != nil {
 		return ListInfo{}, err
 	}
-	if r.status != http.StatusOK {
+	if r.Status != http.StatusOK {
 		return ListInfo{}, statusError("list", r)
 	}
 	var l struct {
@@ -72,7 +72,7 @@ func (c *Client) ListInfo(ctx context.Context) (ListInfo, error) {
 			Name string `json:"name"`
 		} `json:"division"`
 	}
-	if json.Unmarshal(r.body, &l) != nil || l.ID == "" {
+	if json.Unmarshal(r.Body, &l) != nil || l.ID == "" {
 		return ListInfo{}, unexpected("list", r)
 	}
 	info := ListInfo{ID: l.ID, Name: l.Name, SourceType: l.DncSourceType, ContactMethod: l.ContactMethod, Size: -1,

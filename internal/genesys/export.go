@@ -113,7 +113,7 @@ func (c *Client) readExport(ctx context.Context, u string) (*exportURI, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch r.status {
+	switch r.Status {
 	case http.StatusOK:
 	case http.StatusNotFound, http.StatusBadRequest:
 		return nil, nil // no export (yet)
@@ -121,7 +121,7 @@ func (c *Client) readExport(ctx context.Context, u string) (*exportURI, error) {
 		return nil, statusError("export", r)
 	}
 	var e exportURI
-	if json.Unmarshal(r.body, &e) != nil || e.URI == "" {
+	if json.Unmarshal(r.Body, &e) != nil || e.URI == "" {
 		return nil, unexpected("export", r)
 	}
 	return &e, nil
@@ -132,7 +132,7 @@ func (c *Client) startExport(ctx context.Context, u string) error {
 	if err != nil {
 		return err
 	}
-	if r.status/100 != 2 {
+	if r.Status/100 != 2 {
 		return statusError("export", r)
 	}
 	return nil
@@ -181,7 +181,7 @@ func (c *Client) download(ctx context.Context, link string) ([]string, error) {
 			Msg: "the export's link was refused; it may have expired"}
 	case resp.StatusCode != http.StatusOK:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return nil, statusError("download", response{status: resp.StatusCode, body: b, header: resp.Header})
+		return nil, statusError("download", response{Status: resp.StatusCode, Body: b, Header: resp.Header})
 	}
 	c.c.Pacer().OK(ctx)
 	out, err := parseExport(resp.Body, c.now())

@@ -22,25 +22,19 @@ func newCaller(hc *http.Client, pacer destination.Pacer, timeout time.Duration, 
 		RedirectHint: "set GENESYS_API_URL to the host it redirects to",
 		Unauthorized: func(op string, r httpcall.Response) error {
 			return configError(op, r.Status, "Genesys Cloud refused a fresh token; check GENESYS_REGION (a token "+
-				"works in its own region only) and the OAuth client"+describe(fromCall(r)))
+				"works in its own region only) and the OAuth client"+describe(response(r)))
 		}})}
 }
 
-type response struct {
-	status int
-	body   []byte
-	header http.Header
-}
-
-func fromCall(r httpcall.Response) response {
-	return response{status: r.Status, body: r.Body, header: r.Header}
-}
+// response is the API caller's answer, as every destination's caller gives it, with Genesys's
+// reading of its errors.
+type response httpcall.Response
 
 // do sends one API request. A 429 becomes a RateLimited error after the pacer was told, and a
 // second 401 a Config error; every other status is returned for the operation to interpret.
 func (c caller) do(ctx context.Context, op, method, u string, body any) (response, error) {
 	r, err := c.Do(ctx, op, method, u, body)
-	return fromCall(r), err
+	return response(r), err
 }
 
 // noAnswer is a transport failure: transient, redacted (httpcall.Redact: a download link's query
@@ -60,7 +54,7 @@ type apiError struct {
 
 func (r response) apiError() apiError {
 	var e apiError
-	_ = json.Unmarshal(r.body, &e)
+	_ = json.Unmarshal(r.Body, &e)
 	return e
 }
 
@@ -81,12 +75,12 @@ func describe(r response) string {
 			s += m
 		}
 	default:
-		s = destination.ShortText(string(r.body))
+		s = destination.ShortText(string(r.Body))
 		if s == "" {
 			s = "empty body"
 		}
 	}
-	id := r.header.Get("inin-correlation-id")
+	id := r.Header.Get("inin-correlation-id")
 	if id == "" {
 		id = e.ContextID
 	}
@@ -98,7 +92,7 @@ func describe(r response) string {
 
 // unexpected is an answer the contract does not list: transient, with its description.
 func unexpected(op string, r response) *destination.Error {
-	return &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Status: r.status, Msg: "unexpected answer" + describe(r)}
+	return &destination.Error{Kind: destination.Transient, Dest: Dest, Op: op, Status: r.Status, Msg: "unexpected answer" + describe(r)}
 }
 
 // statusError classifies a status an operation did not expect. 403 and 404 are the deployment's
@@ -106,14 +100,14 @@ func unexpected(op string, r response) *destination.Error {
 // number's fault reaches here; 408, 409 and 425 pass; 5xx and anything else are transient.
 func statusError(op string, r response) *destination.Error {
 	switch {
-	case r.status == http.StatusForbidden:
-		return configError(op, r.status, "the OAuth client's role lacks a permission (outbound:dnc:edit to change the list, "+
+	case r.Status == http.StatusForbidden:
+		return configError(op, r.Status, "the OAuth client's role lacks a permission (outbound:dnc:edit to change the list, "+
 			"outbound:dncList:view to read it, outbound:dnc:view to export it)"+describe(r))
-	case r.status == http.StatusNotFound:
-		return configError(op, r.status, "no DNC list GENESYS_DNC_LIST_ID in this organization; check it and GENESYS_REGION"+describe(r))
-	case r.status == http.StatusRequestTimeout || r.status == http.StatusConflict || r.status == http.StatusTooEarly:
+	case r.Status == http.StatusNotFound:
+		return configError(op, r.Status, "no DNC list GENESYS_DNC_LIST_ID in this organization; check it and GENESYS_REGION"+describe(r))
+	case r.Status == http.StatusRequestTimeout || r.Status == http.StatusConflict || r.Status == http.StatusTooEarly:
 		return unexpected(op, r)
-	case r.status >= 400 && r.status < 500:
+	case r.Status >= 400 && r.Status < 500:
 		e := unexpected(op, r)
 		e.Kind = destination.Config
 		return e

@@ -101,13 +101,13 @@ func TestParseExport(t *testing.T) {
 }
 
 func TestDescribeRedacts(t *testing.T) {
-	r := response{status: 400, header: http.Header{"Inin-Correlation-Id": {"abc-123"}},
-		body: []byte(`{"message":"Value [+14155552671] is not valid for field type [phoneNumber]","code":"invalid.value","status":400}`)}
+	r := response{Status: 400, Header: http.Header{"Inin-Correlation-Id": {"abc-123"}},
+		Body: []byte(`{"message":"Value [+14155552671] is not valid for field type [phoneNumber]","code":"invalid.value","status":400}`)}
 	got := describe(r)
 	if strings.Contains(got, "4155552671") || !strings.Contains(got, "invalid.value") || !strings.Contains(got, "abc-123") {
 		t.Fatalf("describe = %q", got)
 	}
-	html := response{status: 502, body: []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>" + strings.Repeat("x", 500))}
+	html := response{Status: 502, Body: []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>" + strings.Repeat("x", 500))}
 	if got := describe(html); len(got) > 140 || !strings.Contains(got, "502 Bad Gateway") {
 		t.Fatalf("describe of a gateway page = %q", got)
 	}

@@ -221,11 +221,11 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, pr
 		return stopping(err)
 	}
 	switch {
-	case r.status/100 == 2:
+	case r.Status/100 == 2:
 		probe.Accepted()
 		p.setAll(out, nil)
 		return nil
-	case r.status == http.StatusBadRequest || r.status == http.StatusRequestEntityTooLarge || r.status == http.StatusUnprocessableEntity:
+	case r.Status == http.StatusBadRequest || r.Status == http.StatusRequestEntityTooLarge || r.Status == http.StatusUnprocessableEntity:
 	default:
 		err := statusError(op, r)
 		p.setAll(out, err)
@@ -233,7 +233,7 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, pr
 	}
 	code := r.apiError().Code
 	if msg, ok := requestCodes[code]; ok {
-		err := configError(op, r.status, msg+describe(r))
+		err := configError(op, r.Status, msg+describe(r))
 		p.setAll(out, err)
 		return err
 	}
@@ -242,7 +242,7 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, pr
 		// Its codes do not name a number's content unambiguously either ("invalid.value" would read
 		// the same for a format the API stopped taking), so the pusher decides whose fault it is.
 		probe.Refused()
-		p.setAll(out, &destination.Error{Kind: destination.Refused, Dest: Dest, Op: op, Status: r.status, Record: true,
+		p.setAll(out, &destination.Error{Kind: destination.Refused, Dest: Dest, Op: op, Status: r.Status, Record: true,
 			Msg: "Genesys Cloud refused the number" + describe(r)})
 		return nil
 	}
@@ -256,7 +256,7 @@ func (c *Client) send(ctx context.Context, op, u string, p part, out []error, pr
 	if stop := c.send(ctx, op, u, p.sub(h, len(p.numbers)), out, probe); stop != nil {
 		return stop
 	}
-	if allOK(p, out) && (r.status == http.StatusRequestEntityTooLarge || sizeCodes[code]) {
+	if allOK(p, out) && (r.Status == http.StatusRequestEntityTooLarge || sizeCodes[code]) {
 		c.lowerBatch(len(p.numbers) - h) // both halves passed: it was the size
 	}
 	return nil
