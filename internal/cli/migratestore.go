@@ -146,9 +146,10 @@ func moveStore(ctx context.Context, src queue.Store, out movableStore, in restor
 		k := rejectionKey(r.Key, r.ReceivedAt, r.Reason)
 		kept[k] = append(kept[k], r)
 	}
+	var seq queue.Sequencer
 	n.records, err = inBatches(ctx, func(ctx context.Context, fn func(queue.Moved) error) error {
 		return src.Export(ctx, time.Time{}, time.Time{}, func(r queue.AuditRecord) error {
-			m := queue.Moved{Record: r}
+			m := queue.Moved{Record: r, Seq: seq.Next(&r)}
 			if r.Kind == queue.AuditRejected {
 				k := rejectionKey(r.Number, r.ReceivedAt, r.Detail)
 				if rs := kept[k]; len(rs) > 0 {

@@ -223,3 +223,58 @@ func TestMigrateStoreUsage(t *testing.T) {
 		}
 	}
 }
+
+// Two identical records (the same junk posted twice in one millisecond) that fall on either side
+// of a batch boundary both move, and a second run writes neither again: a target must not take the
+// second for the first, which an earlier batch of the same run wrote.
+func TestMigrateStoreAlikeRecordsAcrossBatches(t *testing.T) {
+	for _, to := range migrateTargets {
+		t.Run("embedded-to-"+to.name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			src, err := boltq.Open(filepath.Join(t.TempDir(), "dncsync.db"), boltq.Options{Now: clock,
+				Destinations: queuetest.FixtureDestinations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			dst := to.open(t, clock)
+			defer dst.Close()
+			var rs []queue.Rejection
+			for i := range moveBatch - 1 {
+				raw := "junk-" + itoa(i)
+				rs = append(rs, queue.Rejection{Raw: raw, Body: raw, Reason: "no_digits", Source: "web", ReceivedAt: now})
+			}
+			same := queue.Rejection{Raw: "12", Body: `{"phoneNumber":"12"}`, Reason: "too_short", Source: "web", ReceivedAt: now}
+			rs = append(rs, same, same)
+			if err := src.Reject(ctx, rs...); err != nil {
+				t.Fatal(err)
+			}
+			count := func(s queue.Store) (n int) {
+				if err := s.Export(ctx, time.Time{}, time.Time{}, func(queue.AuditRecord) error { n++; return nil }); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := count(src); n != moveBatch+1 {
+				t.Fatalf("precondition: %d records in the source, want %d (the alike pair across the boundary)", n, moveBatch+1)
+			}
+			first, err := moveStore(ctx, src, src, dst, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.had != 0 || count(dst) != moveBatch+1 {
+				t.Fatalf("first run: %d of %d records taken as there already; the target holds %d", first.had,
+					first.records, count(dst))
+			}
+			again, err := moveStore(ctx, src, src, dst, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.had != again.records || count(dst) != moveBatch+1 {
+				t.Fatalf("second run wrote %d records again; the target holds %d", again.records-again.had, count(dst))
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,12 +18,6 @@ import (
 // action, event id and detail) is not written twice, and states, entries and event ids are set to
 // what they are in the store moved from. The audit log must stay in time order (stamp, seekAt):
 // restore into an empty store, or one that only an earlier run of the same move wrote.
-
-// restoreKey is what tells two records apart when restoring.
-func restoreKey(r *queue.AuditRecord) string {
-	return string(r.Kind) + "\x00" + strconv.FormatInt(r.At.UnixMilli(), 10) + "\x00" + r.Number + "\x00" +
-		r.Destination + "\x00" + string(r.Action) + "\x00" + r.EventID + "\x00" + r.Detail
-}
 
 // RestoreRecords writes recs in order with their own times and returns how many it wrote; the
 // others were here already.
@@ -47,8 +40,7 @@ func (s *Store) RestoreRecords(ctx context.Context, recs []queue.Moved) (int, er
 		for _, m := range recs {
 			r := m.Record
 			r.At = time.UnixMilli(r.At.UnixMilli()).UTC()
-			if k := restoreKey(&r); have[k] > 0 {
-				have[k]--
+			if m.Present(have, queue.RestoreKey(&r)) {
 				continue
 			}
 			wrote++
@@ -125,7 +117,7 @@ func (t *txn) restoredKeys(recs []queue.Moved) (map[string]int, error) {
 		if err != nil {
 			return err
 		}
-		have[restoreKey(&r)]++
+		have[queue.RestoreKey(&r)]++
 		return nil
 	}
 	var lo, hi int64

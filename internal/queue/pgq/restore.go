@@ -67,8 +67,7 @@ func (s *Store) RestoreRecords(ctx context.Context, recs []queue.Moved) (int, er
 				}
 			}
 			k := trailKey(r.Kind, r.At, r.Number, dest, r.Action, r.EventID, r.Detail)
-			if have[k] > 0 {
-				have[k]--
+			if m.Present(have, k) {
 				continue
 			}
 			wrote++

@@ -52,12 +52,6 @@ end
 return aid
 `)
 
-// restoreKey is what tells two records apart when restoring.
-func restoreKey(r *queue.AuditRecord) string {
-	return string(r.Kind) + "\x00" + strconv.FormatInt(ms(r.At), 10) + "\x00" + r.Number + "\x00" + r.Destination +
-		"\x00" + string(r.Action) + "\x00" + r.EventID + "\x00" + r.Detail
-}
-
 // wire is r as the scripts write a record whole ("r").
 func wire(r *queue.AuditRecord) string {
 	b, _ := json.Marshal(wireRecord{K: string(r.Kind), At: ms(r.At), Raw: r.Raw, A: string(r.Action), Src: r.Source,
@@ -78,8 +72,7 @@ func (s *Store) RestoreRecords(ctx context.Context, recs []queue.Moved) (int, er
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, m := range recs {
 			r := m.Record
-			if k := restoreKey(&r); have[k] > 0 {
-				have[k]--
+			if m.Present(have, queue.RestoreKey(&r)) {
 				continue
 			}
 			wrote++
@@ -116,7 +109,7 @@ func (s *Store) restoredKeys(ctx context.Context, recs []queue.Moved) (map[strin
 			if err != nil {
 				return err
 			}
-			have[restoreKey(&r)]++
+			have[queue.RestoreKey(&r)]++
 		}
 		return nil
 	}
