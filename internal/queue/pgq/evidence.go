@@ -129,7 +129,7 @@ func (s *Store) states(ctx context.Context, q querier2, numbers []string) (map[s
 			return rows.Err()
 		})
 	b.Queue(`SELECT number, destination, state, coalesce(confirmed_action, ''), confirmed_occurred_at, confirmed_at,
-		confirmed_expires_at, last_error FROM number_destinations WHERE number = ANY($1)`, numbers).
+		confirmed_expires_at, coalesce(last_error, '') FROM number_destinations WHERE number = ANY($1)`, numbers).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var n, d, st, act string

@@ -48,8 +48,14 @@ func (w *numberRows) queue(b *pgx.Batch) {
 	}
 }
 
-// destRows collects the number_destinations rows to write.
+// destRows collects the number_destinations rows to write: new ones (inserted) and stored ones
+// (updated). The table has no unique key (schema 8): a row is new when load, holding the number's
+// lock, read none, and no other writer can add one before this transaction commits.
 type destRows struct {
+	ins, upd destCols
+}
+
+type destCols struct {
 	number, dest, state, action, lastError []string
 	occurred, at, expires                  []pgtype.Timestamptz
 	seq                                    []pgtype.Int8
@@ -57,36 +63,45 @@ type destRows struct {
 }
 
 func (w *destRows) add(r *destRow) {
-	w.number, w.dest, w.state = append(w.number, r.number), append(w.dest, r.dest), append(w.state, string(r.State))
-	w.action, w.lastError = append(w.action, string(r.ConfirmedAction)), append(w.lastError, esc(r.LastError))
-	w.occurred, w.at = append(w.occurred, ts(r.ConfirmedOccur)), append(w.at, ts(r.ConfirmedAt))
-	w.expires = append(w.expires, ts(r.ConfirmedExpires))
+	c := &w.ins
+	if r.stored {
+		c = &w.upd
+	}
+	c.number, c.dest, c.state = append(c.number, r.number), append(c.dest, r.dest), append(c.state, string(r.State))
+	c.action, c.lastError = append(c.action, string(r.ConfirmedAction)), append(c.lastError, esc(r.LastError))
+	c.occurred, c.at = append(c.occurred, ts(r.ConfirmedOccur)), append(c.at, ts(r.ConfirmedAt))
+	c.expires = append(c.expires, ts(r.ConfirmedExpires))
 	f := &r.fold
-	w.seq = append(w.seq, pgtype.Int8{Int64: f.seq, Valid: f.seq != 0})
-	w.scope, w.consent = append(w.scope, esc(f.scope)), append(w.consent, esc(f.consent))
-	w.purpose, w.policy = append(w.purpose, esc(f.purpose)), append(w.policy, esc(f.policy))
+	c.seq = append(c.seq, pgtype.Int8{Int64: f.seq, Valid: f.seq != 0})
+	c.scope, c.consent = append(c.scope, esc(f.scope)), append(c.consent, esc(f.consent))
+	c.purpose, c.policy = append(c.purpose, esc(f.purpose)), append(c.policy, esc(f.policy))
+}
+
+// destUnnest is the rows of a destCols, NULL where empty: the action, the last error (schema 8) and
+// the folded confirmation's scope (schema 6, as confirmation_log's).
+const destUnnest = `SELECT n, d, s, nullif(a, '') AS a, o, c, e, nullif(l, '') AS l, q, nullif(sc, '') AS sc,
+		nullif(cc, '') AS cc, nullif(pu, '') AS pu, nullif(po, '') AS po
+	  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+		$7::timestamptz[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[])
+		AS u(n, d, s, a, o, c, e, l, q, sc, cc, pu, po)`
+
+func (c *destCols) args() []any {
+	return []any{c.number, c.dest, c.state, c.action, c.occurred, c.at, c.expires, c.lastError, c.seq, c.scope,
+		c.consent, c.purpose, c.policy}
 }
 
 func (w *destRows) queue(b *pgx.Batch) {
-	if len(w.number) == 0 {
-		return
+	if len(w.upd.number) > 0 {
+		b.Queue(`UPDATE number_destinations nd SET state = u.s, confirmed_action = u.a, confirmed_occurred_at = u.o,
+			confirmed_at = u.c, confirmed_expires_at = u.e, last_error = u.l, confirmed_seq = u.q,
+			confirmed_scope = u.sc, confirmed_consent_channel = u.cc, confirmed_purpose = u.pu, confirmed_policy = u.po
+			FROM (`+destUnnest+`) u WHERE nd.number = u.n AND nd.destination = u.d`, w.upd.args()...)
 	}
-	// The folded confirmation's scope columns are NULL when empty (schema 6), as confirmation_log's.
-	b.Queue(`INSERT INTO number_destinations (number, destination, state, confirmed_action, confirmed_occurred_at,
-		confirmed_at, confirmed_expires_at, last_error, confirmed_seq, confirmed_scope, confirmed_consent_channel,
-		confirmed_purpose, confirmed_policy)
-		SELECT n, d, s, nullif(a, ''), o, c, e, l, q, nullif(sc, ''), nullif(cc, ''), nullif(pu, ''), nullif(po, '')
-		  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-			$7::timestamptz[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[])
-			AS u(n, d, s, a, o, c, e, l, q, sc, cc, pu, po)
-		ON CONFLICT (number, destination) DO UPDATE SET state = EXCLUDED.state,
-		confirmed_action = EXCLUDED.confirmed_action, confirmed_occurred_at = EXCLUDED.confirmed_occurred_at,
-		confirmed_at = EXCLUDED.confirmed_at, confirmed_expires_at = EXCLUDED.confirmed_expires_at,
-		last_error = EXCLUDED.last_error, confirmed_seq = EXCLUDED.confirmed_seq,
-		confirmed_scope = EXCLUDED.confirmed_scope, confirmed_consent_channel = EXCLUDED.confirmed_consent_channel,
-		confirmed_purpose = EXCLUDED.confirmed_purpose, confirmed_policy = EXCLUDED.confirmed_policy`,
-		w.number, w.dest, w.state, w.action, w.occurred, w.at, w.expires, w.lastError, w.seq, w.scope, w.consent,
-		w.purpose, w.policy)
+	if len(w.ins.number) > 0 {
+		b.Queue(`INSERT INTO number_destinations (number, destination, state, confirmed_action, confirmed_occurred_at,
+			confirmed_at, confirmed_expires_at, last_error, confirmed_seq, confirmed_scope, confirmed_consent_channel,
+			confirmed_purpose, confirmed_policy) `+destUnnest, w.ins.args()...)
+	}
 }
 
 // queueUpdate is what an upsert of a queue row sets: every column but the key.
@@ -147,7 +162,7 @@ func (w *itemRows) queue(b *pgx.Batch) {
 type recordRows struct {
 	eSeq                                                                   []int64
 	eAt                                                                    []time.Time
-	eNumber, eKind, eAction, eRaw, eSource, eChannel, eReason, eScope, eID []string
+	eNumber, eKind, eAction, eRaw, eSource, eChannel, eReason, eScope, eID []string // eKind, eAction: codes (codes.go)
 	eConsent, ePurpose, ePolicy                                            []string
 	eOccurred, eReceived, eExpires                                         []pgtype.Timestamptz
 	eRepeats                                                               []int32
@@ -167,7 +182,7 @@ func (w *recordRows) add(b *pgx.Batch, rec *record) {
 	case rec.folded: // its destination's row holds it (fold.go)
 	case r.Kind == queue.AuditReceived || r.Kind == queue.AuditStale:
 		w.eSeq, w.eAt, w.eNumber = append(w.eSeq, rec.seq), append(w.eAt, r.At), append(w.eNumber, r.Number)
-		w.eKind, w.eAction = append(w.eKind, string(r.Kind)), append(w.eAction, string(r.Action))
+		w.eKind, w.eAction = append(w.eKind, kindCode(r.Kind)), append(w.eAction, actionCode(r.Action))
 		w.eRaw, w.eSource, w.eChannel = append(w.eRaw, esc(r.Raw)), append(w.eSource, esc(r.Source)), append(w.eChannel, esc(r.Channel))
 		w.eReason, w.eScope, w.eID = append(w.eReason, esc(r.Reason)), append(w.eScope, esc(r.Scope)), append(w.eID, esc(r.EventID))
 		w.eOccurred, w.eReceived = append(w.eOccurred, ts(r.OccurredAt)), append(w.eReceived, ts(r.ReceivedAt))
@@ -188,9 +203,11 @@ func (w *recordRows) queue(b *pgx.Batch) {
 	if len(w.eSeq) > 0 {
 		b.Queue(`INSERT INTO events (seq, at, number, kind, action, raw, source, channel, reason, scope, event_id,
 			occurred_at, received_at, expires_at, repeats, consent_channel, purpose, policy)
-			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+			SELECT s, a, n, k::"char", ac::"char", r, so, ch, re, sc, id, o, rc, e, rp, cc, pu, po
+			  FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
 				$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
-				$14::timestamptz[], $15::int[], $16::text[], $17::text[], $18::text[])`,
+				$14::timestamptz[], $15::int[], $16::text[], $17::text[], $18::text[])
+				AS u(s, a, n, k, ac, r, so, ch, re, sc, id, o, rc, e, rp, cc, pu, po)`,
 			w.eSeq, w.eAt, w.eNumber, w.eKind, w.eAction, w.eRaw, w.eSource, w.eChannel, w.eReason, w.eScope, w.eID,
 			w.eOccurred, w.eReceived, w.eExpires, w.eRepeats, w.eConsent, w.ePurpose, w.ePolicy)
 	}

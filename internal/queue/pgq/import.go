@@ -54,7 +54,7 @@ var eventColumns = []string{"seq", "at", "number", "kind", "action", "raw", "sou
 // copyEvents is the events records collected, as COPY rows.
 func (w *recordRows) copyEvents() pgx.CopyFromSource {
 	return pgx.CopyFromSlice(len(w.eSeq), func(i int) ([]any, error) {
-		return []any{w.eSeq[i], w.eAt[i], w.eNumber[i], w.eKind[i], w.eAction[i], w.eRaw[i], w.eSource[i], w.eChannel[i],
+		return []any{w.eSeq[i], w.eAt[i], w.eNumber[i], qchar(w.eKind[i]), qchar(w.eAction[i]), w.eRaw[i], w.eSource[i], w.eChannel[i],
 			w.eReason[i], w.eScope[i], w.eID[i], w.eOccurred[i], w.eReceived[i], w.eExpires[i], w.eRepeats[i],
 			w.eConsent[i], w.ePurpose[i], w.ePolicy[i]}, nil
 	})

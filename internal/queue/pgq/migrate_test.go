@@ -100,7 +100,7 @@ func TestMigrateFromSchema3(t *testing.T) {
 	}
 	var opts []string
 	if err := db.QueryRow(ctx, `SELECT reloptions FROM pg_class WHERE oid = 'numbers'::regclass`).Scan(&opts); err != nil ||
-		!slices.Contains(opts, "fillfactor=70") {
+		!slices.Contains(opts, "fillfactor=90") {
 		t.Fatalf("numbers' options after the migration: %v %v", opts, err)
 	}
 }

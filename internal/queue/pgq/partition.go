@@ -81,6 +81,16 @@ func (s *Store) monthPartitions(ctx context.Context, table string) ([]string, []
 	return out, months, nil
 }
 
+// newestOf is the SQL for the seq of the newest record of the number named by the SQL expression
+// number (0: none). numbers.newest_seq is the newest of its requests and rejections; a push
+// record does not rewrite the numbers row (schema 8), so its destinations' rows and
+// confirmation_log are asked too: three index probes, at trim time rather than at every confirmation.
+func newestOf(number string) string {
+	return `coalesce(greatest((SELECT nw_n.newest_seq FROM numbers nw_n WHERE nw_n.number = ` + number + `),
+		(SELECT max(nw_d.confirmed_seq) FROM number_destinations nw_d WHERE nw_d.number = ` + number + `),
+		(SELECT max(nw_c.seq) FROM confirmation_log nw_c WHERE nw_c.number = ` + number + `)), 0)`
+}
+
 // TrimAudit removes the records written before cutoff, except each number's newest: whole months
 // by dropping their partitions, the rest row by row. Rejections and ignored words have their own
 // limits (TrimRejections) but ignored words also follow this retention.
@@ -115,8 +125,8 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 		}
 		for {
 			tag, err := s.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE (seq, at) IN (SELECT r.seq, r.at FROM %[1]s r
-				WHERE r.at < $1%[2]s AND NOT EXISTS (SELECT 1 FROM numbers n WHERE n.number = r.number AND n.newest_seq = r.seq)
-				LIMIT $2)`, t, extra), cut, trimBatch)
+				WHERE r.at < $1%[2]s AND r.seq <> %[3]s
+				LIMIT $2)`, t, extra, newestOf("r.number")), cut, trimBatch)
 			if err != nil {
 				return total, unavailable("trim audit", err)
 			}
@@ -131,7 +141,7 @@ func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE number_destinations d SET confirmed_seq = NULL, confirmed_scope = NULL,
 		confirmed_consent_channel = NULL, confirmed_purpose = NULL, confirmed_policy = NULL
 		WHERE d.confirmed_seq IS NOT NULL AND d.confirmed_at < $1
-		AND NOT EXISTS (SELECT 1 FROM numbers n WHERE n.number = d.number AND n.newest_seq = d.confirmed_seq)`, cut)
+		AND d.confirmed_seq <> `+newestOf("d.number"), cut)
 	if err != nil {
 		return total, unavailable("trim audit", err)
 	}
@@ -149,7 +159,7 @@ func (s *Store) dropMonth(ctx context.Context, table, name string) (int, error) 
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE keep ON COMMIT DROP AS SELECT r.* FROM `+name+` r
-			JOIN numbers n ON n.number = r.number AND n.newest_seq = r.seq`); err != nil {
+			WHERE r.seq = `+newestOf("r.number")); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `ALTER TABLE `+table+` DETACH PARTITION `+name); err != nil {

@@ -158,7 +158,7 @@ func (u *uow) load(ctx context.Context, numbers []string, ids [][2]string) error
 		return rows.Err()
 	})
 	b.Queue(`SELECT nd.number, nd.destination, nd.state, coalesce(nd.confirmed_action, ''), nd.confirmed_occurred_at,
-		nd.confirmed_at, nd.confirmed_expires_at, nd.last_error, coalesce(nd.confirmed_seq, 0), coalesce(nd.confirmed_scope, ''),
+		nd.confirmed_at, nd.confirmed_expires_at, coalesce(nd.last_error, ''), coalesce(nd.confirmed_seq, 0), coalesce(nd.confirmed_scope, ''),
 		coalesce(nd.confirmed_consent_channel, ''), coalesce(nd.confirmed_purpose, ''), coalesce(nd.confirmed_policy, '')
 		FROM unnest($1::text[]) AS n(n)
 		CROSS JOIN LATERAL (SELECT * FROM number_destinations nd WHERE nd.number = n.n OFFSET 0) nd`, ns).Query(func(rows pgx.Rows) error {
@@ -292,8 +292,9 @@ func (u *uow) destRecord(d, number string, rec queue.AuditRecord, change func(*q
 	ds := u.destState(d, number)
 	change(&ds.DestState)
 	ds.dirty = true
-	if d == u.s.dests[0].name {
-		n := u.num(number)
+	// The primary's state is its number_destinations row's; the numbers row is not rewritten for it
+	// (schema 8: a confirmation leaves numbers alone), unless this transaction creates the row.
+	if n := u.num(number); d == u.s.dests[0].name && n.created {
 		n.state, n.dirty = ds.State, true
 	}
 	u.record(&record{AuditRecord: rec, dest: d})
@@ -355,8 +356,13 @@ func (u *uow) flush(ctx context.Context) error {
 		}
 		for i, rec := range u.recs {
 			rec.seq = seqs[i]
-			if rec.Number != "" {
-				n := u.num(rec.Number)
+			// A push record (its destination's) leaves an existing numbers row as it is: retention
+			// finds a number's newest record at trim time (partition.go), and a confirmation costs
+			// no new version of the row (schema 8).
+			if rec.Number == "" {
+				continue
+			}
+			if n := u.num(rec.Number); rec.dest == "" || n.created {
 				n.newest, n.dirty = rec.seq, true
 			}
 		}
