@@ -43,12 +43,24 @@ type Store struct {
 const StoreFile = "dncsync.db"
 
 // ErrStoreLocked is returned by OpenStore for an embedded store another process holds (a running
-// serve): the command must go through the service instead (--server).
+// serve, or for a writer a reading command), and by OpenStoreReadOnly for one a writer holds: the
+// command must go through the service instead (--server).
 var ErrStoreLocked = errors.New("the embedded store is held by another dncsync process")
 
 // OpenStore opens the store the settings name: PostgreSQL with DATABASE_URL, Redis with REDIS_URL,
 // else the embedded one in DNCSYNC_DATA_DIR.
-func OpenStore(c *Config) (*Store, error) {
+func OpenStore(c *Config) (*Store, error) { return openStore(c, false) }
+
+// OpenStoreReadOnly opens the store as OpenStore does for a command that only reads (status,
+// lookup, audit export, rejected list, dlq list, scrub). PostgreSQL and Redis open as for any
+// other; the embedded store opens read-only (boltq.Options.ReadOnly): under a shared lock beside
+// other readers, creating and upgrading nothing, every write refused with boltq.ErrNeedsWrite.
+// While serve (or another writer) holds the file it fails after a second with ErrStoreLocked, as
+// OpenStore does: bbolt's lock keeps a reader and a writer apart, so a reader goes through the
+// service (--server) while it runs.
+func OpenStoreReadOnly(c *Config) (*Store, error) { return openStore(c, true) }
+
+func openStore(c *Config, readOnly bool) (*Store, error) {
 	dests := c.Destinations()
 	// Each event goes to the destinations its scope reaches (routing).
 	lanes, err := c.Lanes()
@@ -90,14 +102,18 @@ func OpenStore(c *Config) (*Store, error) {
 			durability: rs.DurabilityWarnings}, nil
 	}
 	bs, err := boltq.Open(filepath.Join(c.DataDir, StoreFile), boltq.Options{EventIDTTL: c.EventIDTTL,
-		MaxLostLeases: c.MaxLostLeases, Destinations: dests, Rejections: c.RejectionLimits()})
+		MaxLostLeases: c.MaxLostLeases, Destinations: dests, Rejections: c.RejectionLimits(), ReadOnly: readOnly})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %w", ErrStoreLocked, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: routing{Store: bs, lanes: lanes}, Name: "embedded in " + c.DataDir, Embedded: true}, nil
+	name := "embedded in " + c.DataDir
+	if readOnly {
+		name += " (read-only)"
+	}
+	return &Store{Store: routing{Store: bs, lanes: lanes}, Name: name, Embedded: true}, nil
 }
 
 // Limiter is the limiter destination name's pacer shares with every replica; nil: its own.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -17,7 +18,8 @@ func cmdAudit(ctx context.Context, o cmdIO, args []string) error {
 	}
 	e := newEnv(o, "audit export", usage, app.GroupStore, "DNCSYNC_DESTINATIONS")
 	e.about = "Streams the audit records written in [--since, --until) to stdout, in the order written.\n" +
-		"It reads the store directly: stop serve first on the embedded store."
+		"It reads the store directly; the embedded store opens read-only, beside other readers but not beside serve:\n" +
+		"stop serve first."
 	since := e.fs.String("since", "", "RFC 3339 time or a duration ago such as 720h; default: the beginning")
 	until := e.fs.String("until", "", "RFC 3339 time (exclusive); default: now")
 	format := e.fs.String("format", "jsonl", "jsonl or csv")
@@ -38,9 +40,12 @@ func cmdAudit(ctx context.Context, o cmdIO, args []string) error {
 	if _, err := ops.NewWriter(io.Discard, *format); err != nil { // the format, checked before the store opens
 		return usageErr("%w", err)
 	}
-	store, err := app.OpenStore(e.cfg)
+	store, err := app.OpenStoreReadOnly(e.cfg)
+	if errors.Is(err, app.ErrStoreLocked) {
+		return fmt.Errorf("%w (stop serve to export the embedded store: it has no --server way)", err)
+	}
 	if err != nil {
-		return fmt.Errorf("%w (stop serve to export the embedded store, or export from Redis)", err)
+		return err
 	}
 	defer store.Close()
 	return (&ops.Ops{Store: store}).Export(ctx, from, to, *format, e.stdout)

@@ -42,7 +42,7 @@ func dlqList(ctx context.Context, o cmdIO, args []string) error {
 	if *f.server != "" {
 		dl, err = f.client().DeadLetters(ctx, *limit)
 	} else {
-		err = f.withOps(func(o *ops.Ops) (err error) { dl, err = o.DeadLetters(ctx, *f.dest, *limit); return err })
+		err = f.withReadOps(func(o *ops.Ops) (err error) { dl, err = o.DeadLetters(ctx, *f.dest, *limit); return err })
 	}
 	if err != nil {
 		return err

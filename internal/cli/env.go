@@ -97,10 +97,19 @@ func (e *env) check() error { return e.set.Err() }
 // openStore opens the store for a command run beside the service, refusing one the service runs
 // with other destinations. The embedded store takes a file lock: while serve runs, the command
 // must go through the service.
-func (e *env) openStore() (*app.Store, error) {
-	s, err := app.OpenStore(e.cfg)
-	if err != nil {
+func (e *env) openStore() (*app.Store, error) { return e.open(app.OpenStore) }
+
+// openStoreReadOnly is openStore for a command that only reads: the embedded store opens
+// read-only (app.OpenStoreReadOnly), beside other readers; still not beside serve.
+func (e *env) openStoreReadOnly() (*app.Store, error) { return e.open(app.OpenStoreReadOnly) }
+
+func (e *env) open(open func(*app.Config) (*app.Store, error)) (*app.Store, error) {
+	s, err := open(e.cfg)
+	if errors.Is(err, app.ErrStoreLocked) {
 		return nil, fmt.Errorf("%w (while serve runs on the embedded store, use --server)", err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := s.SameDestinations(e.cfg.Destinations()); err != nil {
 		s.Close()

@@ -37,7 +37,7 @@ func cmdLookup(ctx context.Context, o cmdIO, args []string) error {
 	if *server != "" {
 		ans, err = adminapi.Client{Base: *server, Token: e.cfg.AdminToken}.Number(ctx, e.fs.Arg(0), page)
 	} else {
-		store, oerr := e.openStore()
+		store, oerr := e.openStoreReadOnly()
 		if oerr != nil {
 			return exit(2, oerr)
 		}

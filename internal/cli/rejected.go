@@ -32,7 +32,7 @@ func cmdRejected(ctx context.Context, o cmdIO, args []string) error {
 	if *f.server != "" {
 		rs, err = f.client().Rejections(ctx, since, *limit)
 	} else {
-		err = f.withOps(func(o *ops.Ops) (err error) { rs, err = o.Rejections(ctx, since, *limit); return err })
+		err = f.withReadOps(func(o *ops.Ops) (err error) { rs, err = o.Rejections(ctx, since, *limit); return err })
 	}
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func cmdScrub(ctx context.Context, o cmdIO, args []string) error {
 			return c.Eligibility(ctx, numbers, q)
 		}
 	} else {
-		store, err := e.openStore()
+		store, err := e.openStoreReadOnly()
 		if err != nil {
 			return err
 		}

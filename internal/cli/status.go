@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dncsync/dncsync/internal/adminapi"
+	"github.com/dncsync/dncsync/internal/app"
 	"github.com/dncsync/dncsync/internal/ops"
 	"github.com/dncsync/dncsync/internal/queue"
 )
@@ -56,8 +57,13 @@ func (f *opFlags) client() adminapi.Client {
 }
 
 // withOps runs fn on the operator's actions over the store, opened beside the service.
-func (f *opFlags) withOps(fn func(*ops.Ops) error) error {
-	store, err := f.openStore()
+func (f *opFlags) withOps(fn func(*ops.Ops) error) error { return f.on(f.openStore, fn) }
+
+// withReadOps is withOps for actions that only read: the embedded store opens read-only.
+func (f *opFlags) withReadOps(fn func(*ops.Ops) error) error { return f.on(f.openStoreReadOnly, fn) }
+
+func (f *opFlags) on(open func() (*app.Store, error), fn func(*ops.Ops) error) error {
+	store, err := open()
 	if err != nil {
 		return err
 	}
@@ -88,7 +94,7 @@ func cmdStatus(ctx context.Context, o cmdIO, args []string) error {
 	if *f.server != "" {
 		st, err = f.client().Status(ctx)
 	} else {
-		err = f.withOps(func(o *ops.Ops) (err error) { st, err = o.Status(ctx, *f.dest); return err })
+		err = f.withReadOps(func(o *ops.Ops) (err error) { st, err = o.Status(ctx, *f.dest); return err })
 	}
 	if err != nil {
 		return exit(exitNoStatus, err)

@@ -17,6 +17,9 @@ import (
 // number's state and an AuditConfirmed record of what was pushed (with the occurredAt of the latest
 // event it answers).
 func (s *Store) Ack(ctx context.Context, items []queue.Item) error {
+	if err := s.writable("ack"); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: ack: %w", err)
 	}
@@ -81,6 +84,9 @@ func (s *Store) Snooze(ctx context.Context, item queue.Item, delay time.Duration
 }
 
 func (s *Store) requeue(ctx context.Context, op string, item queue.Item, delay time.Duration, errMsg string, spend bool) error {
+	if err := s.writable(op); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: %s: %w", op, err)
 	}
@@ -114,6 +120,9 @@ func (s *Store) requeue(ctx context.Context, op string, item queue.Item, delay t
 // An entry whose Version changed since the claim is not dead: what failed is no longer what it asks
 // for, so it goes back to ready at its place in line with fresh attempts (an AuditFailed record).
 func (s *Store) DeadLetter(ctx context.Context, item queue.Item, errMsg string) error {
+	if err := s.writable("dead letter"); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: dead letter: %w", err)
 	}

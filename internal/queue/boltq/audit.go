@@ -453,6 +453,9 @@ const trimBatch = 2000
 // number's newest during the trim is left for the next one. removed counts what committed, also
 // when a later transaction fails.
 func (s *Store) TrimAudit(ctx context.Context, cutoff time.Time) (int, error) {
+	if err := s.writable("trim audit"); err != nil {
+		return 0, err
+	}
 	cut := ms(cutoff)
 	var next, end uint64 // the sequence to go on from; the last one to look at
 	started := false

@@ -14,6 +14,9 @@ import (
 // Claim leases up to limit entries due at or before now, earliest due first, until now+lease.
 // bbolt runs one writer at a time, so concurrent claims never hand out the same entry.
 func (s *Store) Claim(ctx context.Context, limit int, lease time.Duration) ([]queue.Item, error) {
+	if err := s.writable("claim"); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltq: claim: %w", err)
 	}

@@ -77,7 +77,7 @@ func (s *Store) Dest(name string) (queue.Store, error) {
 	for _, d := range s.dests {
 		if d.name == name {
 			v := &Store{db: s.db, ttl: s.ttl, now: s.now, d: d, dests: s.dests, stalled: s.stalled,
-				rejLimits: s.rejLimits, usage: s.usage}
+				rejLimits: s.rejLimits, usage: s.usage, readOnly: s.readOnly}
 			return v, nil
 		}
 	}
@@ -193,6 +193,9 @@ var (
 
 // RecordDestinations stores the destination list in the meta bucket.
 func (s *Store) RecordDestinations(ctx context.Context) error {
+	if err := s.writable("record destinations"); err != nil {
+		return err
+	}
 	v := []byte(strings.Join(s.Destinations(), ","))
 	if err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(keyDestinations, v) }); err != nil {
 		return unavailable("record destinations", err)

@@ -50,6 +50,9 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]queue.DeadLetter,
 
 // RedriveNumbers re-queues the named dead letters in one transaction.
 func (s *Store) RedriveNumbers(ctx context.Context, numbers []string) ([]string, error) {
+	if err := s.writable("redrive numbers"); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltq: redrive numbers: %w", err)
 	}
@@ -78,6 +81,9 @@ func (s *Store) RedriveNumbers(ctx context.Context, numbers []string) ([]string,
 // DropDead removes the named dead letters in one transaction, each with an AuditDropped record
 // carrying reason; the number's state becomes dropped and keeps its last error.
 func (s *Store) DropDead(ctx context.Context, numbers []string, reason string) ([]string, error) {
+	if err := s.writable("drop dead"); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, fmt.Errorf("boltq: drop: %w", queue.ErrNoReason)
 	}

@@ -15,6 +15,9 @@ const maxNumberLen = 64
 // Enqueue records events in one transaction, each with its audit record: all or none. It goes
 // through db.Batch so that concurrent webhook handlers share one commit and one fsync.
 func (s *Store) Enqueue(ctx context.Context, events []queue.Event) ([]queue.EnqueueStatus, error) {
+	if err := s.writable("enqueue"); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("boltq: enqueue: %w", err)
 	}

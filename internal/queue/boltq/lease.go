@@ -12,6 +12,9 @@ import (
 // Extend moves the deadline of the leases still held under their tokens to now+lease, in one
 // transaction. Entries recovered meanwhile (and perhaps claimed by another pusher) are left alone.
 func (s *Store) Extend(ctx context.Context, items []queue.Item, lease time.Duration) (int, error) {
+	if err := s.writable("extend"); err != nil {
+		return 0, err
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("boltq: extend: %w", err)
 	}

@@ -22,6 +22,9 @@ const errLeaseExpired = "lease expired: the pusher holding it stopped answering"
 // while rounds come back full, are separate small transactions so that enqueues get the writer
 // lock in between. If a later round fails, the recovery is already committed: n is still right.
 func (s *Store) Recover(ctx context.Context, maxLost int) (int, error) {
+	if err := s.writable("recover"); err != nil {
+		return 0, err
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("boltq: recover: %w", err)
 	}

@@ -16,6 +16,9 @@ const redriveDetail = "dead letter re-queued by an operator"
 
 // Redrive returns up to max dead entries to ready, due now, with fresh attempts.
 func (s *Store) Redrive(ctx context.Context, max int) (int, error) {
+	if err := s.writable("redrive"); err != nil {
+		return 0, err
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("boltq: redrive: %w", err)
 	}

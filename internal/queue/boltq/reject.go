@@ -73,6 +73,9 @@ const shedPerWrite = 64
 // arrival order, held to the store's rejection limits. A flood of bad input arrives as concurrently
 // as good input, so it shares commits through db.Batch.
 func (s *Store) Reject(ctx context.Context, rs ...queue.Rejection) error {
+	if err := s.writable("reject"); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: reject: %w", err)
 	}
@@ -234,6 +237,9 @@ func (t *txn) forgetRecord(key string, seq uint64) error {
 // TrimRejections drops the rejections received before cutoff and the oldest past the cap, from
 // the front, in transactions of at most trimBatch.
 func (s *Store) TrimRejections(ctx context.Context, cutoff time.Time) (int, error) {
+	if err := s.writable("trim rejections"); err != nil {
+		return 0, err
+	}
 	var cut int64 // 0: no cutoff (the cap only), as redisq reads a zero time
 	if !cutoff.IsZero() {
 		cut = max(ms(cutoff), 1)

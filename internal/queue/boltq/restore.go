@@ -22,6 +22,9 @@ import (
 // RestoreRecords writes recs in order with their own times and returns how many it wrote; the
 // others were here already.
 func (s *Store) RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error) {
+	if err := s.writable("restore records"); err != nil {
+		return 0, err
+	}
 	if len(recs) == 0 {
 		return 0, nil
 	}
@@ -180,6 +183,9 @@ func (t *txn) restoredKeys(recs []queue.Moved) (map[string]int, error) {
 // RestoreStates sets each number's standing (first and last receipt, and what each destination
 // confirmed) to what the store moved from says.
 func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) error {
+	if err := s.writable("restore states"); err != nil {
+		return err
+	}
 	err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error {
 		t := s.begin(tx)
 		for _, in := range states {
@@ -241,6 +247,9 @@ var entryStates = map[queue.EntryStatus]state{queue.EntryReady: stateReady, queu
 // dead with their error, at their place in line with their attempts and lost leases; one still
 // leased keeps its lease until the deadline, after which Recover returns it to ready.
 func (s *Store) RestoreEntries(ctx context.Context, entries []queue.Entry) error {
+	if err := s.writable("restore entries"); err != nil {
+		return err
+	}
 	err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error {
 		t := s.begin(tx)
 		for _, e := range entries {
@@ -276,6 +285,9 @@ func (t *txn) drop(number string) error {
 // RemoveEntries takes entries out of their destinations' queues without a record: those a run of
 // migrate-store finds here that the store moved from no longer holds.
 func (s *Store) RemoveEntries(ctx context.Context, entries []queue.Entry) error {
+	if err := s.writable("remove entries"); err != nil {
+		return err
+	}
 	err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error {
 		t := s.begin(tx)
 		for _, e := range entries {
@@ -295,6 +307,9 @@ func (s *Store) RemoveEntries(ctx context.Context, entries []queue.Entry) error 
 
 // RestoreEventIDs remembers event ids until their own expiry; those expired are left out.
 func (s *Store) RestoreEventIDs(ctx context.Context, ids []queue.EventID) error {
+	if err := s.writable("restore event ids"); err != nil {
+		return err
+	}
 	now := s.now().UnixMilli()
 	err := s.write(ctx, s.db.Update, func(tx *bolt.Tx) error {
 		t := s.begin(tx)
@@ -326,6 +341,9 @@ func (s *Store) RestoreEventIDs(ctx context.Context, ids []queue.EventID) error 
 
 // RestoreLastConfirmed sets when destination dest last confirmed a push.
 func (s *Store) RestoreLastConfirmed(ctx context.Context, dest string, at time.Time) error {
+	if err := s.writable("restore last confirmed"); err != nil {
+		return err
+	}
 	d := s.destNamed(dest)
 	if at.IsZero() || d == nil {
 		return nil

@@ -19,6 +19,9 @@ var _ queue.Sessions = (*Store)(nil)
 // RevokeSession records id as ended until until, and forgets the records whose time has passed
 // (sign-outs are rare: the bucket stays small).
 func (s *Store) RevokeSession(ctx context.Context, id string, until time.Time) error {
+	if err := s.writable("revoke session"); err != nil {
+		return err
+	}
 	now := ms(s.now())
 	if ms(until) <= now {
 		return nil

@@ -34,6 +34,9 @@ type Options struct {
 	// Usage reports the bytes used and the limit that Rejections.MaxFill compares, for tests;
 	// default: the filesystem's (usage).
 	Usage func() (used, limit uint64, err error)
+	// ReadOnly opens an existing file for reading only, under a shared lock beside other readers
+	// (readonly.go): nothing is created, upgraded or reclaimed, and writes return ErrNeedsWrite.
+	ReadOnly bool
 }
 
 const (
@@ -72,6 +75,7 @@ type Store struct {
 
 	rejLimits queue.RejectionLimits
 	usage     func() (used, limit uint64, err error)
+	readOnly  bool // Options.ReadOnly
 }
 
 // maxStalled bounds the writes left waiting on a hung disk: past it, writes fail at once instead
@@ -112,6 +116,13 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	dir := filepath.Dir(path)
+	if opts.ReadOnly {
+		db, err := openReadOnly(path, dests)
+		if err != nil {
+			return nil, err
+		}
+		return newStore(db, dir, dests, opts), nil
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("boltq: create data dir: %w", err)
 	}
@@ -138,8 +149,18 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltq: open %s: upgrade to layout %d: %w", path, format, err)
 	}
+	s := newStore(db, dir, dests, opts)
+	if err := s.reclaimOrphans(opts.MaxLostLeases); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// newStore is the Store on db, opened as opts say, with their defaults.
+func newStore(db *bolt.DB, dir string, dests []*destBuckets, opts Options) *Store {
 	s := &Store{db: db, ttl: opts.EventIDTTL, now: opts.Now, stalled: new(atomic.Int64), d: dests[0], dests: dests,
-		rejLimits: opts.Rejections.OrDefaults(), usage: opts.Usage}
+		rejLimits: opts.Rejections.OrDefaults(), usage: opts.Usage, readOnly: opts.ReadOnly}
 	if s.usage == nil {
 		s.usage = func() (uint64, uint64, error) { return usage(dir) }
 	}
@@ -149,16 +170,16 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.reclaimOrphans(opts.MaxLostLeases); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
-	}
-	return s, nil
+	return s
 }
 
 // Ping checks that the store can commit: it writes and syncs a small probe record, so a full,
-// frozen or failing disk reports as unavailable (readiness), not only a closed file.
+// frozen or failing disk reports as unavailable (readiness), not only a closed file. A read-only
+// Store cannot (ErrNeedsWrite).
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writable("ping"); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltq: ping: %w", err)
 	}
@@ -186,6 +207,9 @@ func (s *Store) Close() error {
 // unavailable wraps a storage failure so that callers answer "try again later": a closed
 // store, a full disk or a failed fsync all mean the change was not made.
 func unavailable(op string, err error) error {
+	if errors.Is(err, berrors.ErrDatabaseReadOnly) { // a write that missed its writable check
+		return fmt.Errorf("boltq: %s: %w: %w", op, ErrNeedsWrite, err)
+	}
 	return fmt.Errorf("boltq: %s: %w: %w", op, queue.ErrUnavailable, err)
 }
 
