@@ -46,6 +46,7 @@ type Pacer struct {
 	prevUntil  time.Time       // the end of the pause of the episode before it, as last read
 	guarded    time.Time       // when a 429 last had its limit raised by guard (this process's clock)
 	taken      taken           // this process's recent grants' spacings, for a 429 (tookFloor)
+	joined     time.Time       // the start of a busy period aligned with the shared pace (join); zero: none
 
 	waiting sync.Mutex
 	waiters int
@@ -111,6 +112,7 @@ const limiterCall = 2 * time.Second
 func (p *Pacer) Wait(ctx context.Context) error {
 	p.enter()
 	defer p.leave()
+	p.join(ctx)
 	trouble := 0
 	for {
 		if err := sleepUntil(ctx, p.pausedLocally()); err != nil {
@@ -135,7 +137,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.mu.Lock()
 		p.observe(st)
 		if wait == 0 {
-			p.busy = p.busyAt(st.Granted)
+			p.busy, p.joined = p.busyAt(st.Granted), time.Time{}
 			if !st.Prev.IsZero() {
 				// Keep up with a replica further on its climb (alignBusy).
 				p.busy = p.pace.alignBusy(p.busy, st.Granted, shortest(st.Granted.Sub(st.Prev), st.Spaced))
@@ -223,6 +225,9 @@ func shortest(a, b time.Duration) time.Duration {
 // held.
 func (p *Pacer) busyAt(now time.Time) time.Time {
 	if now.IsZero() || p.busy.IsZero() || p.grantedAt.IsZero() || now.Sub(p.grantedAt) > idleRestart {
+		if !p.joined.IsZero() && p.joined.Before(now) {
+			return p.joined // a busy period that joins the others' pace (join)
+		}
 		return now
 	}
 	return p.busy
