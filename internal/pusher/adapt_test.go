@@ -13,19 +13,21 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-6*max(1, math.Abs(b)) }
 
 func TestPaceUnderTheCeiling(t *testing.T) {
 	c := pace{ceiling: 1200, headroom: 0.03}
-	if r := c.rate(queue.PaceState{}); !near(r, 1164) {
+	if r := c.rate(queue.PaceState{}, false); !near(r, 1164) {
 		t.Fatalf("never throttled: %v, want 3%% under the ceiling", r)
 	}
 	// Long after a 429 at a rate above the ceiling, probing stops at the ceiling's pace.
 	t0 := time.Unix(1_700_000_000, 0)
 	st := queue.PaceState{Limit: 5000, Since: t0, Until: t0.Add(time.Second), Now: t0.Add(time.Hour)}
-	if r := c.rate(st); !near(r, 1164) {
+	if r := c.rate(st, false); !near(r, 1164) {
 		t.Fatalf("an hour after a 429 above the ceiling: %v", r)
 	}
 }
 
-// After a 429 at rate W the pace restarts at beta*W once the pause ends, climbs to the plateau just
-// under W within restore, holds it, and then probes above it ever faster, up to the ceiling.
+// After a 429 at rate W under the top the pace resumes at the plateau just under W as the pause
+// ends, holds it, and then probes above it ever faster, up to the ceiling. A 429 that came again
+// soon after the previous episode restarts at beta*W instead and climbs to the plateau within
+// restore.
 func TestPaceAfterA429(t *testing.T) {
 	c := pace{ceiling: 1200, headroom: 0.03}
 	t0 := time.Unix(1_700_000_000, 0)
@@ -34,54 +36,57 @@ func TestPaceAfterA429(t *testing.T) {
 		return queue.PaceState{Limit: 1000, Since: t0, Until: end, Now: end.Add(at)}
 	}
 	plateau := 970.0
-	if r := c.rate(st(-500 * time.Millisecond)); !near(r, 700) {
-		t.Fatalf("during the pause: %v, want beta of the throttled rate", r)
+	for _, at := range []time.Duration{-500 * time.Millisecond, 0, restore / 2, restore, restore + hold/2, restore + hold} {
+		if r := c.rate(st(at), false); !near(r, plateau) {
+			t.Fatalf("at %v from the pause's end: %v, want the plateau %v at once", at, r, plateau)
+		}
 	}
-	if r := c.rate(st(0)); !near(r, 700) {
-		t.Fatalf("as the pause ends: %v, want 700", r)
+	if r := c.rate(st(-500*time.Millisecond), true); !near(r, 700) {
+		t.Fatalf("again, during the pause: %v, want beta of the throttled rate", r)
+	}
+	if r := c.rate(st(0), true); !near(r, 700) {
+		t.Fatalf("again, as the pause ends: %v, want 700", r)
 	}
 	prev := 700.0
 	for at := 100 * time.Millisecond; at < restore; at += 100 * time.Millisecond {
-		r := c.rate(st(at))
+		r := c.rate(st(at), true)
 		if r <= prev || r > plateau {
-			t.Fatalf("climb at %v: %v after %v, want rising up to %v", at, r, prev, plateau)
+			t.Fatalf("again, climb at %v: %v after %v, want rising up to %v", at, r, prev, plateau)
 		}
 		prev = r
 	}
-	for _, at := range []time.Duration{restore, restore + hold/2, restore + hold} {
-		if r := c.rate(st(at)); !near(r, plateau) {
-			t.Fatalf("hold at %v: %v, want the plateau %v", at, r, plateau)
-		}
+	if r := c.rate(st(restore), true); !near(r, plateau) {
+		t.Fatalf("again, after restore: %v, want the plateau %v", r, plateau)
 	}
-	if r := c.rate(st(restore + hold + probe)); !near(r, plateau*1.1) {
+	if r := c.rate(st(restore+hold+probe), false); !near(r, plateau*1.1) {
 		t.Fatalf("after probing for %v: %v, want 10%% over the plateau", probe, r)
 	}
-	if r := c.rate(st(restore + hold + 10*probe)); !near(r, 1164) {
+	if r := c.rate(st(restore+hold+10*probe), false); !near(r, 1164) {
 		t.Fatalf("probing long: %v, want the ceiling's pace", r)
 	}
 	// A 429 at the top of the pace keeps the plateau at the top: the climb restarts, and meets the
 	// limit under the top if there is one.
 	atTop := queue.PaceState{Limit: 1164, Since: t0, Until: end, Now: end.Add(restore + hold/2)}
-	if r := c.rate(atTop); !near(r, 1164) {
+	if r := c.rate(atTop, false); !near(r, 1164) {
 		t.Fatalf("plateau after a 429 at the top: %v", r)
 	}
 	atTop.Now = end
-	if r := c.rate(atTop); !near(r, 1164*beta) {
+	if r := c.rate(atTop, false); !near(r, 1164*beta) {
 		t.Fatalf("restart after a 429 at the top: %v", r)
 	}
 	// A limit far under the ceiling: the plateau is under it, never over.
 	low := queue.PaceState{Limit: 100, Since: t0, Until: end, Now: end.Add(restore + hold/2)}
-	if r := c.rate(low); !near(r, 97) {
+	if r := c.rate(low, false); !near(r, 97) {
 		t.Fatalf("plateau under a low limit: %v", r)
 	}
 	// The same state gives the same rate: replicas sharing a limiter agree.
-	if a, b := c.rate(st(1234*time.Millisecond)), c.rate(st(1234*time.Millisecond)); a != b {
+	if a, b := c.rate(st(1234*time.Millisecond), false), c.rate(st(1234*time.Millisecond), false); a != b {
 		t.Fatalf("%v != %v", a, b)
 	}
 	if d := interval(1200); d != 50*time.Millisecond {
 		t.Fatalf("interval(1200) = %v", d)
 	}
-	if r := (pace{ceiling: 0.5, headroom: 0.03}).rate(queue.PaceState{}); r != floorRPM {
+	if r := (pace{ceiling: 0.5, headroom: 0.03}).rate(queue.PaceState{}, false); r != floorRPM {
 		t.Fatalf("a ceiling under the floor: %v", r)
 	}
 }
@@ -169,27 +174,35 @@ func TestSlowStart(t *testing.T) {
 	c := pace{ceiling: 1200, headroom: 0.03}
 	t0 := time.Unix(1_700_000_000, 0)
 	at := func(d time.Duration) queue.PaceState { return queue.PaceState{Now: t0.Add(d)} }
-	if r := c.slowStart(at(0), t0); !near(r, 1200*beta) {
+	if r := c.slowStart(at(0), t0, false); !near(r, 1200*beta) {
 		t.Fatalf("as a busy period begins: %v, want beta of the ceiling", r)
 	}
 	prev := 1200 * beta
 	for d := 100 * time.Millisecond; d < rampUp; d += 100 * time.Millisecond {
-		r := c.slowStart(at(d), t0)
+		r := c.slowStart(at(d), t0, false)
 		if r <= prev || r > 1164 {
 			t.Fatalf("climb at %v: %v after %v", d, r, prev)
 		}
 		prev = r
 	}
-	if r := c.slowStart(at(rampUp), t0); !near(r, 1164) {
+	if r := c.slowStart(at(rampUp), t0, false); !near(r, 1164) {
 		t.Fatalf("after rampUp: %v, want the top", r)
 	}
-	if r := c.slowStart(at(time.Hour), time.Time{}); !near(r, 1164) {
+	if r := c.slowStart(at(time.Hour), time.Time{}, false); !near(r, 1164) {
 		t.Fatalf("no busy period: %v, want the top", r)
 	}
-	// A 429 at 900 on the climb: its episode (restart at beta of 900) is below the climb.
+	// Near a limit of 900 a request climbs about 1% over the one before (15 a second): the 429
+	// comes at a rate close to the limit.
+	for d := time.Duration(0); d < rampUp; d += time.Second / 15 {
+		r, next := c.slowStart(at(d), t0, false), c.slowStart(at(d+time.Second/15), t0, false)
+		if r >= 850 && r <= 950 && next/r > 1.015 {
+			t.Fatalf("a step of %.1f%% from %v near 900", 100*(next/r-1), r)
+		}
+	}
+	// A 429 at 900 on the climb: its episode (the plateau under 900) is below the climb.
 	st := queue.PaceState{Limit: 900, Since: t0.Add(time.Second), Until: t0.Add(2 * time.Second), Now: t0.Add(2 * time.Second)}
-	if r := c.slowStart(st, t0); !near(r, 900*beta) {
-		t.Fatalf("after a 429 on the climb: %v, want %v", r, 900*beta)
+	if r := c.slowStart(st, t0, false); !near(r, 873) {
+		t.Fatalf("after a 429 on the climb: %v, want the plateau %v", r, 873)
 	}
 }
 

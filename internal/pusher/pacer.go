@@ -42,6 +42,11 @@ type Pacer struct {
 	grants     [2]grant        // this process's last grants, for Answered
 	localUntil time.Time       // a pause the limiter could not record (its store unreachable)
 	answers    answerTimes     // how long recent answers took
+	since      time.Time       // the episode (PaceState.Since) last read
+	prevUntil  time.Time       // the end of the pause of the episode before it, as last read
+	guarded    time.Time       // when a 429 last had its limit raised by guard (this process's clock)
+	taken      taken           // this process's recent grants' spacings, for a 429 (tookFloor)
+	joined     time.Time       // the start of a busy period aligned with the shared pace (join); zero: none
 
 	waiting sync.Mutex
 	waiters int
@@ -107,6 +112,7 @@ const limiterCall = 2 * time.Second
 func (p *Pacer) Wait(ctx context.Context) error {
 	p.enter()
 	defer p.leave()
+	p.join(ctx)
 	trouble := 0
 	for {
 		if err := sleepUntil(ctx, p.pausedLocally()); err != nil {
@@ -131,9 +137,14 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		p.mu.Lock()
 		p.observe(st)
 		if wait == 0 {
-			p.busy = p.busyAt(st.Granted)
+			p.busy, p.joined = p.busyAt(st.Granted), time.Time{}
+			if !st.Prev.IsZero() {
+				// Keep up with a replica further on its climb (alignBusy).
+				p.busy = p.pace.alignBusy(p.busy, st.Granted, shortest(st.Granted.Sub(st.Prev), st.Spaced))
+			}
 			p.grantedAt, p.prevAt, p.spaced, p.grantRPM = st.Granted, st.Prev, st.Spaced, rpm
 			p.grants[1], p.grants[0] = p.grants[0], grant{asked: asked, at: st.Granted, rpm: rpm}
+			p.taken.add(asked, st)
 			p.mu.Unlock()
 			// A turn granted just ahead (queue.GrantAhead) starts at its time.
 			if err := sleepUntil(ctx, time.Now().Add(st.Granted.Sub(st.Now))); err != nil {
@@ -189,13 +200,34 @@ func (p *Pacer) rateToAsk() float64 {
 		// limiter space their first requests by this rate too.)
 		st.Now = time.Now()
 	}
-	return p.pace.slowStart(st, p.busyAt(st.Now))
+	return p.pace.slowStart(st, p.busyAt(st.Now), p.again(st))
+}
+
+// again says the episode of st began less than settle after the pause of the one before it ended:
+// a 429 soon after the pace resumed at its plateau, which the plateau did not keep off (pace.rate).
+// p.mu is held.
+func (p *Pacer) again(st queue.PaceState) bool {
+	return !p.prevUntil.IsZero() && st.Since.Equal(p.since) && st.Since.Sub(p.prevUntil) < settle
+}
+
+// shortest is the shorter of two spacings, 0 unknown.
+func shortest(a, b time.Duration) time.Duration {
+	if a <= 0 {
+		return max(b, 0)
+	}
+	if b <= 0 {
+		return a
+	}
+	return min(a, b)
 }
 
 // busyAt is when the busy period of a request granted at now (the limiter's clock) began. p.mu is
 // held.
 func (p *Pacer) busyAt(now time.Time) time.Time {
 	if now.IsZero() || p.busy.IsZero() || p.grantedAt.IsZero() || now.Sub(p.grantedAt) > idleRestart {
+		if !p.joined.IsZero() && p.joined.Before(now) {
+			return p.joined // a busy period that joins the others' pace (join)
+		}
 		return now
 	}
 	return p.busy
@@ -210,8 +242,16 @@ func (p *Pacer) busyNow(now time.Time) time.Time {
 	return p.busy
 }
 
-// observe records a state read from the limiter. p.mu is held.
+// observe records a state read from the limiter, and a new episode's predecessor (again). p.mu
+// is held.
 func (p *Pacer) observe(st queue.PaceState) {
+	if !st.Since.IsZero() && !st.Since.Equal(p.since) {
+		p.prevUntil = time.Time{}
+		if !p.since.IsZero() {
+			p.prevUntil = p.st.Until
+		}
+		p.since = st.Since
+	}
 	p.st, p.read = st, time.Now()
 }
 
@@ -259,7 +299,7 @@ func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Du
 		Backoff: throttleBackoff()}
 	if th.RPM == 0 {
 		st := p.estimateLocked()
-		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now))
+		th.RPM = p.pace.slowStart(st, p.busyNow(st.Now), p.again(st))
 	}
 	if prev := p.grants[1].rpm; prev > 0 && prev < th.RPM {
 		// When the limiter cannot tell the spacing: on a climb the lower is the rate of the
@@ -269,7 +309,9 @@ func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Du
 		// under the limit.
 		th.RPM = prev
 	}
-	th.Floor = p.pace.settledLimit(p.estimateLocked())
+	est := p.estimateLocked()
+	th.Floor = p.tookFloor(th, est)
+	th.Floor = max(th.Floor, p.pace.settledLimit(est), p.guard(th, est))
 	p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, limiterCall)
 	defer cancel()
@@ -288,6 +330,43 @@ func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Du
 	return max(st.Until.Sub(st.Now), 0)
 }
 
+// tookFloor is the least limit the 429 th may teach by the shortest spacing the server recently
+// took from this process (taken), and no more than the rate of the refused spacing: the limit's
+// interval lies between the two. 0: none. p.mu is held.
+func (p *Pacer) tookFloor(th queue.Throttle, st queue.PaceState) float64 {
+	if th.GrantedAt.IsZero() || th.Prev.IsZero() || th.RPM <= 0 {
+		return 0
+	}
+	refused := th.GrantedAt.Sub(th.Prev)
+	ok := p.taken.shortest(th.GrantedAt, st.Since, 2*interval(th.RPM))
+	if ok <= 0 || refused <= 0 {
+		return 0
+	}
+	return float64(time.Minute) / float64(max(ok, refused))
+}
+
+// guard is the least limit the 429 th may teach, beside settledLimit (issue 16): one 429 is no
+// proof of a limit far under the rate being granted (th.RPM, or the episode's limit when one was
+// learned under the top). A spacing stretched by a stalled grant, or by a replica behind on its
+// climb, would teach such a limit (614 against 900 in one run) and hold the pace there for a
+// minute. So a 429 teaches at least guardShare of that rate, and a second within settle, which
+// would be proof, teaches what it shows. 0: no guard. p.mu is held.
+func (p *Pacer) guard(th queue.Throttle, st queue.PaceState) float64 {
+	ref := th.RPM
+	if st.Limit > 0 && !st.Since.IsZero() && !p.pace.atTop(st.Limit) {
+		ref = max(ref, st.Limit)
+	}
+	floor := guardShare * ref
+	if queue.ThrottleLimit(th) >= floor {
+		return 0
+	}
+	if !p.guarded.IsZero() && time.Since(p.guarded) < settle {
+		return 0
+	}
+	p.guarded = time.Now()
+	return floor
+}
+
 // Answered learns how long the answer to a request let go at sent took, counted from when its turn
 // was asked for: a delay anywhere from the grant to the destination's answer counts. An answer slower than
 // usual by more than the headroom may have arrived that much late, which would make the next
@@ -296,6 +375,7 @@ func (p *Pacer) Throttled(ctx context.Context, retryAfter time.Duration) time.Du
 func (p *Pacer) Answered(ctx context.Context, sent time.Time) {
 	now := time.Now()
 	p.mu.Lock()
+	p.taken.answered(sent)
 	g := p.grants[0]
 	if g.asked.After(sent) { // a grant taken after this request was sent: its predecessor
 		g = p.grants[1]
@@ -404,12 +484,12 @@ func (p *Pacer) fresh() queue.PaceState {
 func (p *Pacer) CurrentRPM() float64 {
 	st := p.fresh()
 	if st.Now.IsZero() {
-		return p.pace.rate(queue.PaceState{})
+		return p.pace.rate(queue.PaceState{}, false)
 	}
 	p.mu.Lock()
-	busy := p.busyNow(st.Now)
+	busy, again := p.busyNow(st.Now), p.again(st)
 	p.mu.Unlock()
-	return p.pace.slowStart(st, busy)
+	return p.pace.slowStart(st, busy, again)
 }
 
 // CeilingRPM is the configured ceiling (the destination's rate-limit setting).

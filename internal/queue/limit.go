@@ -17,7 +17,8 @@ type PaceState struct {
 	Granted time.Time
 	// Prev is the time of the grant before Granted, whichever caller it went to: Granted-Prev is the
 	// spacing the shared pace really gave this request, which a 429 to it teaches (ThrottleLimit).
-	// Zero when Take granted nothing or no grant came before.
+	// Zero when Take granted nothing or no grant came before. State reports the last grant here,
+	// so that a replica beginning a busy period sees the pace the others keep.
 	Prev time.Time
 	// Spaced is the spacing of the grant Prev from the one before it (ThrottleLimit); zero: unknown.
 	Spaced time.Duration
@@ -65,7 +66,7 @@ type Limiter interface {
 	Hold(ctx context.Context, until time.Time) error
 	// Clear ends the streak of 429s without Retry-After: a request was answered.
 	Clear(ctx context.Context) error
-	// State reads the state without changing it.
+	// State reads the state without changing it; Prev and Spaced are the last grant and its spacing.
 	State(ctx context.Context) (PaceState, error)
 }
 
@@ -155,7 +156,9 @@ func (l *LocalLimiter) State(context.Context) (PaceState, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.st.Now = l.now()
-	return l.st, nil
+	st := l.st
+	st.Prev, st.Spaced = l.last, l.gap
+	return st, nil
 }
 
 // ThrottleLimit is the limit a 429 that begins an episode teaches, from the spacings the shared

@@ -132,5 +132,7 @@ func (l *Limiter) Clear(ctx context.Context) error {
 
 // State reads the state.
 func (l *Limiter) State(ctx context.Context) (queue.PaceState, error) {
-	return l.change(ctx, "pace state", func(*queue.PaceState, *lastGrant) {})
+	return l.change(ctx, "pace state", func(st *queue.PaceState, last *lastGrant) {
+		st.Prev, st.Spaced = last.at, last.spaced // read, not saved
+	})
 }

@@ -210,6 +210,16 @@ func testSharedPace(t *testing.T, ctx context.Context, l queue.Limiter) {
 		t.Fatalf("a 429 to grants %v apart taught %v rpm (state %+v), want the shared spacing's %.3f, not the 60 asked",
 			gap, st.Limit, st, want)
 	}
+	// State reports the last grant and its spacing: a replica beginning a busy period reads the
+	// pace the others keep.
+	read, err := l.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !read.Prev.Equal(mine.Granted) || read.Spaced != gap || !read.Granted.IsZero() {
+		t.Fatalf("State reports prev %v spaced %v granted %v, want the last grant %v, %v, and nothing granted",
+			read.Prev, read.Spaced, read.Granted, mine.Granted, gap)
+	}
 	// The next grant reports the spacing of the one before it too (its Retry-After is over).
 	for {
 		wait, third := take(t, ctx, l, 0)
