@@ -400,6 +400,7 @@ func (s *Store) Export(ctx context.Context, since, until time.Time, fn func(queu
 		if err != nil {
 			return unavailable("export", err)
 		}
+		s.readDone()
 		for _, rec := range page {
 			if err := fn(rec); err != nil {
 				return err

@@ -77,7 +77,7 @@ func (s *Store) Dest(name string) (queue.Store, error) {
 	for _, d := range s.dests {
 		if d.name == name {
 			v := &Store{db: s.db, ttl: s.ttl, now: s.now, d: d, dests: s.dests, stalled: s.stalled,
-				rejLimits: s.rejLimits, usage: s.usage, readOnly: s.readOnly}
+				rejLimits: s.rejLimits, usage: s.usage, readOnly: s.readOnly, mapped: s.mapped}
 			return v, nil
 		}
 	}

@@ -50,6 +50,7 @@ func (s *Store) Histories(ctx context.Context, numbers []string) (map[string]que
 	if err != nil {
 		return nil, unavailable("histories", err)
 	}
+	s.readDone()
 	now := s.now()
 	for n, h := range out {
 		h.State.Number = n

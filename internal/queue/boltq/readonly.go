@@ -40,26 +40,33 @@ func (s *Store) writable(op string) error {
 
 // openReadOnly opens path for reading under a shared lock and checks that this build can read it
 // as it is, for dests.
-func openReadOnly(path string, dests []*destBuckets) (*bolt.DB, error) {
+// size is the file's size at open, which its mapping covers (dropResident).
+func openReadOnly(path string, dests []*destBuckets) (db *bolt.DB, size int64, err error) {
 	// bbolt would try to initialise an empty file, and an O_RDONLY one cannot be written.
 	switch st, err := os.Stat(path); {
 	case errors.Is(err, os.ErrNotExist) || err == nil && st.Size() == 0:
-		return nil, fmt.Errorf("boltq: %s: %w (serve or import creates it)", path, ErrNoStore)
+		return nil, 0, fmt.Errorf("boltq: %s: %w (serve or import creates it)", path, ErrNoStore)
 	case err != nil:
-		return nil, fmt.Errorf("boltq: open %s: %w", path, err)
+		return nil, 0, fmt.Errorf("boltq: open %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("boltq: %s is held by a dncsync process that writes to it (serve, import, dlq retry): %w", path, err)
+		return nil, 0, fmt.Errorf("boltq: %s is held by a dncsync process that writes to it (serve, import, dlq retry): %w", path, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("boltq: open %s read-only: %w", path, err)
+		return nil, 0, fmt.Errorf("boltq: open %s read-only: %w", path, err)
 	}
-	if err := db.View(func(tx *bolt.Tx) error { return readable(tx, dests) }); err != nil {
+	// Under the lock: no writer changes the file while it is held.
+	st, err := os.Stat(path)
+	if err == nil {
+		size = st.Size()
+		err = db.View(func(tx *bolt.Tx) error { return readable(tx, dests) })
+	}
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("boltq: open %s read-only: %w", path, err)
+		return nil, 0, fmt.Errorf("boltq: open %s read-only: %w", path, err)
 	}
-	return db, nil
+	return db, size, nil
 }
 
 // readable checks, as initBuckets does for a writer, that the file has this build's layout and
@@ -93,4 +100,31 @@ func readable(tx *bolt.Tx, dests []*destBuckets) error {
 		}
 	}
 	return nil
+}
+
+// residentBudget is how much of the file a read-only Store lets stay resident before it drops the
+// pages from this process's memory (readDone). bbolt reads through a mapping of the whole file, and
+// every page a read faults in (with up to 15 neighbours: the kernel's fault-around) stays counted in
+// the process's RSS until the file is closed: a scrub of a million rows against a ledger of ten
+// million would touch most of a 7 GiB file. The pages stay in the page cache, so one read again
+// costs a minor fault, not a disk read. Each drop makes the next reads fault again (at 1M rows
+// dropping every 256 MiB doubled a scrub's time, all of it in the kernel), so the budget is large:
+// a file smaller than it (about 1.3 million numbers) is never dropped, and a larger one is held
+// near it (concurrent reads overshoot it a little) instead of mapping in the whole file.
+var residentBudget int64 = 1 << 30
+
+// readDone is called by a read-only Store after a read that may have touched many pages (a batch
+// of Histories, a page of Export): past residentBudget, it drops the file's pages from memory. A
+// read-write Store (serve) keeps them: it reads the same pages again and again, and its file grows
+// under it (the mapping moves).
+func (s *Store) readDone() {
+	if !s.readOnly {
+		return
+	}
+	if used, err := residentFile(); err != nil || used < residentBudget {
+		return
+	}
+	// Only the file's size at open: the mapping covers at least that, and the bytes after it may
+	// be another mapping's. A failed drop only leaves the pages counted.
+	_ = dropResident(s.db.Info().Data, s.mapped)
 }

@@ -217,3 +217,28 @@ func TestReadOnlyOpenRefuses(t *testing.T) {
 		}
 	})
 }
+
+// A read-only Store that drops the file's pages after every read (a budget of 0) still reads the
+// same answers: the pages come back from the page cache.
+func TestReadOnlyDropsPagesAndReadsAgain(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "queue.db")
+	writeSome(t, path, nil)
+	old := residentBudget
+	residentBudget = 0
+	t.Cleanup(func() { residentBudget = old })
+	r := openAt(t, path, Options{ReadOnly: true})
+	if r.mapped <= 0 {
+		t.Fatalf("mapped size %d at a read-only open", r.mapped)
+	}
+	for i := range 3 {
+		hs, err := r.Histories(ctx, []string{"+14155550001"})
+		if err != nil || len(hs) != 1 || len(hs["+14155550001"].Records) == 0 {
+			t.Fatalf("read %d after a drop: %v, %v", i, hs, err)
+		}
+	}
+	var n int
+	if err := r.Export(ctx, time.Time{}, time.Time{}, func(queue.AuditRecord) error { n++; return nil }); err != nil || n == 0 {
+		t.Fatalf("export after drops: %d records, %v", n, err)
+	}
+}

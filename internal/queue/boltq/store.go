@@ -75,7 +75,8 @@ type Store struct {
 
 	rejLimits queue.RejectionLimits
 	usage     func() (used, limit uint64, err error)
-	readOnly  bool // Options.ReadOnly
+	readOnly  bool  // Options.ReadOnly
+	mapped    int64 // the file's size at a read-only open (readDone)
 }
 
 // maxStalled bounds the writes left waiting on a hung disk: past it, writes fail at once instead
@@ -117,11 +118,13 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	dir := filepath.Dir(path)
 	if opts.ReadOnly {
-		db, err := openReadOnly(path, dests)
+		db, size, err := openReadOnly(path, dests)
 		if err != nil {
 			return nil, err
 		}
-		return newStore(db, dir, dests, opts), nil
+		s := newStore(db, dir, dests, opts)
+		s.mapped = size
+		return s, nil
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("boltq: create data dir: %w", err)
