@@ -65,8 +65,11 @@ local function put(d, seen, num, act, ent, occ, occs, recv, recvs, exp, resync, 
       end
       if stale then return "stale" end
     end
+    -- No attempts yet: "att" is left out, which every reader (and every release's) takes as 0 (HINCRBY
+    -- starts there, claim.go reads a missing field as 0). The other fields stay: an older replica
+    -- reads them during a rolling upgrade.
     redis.call("HSET", key, "e", ent, "a", act, "occ", occs, "first", recvs, "last", recvs, "exp", exp,
-      "ev", "1", "att", "0", "ver", "1")
+      "ev", "1", "ver", "1")
     zadd(d.zr, recvs, num)
     zadd(d.za, recvs, num)
     return "created"
