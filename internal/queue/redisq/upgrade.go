@@ -42,7 +42,10 @@ const (
 // fewer. A number with more ids within the TTL than its state keeps (ids.lua) keeps the ones that
 // expire last. During a rolling upgrade an older replica still writes ids as keys; those written
 // after this upgrade finished are not looked for: a retry of such an event is merged or stale
-// (queue.Wins), not "duplicate", and queues nothing that was not already decided.
+// (queue.Wins), not "duplicate", and queues nothing that was not already decided. An older
+// replica's own upgrade at its start sets the layout back to 2: the script then looks in both
+// places again (slower, still right) until a replica of this release starts. A store nothing was
+// ever enqueued in is written in this layout from its first enqueue (lua/enqueue.lua).
 func (s *Store) Upgrade(ctx context.Context) (int, error) {
 	v, err := s.rdb.Get(ctx, s.prefix+"layout").Result()
 	if err != nil && err != redis.Nil {
