@@ -84,8 +84,9 @@ func TestEventIDsUpgrade(t *testing.T) {
 	}
 }
 
-// A store nothing was enqueued in is in the current layout from its first enqueue: no event-id
-// keys of the layout before to look for. One with an audit trail and no layout key may have them.
+// A store nothing was written in is in the current layout from its first enqueue or rejection (an
+// import's first batch may reject before it enqueues): no event-id keys of the layout before to
+// look for. One with an audit trail and no layout key may have them.
 func TestNewStoreLayout(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -94,8 +95,18 @@ func TestNewStoreLayout(t *testing.T) {
 	now := time.Now()
 	for _, c := range []struct {
 		ns, seed, want string
-	}{{"fresh", "", "3"}, {"old", "audit", ""}} {
-		if c.seed != "" {
+	}{{"fresh", "", "3"}, {"rejectedfirst", "reject", "3"}, {"old", "audit", ""}} {
+		if c.seed == "reject" {
+			s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: c.ns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Reject(ctx, queue.Rejection{Raw: "12", Reason: "too_short", ReceivedAt: now})
+			s.Close()
+			if v := rdb.Get(ctx, "{"+c.ns+"}:layout").Val(); err != nil || v != "3" {
+				t.Fatalf("after a first rejection: layout %q, %v", v, err)
+			}
+		} else if c.seed != "" {
 			rdb.XAdd(ctx, &redis.XAddArgs{Stream: "{" + c.ns + "}:" + c.seed, Values: []any{"n", ""}})
 			rdb.Set(ctx, "{"+c.ns+"}:seen:e1\x00+14155550001", "1", time.Hour)
 		}
@@ -112,7 +123,8 @@ func TestNewStoreLayout(t *testing.T) {
 		if v, _ := rdb.Get(ctx, "{"+c.ns+"}:layout").Result(); v != c.want {
 			t.Errorf("%s store: layout %q after an enqueue, want %q", c.ns, v, c.want)
 		}
-		if want := map[string]queue.EnqueueStatus{"fresh": queue.Created, "old": queue.Duplicate}[c.ns]; st[0] != want {
+		if want := map[string]queue.EnqueueStatus{"fresh": queue.Created, "rejectedfirst": queue.Created,
+			"old": queue.Duplicate}[c.ns]; st[0] != want {
 			t.Errorf("%s store: %s, want %s", c.ns, st[0], want)
 		}
 	}

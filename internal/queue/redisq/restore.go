@@ -64,6 +64,10 @@ func wire(r *queue.AuditRecord) string {
 // RestoreRecords writes recs in order with their own times and returns how many it wrote; the
 // others were here already.
 func (s *Store) RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error) {
+	// Moved into an empty store, the records come first: it is in this release's layout.
+	if err := layoutScript.Run(ctx, s.rdb, nil, s.prefix).Err(); err != nil && err != redis.Nil {
+		return 0, wrap("restore records", err)
+	}
 	have, err := s.restoredKeys(ctx, recs)
 	if err != nil {
 		return 0, wrap("restore records", err)

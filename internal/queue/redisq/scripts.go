@@ -14,6 +14,8 @@ var (
 	enqueueSrc string
 	//go:embed lua/ids.lua
 	idsSrc string
+	//go:embed lua/layout.lua
+	layoutSrc string
 	//go:embed lua/upgrade_ids.lua
 	upgradeIDsSrc string
 	//go:embed lua/restore_ids.lua
@@ -54,7 +56,7 @@ var (
 	paceHoldSrc string
 
 	// enqueue.lua knows the layout it writes (upgrade.go) and shares where ids are kept (ids.lua).
-	enqueueScript = script("local LAYOUT = \"" + layoutValue + "\"\n" + idsLua + enqueueSrc)
+	enqueueScript = script(layoutLua + idsLua + enqueueSrc)
 	// Those that move event ids write no audit record: they go without the prelude.
 	upgradeIDsScript   = redis.NewScript(idsLua + upgradeIDsSrc)
 	restoreIDsScript   = redis.NewScript(idsLua + restoreIDsSrc)
@@ -65,7 +67,7 @@ var (
 	deadScript         = script(deadSrc)
 	recoverScript      = script(recoverSrc)
 	extendScript       = script(extendSrc)
-	rejectScript       = script(rejectionsSrc + "\n" + rejectSrc)
+	rejectScript       = script(layoutLua + rejectionsSrc + "\n" + rejectSrc)
 	trimScript         = script(trimSrc)
 	redriveScript      = script(redriveSrc)
 	// Both scripts that drop rejections share how (rejections.lua).
@@ -83,6 +85,14 @@ const eventIDFields = 4
 
 // idsLua is lua/ids.lua with its one setting, for the scripts that keep event ids.
 var idsLua = "local NIDS = " + strconv.Itoa(eventIDFields) + "\n" + idsSrc + "\n"
+
+// layoutLua is lua/layout.lua with the layout this release writes (upgrade.go), for the scripts
+// that can write a store first.
+var layoutLua = "local LAYOUT = \"" + layoutValue + "\"\n" + layoutSrc + "\n"
+
+// layoutScript sets the layout of a store nothing was written in yet (lua/layout.lua).
+// ARGV[1] key prefix
+var layoutScript = redis.NewScript(layoutLua + "return layout_of(ARGV[1])")
 
 // script prepends the shared prelude (the audit helper) to a script's source.
 func script(src string) *redis.Script { return redis.NewScript(prelude + "\n" + src) }

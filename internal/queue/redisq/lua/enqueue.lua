@@ -106,17 +106,8 @@ for j = 1, NIDS do fields[IDS + j] = IDF[j] end
 
 -- Event ids of the layout before (upgrade.go, layoutValue) were keys of their own,
 -- {tag}:seen:<id>\0<number>, expiring with the TTL; until Upgrade has moved them into the states
--- (the layout key says so), an id is also looked for there. A store nothing was ever enqueued in
--- (no audit trail) has none: its first enqueue sets the layout.
-local oldids = false
-local layout = redis.call("GET", prefix .. "layout")
-if layout ~= LAYOUT then
-  if not layout and redis.call("EXISTS", prefix .. "audit") == 0 then
-    redis.call("SET", prefix .. "layout", LAYOUT)
-  else
-    oldids = true
-  end
-end
+-- (the layout key says so, layout.lua), an id is also looked for there.
+local oldids = layout_of(prefix) ~= LAYOUT
 
 local out = {}
 local i = 5 + 3 * nd
