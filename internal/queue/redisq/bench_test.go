@@ -80,3 +80,71 @@ func mainThreadCPU(b *testing.B, rdb *redis.Client) float64 {
 	}
 	return total
 }
+
+// BenchmarkEnqueueImportRows is BenchmarkEnqueue with what `dncsync import` sends: batches of 500
+// new numbers, each with its row's event id (import:<digest>:<line>), and reports also Redis's
+// memory and each command's time in the script per event (INFO commandstats).
+func BenchmarkEnqueueImportRows(b *testing.B) {
+	srv := redistest.Start(b)
+	s, err := redisq.Open(srv.URL(), redisq.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	const batch = 500
+	now := time.Now()
+	evs := make([]queue.Event, batch)
+	n := 0
+	mem0 := infoInt(b, rdb, "memory", "used_memory")
+	rdb.ConfigResetStat(ctx)
+	cpu0 := mainThreadCPU(b, rdb)
+	b.ResetTimer()
+	for b.Loop() {
+		for i := range evs {
+			num := fmt.Sprintf("+1212%07d", n)
+			evs[i] = queue.Event{ID: "import:0123456789abcdef01234567:" + strconv.Itoa(n+2), Number: num,
+				Raw: num[2:], Action: queue.Add, Source: "import", Reason: "web form", OccurredAt: now, ReceivedAt: now}
+			n++
+		}
+		if _, err := s.Enqueue(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric((mainThreadCPU(b, rdb)-cpu0)*1e6/float64(n), "redis-cpu-µs/event")
+	b.ReportMetric(float64(infoInt(b, rdb, "memory", "used_memory")-mem0)/float64(n), "redis-B/event")
+	info, _ := rdb.Info(ctx, "commandstats").Result()
+	for _, l := range strings.Split(info, "\r\n") {
+		name, v, ok := strings.Cut(strings.TrimPrefix(l, "cmdstat_"), ":")
+		if !ok || !strings.HasPrefix(l, "cmdstat_") {
+			continue
+		}
+		for _, kv := range strings.Split(v, ",") {
+			if us, ok := strings.CutPrefix(kv, "usec="); ok {
+				total, _ := strconv.ParseFloat(us, 64)
+				if total/float64(n) >= 0.05 {
+					b.ReportMetric(total/float64(n), name+"-µs/event")
+				}
+			}
+		}
+	}
+}
+
+// infoInt reads one integer field of a section of INFO.
+func infoInt(b *testing.B, rdb *redis.Client, section, field string) int64 {
+	info, err := rdb.Info(context.Background(), section).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	b.Fatalf("no %s in INFO %s", field, section)
+	return 0
+}

@@ -2,6 +2,7 @@ package redisq
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,9 +54,66 @@ func (s *Store) Entries(ctx context.Context, fn func(queue.Entry) error) error {
 	return nil
 }
 
-// EventIDs calls fn with every event id remembered ({tag}:seen:<id>\0<number>, expiring with its
-// key).
+// EventIDs calls fn with every event id remembered and not yet expired: those in the numbers'
+// states (lua/ids.lua), and those still in keys of their own (the layout before, until Upgrade).
 func (s *Store) EventIDs(ctx context.Context, fn func(queue.EventID) error) error {
+	if err := s.stateEventIDs(ctx, fn); err != nil {
+		return err
+	}
+	return s.oldEventIDs(ctx, fn)
+}
+
+// idFields are the fields of a number's state that hold its event ids (lua/ids.lua).
+var idFields = func() []string {
+	var f []string
+	for j := 1; j <= eventIDFields; j++ {
+		f = append(f, "i"+strconv.Itoa(j))
+	}
+	return f
+}()
+
+// stateEventIDs reads the ids kept in the numbers' states, "<expiry ms>:<id>" each.
+func (s *Store) stateEventIDs(ctx context.Context, fn func(queue.EventID) error) error {
+	prefix := s.prefix + "state:"
+	var cursor uint64
+	for {
+		keys, next, err := s.node(ctx).Scan(ctx, cursor, prefix+"*", dumpChunk).Result()
+		if err != nil {
+			return wrap("event ids", err)
+		}
+		vals := make([]*redis.SliceCmd, len(keys))
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, k := range keys {
+				vals[i] = p.HMGet(ctx, k, idFields...)
+			}
+			return nil
+		})
+		if err != nil {
+			return wrap("event ids", err)
+		}
+		now := ms(s.now())
+		for i, k := range keys {
+			for _, v := range vals[i].Val() {
+				f, _ := v.(string)
+				exp, id, ok := strings.Cut(f, ":")
+				at, err := strconv.ParseInt(exp, 10, 64)
+				if !ok || err != nil || at <= now {
+					continue // none, or expired
+				}
+				if err := fn(queue.EventID{ID: id, Number: k[len(prefix):], Expires: time.UnixMilli(at).UTC()}); err != nil {
+					return err
+				}
+			}
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
+	}
+}
+
+// oldEventIDs reads the ids still in keys of their own ({tag}:seen:<id>\0<number>, expiring with
+// the key), which Upgrade moves.
+func (s *Store) oldEventIDs(ctx context.Context, fn func(queue.EventID) error) error {
 	node := s.node(ctx)
 	pat := s.prefix + "seen:*"
 	var cursor uint64
@@ -76,14 +134,13 @@ func (s *Store) EventIDs(ctx context.Context, fn func(queue.EventID) error) erro
 		}
 		now := s.now()
 		for i, k := range keys {
-			rest := strings.TrimPrefix(k, s.prefix+"seen:")
-			cut := strings.LastIndexByte(rest, 0)
+			id, number, ok := s.oldIDKey(k)
 			ttl := ttls[i].Val()
-			if cut < 0 || ttl <= 0 {
+			if !ok || ttl <= 0 {
 				continue // gone since the scan, or not one of ours
 			}
 			exp := time.UnixMilli(now.Add(ttl).UnixMilli()).UTC()
-			if err := fn(queue.EventID{ID: rest[:cut], Number: rest[cut+1:], Expires: exp}); err != nil {
+			if err := fn(queue.EventID{ID: id, Number: number, Expires: exp}); err != nil {
 				return err
 			}
 		}

@@ -28,6 +28,7 @@ import (
 //
 // layout-1: written by commit 592b52e (a hash field per item field, 14 script arguments per event);
 // layout-2: the entry's event as one value (queue.EventCodec), written by the release that made it.
+// layout-3: event ids in their numbers' states (lua/ids.lua), written by the release that made it.
 //
 // To write the fixture of the current layout: go test ./internal/queue/redisq -run TestWriteLayoutFixture -write-fixture=N
 var writeFixture = flag.String("write-fixture", "", "write testdata/layout-N.keys.json and .json with this code")
@@ -110,8 +111,8 @@ func observeLoaded(t *testing.T, keys []byte, now time.Time) []byte {
 	out := queuetest.Observe(t, s, &now)
 	// Every entry is in the one value now, and the next start need not look.
 	ctx := context.Background()
-	if v := rdb.Get(ctx, "{"+fixtureNS+"}:layout").Val(); v != "2" {
-		t.Errorf("layout after the upgrade: %q, want 2", v)
+	if v := rdb.Get(ctx, "{"+fixtureNS+"}:layout").Val(); v != "3" {
+		t.Errorf("layout after the upgrade: %q, want 3", v)
 	}
 	if n, err := s.Upgrade(ctx); n != 0 || err != nil {
 		t.Errorf("a second upgrade: %d, %v", n, err)

@@ -112,7 +112,9 @@ func (s *Store) runCall(c *enqueueCall) {
 // callEnqueue sends the events of every request still waiting in one script call.
 func (s *Store) callEnqueue(c *enqueueCall) ([]string, error) {
 	args := make([]any, 0, 4+3*len(s.dests)+10*c.events)
-	args = append(args, s.prefix, s.ttl.Milliseconds(), ms(s.now()), len(s.dests))
+	now := s.now()
+	// The call's event ids expire together: a TTL after its clock.
+	args = append(args, s.prefix, ms(now.Add(s.ttl)), ms(now), len(s.dests))
 	keys := make([]string, 0, 4*len(s.dests))
 	for _, d := range s.dests {
 		args = append(args, d.qp, d.sfx, d.name)

@@ -64,6 +64,10 @@ func wire(r *queue.AuditRecord) string {
 // RestoreRecords writes recs in order with their own times and returns how many it wrote; the
 // others were here already.
 func (s *Store) RestoreRecords(ctx context.Context, recs []queue.Moved) (int, error) {
+	// Moved into an empty store, the records come first: it is in this release's layout.
+	if err := layoutScript.Run(ctx, s.rdb, nil, s.prefix).Err(); err != nil && err != redis.Nil {
+		return 0, wrap("restore records", err)
+	}
 	have, err := s.restoredKeys(ctx, recs)
 	if err != nil {
 		return 0, wrap("restore records", err)
@@ -171,8 +175,12 @@ func (s *Store) destNamed(name string) *destQueue {
 }
 
 // RestoreStates sets each number's standing (first and last receipt, and what each destination
-// confirmed) to what the store moved from says.
+// confirmed) to what the store moved from says; the event ids the state keeps stay.
 func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) error {
+	// Loaded once, called by its hash in the transaction.
+	if err := restoreStateScript.Load(ctx, s.rdb).Err(); err != nil {
+		return wrap("restore states", err)
+	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, in := range states {
 			ds := in.Destinations
@@ -181,8 +189,6 @@ func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) e
 					ConfirmedOccur: in.ConfirmedOccur, ConfirmedAt: in.ConfirmedAt, ConfirmedExpires: in.ConfirmedExpires,
 					LastError: in.LastError}}
 			}
-			key := s.prefix + "state:" + in.Number
-			p.Del(ctx, key)
 			set := []any{"first", ms(in.FirstRequestedAt), "last", ms(in.LastEventAt)}
 			for name, d := range ds {
 				dq := s.destNamed(name)
@@ -194,7 +200,7 @@ func (s *Store) RestoreStates(ctx context.Context, states []queue.NumberState) e
 					"cocc"+dq.sfx, ms(d.ConfirmedOccur), "cat"+dq.sfx, ms(d.ConfirmedAt), "cexp"+dq.sfx, ms(d.ConfirmedExpires),
 					"err"+dq.sfx, d.LastError)
 			}
-			p.HSet(ctx, key, set...)
+			restoreStateScript.EvalSha(ctx, p, []string{s.prefix + "state:" + in.Number}, set...)
 		}
 		return nil
 	})
@@ -272,18 +278,22 @@ func (s *Store) RemoveEntries(ctx context.Context, entries []queue.Entry) error 
 	return wrap("remove entries", err)
 }
 
-// RestoreEventIDs remembers event ids until their own expiry; those expired are left out.
+// RestoreEventIDs remembers event ids until their own expiry, in their numbers' states
+// (lua/ids.lua); those expired are left out, and so are those past what a number's state keeps.
 func (s *Store) RestoreEventIDs(ctx context.Context, ids []queue.EventID) error {
-	now := s.now()
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, id := range ids {
-			if ttl := id.Expires.Sub(now); ttl >= time.Millisecond {
-				p.Set(ctx, s.prefix+"seen:"+id.ID+"\x00"+id.Number, "1", ttl)
-			}
+	now := ms(s.now())
+	var keys []string
+	args := []any{now}
+	for _, id := range ids {
+		if exp := ms(id.Expires); exp > now {
+			keys = append(keys, s.prefix+"state:"+id.Number)
+			args = append(args, id.ID, exp)
 		}
+	}
+	if len(keys) == 0 {
 		return nil
-	})
-	return wrap("restore event ids", err)
+	}
+	return wrap("restore event ids", restoreIDsScript.Run(ctx, s.rdb, keys, args...).Err())
 }
 
 // RestoreLastConfirmed sets when destination dest last confirmed a push.

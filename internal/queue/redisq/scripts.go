@@ -2,6 +2,7 @@ package redisq
 
 import (
 	_ "embed"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -11,6 +12,16 @@ import (
 var (
 	//go:embed lua/enqueue.lua
 	enqueueSrc string
+	//go:embed lua/ids.lua
+	idsSrc string
+	//go:embed lua/layout.lua
+	layoutSrc string
+	//go:embed lua/upgrade_ids.lua
+	upgradeIDsSrc string
+	//go:embed lua/restore_ids.lua
+	restoreIDsSrc string
+	//go:embed lua/restore_state.lua
+	restoreStateSrc string
 	//go:embed lua/claim.lua
 	claimSrc string
 	//go:embed lua/ack.lua
@@ -44,16 +55,21 @@ var (
 	//go:embed lua/pace_hold.lua
 	paceHoldSrc string
 
-	enqueueScript = script(enqueueSrc)
-	claimScript   = script(claimSrc)
-	ackScript     = script(ackSrc)
-	retryScript   = script(retrySrc)
-	deadScript    = script(deadSrc)
-	recoverScript = script(recoverSrc)
-	extendScript  = script(extendSrc)
-	rejectScript  = script(rejectionsSrc + "\n" + rejectSrc)
-	trimScript    = script(trimSrc)
-	redriveScript = script(redriveSrc)
+	// enqueue.lua knows the layout it writes (upgrade.go) and shares where ids are kept (ids.lua).
+	enqueueScript = script(layoutLua + idsLua + enqueueSrc)
+	// Those that move event ids write no audit record: they go without the prelude.
+	upgradeIDsScript   = redis.NewScript(idsLua + upgradeIDsSrc)
+	restoreIDsScript   = redis.NewScript(idsLua + restoreIDsSrc)
+	restoreStateScript = redis.NewScript(idsLua + restoreStateSrc)
+	claimScript        = script(claimSrc)
+	ackScript          = script(ackSrc)
+	retryScript        = script(retrySrc)
+	deadScript         = script(deadSrc)
+	recoverScript      = script(recoverSrc)
+	extendScript       = script(extendSrc)
+	rejectScript       = script(layoutLua + rejectionsSrc + "\n" + rejectSrc)
+	trimScript         = script(trimSrc)
+	redriveScript      = script(redriveSrc)
 	// Both scripts that drop rejections share how (rejections.lua).
 	trimRejectionsScript = script(rejectionsSrc + "\n" + trimRejectionsSrc)
 
@@ -63,6 +79,20 @@ var (
 	paceStateScript    = redis.NewScript(paceStateSrc)
 	paceHoldScript     = redis.NewScript(paceHoldSrc)
 )
+
+// eventIDFields is how many event ids a number's state keeps (lua/ids.lua).
+const eventIDFields = 4
+
+// idsLua is lua/ids.lua with its one setting, for the scripts that keep event ids.
+var idsLua = "local NIDS = " + strconv.Itoa(eventIDFields) + "\n" + idsSrc + "\n"
+
+// layoutLua is lua/layout.lua with the layout this release writes (upgrade.go), for the scripts
+// that can write a store first.
+var layoutLua = "local LAYOUT = \"" + layoutValue + "\"\n" + layoutSrc + "\n"
+
+// layoutScript sets the layout of a store nothing was written in yet (lua/layout.lua).
+// ARGV[1] key prefix
+var layoutScript = redis.NewScript(layoutLua + "return layout_of(ARGV[1])")
 
 // script prepends the shared prelude (the audit helper) to a script's source.
 func script(src string) *redis.Script { return redis.NewScript(prelude + "\n" + src) }

@@ -3,7 +3,7 @@
 --   lease deadline ms), dead (number -> dead-at ms) and age (number -> first receipt ms of ready
 --   and leased entries: the compliance clock) sets
 -- ARGV[1] key prefix for event ids, states and the trail ("{tag}:")
--- ARGV[2] event-id TTL ms
+-- ARGV[2] when the call's event ids expire, ms: now plus the event-id TTL
 -- ARGV[3] now ms
 -- ARGV[4] number of destinations, d
 -- ARGV[5..] 3 per destination: its queue prefix (item hashes), state-field suffix, name
@@ -14,13 +14,14 @@
 --   record: the event encoded (queue.EventCodec), which the script stores without reading: entry
 --   as the entry's "e" while the event decides the entry (without the fields the entry keeps
 --   apart), record whole in the event's audit record)
--- Also per number: {tag}:state:<number> (first/last receipt, and per destination what it
--- confirmed) and the audit trail: one record per event, "received", or "stale" when no
--- destination queued it.
+-- Also per number: {tag}:state:<number> (first/last receipt, per destination what it confirmed,
+-- and its last event ids: ids.lua) and the audit trail: one record per event, "received", or
+-- "stale" when no destination queued it.
 -- The ready and age sets are written once per call, at the end (a ZADD of every number added).
 -- Returns one status per event: "created" (a new entry for some destination), "merged" (folded
 -- into existing entries), "stale" or "duplicate".
-local prefix, ttl, now, nd = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local prefix, idexp, now, nd = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local nown = tonumber(now)
 local dests = {}
 for d = 1, nd do
   local j = 5 + 3 * (d - 1)
@@ -64,8 +65,11 @@ local function put(d, seen, num, act, ent, occ, occs, recv, recvs, exp, resync, 
       end
       if stale then return "stale" end
     end
+    -- No attempts yet: "att" is left out, which every reader (and every release's) takes as 0 (HINCRBY
+    -- starts there, claim.go reads a missing field as 0). The other fields stay: an older replica
+    -- reads them during a rolling upgrade.
     redis.call("HSET", key, "e", ent, "a", act, "occ", occs, "first", recvs, "last", recvs, "exp", exp,
-      "ev", "1", "att", "0", "ver", "1")
+      "ev", "1", "ver", "1")
     zadd(d.zr, recvs, num)
     zadd(d.za, recvs, num)
     return "created"
@@ -90,13 +94,20 @@ local function put(d, seen, num, act, ent, occ, occs, recv, recvs, exp, resync, 
   return "merged"
 end
 
--- The state fields enqueue reads: first, last, then each destination's confirmed action and its
--- occurredAt.
+-- The state fields enqueue reads: first, last, each destination's confirmed action and its
+-- occurredAt, then the number's event ids (ids.lua) from fields[IDS+1].
 local fields = {"first", "last"}
 for _, d in ipairs(dests) do
   fields[#fields+1] = "ca" .. d.sfx
   fields[#fields+1] = "cocc" .. d.sfx
 end
+local IDS = #fields
+for j = 1, NIDS do fields[IDS + j] = IDF[j] end
+
+-- Event ids of the layout before (upgrade.go, layoutValue) were keys of their own,
+-- {tag}:seen:<id>\0<number>, expiring with the TTL; until Upgrade has moved them into the states
+-- (the layout key says so, layout.lua), an id is also looked for there.
+local oldids = layout_of(prefix) ~= LAYOUT
 
 local out = {}
 local i = 5 + 3 * nd
@@ -105,22 +116,32 @@ while i <= #ARGV do
   local resync, lanes, ent, rec = ARGV[i+6] == "1", ARGV[i+7], ARGV[i+8], ARGV[i+9]
   local occ, recv = tonumber(occs), tonumber(recvs)
   i = i + 10
-  local dup = false
+  local skey = prefix .. "state:" .. num
+  -- One read and at most one write of the number's state: first receipt (never reset), last, and
+  -- the event id. Ids are remembered per number: two senders that both number events "1001" do
+  -- not collide.
+  local conf = redis.call("HMGET", skey, unpack(fields))
+  local dup, slot = false, nil
   if id ~= "" then
-    -- Ids are remembered per number: two senders that both number events "1001" do not collide.
-    dup = not redis.call("SET", prefix .. "seen:" .. id .. "\0" .. num, "1", "NX", "PX", ttl)
+    dup, slot = find_id(conf, IDS, id, nown)
+    if not dup and oldids then
+      dup = redis.call("EXISTS", prefix .. "seen:" .. id .. "\0" .. num) == 1
+    end
   end
   if dup then
     out[#out+1] = "duplicate"
   else
-    local skey = prefix .. "state:" .. num
-    -- One read and at most one write of the number's state: first receipt (never reset), last.
-    local conf = redis.call("HMGET", skey, unpack(fields))
+    local set = {}
     if not conf[1] then
-      redis.call("HSET", skey, "first", recvs, "last", recvs)
+      set = {"first", recvs, "last", recvs}
     elseif recv > tonumber(conf[2] or "0") then
-      redis.call("HSET", skey, "last", recvs)
+      set = {"last", recvs}
     end
+    if slot then
+      set[#set+1] = IDF[slot]
+      set[#set+1] = idexp .. ":" .. id
+    end
+    if #set > 0 then redis.call("HSET", skey, unpack(set)) end
     local status = "stale"
     for n, d in ipairs(dests) do
       if lanes == "" or string.find(lanes, "," .. d.name .. ",", 1, true) then

@@ -18,6 +18,7 @@
 local prefix, now, cap, maxfill = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local recorded, dups, skipped = 0, 0, 0
+layout_of(prefix) -- a store's first write may be a rejection (layout.lua)
 
 -- is_crowded: is Redis past maxfill of maxmemory? Read before the first rejection is written, and
 -- again every 64 written (a batch of a thousand large ones is megabytes). A server that has no
