@@ -37,7 +37,13 @@ const (
 	// least) already cost the drain its share; the climb only guards against a limit that fell
 	// further, which it meets within the second.
 	restore = time.Second
-	hold    = time.Minute
+	// resume is the climb after a 429's pause otherwise, from the headroom under the plateau to
+	// it: every replica's requests wake together as the pause ends, and the first may reach the
+	// destination late, which makes the second look early (a second 429 and a second pause in
+	// the real drains). A few milliseconds more for the first requests cost the drain almost
+	// nothing.
+	resume = 500 * time.Millisecond
+	hold   = time.Minute
 	// probe is how long probing takes to go 10% over the plateau.
 	probe    = 30 * time.Second
 	floorRPM = 1.0
@@ -49,8 +55,10 @@ const (
 	// (slowStart).
 	idleRestart = 10 * time.Second
 	// guardShare: one 429 teaches a limit no lower than this share of the rate being granted
-	// (Pacer.guard), unless another came within settle.
-	guardShare = 0.95
+	// (Pacer.guard), unless another came within settle: on a climb the limit lies within a step
+	// (about 1%) under the refused spacing, and a stretched spacing or a replica's uneven climb
+	// must not teach more than the headroom under it.
+	guardShare = 0.97
 )
 
 // pace computes the rate from a limiter's state: the same state gives every replica the same rate.
@@ -73,12 +81,14 @@ func (c pace) rate(st queue.PaceState, again bool) float64 {
 		return max(top, floorRPM)
 	}
 	plateau := min(top, st.Limit*(1-c.headroom))
-	start := plateau // learned on a climb: resume just under it as the pause ends
+	// Learned on a climb: resume just under the plateau as the pause ends, and reach it within
+	// resume.
+	start, over := plateau*(1-c.headroom), resume
 	if c.atTop(st.Limit) {
 		plateau = top
 	}
 	if again || c.atTop(st.Limit) {
-		start = min(plateau, st.Limit*beta)
+		start, over = min(plateau, st.Limit*beta), restore
 	}
 	// The climb starts when the 429's pause ends: nothing was sent while it lasted.
 	origin := st.Since
@@ -89,8 +99,8 @@ func (c pace) rate(st queue.PaceState, again bool) float64 {
 	switch t := st.Now.Sub(origin); {
 	case t <= 0:
 		r = start
-	case t < restore:
-		r = climb(start, plateau, t, restore)
+	case t < over:
+		r = climb(start, plateau, t, over)
 	case t < restore+hold:
 		r = plateau
 	default:

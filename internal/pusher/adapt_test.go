@@ -24,8 +24,8 @@ func TestPaceUnderTheCeiling(t *testing.T) {
 	}
 }
 
-// After a 429 at rate W under the top the pace resumes at the plateau just under W as the pause
-// ends, holds it, and then probes above it ever faster, up to the ceiling. A 429 that came again
+// After a 429 at rate W under the top the pace resumes as the pause ends at the headroom under the
+// plateau just under W, reaches the plateau within resume, holds it, and then probes above it ever faster, up to the ceiling. A 429 that came again
 // soon after the previous episode restarts at beta*W instead and climbs to the plateau within
 // restore.
 func TestPaceAfterA429(t *testing.T) {
@@ -36,9 +36,17 @@ func TestPaceAfterA429(t *testing.T) {
 		return queue.PaceState{Limit: 1000, Since: t0, Until: end, Now: end.Add(at)}
 	}
 	plateau := 970.0
-	for _, at := range []time.Duration{-500 * time.Millisecond, 0, restore / 2, restore, restore + hold/2, restore + hold} {
+	for _, at := range []time.Duration{-500 * time.Millisecond, 0} {
+		if r := c.rate(st(at), false); !near(r, plateau*0.97) {
+			t.Fatalf("at %v from the pause's end: %v, want the headroom under the plateau %v", at, r, plateau)
+		}
+	}
+	if r := c.rate(st(resume/2), false); r <= plateau*0.97 || r >= plateau {
+		t.Fatalf("halfway through resume: %v, want between %v and the plateau %v", r, plateau*0.97, plateau)
+	}
+	for _, at := range []time.Duration{resume, restore, restore + hold/2, restore + hold} {
 		if r := c.rate(st(at), false); !near(r, plateau) {
-			t.Fatalf("at %v from the pause's end: %v, want the plateau %v at once", at, r, plateau)
+			t.Fatalf("at %v from the pause's end: %v, want the plateau %v", at, r, plateau)
 		}
 	}
 	if r := c.rate(st(-500*time.Millisecond), true); !near(r, 700) {
@@ -200,7 +208,7 @@ func TestSlowStart(t *testing.T) {
 		}
 	}
 	// A 429 at 900 on the climb: its episode (the plateau under 900) is below the climb.
-	st := queue.PaceState{Limit: 900, Since: t0.Add(time.Second), Until: t0.Add(2 * time.Second), Now: t0.Add(2 * time.Second)}
+	st := queue.PaceState{Limit: 900, Since: t0.Add(time.Second), Until: t0.Add(2 * time.Second), Now: t0.Add(2*time.Second + resume)}
 	if r := c.slowStart(st, t0, false); !near(r, 873) {
 		t.Fatalf("after a 429 on the climb: %v, want the plateau %v", r, 873)
 	}

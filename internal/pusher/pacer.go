@@ -346,13 +346,16 @@ func (p *Pacer) tookFloor(th queue.Throttle, st queue.PaceState) float64 {
 }
 
 // guard is the least limit the 429 th may teach, beside settledLimit (issue 16): one 429 is no
-// proof of a limit far under the rate being granted (th.RPM, or the episode's limit when one was
-// learned under the top). A spacing stretched by a stalled grant, or by a replica behind on its
+// proof of a limit far under the rate being granted (th.RPM or the refused spacing's rate, or the
+// episode's limit when one was learned under the top). A spacing stretched by a stalled grant, or by a replica behind on its
 // climb, would teach such a limit (614 against 900 in one run) and hold the pace there for a
 // minute. So a 429 teaches at least guardShare of that rate, and a second within settle, which
 // would be proof, teaches what it shows. 0: no guard. p.mu is held.
 func (p *Pacer) guard(th queue.Throttle, st queue.PaceState) float64 {
 	ref := th.RPM
+	if gap := th.GrantedAt.Sub(th.Prev); !th.Prev.IsZero() && gap > 0 && gap <= 2*interval(th.RPM) {
+		ref = max(ref, float64(time.Minute)/float64(gap)) // the refused spacing: the pace granted
+	}
 	if st.Limit > 0 && !st.Since.IsZero() && !p.pace.atTop(st.Limit) {
 		ref = max(ref, st.Limit)
 	}

@@ -23,7 +23,8 @@ func climbTo(t *testing.T, p *Pacer, rpm float64) {
 }
 
 // A 429 met on the slow start is honoured (its Retry-After pauses every grant), and then the pace
-// resumes at once at the plateau just under the rate learned, not from beta of it (issue 16).
+// resumes at once just under the plateau under the rate learned, and reaches it within resume;
+// not from beta of it (issue 16).
 func TestResumesAtThePlateauAfterThePause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
@@ -47,8 +48,17 @@ func TestResumesAtThePlateauAfterThePause(t *testing.T) {
 		if waited := time.Since(before); waited < time.Second-queue.GrantAhead {
 			t.Fatalf("granted %v after the 429, want the pause of a second honoured", waited)
 		}
-		if want := st.Limit * (1 - DefaultHeadroom); !near(p.grantRPM, want) {
-			t.Fatalf("the first grant after the pause asked %v, want the plateau %v", p.grantRPM, want)
+		plateau := st.Limit * (1 - DefaultHeadroom)
+		if want := plateau * (1 - DefaultHeadroom); !near(p.grantRPM, want) {
+			t.Fatalf("the first grant after the pause asked %v, want the headroom under the plateau %v", p.grantRPM, want)
+		}
+		for resumed := time.Now(); time.Since(resumed) < resume; {
+			if err := p.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !near(p.grantRPM, plateau) {
+			t.Fatalf("%v after the pause the pace asked %v, want the plateau %v", resume, p.grantRPM, plateau)
 		}
 	})
 }
