@@ -19,6 +19,29 @@ import (
 // Redis per event (INFO commandstats), the cost every webhook and import row pays on Redis's one
 // thread. Events carry an id, a source and a reason, as webhooks do; every number is new.
 func BenchmarkEnqueue(b *testing.B) {
+	now := time.Now()
+	benchEnqueue(b, 100, func(n int) queue.Event {
+		num := fmt.Sprintf("+1%03d555%04d", 201+n/10000%700, n%10000)
+		return queue.Event{ID: "evt-" + strconv.Itoa(n), Number: num, Raw: num, Action: queue.Add, Source: "crm",
+			Channel: "web", Reason: "asked", OccurredAt: now, ReceivedAt: now}
+	})
+}
+
+// BenchmarkEnqueueImportRows is BenchmarkEnqueue with what `dncsync import` sends: batches of 500
+// new numbers, each with its row's event id (import:<digest>:<line>).
+func BenchmarkEnqueueImportRows(b *testing.B) {
+	now := time.Now()
+	benchEnqueue(b, 500, func(n int) queue.Event {
+		num := fmt.Sprintf("+1212%07d", n)
+		return queue.Event{ID: "import:0123456789abcdef01234567:" + strconv.Itoa(n+2), Number: num,
+			Raw: num[2:], Action: queue.Add, Source: "import", Reason: "web form", OccurredAt: now, ReceivedAt: now}
+	})
+}
+
+// benchEnqueue enqueues batches of the events event makes into a fresh Redis and reports, per event,
+// Redis's main-thread CPU, its memory growth, and each command's time (INFO commandstats: the
+// script's own as evalsha).
+func benchEnqueue(b *testing.B, batch int, event func(n int) queue.Event) {
 	srv := redistest.Start(b)
 	s, err := redisq.Open(srv.URL(), redisq.Options{})
 	if err != nil {
@@ -28,18 +51,15 @@ func BenchmarkEnqueue(b *testing.B) {
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	defer rdb.Close()
 	ctx := context.Background()
-	const batch = 100
-	now := time.Now()
 	evs := make([]queue.Event, batch)
 	n := 0
+	mem0 := infoInt(b, rdb, "memory", "used_memory")
 	rdb.ConfigResetStat(ctx)
 	cpu0 := mainThreadCPU(b, rdb)
 	b.ResetTimer()
 	for b.Loop() {
 		for i := range evs {
-			num := fmt.Sprintf("+1%03d555%04d", 201+n/10000%700, n%10000)
-			evs[i] = queue.Event{ID: "evt-" + strconv.Itoa(n), Number: num, Raw: num, Action: queue.Add, Source: "crm",
-				Channel: "web", Reason: "asked", OccurredAt: now, ReceivedAt: now}
+			evs[i] = event(n)
 			n++
 		}
 		if _, err := s.Enqueue(ctx, evs); err != nil {
@@ -48,18 +68,23 @@ func BenchmarkEnqueue(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric((mainThreadCPU(b, rdb)-cpu0)*1e6/float64(n), "redis-cpu-µs/event")
+	b.ReportMetric(float64(infoInt(b, rdb, "memory", "used_memory")-mem0)/float64(n), "redis-B/event")
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	info, _ := rdb.Info(ctx, "commandstats").Result()
 	for _, l := range strings.Split(info, "\r\n") {
-		if v, ok := strings.CutPrefix(l, "cmdstat_evalsha:"); ok {
-			for _, kv := range strings.Split(v, ",") {
-				if us, ok := strings.CutPrefix(kv, "usec="); ok {
-					total, _ := strconv.ParseFloat(us, 64)
-					b.ReportMetric(total/float64(n), "script-µs/event")
+		name, v, ok := strings.Cut(strings.TrimPrefix(l, "cmdstat_"), ":")
+		if !ok || !strings.HasPrefix(l, "cmdstat_") {
+			continue
+		}
+		for _, kv := range strings.Split(v, ",") {
+			if us, ok := strings.CutPrefix(kv, "usec="); ok {
+				total, _ := strconv.ParseFloat(us, 64)
+				if total/float64(n) >= 0.05 {
+					b.ReportMetric(total/float64(n), name+"-µs/event")
 				}
 			}
 		}
 	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
 
 // mainThreadCPU is the CPU seconds Redis's main thread has used: the scripts and the append-only
@@ -79,58 +104,6 @@ func mainThreadCPU(b *testing.B, rdb *redis.Client) float64 {
 		}
 	}
 	return total
-}
-
-// BenchmarkEnqueueImportRows is BenchmarkEnqueue with what `dncsync import` sends: batches of 500
-// new numbers, each with its row's event id (import:<digest>:<line>), and reports also Redis's
-// memory and each command's time in the script per event (INFO commandstats).
-func BenchmarkEnqueueImportRows(b *testing.B) {
-	srv := redistest.Start(b)
-	s, err := redisq.Open(srv.URL(), redisq.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer rdb.Close()
-	ctx := context.Background()
-	const batch = 500
-	now := time.Now()
-	evs := make([]queue.Event, batch)
-	n := 0
-	mem0 := infoInt(b, rdb, "memory", "used_memory")
-	rdb.ConfigResetStat(ctx)
-	cpu0 := mainThreadCPU(b, rdb)
-	b.ResetTimer()
-	for b.Loop() {
-		for i := range evs {
-			num := fmt.Sprintf("+1212%07d", n)
-			evs[i] = queue.Event{ID: "import:0123456789abcdef01234567:" + strconv.Itoa(n+2), Number: num,
-				Raw: num[2:], Action: queue.Add, Source: "import", Reason: "web form", OccurredAt: now, ReceivedAt: now}
-			n++
-		}
-		if _, err := s.Enqueue(ctx, evs); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric((mainThreadCPU(b, rdb)-cpu0)*1e6/float64(n), "redis-cpu-µs/event")
-	b.ReportMetric(float64(infoInt(b, rdb, "memory", "used_memory")-mem0)/float64(n), "redis-B/event")
-	info, _ := rdb.Info(ctx, "commandstats").Result()
-	for _, l := range strings.Split(info, "\r\n") {
-		name, v, ok := strings.Cut(strings.TrimPrefix(l, "cmdstat_"), ":")
-		if !ok || !strings.HasPrefix(l, "cmdstat_") {
-			continue
-		}
-		for _, kv := range strings.Split(v, ",") {
-			if us, ok := strings.CutPrefix(kv, "usec="); ok {
-				total, _ := strconv.ParseFloat(us, 64)
-				if total/float64(n) >= 0.05 {
-					b.ReportMetric(total/float64(n), name+"-µs/event")
-				}
-			}
-		}
-	}
 }
 
 // infoInt reads one integer field of a section of INFO.

@@ -222,6 +222,20 @@ func dumpKeys(t *testing.T, rdb *redis.Client) []byte {
 	return b
 }
 
+// startLayout starts a Redis holding testdata/layout-<n>.keys.json, and a client of it.
+func startLayout(t *testing.T, n string) (*redistest.Server, *redis.Client) {
+	t.Helper()
+	keys, err := os.ReadFile(filepath.Join("testdata", "layout-"+n+".keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	loadKeys(t, rdb, keys)
+	return srv, rdb
+}
+
 func loadKeys(t *testing.T, rdb *redis.Client, b []byte) {
 	t.Helper()
 	ctx := context.Background()
@@ -287,14 +301,7 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // not upgraded yet) is read right: an event that wins makes it one value; one that loses leaves
 // the old fields, which are still read.
 func TestOldEntryMergedBeforeUpgrade(t *testing.T) {
-	keys, err := os.ReadFile(filepath.Join("testdata", "layout-1.keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer rdb.Close()
-	loadKeys(t, rdb, keys)
+	srv, rdb := startLayout(t, "1")
 	now := queuetest.FixtureStart.Add(time.Hour)
 	s, err := redisq.Open(srv.URL(), redisq.Options{Namespace: fixtureNS, Destinations: queuetest.FixtureDestinations,
 		Now: func() time.Time { return now }})

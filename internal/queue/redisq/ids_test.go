@@ -3,8 +3,6 @@ package redisq_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,14 +19,7 @@ import (
 // numbers' states with their expiries); the upgrade leaves no such key, and EventIDs lists the ids
 // from their new place.
 func TestEventIDsUpgrade(t *testing.T) {
-	keys, err := os.ReadFile(filepath.Join("testdata", "layout-2.keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer rdb.Close()
-	loadKeys(t, rdb, keys)
+	srv, rdb := startLayout(t, "2")
 	ctx := context.Background()
 	p := "{" + fixtureNS + "}:"
 	old, err := rdb.Keys(ctx, p+"seen:*").Result()
