@@ -52,15 +52,22 @@ func newDestBuckets(names []string) ([]*destBuckets, error) {
 
 // create makes d's buckets if they are missing: a destination added to a file that had fewer.
 func (d *destBuckets) create(tx *bolt.Tx) error {
-	for _, b := range [][]byte{d.items, d.ready, d.leased, d.dead, d.first, d.state} {
-		if b == nil {
-			continue
-		}
+	for _, b := range d.buckets() {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// buckets are the destination's buckets: those a writer creates (create) and a reader needs
+// (readable).
+func (d *destBuckets) buckets() [][]byte {
+	out := [][]byte{d.items, d.ready, d.leased, d.dead, d.first}
+	if d.state != nil {
+		out = append(out, d.state)
+	}
+	return out
 }
 
 // Destinations names the destinations every event is queued for, the first being the primary.

@@ -86,12 +86,9 @@ func readable(tx *bolt.Tx, dests []*destBuckets) error {
 	case meta.Get(keyUpgrading) != nil:
 		return fmt.Errorf("%w: an upgrade of its values was cut short; start serve once on it to finish it", ErrNeedsUpgrade)
 	}
-	names := [][]byte{bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections, bAudit, bTrail, bRejSeen}
+	names := append([][]byte(nil), sharedBuckets...)
 	for _, d := range dests {
-		names = append(names, d.items, d.ready, d.leased, d.dead, d.first)
-		if d.state != nil {
-			names = append(names, d.state)
-		}
+		names = append(names, d.buckets()...)
 	}
 	for _, name := range names {
 		if tx.Bucket(name) == nil {

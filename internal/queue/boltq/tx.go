@@ -37,6 +37,10 @@ var (
 	keyUpgrading = []byte("upgrading")
 )
 
+// sharedBuckets are the buckets of every destination's use, beside the meta bucket: those a writer
+// creates (initBuckets) and a reader needs (readable).
+var sharedBuckets = [][]byte{bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections, bAudit, bTrail, bRejSeen}
+
 // initBuckets creates what is missing and checks the layout. A file of layout 1 (no audit trail)
 // is upgraded in place: its buckets are kept as they are and the audit buckets start empty, so its
 // queued entries have no trail before the upgrade. Its event ids were keyed by id alone; they no
@@ -45,8 +49,7 @@ var (
 // refused. A file of layout 2 gets the rejection counters, starting from the rejections it holds;
 // those keep their format (no hash, no audit record of their own to drop with them).
 func initBuckets(tx *bolt.Tx, dests []*destBuckets) error {
-	for _, name := range [][]byte{bMeta, bItems, bReady, bLeased, bDead, bFirst, bEvents, bEventExp, bRejections,
-		bAudit, bTrail, bRejSeen} {
+	for _, name := range append([][]byte{bMeta}, sharedBuckets...) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
